@@ -1,0 +1,240 @@
+namespace Dendrite;
+
+/// <summary>One recorded op in the autograd graph: its inputs and the rule that maps the output's gradient to
+/// the inputs' gradients (null where an input needs none).</summary>
+public sealed class Node
+{
+    internal Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    {
+        Name = name;
+        Inputs = inputs;
+        Backward = backward;
+    }
+
+    /// <summary>The op's name, as shown in errors and printing.</summary>
+    public string Name { get; }
+
+    /// <summary>The op's tensor inputs.</summary>
+    public IReadOnlyList<Tensor> Inputs { get; }
+
+    internal Func<Tensor, Tensor?[]> Backward { get; }
+}
+
+/// <summary>Switches for the autograd engine on the current thread.</summary>
+public static class Autograd
+{
+    [ThreadStatic] private static int noGradDepth;
+    [ThreadStatic] private static int stamp;
+    [ThreadStatic] private static List<Tensor>? order;
+    [ThreadStatic] private static Stack<(Tensor, int)>? stack;
+
+    /// <summary>False inside a <see cref="NoGrad"/> scope: ops then record nothing.</summary>
+    public static bool IsEnabled => noGradDepth == 0;
+
+    /// <summary>When set, every backward rule's results are checked and the first op whose gradient holds NaN or
+    /// infinity is named in an exception.</summary>
+    public static bool DetectAnomaly { get; set; }
+
+    /// <summary>Turns recording off until the returned scope is disposed: <c>using var _ = Autograd.NoGrad();</c></summary>
+    public static NoGradScope NoGrad()
+    {
+        noGradDepth++;
+        return new NoGradScope();
+    }
+
+    /// <summary>Ends a <see cref="NoGrad"/> region.</summary>
+    public readonly struct NoGradScope : IDisposable
+    {
+        /// <summary>Restores recording.</summary>
+        public void Dispose() => noGradDepth--;
+    }
+
+    internal static void Run(Tensor root, Tensor gradient)
+    {
+        var topo = Sort(root);
+        root.PendingGrad = gradient;
+        using var _ = NoGrad();
+        foreach (var t in topo)
+        {
+            var g = t.PendingGrad;
+            t.PendingGrad = null;
+            if (g is null) continue;
+            t.RunHooks(g);
+            var fn = t.GradFn;
+            if (fn is null || t.RetainsGrad)
+            {
+                t.AccumulateGrad(g);
+            }
+            if (fn is null) continue;
+            var grads = fn.Backward(g);
+            var inputs = fn.Inputs;
+            for (int i = 0; i < grads.Length; i++)
+            {
+                var gi = grads[i];
+                var input = inputs[i];
+                if (gi is null || !input.RequiresGrad) continue;
+                if (!Shapes.Equal(gi.Shape, input.Shape))
+                    throw new InvalidOperationException(
+                        $"{fn.Name} backward: gradient for input {i} has shape {Shapes.Format(gi.Shape)}, " +
+                        $"the input has {Shapes.Format(input.Shape)}");
+                if (DetectAnomaly && gi.DType.IsFloating() && !gi.AllFinite())
+                    throw new ArithmeticException($"{fn.Name} backward produced NaN or infinity in the gradient of input {i}");
+                input.PendingGrad = input.PendingGrad is null ? gi : input.PendingGrad.Add(gi);
+            }
+        }
+        topo.Clear();
+    }
+
+    // Reverse topological order (root first, every tensor after all of its consumers), iterative so that
+    // graphs unrolled over thousands of time steps do not overflow the call stack.
+    private static List<Tensor> Sort(Tensor root)
+    {
+        order ??= [];
+        stack ??= new Stack<(Tensor, int)>();
+        order.Clear();
+        int mark = ++stamp;
+        stack.Push((root, 0));
+        root.Visit = mark;
+        while (stack.Count > 0)
+        {
+            var (t, next) = stack.Pop();
+            var inputs = t.GradFn?.Inputs;
+            if (inputs is not null && next < inputs.Count)
+            {
+                stack.Push((t, next + 1));
+                var c = inputs[next];
+                if (c.RequiresGrad && c.Visit != mark)
+                {
+                    c.Visit = mark;
+                    stack.Push((c, 0));
+                }
+                continue;
+            }
+            order.Add(t);
+        }
+        order.Reverse();
+        return order;
+    }
+}
+
+public sealed partial class Tensor
+{
+    private bool requiresGrad;
+    private List<Action<Tensor>>? hooks;
+
+    internal Tensor? PendingGrad;
+    internal int Visit;
+
+    /// <summary>Whether gradients flow to this tensor. Settable on leaves (tensors not produced by a recorded op).</summary>
+    public bool RequiresGrad
+    {
+        get => requiresGrad;
+        set
+        {
+            if (GradFn is not null && !value)
+                throw new InvalidOperationException("RequiresGrad: cannot turn off gradients of a non-leaf tensor; use Detach()");
+            if (value && !DType.IsFloating())
+                throw new InvalidOperationException($"RequiresGrad: only floating-point tensors can require gradients, not {DType}");
+            requiresGrad = value;
+        }
+    }
+
+    /// <summary>The accumulated gradient: set on leaves by <see cref="Backward"/>, and on intermediates that called
+    /// <see cref="RetainGrad"/>.</summary>
+    public Tensor? Grad { get; set; }
+
+    /// <summary>The op that produced this tensor, or null for a leaf.</summary>
+    public Node? GradFn { get; private set; }
+
+    /// <summary>True for tensors not produced by a recorded op.</summary>
+    public bool IsLeaf => GradFn is null;
+
+    internal bool RetainsGrad { get; private set; }
+
+    /// <summary>Makes <see cref="Backward"/> store this intermediate tensor's gradient in <see cref="Grad"/>.</summary>
+    public Tensor RetainGrad()
+    {
+        RetainsGrad = true;
+        return this;
+    }
+
+    /// <summary>Calls <paramref name="hook"/> with this tensor's gradient each time backward computes it (before it
+    /// flows further), to inspect gradient flow.</summary>
+    public Tensor RegisterHook(Action<Tensor> hook)
+    {
+        (hooks ??= []).Add(hook);
+        return this;
+    }
+
+    internal void RunHooks(Tensor g)
+    {
+        if (hooks is null) return;
+        foreach (var h in hooks) h(g);
+    }
+
+    /// <summary>Sets <see cref="RequiresGrad"/> and returns this tensor, for chaining.</summary>
+    public Tensor RequireGrad(bool value = true)
+    {
+        RequiresGrad = value;
+        return this;
+    }
+
+    /// <summary>A tensor sharing this one's storage, cut off from the graph.</summary>
+    public Tensor Detach() => new(Storage, shape, strides, Offset);
+
+    /// <summary>Reverse-mode differentiation from this tensor. A scalar needs no <paramref name="gradient"/>; a
+    /// non-scalar needs the upstream gradient of its own shape. Gradients accumulate into <see cref="Grad"/>.</summary>
+    public void Backward(Tensor? gradient = null)
+    {
+        if (!RequiresGrad)
+            throw new InvalidOperationException("Backward: tensor does not require gradients (no input required them)");
+        if (gradient is null)
+        {
+            if (Numel != 1)
+                throw new ArgumentException($"Backward: output of shape {Shapes.Format(shape)} is not a scalar; pass its gradient");
+            gradient = OnesLike(this);
+        }
+        else if (!Shapes.Equal(gradient.Shape, shape))
+        {
+            throw new ArgumentException(
+                $"Backward: gradient of shape {Shapes.Format(gradient.Shape)} does not match output {Shapes.Format(shape)}");
+        }
+        Autograd.Run(this, gradient);
+    }
+
+    internal void AccumulateGrad(Tensor g)
+    {
+        if (Grad is null || !Grad.Storage.IsAlive)
+        {
+            // A leaf's gradient outlives any TensorScope of the step that produced it.
+            Grad = IsLeaf ? TensorScope.Outside(() => g.Contiguous(force: true)) : g;
+            return;
+        }
+        if (!IsLeaf)
+        {
+            Grad = Grad.Add(g);
+            return;
+        }
+        Grad.AddInPlace(g);
+    }
+
+    /// <summary>Sets <see cref="GradFn"/> when recording is on and some input requires gradients.</summary>
+    internal Tensor Record(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    {
+        if (!Autograd.IsEnabled) return this;
+        foreach (var x in inputs)
+        {
+            if (x.requiresGrad)
+            {
+                GradFn = new Node(name, inputs, backward);
+                requiresGrad = true;
+                return this;
+            }
+        }
+        return this;
+    }
+
+    internal static bool Tracks(Tensor a) => a.requiresGrad && Autograd.IsEnabled;
+
+    internal static bool Tracks(Tensor a, Tensor b) => (a.requiresGrad || b.requiresGrad) && Autograd.IsEnabled;
+}

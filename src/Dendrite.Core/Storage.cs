@@ -1,0 +1,190 @@
+using System.Numerics;
+
+namespace Dendrite;
+
+/// <summary>
+/// The memory behind one or more tensors (views share it). Storage made inside a <see cref="TensorScope"/> is
+/// rented from a size-bucketed pool and handed back when the scope ends; storage made outside any scope is
+/// ordinary garbage-collected memory.
+/// </summary>
+public abstract class Storage
+{
+    internal TensorScope? Owner;
+
+    /// <summary>Number of elements the storage holds.</summary>
+    public int Length { get; protected init; }
+
+    /// <summary>Element type.</summary>
+    public abstract DType DType { get; }
+
+    /// <summary>False once the storage went back to the pool; tensors over it can no longer be read.</summary>
+    public bool IsAlive { get; protected set; } = true;
+
+    internal abstract void Release();
+
+    internal static Storage Create(DType dtype, int length, bool clear) => dtype switch
+    {
+        DType.Float32 => new Storage<float>(length, clear),
+        DType.Float64 => new Storage<double>(length, clear),
+        DType.Int64 => new Storage<long>(length, clear),
+        DType.Bool => new Storage<bool>(length, clear),
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
+    };
+}
+
+/// <summary>Typed storage over a managed array.</summary>
+public sealed class Storage<T> : Storage where T : unmanaged
+{
+    private T[]? array;
+
+    internal Storage(int length, bool clear)
+    {
+        Length = length;
+        Owner = TensorScope.Current;
+        if (Owner is null)
+        {
+            array = length == 0 ? [] : new T[length];
+        }
+        else
+        {
+            array = BufferPool<T>.Rent(length);
+            if (clear) System.Array.Clear(array, 0, length);
+            Owner.Track(this);
+        }
+    }
+
+    internal Storage(T[] data)
+    {
+        Length = data.Length;
+        array = data;
+    }
+
+    /// <inheritdoc/>
+    public override DType DType => DTypes.Of<T>();
+
+    /// <summary>The backing array (may be longer than <see cref="Storage.Length"/> when pooled).</summary>
+    internal T[] Array => array ?? throw new InvalidOperationException(
+        "tensor used after the TensorScope that created it ended; call scope.Keep(tensor) to let it outlive the scope");
+
+    internal override void Release()
+    {
+        if (array is null) return;
+        if (Owner is not null) BufferPool<T>.Return(array);
+        array = null;
+        IsAlive = false;
+    }
+}
+
+/// <summary>Size-bucketed pool of arrays (powers of two), shared by all threads.</summary>
+internal static class BufferPool<T> where T : unmanaged
+{
+    private static readonly Stack<T[]>[] Buckets = CreateBuckets();
+    private static readonly Lock Gate = new();
+
+    private static Stack<T[]>[] CreateBuckets()
+    {
+        var b = new Stack<T[]>[32];
+        for (int i = 0; i < b.Length; i++) b[i] = new Stack<T[]>();
+        return b;
+    }
+
+    private static int Bucket(int length) => length <= 16 ? 4 : 32 - BitOperations.LeadingZeroCount((uint)length - 1);
+
+    public static T[] Rent(int length)
+    {
+        int b = Bucket(length);
+        lock (Gate)
+        {
+            if (Buckets[b].TryPop(out var a)) return a;
+        }
+        return new T[1 << b];
+    }
+
+    public static void Return(T[] array)
+    {
+        int b = BitOperations.Log2((uint)array.Length);
+        if (array.Length != 1 << b) return;
+        lock (Gate) Buckets[b].Push(array);
+    }
+}
+
+/// <summary>
+/// A region whose intermediate tensors give their memory back to the pool when it ends:
+/// <c>using var scope = TensorScope.Begin();</c>. Tensors that must outlive it are passed to <see cref="Keep"/>.
+/// Scopes nest; a kept tensor moves to the enclosing scope (or to the garbage collector when there is none).
+/// </summary>
+public sealed partial class TensorScope : IDisposable
+{
+    [ThreadStatic] private static TensorScope? current;
+    [ThreadStatic] private static Stack<TensorScope>? spare;
+    private readonly List<Storage> tracked = [];
+    private TensorScope? parent;
+    private bool open;
+
+    private TensorScope()
+    {
+    }
+
+    /// <summary>The innermost open scope on this thread, or null.</summary>
+    public static TensorScope? Current => current;
+
+    /// <summary>Opens a scope on this thread.</summary>
+    public static TensorScope Begin()
+    {
+        spare ??= new Stack<TensorScope>();
+        var s = spare.Count > 0 ? spare.Pop() : new TensorScope();
+        s.parent = current;
+        s.open = true;
+        current = s;
+        return s;
+    }
+
+    internal void Track(Storage s) => tracked.Add(s);
+
+    /// <summary>Lets <paramref name="tensor"/> (and every view of its storage) outlive this scope.</summary>
+    public Tensor Keep(Tensor tensor)
+    {
+        var s = tensor.Storage;
+        if (s.Owner == this)
+        {
+            s.Owner = parent;
+            parent?.Track(s);
+        }
+        return tensor;
+    }
+
+    /// <summary>Returns the memory of every tensor made in this scope and not kept.</summary>
+    public void Dispose()
+    {
+        if (!open) return;
+        if (current != this)
+            throw new InvalidOperationException("TensorScope disposed out of order: inner scopes must end first");
+        foreach (var s in tracked)
+        {
+            if (s.Owner == this) s.Release();
+        }
+        tracked.Clear();
+        current = parent;
+        parent = null;
+        open = false;
+        spare!.Push(this);
+    }
+}
+
+public sealed partial class TensorScope
+{
+    /// <summary>Runs <paramref name="make"/> with no scope active, so what it allocates is ordinary GC memory.</summary>
+    internal static T Outside<T>(Func<T> make)
+    {
+        var saved = current;
+        current = null;
+        try
+        {
+            return make();
+        }
+        finally
+        {
+            current = saved;
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Numerics;
+using Dendrite.Kernels;
+
+namespace Dendrite;
+
+// Matrix product with NumPy semantics: 1-D operands are promoted to matrices and the added dimension removed
+// afterwards; leading (batch) dimensions broadcast. Transposed views reach the GEMM as transpose flags, so
+// x.MatMul(w.T) copies nothing.
+public sealed partial class Tensor
+{
+    /// <summary>Matrix product a @ b.   dA = g·Bᵀ, dB = Aᵀ·g (summed over broadcast batch dimensions)</summary>
+    public Tensor MatMul(Tensor b)
+    {
+        var a = this;
+        if (a.Rank == 0 || b.Rank == 0)
+            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} x {Shapes.Format(b.shape)}: both operands need at least one dimension");
+        if (a.DType == DType.Bool || b.DType == DType.Bool)
+            throw new NotSupportedException("MatMul: not defined for Bool tensors");
+        var dt = DTypes.Promote(a.DType, b.DType);
+        int k = a.shape[^1], k2 = b.Rank == 1 ? b.shape[0] : b.shape[^2];
+        if (k != k2)
+            throw new ArgumentException(
+                $"MatMul: {Shapes.Format(a.shape)} x {Shapes.Format(b.shape)}: inner dimensions {k} and {k2} differ");
+        Tensor y;
+        using (Autograd.NoGrad())
+        {
+            var A = a.Rank == 1 ? a.To(dt).Unsqueeze(0) : a.To(dt);
+            var B = b.Rank == 1 ? b.To(dt).Unsqueeze(-1) : b.To(dt);
+            int m = A.shape[^2], n = B.shape[^1];
+            var batch = Shapes.Broadcast("MatMul", A.shape.AsSpan(0, A.Rank - 2), B.shape.AsSpan(0, B.Rank - 2));
+            int[] outShape = [.. batch, m, n];
+            y = Empty(dt, outShape);
+            A = A.Expand([.. batch, m, k]);
+            B = B.Expand([.. batch, k, n]);
+            if (!IsMatrixLayout(A)) A = A.Contiguous();
+            if (!IsMatrixLayout(B)) B = B.Contiguous();
+            BatchedGemm(A, B, y, batch, m, n, k);
+            var final = new List<int>(batch);
+            if (a.Rank > 1) final.Add(m);
+            if (b.Rank > 1) final.Add(n);
+            if (final.Count != y.Rank) y = y.ReshapeRaw(final.ToArray());
+        }
+        if (!Tracks(a, b)) return y;
+        return y.Record("MatMul", [a, b], g =>
+        {
+            var A = a.Rank == 1 ? a.Unsqueeze(0) : a;
+            var B = b.Rank == 1 ? b.Unsqueeze(-1) : b;
+            var gm = g;
+            if (a.Rank == 1) gm = gm.Unsqueeze(-2);
+            if (b.Rank == 1) gm = gm.Unsqueeze(-1);
+            return [
+                a.requiresGrad ? SumTo(gm.MatMul(B.T), A.shape).Reshape(a.shape) : null,
+                b.requiresGrad ? SumTo(A.T.MatMul(gm), B.shape).Reshape(b.shape) : null];
+        });
+    }
+
+    // The last two dimensions are usable by GEMM directly: row-major (unit column stride) or transposed.
+    private static bool IsMatrixLayout(Tensor t)
+    {
+        int rs = t.strides[^2], cs = t.strides[^1], rows = t.shape[^2], cols = t.shape[^1];
+        return (cs == 1 && (rs >= cols || rows == 1)) || (rs == 1 && (cs >= rows || cols == 1));
+    }
+
+    private static (bool Trans, int Ld) Layout(Tensor t)
+    {
+        int rs = t.strides[^2], cs = t.strides[^1], rows = t.shape[^2], cols = t.shape[^1];
+        if (cs == 1 && (rs >= cols || rows == 1)) return (false, Math.Max(rs, cols));
+        return (true, Math.Max(cs, rows));
+    }
+
+    private static void BatchedGemm(Tensor A, Tensor B, Tensor y, int[] batch, int m, int n, int k)
+    {
+        int count = Shapes.Numel(batch);
+        var (ta, lda) = Layout(A);
+        var (tb, ldb) = Layout(B);
+        var idx = new int[batch.Length];
+        for (int bi = 0; bi < count; bi++)
+        {
+            int oa = A.Offset, ob = B.Offset, oy = y.Offset;
+            for (int d = 0; d < batch.Length; d++)
+            {
+                oa += idx[d] * A.strides[d];
+                ob += idx[d] * B.strides[d];
+                oy += idx[d] * y.strides[d];
+            }
+            switch (y.DType)
+            {
+                case DType.Float32:
+                    Gemm.Sgemm(ta, tb, m, n, k, 1f, A.Array<float>().AsSpan(oa), lda, B.Array<float>().AsSpan(ob), ldb,
+                        0f, y.Array<float>().AsSpan(oy), n);
+                    break;
+                case DType.Float64: Run<double>(A, B, y, oa, ob, oy, ta, tb, lda, ldb, m, n, k); break;
+                default: Run<long>(A, B, y, oa, ob, oy, ta, tb, lda, ldb, m, n, k); break;
+            }
+            for (int d = batch.Length - 1; d >= 0; d--)
+            {
+                if (++idx[d] < batch[d]) break;
+                idx[d] = 0;
+            }
+        }
+    }
+
+    private static void Run<T>(Tensor A, Tensor B, Tensor y, int oa, int ob, int oy, bool ta, bool tb, int lda, int ldb,
+        int m, int n, int k) where T : unmanaged, INumber<T> =>
+        Gemm.Generic(ta, tb, m, n, k, T.One, A.Array<T>().AsSpan(oa), lda, B.Array<T>().AsSpan(ob), ldb, T.Zero,
+            y.Array<T>().AsSpan(oy), n);
+}
