@@ -22,8 +22,14 @@ public sealed partial class Tensor
             throw new ArgumentException(
                 $"MatMul: {Shapes.Format(a.shape)} x {Shapes.Format(b.shape)}: inner dimensions {k} and {k2} differ");
         Tensor y;
-        using (Autograd.NoGrad())
+        if (a.Rank == 2 && b.Rank == 2 && a.DType == b.DType && IsMatrixLayout(a) && IsMatrixLayout(b))
         {
+            y = Empty(dt, [a.shape[0], b.shape[1]]);
+            BatchedGemm(a, b, y, [], a.shape[0], b.shape[1], k);
+        }
+        else
+        {
+            using var _ = Autograd.NoGrad();
             var A = a.Rank == 1 ? a.To(dt).Unsqueeze(0) : a.To(dt);
             var B = b.Rank == 1 ? b.To(dt).Unsqueeze(-1) : b.To(dt);
             int m = A.shape[^2], n = B.shape[^1];
@@ -73,7 +79,7 @@ public sealed partial class Tensor
         int count = Shapes.Numel(batch);
         var (ta, lda) = Layout(A);
         var (tb, ldb) = Layout(B);
-        var idx = new int[batch.Length];
+        Span<int> idx = stackalloc int[batch.Length];
         for (int bi = 0; bi < count; bi++)
         {
             int oa = A.Offset, ob = B.Offset, oy = y.Offset;

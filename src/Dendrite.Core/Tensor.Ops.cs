@@ -117,13 +117,13 @@ public sealed partial class Tensor
     internal static Tensor SumTo(Tensor g, int[] shape)
     {
         if (Shapes.Equal(g.shape, shape)) return g;
-        int lead = g.Rank - shape.Length;
-        var axes = new List<int>();
+        int lead = g.Rank - shape.Length, n = 0;
+        Span<int> axes = stackalloc int[g.Rank];
         for (int i = 0; i < g.Rank; i++)
         {
-            if (i < lead || (shape[i - lead] == 1 && g.shape[i] != 1)) axes.Add(i);
+            if (i < lead || (shape[i - lead] == 1 && g.shape[i] != 1)) axes[n++] = i;
         }
-        return g.Sum(axes.ToArray(), keepDim: true).Reshape(shape);
+        return g.Sum(axes[..n], keepDim: true).Reshape(shape);
     }
 
     private Tensor ScalarLike(double v) =>
@@ -393,7 +393,7 @@ public sealed partial class Tensor
     {
         var x = this;
         var y = Unary<TanhOp<float>, TanhOp<double>>("Tanh", x);
-        return Tracks(x) ? y.Record("Tanh", [x], g => [g.Mul(ScalarLike(1).Sub(y.Mul(y)))]) : y;
+        return Tracks(x) ? y.Record("Tanh", [x], g => [Binary<TanhGradOp<float>, TanhGradOp<double>, TanhGradOp<long>>("TanhGrad", g, y)]) : y;
     }
 
     /// <summary>1 / (1 + e⁻ˣ).   dy/dx = y (1 - y)</summary>
@@ -401,7 +401,9 @@ public sealed partial class Tensor
     {
         var x = this;
         var y = Unary<SigmoidOp<float>, SigmoidOp<double>>("Sigmoid", x);
-        return Tracks(x) ? y.Record("Sigmoid", [x], g => [g.Mul(y).Mul(ScalarLike(1).Sub(y))]) : y;
+        return Tracks(x)
+            ? y.Record("Sigmoid", [x], g => [Binary<SigmoidGradOp<float>, SigmoidGradOp<double>, SigmoidGradOp<long>>("SigmoidGrad", g, y)])
+            : y;
     }
 
     /// <summary>max(x, 0).   dy/dx = 1 where x &gt; 0, else 0 (sign(y) is exactly that mask)</summary>

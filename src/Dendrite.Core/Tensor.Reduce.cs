@@ -23,12 +23,16 @@ public sealed partial class Tensor
             for (int i = 0; i < Rank; i++) all[i] = i;
             return all;
         }
-        var r = new SortedSet<int>();
-        foreach (int a in axes)
+        var r = new int[axes.Length];
+        for (int i = 0; i < axes.Length; i++)
         {
-            if (!r.Add(Shapes.Axis(op, a, Rank))) throw new ArgumentException($"{op}: axis {a} repeats");
+            int a = Shapes.Axis(op, axes[i], Rank);
+            int j = i;
+            for (; j > 0 && r[j - 1] > a; j--) r[j] = r[j - 1];
+            if (j > 0 && r[j - 1] == a) throw new ArgumentException($"{op}: axis {axes[i]} repeats");
+            r[j] = a;
         }
-        return [.. r];
+        return r;
     }
 
     private int[] KeptShape(int[] axes)
@@ -40,12 +44,12 @@ public sealed partial class Tensor
 
     private static int[] DropAxes(int[] keptShape, int[] axes)
     {
-        var r = new List<int>();
-        for (int i = 0; i < keptShape.Length; i++)
+        var r = new int[keptShape.Length - axes.Length];
+        for (int i = 0, j = 0; i < keptShape.Length; i++)
         {
-            if (System.Array.IndexOf(axes, i) < 0) r.Add(keptShape[i]);
+            if (System.Array.IndexOf(axes, i) < 0) r[j++] = keptShape[i];
         }
-        return r.ToArray();
+        return r;
     }
 
     private Tensor ReduceRaw(string op, int[] axes, ReduceKind kind)
@@ -100,7 +104,28 @@ public sealed partial class Tensor
             }
             return;
         }
-        // Bring reduced axes last; rows of length inner are then contiguous.
+        bool trailing = x.IsContiguous;
+        for (int i = 0; i < axes.Length && trailing; i++) trailing = axes[i] == x.Rank - axes.Length + i;
+        var rows = trailing ? x.Span<T>() : default;
+        if (!trailing)
+        {
+            rows = ReducedLast<T>(x, axes);
+        }
+        for (int o = 0; o < ys.Length; o++)
+        {
+            var row = rows.Slice(o * inner, inner);
+            ys[o] = kind switch
+            {
+                ReduceKind.Sum => TensorPrimitives.Sum<T>(row),
+                ReduceKind.Max => TensorPrimitives.Max<T>(row),
+                _ => TensorPrimitives.Min<T>(row),
+            };
+        }
+    }
+
+    // A contiguous copy of x with the reduced axes moved last: rows of length inner are then contiguous.
+    private static Span<T> ReducedLast<T>(Tensor x, int[] axes) where T : unmanaged
+    {
         var perm = new List<int>();
         for (int i = 0; i < x.Rank; i++)
         {
@@ -109,17 +134,7 @@ public sealed partial class Tensor
         perm.AddRange(axes);
         Tensor c;
         using (Autograd.NoGrad()) c = x.Permute(perm.ToArray()).Contiguous();
-        var cs = c.Span<T>();
-        for (int o = 0; o < ys.Length; o++)
-        {
-            var row = cs.Slice(o * inner, inner);
-            ys[o] = kind switch
-            {
-                ReduceKind.Sum => TensorPrimitives.Sum<T>(row),
-                ReduceKind.Max => TensorPrimitives.Max<T>(row),
-                _ => TensorPrimitives.Min<T>(row),
-            };
-        }
+        return c.Span<T>();
     }
 
     /// <summary>Sum of all elements (a scalar).</summary>

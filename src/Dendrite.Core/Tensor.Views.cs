@@ -52,6 +52,7 @@ public sealed partial class Tensor
     public Tensor Reshape(params ReadOnlySpan<int> newShape)
     {
         var x = this;
+        if (newShape.SequenceEqual(shape)) return this;
         var s = ResolveShape("Reshape", newShape);
         Tensor y;
         using (Autograd.NoGrad())
@@ -159,6 +160,7 @@ public sealed partial class Tensor
     public Tensor Expand(params ReadOnlySpan<int> newShape)
     {
         var x = this;
+        if (newShape.SequenceEqual(shape)) return this;
         int r = newShape.Length, lead = r - Rank;
         if (lead < 0)
             throw new ArgumentException($"Expand: target {Shapes.Format(newShape)} has fewer dimensions than {Shapes.Format(shape)}");

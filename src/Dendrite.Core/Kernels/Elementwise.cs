@@ -186,6 +186,18 @@ internal readonly struct MinOp<T> : IBinaryOp<MinOp<T>, T> where T : INumber<T>
     public static void Apply(T a, ReadOnlySpan<T> b, Span<T> y) => TensorPrimitives.Min(b, a, y);
 }
 
+/// <summary>Backward of tanh from its output: g·(1 - y²).</summary>
+internal readonly struct TanhGradOp<T> : IBinaryOp<TanhGradOp<T>, T> where T : INumberBase<T>
+{
+    public static T Apply(T g, T y) => g * (T.One - y * y);
+}
+
+/// <summary>Backward of the logistic sigmoid from its output: g·y·(1 - y).</summary>
+internal readonly struct SigmoidGradOp<T> : IBinaryOp<SigmoidGradOp<T>, T> where T : INumberBase<T>
+{
+    public static T Apply(T g, T y) => g * y * (T.One - y);
+}
+
 internal readonly struct AndOp : IBinaryOp<AndOp, bool>
 {
     public static bool Apply(bool a, bool b) => a & b;

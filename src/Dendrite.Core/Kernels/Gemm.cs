@@ -23,18 +23,19 @@ public static class Gemm
         if (transB)
         {
             // Materialise op(B) = Bᵀ as k×n rows so the inner loop runs along contiguous memory.
-            bt = new T[k * n];
+            bt = BufferPool<T>.Rent(k * n);
             for (int p = 0; p < k; p++)
             {
                 for (int j = 0; j < n; j++) bt[p * n + j] = b[j * ldb + p];
             }
-            b = bt;
+            b = bt.AsSpan(0, k * n);
             ldb = n;
         }
-        var row = new T[n];
+        var rowArray = BufferPool<T>.Rent(n);
+        var row = rowArray.AsSpan(0, n);
         for (int i = 0; i < m; i++)
         {
-            System.Array.Clear(row);
+            row.Clear();
             for (int p = 0; p < k; p++)
             {
                 T av = transA ? a[p * lda + i] : a[i * lda + p];
@@ -51,5 +52,7 @@ public static class Gemm
                 TensorPrimitives.MultiplyAdd(row, alpha, ci, ci);
             }
         }
+        BufferPool<T>.Return(rowArray);
+        if (bt is not null) BufferPool<T>.Return(bt);
     }
 }
