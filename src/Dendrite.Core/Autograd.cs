@@ -117,7 +117,7 @@ public static class Autograd
     }
 }
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     private bool requiresGrad;
     private List<Action<Tensor>>? hooks;

@@ -110,7 +110,7 @@ public sealed class Generator
     }
 }
 
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>Uniform values in [low, high).</summary>
     public static Tensor Rand(ReadOnlySpan<int> shape, Generator? generator = null, double low = 0, double high = 1,

@@ -113,7 +113,7 @@ internal static class BufferPool<T> where T : unmanaged
 /// <c>using var scope = TensorScope.Begin();</c>. Tensors that must outlive it are passed to <see cref="Keep"/>.
 /// Scopes nest; a kept tensor moves to the enclosing scope (or to the garbage collector when there is none).
 /// </summary>
-public sealed partial class TensorScope : IDisposable
+public partial class TensorScope : IDisposable
 {
     [ThreadStatic] private static TensorScope? current;
     [ThreadStatic] private static Stack<TensorScope>? spare;
@@ -171,7 +171,7 @@ public sealed partial class TensorScope : IDisposable
     }
 }
 
-public sealed partial class TensorScope
+public partial class TensorScope
 {
     /// <summary>Runs <paramref name="make"/> with no scope active, so what it allocates is ordinary GC memory.</summary>
     internal static T Outside<T>(Func<T> make)

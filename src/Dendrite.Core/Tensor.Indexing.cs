@@ -1,7 +1,7 @@
 namespace Dendrite;
 
 // Joining, splitting and index-driven ops. Index tensors are Int64; negative indices count from the end.
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>Joins tensors along an existing dimension.   d/dxᵢ: the matching slice of the gradient</summary>
     public static Tensor Cat(IReadOnlyList<Tensor> xs, int dim = 0)
@@ -209,20 +209,47 @@ public sealed partial class Tensor
         int[] ys = [.. shape.AsSpan(0, d), .. index.shape, .. shape.AsSpan(d + 1)];
         var y = Empty(DType, ys);
         var c = Contiguous();
-        using (Autograd.NoGrad())
+        int n = shape[d];
+        switch (DType)
         {
-            var src = c.Reshape(outer, shape[d], inner);
-            var dst = y.ReshapeRaw([outer, iv.Length, inner]);
-            for (int i = 0; i < iv.Length; i++) dst.Select(1, i).CopyFrom(src.Select(1, (int)iv[i]));
+            case DType.Float32: TakeRows(c.Array<float>(), c.Offset, y.Array<float>(), outer, n, inner, iv); break;
+            case DType.Float64: TakeRows(c.Array<double>(), c.Offset, y.Array<double>(), outer, n, inner, iv); break;
+            case DType.Int64: TakeRows(c.Array<long>(), c.Offset, y.Array<long>(), outer, n, inner, iv); break;
+            default: TakeRows(c.Array<bool>(), c.Offset, y.Array<bool>(), outer, n, inner, iv); break;
         }
         if (!Tracks(x)) return y;
         return y.Record("IndexSelect", [x], g =>
         {
-            var gz = Zeros(g.DType, outer, x.shape[d], inner);
-            var gg = g.Contiguous().Reshape(outer, iv.Length, inner);
-            for (int i = 0; i < iv.Length; i++) gz.Select(1, (int)iv[i]).AddInPlace(gg.Select(1, i));
+            var gz = Zeros(g.DType, outer, n, inner);
+            var gg = g.Contiguous();
+            if (g.DType == DType.Float32) AddRows(gg.Array<float>(), gg.Offset, gz.Array<float>(), outer, n, inner, iv);
+            else AddRows(gg.Array<double>(), gg.Offset, gz.Array<double>(), outer, n, inner, iv);
             return [gz.Reshape(x.shape)];
         });
+    }
+
+    // dst[o, i, :] = src[o, index[i], :] over contiguous rows of length inner.
+    private static void TakeRows<T>(T[] src, int srcOff, T[] dst, int outer, int n, int inner, long[] index)
+    {
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < index.Length; i++)
+                System.Array.Copy(src, srcOff + (o * n + (int)index[i]) * inner, dst, (o * index.Length + i) * inner, inner);
+        }
+    }
+
+    // dst[o, index[i], :] += src[o, i, :] (repeated indices accumulate).
+    private static void AddRows<T>(T[] src, int srcOff, T[] dst, int outer, int n, int inner, long[] index)
+        where T : System.Numerics.INumber<T>
+    {
+        for (int o = 0; o < outer; o++)
+        {
+            for (int i = 0; i < index.Length; i++)
+            {
+                var to = dst.AsSpan((o * n + (int)index[i]) * inner, inner);
+                System.Numerics.Tensors.TensorPrimitives.Add(to, src.AsSpan(srcOff + (o * index.Length + i) * inner, inner), to);
+            }
+        }
     }
 
     /// <summary>One-hot encoding of Int64 class indices: shape [..., numClasses], float32.</summary>

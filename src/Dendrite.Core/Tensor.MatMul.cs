@@ -6,7 +6,7 @@ namespace Dendrite;
 // Matrix product with NumPy semantics: 1-D operands are promoted to matrices and the added dimension removed
 // afterwards; leading (batch) dimensions broadcast. Transposed views reach the GEMM as transpose flags, so
 // x.MatMul(w.T) copies nothing.
-public sealed partial class Tensor
+public partial class Tensor
 {
     /// <summary>Matrix product a @ b.   dA = g·Bᵀ, dB = Aᵀ·g (summed over broadcast batch dimensions)</summary>
     public Tensor MatMul(Tensor b)

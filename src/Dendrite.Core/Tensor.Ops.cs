@@ -5,7 +5,7 @@ namespace Dendrite;
 
 // Element-wise primitives: the forward kernel call, then the backward rule with its math as a comment.
 // Gradients of broadcast inputs are summed back to the input's shape (SumTo).
-public sealed partial class Tensor
+public partial class Tensor
 {
     // ------------------------------------------------------------------ drivers
 

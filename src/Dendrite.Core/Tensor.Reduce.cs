@@ -6,7 +6,7 @@ namespace Dendrite;
 // Reductions over any set of axes, with keepDim. The kernel brings the reduced axes to the end so each output
 // element reduces one contiguous row (TensorPrimitives.Sum/Max/Min); when the reduced axes lead instead (a bias
 // gradient summed over the batch), rows are accumulated into the output without a transposing copy.
-public sealed partial class Tensor
+public partial class Tensor
 {
     private enum ReduceKind
     {

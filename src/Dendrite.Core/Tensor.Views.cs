@@ -2,7 +2,7 @@ namespace Dendrite;
 
 // Views share storage with their input: only shape, strides and offset change. The backward of a view writes the
 // gradient into the same view of a zero tensor shaped like the input (ViewGrad), or reshapes it back.
-public sealed partial class Tensor
+public partial class Tensor
 {
     private Tensor ViewOf(int[] newShape, int[] newStrides, int newOffset) => new(Storage, newShape, newStrides, newOffset);
 

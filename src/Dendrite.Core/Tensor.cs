@@ -8,7 +8,7 @@ namespace Dendrite;
 /// expand are views over shared storage. Ops on tensors that require gradients record themselves for
 /// reverse-mode differentiation (<see cref="Backward"/>).
 /// </summary>
-public sealed partial class Tensor
+public partial class Tensor
 {
     private readonly int[] shape;
     private readonly int[] strides;
@@ -22,6 +22,13 @@ public sealed partial class Tensor
         Numel = Shapes.Numel(shape);
         DType = storage.DType;
         IsContiguous = ComputeContiguous();
+    }
+
+    /// <summary>A tensor sharing <paramref name="source"/>'s storage, shape and strides (for derived types such as
+    /// parameters).</summary>
+    protected Tensor(Tensor source)
+        : this(source.Storage, (int[])source.shape.Clone(), (int[])source.strides.Clone(), source.Offset)
+    {
     }
 
     internal static Tensor Empty(DType dtype, int[] shape, bool clear = false)
@@ -81,6 +88,15 @@ public sealed partial class Tensor
     {
         if (!IsContiguous) throw new InvalidOperationException("Span: tensor is not contiguous");
         return new Span<T>(Array<T>(), Offset, Numel);
+    }
+
+    /// <summary>The elements of a contiguous tensor as a writable span (no copy). Throws for non-contiguous tensors
+    /// or a mismatched element type.</summary>
+    public Span<T> AsSpan<T>() where T : unmanaged
+    {
+        if (DTypes.Of<T>() != DType)
+            throw new InvalidOperationException($"AsSpan: tensor holds {DType}, not {DTypes.Of<T>()}");
+        return Span<T>();
     }
 
     /// <summary>Copies the elements, in row-major order, into a new array (converting to <typeparamref name="T"/>).</summary>

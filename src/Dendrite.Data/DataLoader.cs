@@ -1,0 +1,60 @@
+namespace Dendrite.Data;
+
+/// <summary>Batches of (inputs, targets) from two tensors whose first dimension indexes examples, optionally
+/// shuffled each epoch by a seeded generator. With <c>prefetch</c>, the next batch is gathered on a background
+/// thread while the current one is used.</summary>
+public sealed class DataLoader(Tensor inputs, Tensor targets, int batchSize, bool shuffle = false, bool dropLast = false,
+    Generator? generator = null, bool prefetch = false) : IEnumerable<(Tensor X, Tensor Y)>
+{
+    /// <summary>The examples' inputs, first dimension N.</summary>
+    public Tensor Inputs { get; } = inputs.Size(0) == targets.Size(0)
+        ? inputs
+        : throw new ArgumentException($"DataLoader: {inputs.Size(0)} inputs but {targets.Size(0)} targets");
+
+    /// <summary>The examples' targets, first dimension N.</summary>
+    public Tensor Targets { get; } = targets;
+
+    /// <summary>Examples per batch (the whole set when ≤ 0: full-batch training).</summary>
+    public int BatchSize { get; } = batchSize <= 0 ? inputs.Size(0) : batchSize;
+
+    /// <summary>The generator that shuffles (its state is part of a checkpoint).</summary>
+    public Generator Generator { get; } = generator ?? new Generator(0);
+
+    /// <summary>Number of batches per epoch.</summary>
+    public int Count => dropLast ? Inputs.Size(0) / BatchSize : (Inputs.Size(0) + BatchSize - 1) / BatchSize;
+
+    /// <summary>The example order of the next epoch (drawn now when shuffling).</summary>
+    public long[] NextOrder()
+    {
+        int n = Inputs.Size(0);
+        return shuffle ? Tensor.Randperm(n, Generator).ToArray<long>() : Enumerable.Range(0, n).Select(i => (long)i).ToArray();
+    }
+
+    /// <summary>The batches of one epoch in the given order, from batch <paramref name="skip"/> on (to resume).</summary>
+    public IEnumerable<(Tensor X, Tensor Y)> Batches(long[] order, int skip = 0)
+    {
+        (Tensor, Tensor) Make(int b)
+        {
+            int start = b * BatchSize, len = Math.Min(BatchSize, order.Length - start);
+            var idx = Tensor.From(order.AsSpan(start, len).ToArray());
+            return (Inputs.IndexSelect(0, idx), Targets.IndexSelect(0, idx));
+        }
+        if (!prefetch)
+        {
+            for (int b = skip; b < Count; b++) yield return Make(b);
+            yield break;
+        }
+        var next = skip < Count ? Task.Run(() => Make(skip)) : null;
+        for (int b = skip; b < Count; b++)
+        {
+            var current = next!.Result;
+            next = b + 1 < Count ? Task.Run(() => Make(b + 1)) : null;
+            yield return current;
+        }
+    }
+
+    /// <inheritdoc/>
+    public IEnumerator<(Tensor X, Tensor Y)> GetEnumerator() => Batches(NextOrder()).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}

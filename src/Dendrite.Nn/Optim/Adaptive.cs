@@ -1,0 +1,119 @@
+namespace Dendrite.Nn.Optim;
+
+/// <summary>Adagrad (Duchi et al., 2011): G ← G + g², θ ← θ - η/(1 + (t-1)·decay) · g / (√G + ε).</summary>
+public sealed class Adagrad(IEnumerable<ParamGroup> groups, double lr = 0.01, double lrDecay = 0, double weightDecay = 0,
+    double eps = 1e-10, double initialAccumulator = 0) : Optimizer(groups, lr, weightDecay)
+{
+    /// <summary>Adagrad over parameters.</summary>
+    public Adagrad(IEnumerable<Parameter> parameters, double lr = 0.01, double lrDecay = 0, double weightDecay = 0,
+        double eps = 1e-10, double initialAccumulator = 0)
+        : this([new ParamGroup(parameters)], lr, lrDecay, weightDecay, eps, initialAccumulator)
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, ParamState s, ParamGroup group)
+    {
+        bool first = !s.Has("sum");
+        var sum = s.Buffer("sum", p.Length);
+        if (first && initialAccumulator != 0) Array.Fill(sum, (float)initialAccumulator);
+        float clr = (float)(group.Lr / (1 + (s.Step - 1) * lrDecay)), wd = (float)group.WeightDecay, e = (float)eps;
+        for (int i = 0; i < p.Length; i++)
+        {
+            float gi = g[i] + wd * p[i];
+            sum[i] += gi * gi;
+            p[i] -= clr * gi / (MathF.Sqrt(sum[i]) + e);
+        }
+    }
+}
+
+/// <summary>RMSprop (Tieleman &amp; Hinton, 2012): v ← αv + (1-α)g², θ ← θ - η g / (√v + ε); with momentum μ,
+/// b ← μb + g/(√v + ε) and θ ← θ - η b.</summary>
+public sealed class RmsProp(IEnumerable<ParamGroup> groups, double lr = 0.01, double alpha = 0.99, double eps = 1e-8,
+    double weightDecay = 0, double momentum = 0) : Optimizer(groups, lr, weightDecay)
+{
+    /// <summary>RMSprop over parameters.</summary>
+    public RmsProp(IEnumerable<Parameter> parameters, double lr = 0.01, double alpha = 0.99, double eps = 1e-8,
+        double weightDecay = 0, double momentum = 0)
+        : this([new ParamGroup(parameters)], lr, alpha, eps, weightDecay, momentum)
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, ParamState s, ParamGroup group)
+    {
+        var v = s.Buffer("square_avg", p.Length);
+        var b = momentum > 0 ? s.Buffer("momentum_buffer", p.Length) : null;
+        float lr = (float)group.Lr, wd = (float)group.WeightDecay, a = (float)alpha, e = (float)eps, mu = (float)momentum;
+        for (int i = 0; i < p.Length; i++)
+        {
+            float gi = g[i] + wd * p[i];
+            v[i] = a * v[i] + (1 - a) * gi * gi;
+            float avg = MathF.Sqrt(v[i]) + e;
+            if (b is null)
+            {
+                p[i] -= lr * gi / avg;
+            }
+            else
+            {
+                b[i] = mu * b[i] + gi / avg;
+                p[i] -= lr * b[i];
+            }
+        }
+    }
+}
+
+/// <summary>Adam (Kingma &amp; Ba, 2014, arXiv:1412.6980): m ← β₁m + (1-β₁)g, v ← β₂v + (1-β₂)g²,
+/// m̂ = m/(1-β₁ᵗ), v̂ = v/(1-β₂ᵗ), θ ← θ - η m̂ / (√v̂ + ε). Weight decay is added to the gradient (L2).</summary>
+public sealed class Adam(IEnumerable<ParamGroup> groups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+    double eps = 1e-8, double weightDecay = 0) : Optimizer(groups, lr, weightDecay)
+{
+    /// <summary>Adam over parameters.</summary>
+    public Adam(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 0)
+        : this([new ParamGroup(parameters)], lr, beta1, beta2, eps, weightDecay)
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, ParamState s, ParamGroup group) =>
+        AdamStep(p, g, s, group.Lr, beta1, beta2, eps, (float)group.WeightDecay);
+
+    internal static void AdamStep(Span<float> p, ReadOnlySpan<float> g, ParamState s, double lr, double beta1, double beta2,
+        double eps, float l2)
+    {
+        var m = s.Buffer("exp_avg", p.Length);
+        var v = s.Buffer("exp_avg_sq", p.Length);
+        double bc1 = 1 - Math.Pow(beta1, s.Step), bc2 = 1 - Math.Pow(beta2, s.Step);
+        float b1 = (float)beta1, b2 = (float)beta2, e = (float)eps;
+        float stepSize = (float)(lr / bc1), sqrtBc2 = (float)Math.Sqrt(bc2);
+        for (int i = 0; i < p.Length; i++)
+        {
+            float gi = g[i] + l2 * p[i];
+            m[i] = m[i] * b1 + gi * (1 - b1);
+            v[i] = v[i] * b2 + gi * gi * (1 - b2);
+            p[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) / sqrtBc2 + e);
+        }
+    }
+}
+
+/// <summary>AdamW (Loshchilov &amp; Hutter, 2017, arXiv:1711.05101): Adam with decoupled weight decay,
+/// θ ← θ(1 - ηλ) before the Adam step.</summary>
+public sealed class AdamW(IEnumerable<ParamGroup> groups, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+    double eps = 1e-8, double weightDecay = 0.01) : Optimizer(groups, lr, weightDecay)
+{
+    /// <summary>AdamW over parameters.</summary>
+    public AdamW(IEnumerable<Parameter> parameters, double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999,
+        double eps = 1e-8, double weightDecay = 0.01)
+        : this([new ParamGroup(parameters)], lr, beta1, beta2, eps, weightDecay)
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> p, ReadOnlySpan<float> g, ParamState s, ParamGroup group)
+    {
+        float decay = (float)(1 - group.Lr * group.WeightDecay);
+        for (int i = 0; i < p.Length; i++) p[i] *= decay;
+        Adam.AdamStep(p, g, s, group.Lr, beta1, beta2, eps, 0);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Globalization;
+using Dendrite.Nn.Optim;
+
+namespace Dendrite.Nn.Train;
+
+/// <summary>Stops when the monitored validation loss has not improved by <c>minDelta</c> for <c>patience</c>
+/// epochs, and (optionally) puts back the weights of the best epoch.</summary>
+public sealed class EarlyStopping(int patience = 3, double minDelta = 0, bool restoreBest = true) : ICallback
+{
+    private double best = double.PositiveInfinity;
+    private int wait;
+    private Dictionary<string, Tensor>? bestState;
+
+    /// <summary>The epoch with the lowest validation loss.</summary>
+    public int BestEpoch { get; private set; }
+
+    /// <inheritdoc/>
+    public void OnEpochEnd(Trainer trainer, EpochResult result)
+    {
+        double v = result.ValLoss ?? result.TrainLoss;
+        if (v < best - minDelta)
+        {
+            best = v;
+            wait = 0;
+            BestEpoch = result.Epoch;
+            if (restoreBest) bestState = trainer.Model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
+        }
+        else if (++wait >= patience)
+        {
+            trainer.StopRequested = true;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void OnTrainEnd(Trainer trainer)
+    {
+        if (restoreBest && bestState is not null) trainer.Model.LoadStateDict(bestState);
+    }
+}
+
+/// <summary>Steps a learning-rate schedule after every epoch (plateau schedules get the validation loss).</summary>
+public sealed class LrScheduleCallback(LrScheduler scheduler) : ICallback
+{
+    /// <inheritdoc/>
+    public void OnEpochEnd(Trainer trainer, EpochResult result)
+    {
+        if (scheduler is ReduceLrOnPlateau plateau) plateau.Step(result.ValLoss ?? result.TrainLoss);
+        else scheduler.Step();
+    }
+}
+
+/// <summary>Appends one CSV row per epoch: epoch, train_loss, train_acc, val_loss, val_acc, seconds, lr.</summary>
+public sealed class CsvLogger(string path) : ICallback
+{
+    /// <inheritdoc/>
+    public void OnTrainBegin(Trainer trainer)
+    {
+        if (!File.Exists(path) || trainer.Epoch == 0)
+            File.WriteAllText(path, "epoch,train_loss,train_acc,val_loss,val_acc,seconds,lr\n");
+    }
+
+    /// <inheritdoc/>
+    public void OnEpochEnd(Trainer trainer, EpochResult r)
+    {
+        string F(double? v) => v is double d ? d.ToString("R", CultureInfo.InvariantCulture) : "";
+        File.AppendAllText(path, string.Join(",", r.Epoch.ToString(CultureInfo.InvariantCulture), F(r.TrainLoss),
+            F(r.TrainAccuracy), F(r.ValLoss), F(r.ValAccuracy), F(r.Seconds), F(r.LearningRate)) + "\n");
+    }
+}
