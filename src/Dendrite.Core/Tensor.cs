@@ -63,6 +63,8 @@ public sealed partial class Tensor
 
     private bool ComputeContiguous()
     {
+        // An empty tensor has no element out of place, whatever its strides (shape [2,0] has strides [1,1]).
+        if (Numel == 0) return true;
         int acc = 1;
         for (int i = shape.Length - 1; i >= 0; i--)
         {
