@@ -234,7 +234,9 @@ public sealed partial class Tensor
         var t = Empty(dtype, [steps]);
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         // Second half counted from the end, as torch does, so the last value is exactly end.
-        for (int i = 0; i < steps; i++) t.SetFlat(i, i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step);
+        // A single step is start, as torch.linspace.
+        for (int i = 0; i < steps; i++)
+            t.SetFlat(i, i < steps / 2 || steps == 1 ? start + i * step : end - (steps - 1 - i) * step);
         return t;
     }
 
