@@ -34,7 +34,8 @@ public static class OpCheck
         return JsonDocument.Parse(File.ReadAllText(path));
     }
 
-    /// <summary>Checks one case: forward values, torch's gradients, and (if the case asks) finite differences.</summary>
+    /// <summary>Checks one case: forward values, torch's gradients, and finite differences where the case
+    /// asks for them.</summary>
     public static void Run(string name)
     {
         var c = Case(name);
@@ -163,7 +164,8 @@ public static class OpCheck
 
     private static Tensor[] One(Tensor t) => [t];
 
-    private static Func<Tensor[], Args, Tensor[]> Reduce(Func<Tensor, Tensor> all, Func<Tensor, int[], bool, Tensor> axes) =>
+    private static Func<Tensor[], Args, Tensor[]> Reduce(
+        Func<Tensor, Tensor> all, Func<Tensor, int[], bool, Tensor> axes) =>
         (x, a) => One(a.Has("axes") ? axes(x[0], a.Ints("axes"), a.Bool("keep")) : all(x[0]));
 
     /// <summary>Each op key of make_fixtures.py, written with the Dendrite API.</summary>
