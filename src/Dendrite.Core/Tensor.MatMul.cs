@@ -52,8 +52,8 @@ public partial class Tensor
             var A = a.Rank == 1 ? a.Unsqueeze(0) : a;
             var B = b.Rank == 1 ? b.Unsqueeze(-1) : b;
             var gm = g;
-            if (a.Rank == 1) gm = gm.Unsqueeze(-2);
-            if (b.Rank == 1) gm = gm.Unsqueeze(-1);
+            if (a.Rank == 1) gm = gm.Unsqueeze(b.Rank == 1 ? gm.Rank : gm.Rank - 1);
+            if (b.Rank == 1) gm = gm.Unsqueeze(gm.Rank);
             return [
                 a.requiresGrad ? SumTo(gm.MatMul(B.T), A.shape).Reshape(a.shape) : null,
                 b.requiresGrad ? SumTo(A.T.MatMul(gm), B.shape).Reshape(b.shape) : null];

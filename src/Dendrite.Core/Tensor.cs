@@ -70,6 +70,8 @@ public partial class Tensor
 
     private bool ComputeContiguous()
     {
+        // An empty tensor has no element out of place, whatever its strides (shape [2,0] has strides [1,1]).
+        if (Numel == 0) return true;
         int acc = 1;
         for (int i = shape.Length - 1; i >= 0; i--)
         {
@@ -248,7 +250,9 @@ public partial class Tensor
         var t = Empty(dtype, [steps]);
         double step = steps > 1 ? (end - start) / (steps - 1) : 0;
         // Second half counted from the end, as torch does, so the last value is exactly end.
-        for (int i = 0; i < steps; i++) t.SetFlat(i, i < steps / 2 ? start + i * step : end - (steps - 1 - i) * step);
+        // A single step is start, as torch.linspace.
+        for (int i = 0; i < steps; i++)
+            t.SetFlat(i, i < steps / 2 || steps == 1 ? start + i * step : end - (steps - 1 - i) * step);
         return t;
     }
 
