@@ -63,6 +63,7 @@ public sealed partial class Tensor
 
     private bool ComputeContiguous()
     {
+        if (Numel == 0) return true;
         int acc = 1;
         for (int i = shape.Length - 1; i >= 0; i--)
         {
