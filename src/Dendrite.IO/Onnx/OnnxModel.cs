@@ -1,0 +1,159 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace Dendrite.IO;
+
+/// <summary>
+/// An ONNX model loaded for inference: the graph is executed node by node in file order (ONNX requires a
+/// topologically sorted graph), each node mapped onto <see cref="Tensor"/> operations by <see cref="OnnxOps"/>.
+/// </summary>
+public sealed class OnnxModel
+{
+    private readonly GraphProto graph;
+    private readonly Dictionary<string, Tensor> initializers = [];
+
+    private OnnxModel(ModelProto model, string source)
+    {
+        Source = source;
+        graph = model.Graph ?? throw new OnnxFormatException($"{source}: ModelProto has no graph");
+        Opset = 1;
+        foreach (var o in model.OpsetImport)
+        {
+            if (o.Domain is "" or "ai.onnx") Opset = checked((int)o.Version);
+        }
+        foreach (var init in graph.Initializer)
+        {
+            initializers[init.Name] = OnnxTensor.ToTensor(init, $"{source}: initializer");
+        }
+        if (graph.SparseInitializer.Count > 0) throw new OnnxUnsupportedException("sparse initializers");
+        InputNames = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).Select(i => i.Name).ToArray();
+        OutputNames = graph.Output.Select(o => o.Name).ToArray();
+        foreach (var v in graph.Input.Concat(graph.Output)) CheckType(v);
+        CheckGraph();
+    }
+
+    /// <summary>The file the model came from, used in error messages.</summary>
+    public string Source { get; }
+
+    /// <summary>Opset version of the default ONNX domain.</summary>
+    public int Opset { get; }
+
+    /// <summary>Names of the inputs the caller supplies, in order (initializers excluded).</summary>
+    public IReadOnlyList<string> InputNames { get; }
+
+    /// <summary>Names of the graph outputs, in order.</summary>
+    public IReadOnlyList<string> OutputNames { get; }
+
+    /// <summary>Reads a model file.</summary>
+    public static OnnxModel Load(string path) =>
+        new(OnnxTensor.Parse(path, ModelProto.Parser, "ModelProto"), Path.GetFileName(path));
+
+    /// <summary>Reads a serialized model from memory; <paramref name="source"/> names it in errors.</summary>
+    public static OnnxModel Load(byte[] bytes, string source) =>
+        new(OnnxTensor.Parse(bytes, source, ModelProto.Parser, "ModelProto"), source);
+
+    internal static OnnxModel FromProto(ModelProto model, string source) => Load(model.ToByteArray(), source);
+
+    // Only tensor-typed values are supported; sequences, maps and optionals are not.
+    private void CheckType(ValueInfoProto v)
+    {
+        var t = v.Type;
+        if (t is null) return;
+        switch (t.ValueCase)
+        {
+            case TypeProto.ValueOneofCase.TensorType:
+                if (t.TensorType.ElemType != 0)
+                    OnnxTensor.MapType(t.TensorType.ElemType, $"{Source}: value '{v.Name}'");
+                break;
+            case TypeProto.ValueOneofCase.None:
+                break;
+            case TypeProto.ValueOneofCase.SequenceType:
+                throw new OnnxUnsupportedException("sequence values");
+            case TypeProto.ValueOneofCase.OptionalType:
+                throw new OnnxUnsupportedException("optional values");
+            case TypeProto.ValueOneofCase.MapType:
+                throw new OnnxUnsupportedException("map values");
+            default:
+                throw new OnnxUnsupportedException($"{t.ValueCase} values");
+        }
+    }
+
+    // Every node input must be produced before it is used; operators must exist in the default domain.
+    private void CheckGraph()
+    {
+        var known = new HashSet<string>(initializers.Keys);
+        foreach (var i in graph.Input) known.Add(i.Name);
+        for (int n = 0; n < graph.Node.Count; n++)
+        {
+            var node = graph.Node[n];
+            for (int i = 0; i < node.Input.Count; i++)
+            {
+                string name = node.Input[i];
+                if (name.Length > 0 && !known.Contains(name))
+                    throw new OnnxFormatException(
+                        $"{Source}: node {n} '{node.Name}' ({node.OpType}): input '{name}' is not defined before it");
+            }
+            foreach (var o in node.Output) known.Add(o);
+        }
+        foreach (var o in OutputNames)
+        {
+            if (!known.Contains(o)) throw new OnnxFormatException($"{Source}: graph output '{o}' is never produced");
+        }
+    }
+
+    /// <summary>The first operator of the graph that is not supported (with its domain when not the default
+    /// one), or null when all are.</summary>
+    public string? FirstUnsupportedOp()
+    {
+        foreach (var node in graph.Node)
+        {
+            if (node.Domain is not ("" or "ai.onnx")) return $"{node.Domain}.{node.OpType}";
+            if (!OnnxOps.IsSupported(node.OpType)) return node.OpType;
+        }
+        return null;
+    }
+
+    /// <summary>Runs the graph on inputs given in the order of <see cref="InputNames"/>.</summary>
+    public Tensor[] Run(IReadOnlyList<Tensor> inputs)
+    {
+        if (inputs.Count != InputNames.Count)
+            throw new ArgumentException(
+                $"{Source}: model takes {InputNames.Count} inputs ({string.Join(", ", InputNames)}), "
+                + $"got {inputs.Count}");
+        var named = new Dictionary<string, Tensor>();
+        for (int i = 0; i < inputs.Count; i++) named[InputNames[i]] = inputs[i];
+        return Run(named);
+    }
+
+    /// <summary>Runs the graph on inputs given by name; returns the outputs in the order of
+    /// <see cref="OutputNames"/>.</summary>
+    public Tensor[] Run(IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        using var noGrad = Autograd.NoGrad();
+        var values = new Dictionary<string, Tensor>(initializers);
+        foreach (var name in InputNames)
+        {
+            if (!inputs.TryGetValue(name, out var t))
+                throw new ArgumentException($"{Source}: input '{name}' is missing");
+            values[name] = t;
+        }
+        foreach (var node in graph.Node)
+        {
+            if (node.Domain is not ("" or "ai.onnx"))
+                throw new OnnxUnsupportedException($"{node.Domain}.{node.OpType}");
+            var args = node.Input.Select(n => n.Length == 0 ? null : values[n]).ToArray();
+            var ctx = new OnnxNode(node, args, Opset, Source);
+            var outs = OnnxOps.Execute(ctx);
+            for (int i = 0; i < node.Output.Count && i < outs.Length; i++)
+            {
+                if (node.Output[i].Length > 0) values[node.Output[i]] = outs[i];
+            }
+            for (int i = outs.Length; i < node.Output.Count; i++)
+            {
+                if (node.Output[i].Length > 0)
+                    throw ctx.Error($"output {i} '{node.Output[i]}' is not produced by this implementation");
+            }
+        }
+        return OutputNames.Select(n => values[n]).ToArray();
+    }
+}
