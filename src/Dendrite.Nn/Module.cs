@@ -256,7 +256,11 @@ public sealed class Sequential(params ILayer[] layers) : Module, ILayer
     /// <inheritdoc/>
     public Tensor Forward(Tensor x)
     {
-        foreach (var l in Layers) x = l.Forward(x);
+        foreach (var l in Layers)
+        {
+            x = l.Forward(x);
+            if (l is Module m) Summary.Record(m, x);
+        }
         return x;
     }
 }

@@ -67,3 +67,25 @@ public sealed class CsvLogger(string path) : ICallback
             F(r.TrainAccuracy), F(r.ValLoss), F(r.ValAccuracy), F(r.Seconds), F(r.LearningRate)) + "\n");
     }
 }
+
+/// <summary>Saves a checkpoint every <c>everyBatches</c> batches (when positive) and at the end of every epoch;
+/// with <c>bestOnly</c>, the end-of-epoch save happens only when the validation loss improved.</summary>
+public sealed class Checkpoint(string path, Dendrite.Data.DataLoader train, int everyBatches = 0, bool bestOnly = false) : ICallback
+{
+    private double best = double.PositiveInfinity;
+
+    /// <inheritdoc/>
+    public void OnBatchEnd(Trainer trainer, int epoch, int batch, double loss)
+    {
+        if (everyBatches > 0 && (batch + 1) % everyBatches == 0) trainer.SaveCheckpoint(path, train);
+    }
+
+    /// <inheritdoc/>
+    public void OnEpochEnd(Trainer trainer, EpochResult result)
+    {
+        double v = result.ValLoss ?? result.TrainLoss;
+        if (bestOnly && v >= best) return;
+        best = Math.Min(best, v);
+        trainer.SaveCheckpoint(path, train);
+    }
+}

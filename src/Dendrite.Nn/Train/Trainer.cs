@@ -1,3 +1,4 @@
+using Dendrite.Data;
 using Dendrite.Nn.Optim;
 
 namespace Dendrite.Nn.Train;
@@ -64,9 +65,20 @@ public sealed class Trainer(Module model, Func<Tensor, Tensor> forward, Optimize
     /// <summary>Epochs completed (also restored from a checkpoint).</summary>
     public int Epoch { get; set; }
 
-    /// <summary>Trains for <paramref name="epochs"/> epochs (counting from <see cref="Epoch"/>), validating on
-    /// <paramref name="validation"/> after each when given.</summary>
-    public History Fit(IEnumerable<(Tensor X, Tensor Y)> train, int epochs, (Tensor X, Tensor Y)? validation = null,
+    /// <summary>The example order of the epoch in progress.</summary>
+    public long[]? EpochOrder { get; private set; }
+
+    /// <summary>Batches finished in the epoch in progress.</summary>
+    public int BatchInEpoch { get; private set; }
+
+    /// <summary>Sum of batch losses (weighted by batch size), correct predictions and examples seen so far in the
+    /// epoch in progress.</summary>
+    public (double LossSum, long Correct, long Seen) EpochTotals { get; private set; }
+
+    /// <summary>Trains until <paramref name="epochs"/> epochs are complete (counting from <see cref="Epoch"/>, so a
+    /// run restored from a checkpoint continues where it stopped, mid-epoch included), validating on
+    /// <paramref name="validation"/> after each epoch when given.</summary>
+    public History Fit(DataLoader train, int epochs, (Tensor X, Tensor Y)? validation = null,
         IReadOnlyList<ICallback>? callbacks = null)
     {
         callbacks ??= [];
@@ -79,17 +91,17 @@ public sealed class Trainer(Module model, Func<Tensor, Tensor> forward, Optimize
             foreach (var c in callbacks) c.OnEpochBegin(this, epoch);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             Model.Train();
-            double lossSum = 0;
-            long correct = 0, seen = 0;
-            int batch = 0;
-            foreach (var (x, y) in train)
+            EpochOrder ??= train.NextOrder();
+            var (lossSum, correct, seen) = EpochTotals;
+            foreach (var (x, y) in train.Batches(EpochOrder, BatchInEpoch))
             {
                 double l = TrainStep(x, y, out long right);
                 lossSum += l * x.Size(0);
                 correct += right;
                 seen += x.Size(0);
-                foreach (var c in callbacks) c.OnBatchEnd(this, epoch, batch, l);
-                batch++;
+                EpochTotals = (lossSum, correct, seen);
+                BatchInEpoch++;
+                foreach (var c in callbacks) c.OnBatchEnd(this, epoch, BatchInEpoch - 1, l);
             }
             double seconds = clock.Elapsed.TotalSeconds;
             double? valLoss = null, valAcc = null;
@@ -100,6 +112,9 @@ public sealed class Trainer(Module model, Func<Tensor, Tensor> forward, Optimize
                 valAcc = va;
             }
             Epoch = epoch;
+            EpochOrder = null;
+            BatchInEpoch = 0;
+            EpochTotals = default;
             var result = new EpochResult(epoch, lossSum / Math.Max(1, seen), (double)correct / Math.Max(1, seen),
                 valLoss, valAcc, seconds, Optimizer.Groups[0].Lr);
             history.Epochs.Add(result);
@@ -108,6 +123,57 @@ public sealed class Trainer(Module model, Func<Tensor, Tensor> forward, Optimize
         foreach (var c in callbacks) c.OnTrainEnd(this);
         return history;
     }
+
+    /// <summary>Writes model, optimizer and trainer state (epoch, position within the epoch and its example order,
+    /// random generators) to a safetensors file, atomically.</summary>
+    public void SaveCheckpoint(string path, DataLoader train, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var d = new Dictionary<string, Tensor>();
+        foreach (var (k, v) in Model.StateDict()) d["model." + k] = v;
+        foreach (var (k, v) in Optimizer.StateDict()) d["optim." + k] = v;
+        d["trainer.epoch"] = Tensor.Scalar(Epoch, DType.Int64);
+        d["trainer.batch"] = Tensor.Scalar(BatchInEpoch, DType.Int64);
+        d["trainer.totals"] = Tensor.From([EpochTotals.LossSum, EpochTotals.Correct, EpochTotals.Seen]);
+        if (EpochOrder is not null) d["trainer.order"] = Tensor.From(EpochOrder);
+        d["rng.default"] = State(Generator.Default);
+        d["rng.loader"] = State(train.Generator);
+        var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+        {
+            ["format"] = "dendrite-checkpoint/1",
+            ["model"] = Model.GetType().Name,
+            ["optimizer"] = Optimizer.GetType().Name,
+        };
+        Dendrite.IO.Safetensors.Save(path, d, meta);
+    }
+
+    /// <summary>Restores everything <see cref="SaveCheckpoint"/> wrote, so that <see cref="Fit"/> continues the run
+    /// exactly (same seed and thread count give the same weights as an uninterrupted run).</summary>
+    public IReadOnlyDictionary<string, string> LoadCheckpoint(string path, DataLoader train)
+    {
+        var (d, meta) = Dendrite.IO.Safetensors.Load(path);
+        Tensor Need(string key) => d.TryGetValue(key, out var t)
+            ? t
+            : throw new Dendrite.IO.SafetensorsFormatException($"{path}: checkpoint has no tensor '{key}'");
+        Model.LoadStateDict(Section(d, "model."));
+        Optimizer.LoadStateDict(Section(d, "optim."));
+        Epoch = (int)Need("trainer.epoch").Item();
+        BatchInEpoch = (int)Need("trainer.batch").Item();
+        var totals = Need("trainer.totals").ToArray<double>();
+        EpochTotals = (totals[0], (long)totals[1], (long)totals[2]);
+        EpochOrder = d.TryGetValue("trainer.order", out var order) ? order.ToArray<long>() : null;
+        if (EpochOrder is not null && EpochOrder.Length != train.Inputs.Size(0))
+            throw new ArgumentException($"{path}: checkpoint's epoch order covers {EpochOrder.Length} examples, the data has {train.Inputs.Size(0)}");
+        Generator.Default.SetState(Bits(Need("rng.default")));
+        train.Generator.SetState(Bits(Need("rng.loader")));
+        return meta;
+    }
+
+    private static Dictionary<string, Tensor> Section(Dictionary<string, Tensor> d, string prefix) =>
+        d.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value);
+
+    private static Tensor State(Generator g) => Tensor.From(g.GetState().Select(u => unchecked((long)u)).ToArray());
+
+    private static ulong[] Bits(Tensor t) => t.ToArray<long>().Select(l => unchecked((ulong)l)).ToArray();
 
     /// <summary>One optimisation step on a batch; returns the batch loss and counts correct predictions when
     /// targets are class indices.</summary>
