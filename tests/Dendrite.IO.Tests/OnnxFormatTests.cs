@@ -19,7 +19,12 @@ public sealed class OnnxFormatTests : IDisposable
 
     private static TensorProto FloatProto(string name, long[] dims, int rawBytes)
     {
-        var p = new TensorProto { Name = name, DataType = (int)DataType.Float, RawData = ByteString.CopyFrom(new byte[rawBytes]) };
+        var p = new TensorProto
+        {
+            Name = name,
+            DataType = (int)DataType.Float,
+            RawData = ByteString.CopyFrom(new byte[rawBytes]),
+        };
         p.Dims.AddRange(dims);
         return p;
     }
@@ -96,7 +101,8 @@ public sealed class OnnxFormatTests : IDisposable
         var t = OnnxTensor.ToTensor(p, "mem");
         Assert.Equal(DType.Int64, t.DType);
         Assert.Equal([-1L, 127L, -1L], t.ToArray<long>());
-        var u = new TensorProto { Name = "u16", DataType = (int)DataType.Uint16, RawData = ByteString.CopyFrom(0xFF, 0xFF) };
+        var u = new TensorProto { Name = "u16", DataType = (int)DataType.Uint16 };
+        u.RawData = ByteString.CopyFrom(0xFF, 0xFF);
         u.Dims.Add(1);
         Assert.Equal([65535L], OnnxTensor.ToTensor(u, "mem").ToArray<long>());
     }
@@ -179,7 +185,8 @@ public sealed class OnnxFormatTests : IDisposable
     [Fact]
     public void UnsupportedTypesAndOperatorsAreReportedNotFailed()
     {
-        var half = new TensorProto { Name = "h", DataType = (int)DataType.Float16, RawData = ByteString.CopyFrom(0, 0) };
+        var half = new TensorProto { Name = "h", DataType = (int)DataType.Float16 };
+        half.RawData = ByteString.CopyFrom(0, 0);
         half.Dims.Add(1);
         var e = Assert.Throws<OnnxUnsupportedException>(() => OnnxTensor.ToTensor(half, "mem"));
         Assert.Equal("data type FLOAT16", e.Feature);
