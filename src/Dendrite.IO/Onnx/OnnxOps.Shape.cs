@@ -327,7 +327,8 @@ internal static partial class OnnxOps
     {
         var x = n.In(0);
         string mode = n.Str("mode", "constant");
-        if (mode != "constant") throw new OnnxUnsupportedException($"Pad mode {mode}");
+        if (mode is not ("constant" or "edge" or "reflect" or "wrap"))
+            throw new OnnxUnsupportedException($"Pad mode {mode}");
         long[] pads;
         double value;
         int[] axes;
@@ -353,7 +354,17 @@ internal static partial class OnnxOps
             before[axes[i]] = p[i];
             after[axes[i]] = p[i + axes.Length];
         }
-        return x.PadDims(before, after, value);
+        if (mode == "constant") return x.PadDims(before, after, value);
+        // Crop negative amounts first, then extend each axis from the values inside.
+        x = x.PadDims(before.Select(v => Math.Min(v, 0)).ToArray(), after.Select(v => Math.Min(v, 0)).ToArray());
+        for (int d = 0; d < x.Rank; d++)
+        {
+            int b = Math.Max(before[d], 0), a = Math.Max(after[d], 0);
+            if (b == 0 && a == 0) continue;
+            if (x.Shape[d] == 0) throw n.Error($"cannot pad an empty axis {d} in {mode} mode");
+            x = PadIndexed(x, d, b, a, mode);
+        }
+        return x;
     }
 
     private static Tensor OneHot(OnnxNode n)

@@ -20,6 +20,7 @@ internal static partial class OnnxOps
         AddMath(t);
         AddShape(t);
         AddReduce(t);
+        AddLoss(t);
         return t;
     }
 
