@@ -18,6 +18,7 @@ public static class Program
         var onnx = new Command("onnx", "ONNX model import");
         onnx.Subcommands.Add(ConformanceCommand());
         root.Subcommands.Add(onnx);
+        TrainingCommands.Register(root);
         return root;
     }
 

@@ -70,14 +70,15 @@ public sealed class CsvLogger(string path) : ICallback
 
 /// <summary>Saves a checkpoint every <c>everyBatches</c> batches (when positive) and at the end of every epoch;
 /// with <c>bestOnly</c>, the end-of-epoch save happens only when the validation loss improved.</summary>
-public sealed class Checkpoint(string path, Dendrite.Data.DataLoader train, int everyBatches = 0, bool bestOnly = false) : ICallback
+public sealed class Checkpoint(string path, Dendrite.Data.DataLoader train, int everyBatches = 0,
+    IReadOnlyDictionary<string, string>? metadata = null, bool bestOnly = false) : ICallback
 {
     private double best = double.PositiveInfinity;
 
     /// <inheritdoc/>
     public void OnBatchEnd(Trainer trainer, int epoch, int batch, double loss)
     {
-        if (everyBatches > 0 && (batch + 1) % everyBatches == 0) trainer.SaveCheckpoint(path, train);
+        if (everyBatches > 0 && (batch + 1) % everyBatches == 0) trainer.SaveCheckpoint(path, train, metadata);
     }
 
     /// <inheritdoc/>
@@ -86,6 +87,6 @@ public sealed class Checkpoint(string path, Dendrite.Data.DataLoader train, int 
         double v = result.ValLoss ?? result.TrainLoss;
         if (bestOnly && v >= best) return;
         best = Math.Min(best, v);
-        trainer.SaveCheckpoint(path, train);
+        trainer.SaveCheckpoint(path, train, metadata);
     }
 }

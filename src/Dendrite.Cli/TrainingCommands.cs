@@ -1,0 +1,275 @@
+using System.CommandLine;
+using System.Globalization;
+using Dendrite.Data;
+using Dendrite.IO;
+using Dendrite.Models;
+using Dendrite.Nn;
+using Dendrite.Nn.Optim;
+using Dendrite.Nn.Train;
+using Spectre.Console;
+
+namespace Dendrite.Cli;
+
+/// <summary>train · eval · predict · summary · demo: training models of the zoo on Fashion-MNIST.</summary>
+public static class TrainingCommands
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Adds the commands to the root.</summary>
+    public static void Register(RootCommand root)
+    {
+        root.Subcommands.Add(Train("train", "train a model on Fashion-MNIST, writing runs/NAME/", demo: false));
+        root.Subcommands.Add(Train("demo", "train the MLP on Fashion-MNIST and print test accuracy (the quick tour)", demo: true));
+        root.Subcommands.Add(Eval());
+        root.Subcommands.Add(Predict());
+        root.Subcommands.Add(SummaryCommand());
+    }
+
+    private sealed record RunOptions(string Model, int Epochs, int Batch, double Lr, string Optimizer, string Name,
+        bool Resume, ulong Seed, string? Data, int CheckpointEvery);
+
+    private static Command Train(string name, string description, bool demo)
+    {
+        var model = new Option<string>("--model") { Description = "model name (see `summary --list`)", DefaultValueFactory = _ => "mlp" };
+        var epochs = new Option<int>("--epochs") { Description = "epochs to train", DefaultValueFactory = _ => demo ? 5 : 10 };
+        var batch = new Option<int>("--batch") { Description = "batch size", DefaultValueFactory = _ => 64 };
+        var lr = new Option<double>("--lr") { Description = "learning rate", DefaultValueFactory = _ => 1e-3 };
+        var opt = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw", DefaultValueFactory = _ => "adam" };
+        var run = new Option<string>("--name") { Description = "run name: output goes to runs/NAME", DefaultValueFactory = _ => demo ? "demo" : "train" };
+        var resume = new Option<bool>("--resume") { Description = "continue from runs/NAME/checkpoint.safetensors" };
+        var seed = new Option<ulong>("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
+        var data = new Option<string?>("--data") { Description = "folder with the Fashion-MNIST IDX files" };
+        var every = new Option<int>("--checkpoint-every") { Description = "also checkpoint every N batches", DefaultValueFactory = _ => 0 };
+        var threads = ThreadsOption();
+        var cmd = new Command(name, description) { model, epochs, batch, lr, opt, run, resume, seed, data, every, threads };
+        cmd.SetAction(p => Guard(() =>
+        {
+            ApplyThreads(p.GetValue(threads));
+            return RunTraining(new RunOptions(p.GetValue(model)!, p.GetValue(epochs), p.GetValue(batch), p.GetValue(lr),
+                p.GetValue(opt)!, p.GetValue(run)!, p.GetValue(resume), p.GetValue(seed), p.GetValue(data), p.GetValue(every)));
+        }));
+        return cmd;
+    }
+
+    private static Option<int> ThreadsOption() => new("--threads") { Description = "compute threads (default: all cores)", DefaultValueFactory = _ => 0 };
+
+    private static void ApplyThreads(int n)
+    {
+        if (n > 0) Environment.SetEnvironmentVariable("DENDRITE_NUM_THREADS", n.ToString(Inv));
+    }
+
+    private static int Guard(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or DataFormatException or SafetensorsFormatException
+            or PngFormatException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+    }
+
+    private static Optimizer MakeOptimizer(string name, IEnumerable<Parameter> ps, double lr) => name switch
+    {
+        "sgd" => new Sgd(ps, lr),
+        "momentum" => new Momentum(ps, lr, 0.9),
+        "nesterov" => new Momentum(ps, lr, 0.9, nesterov: true),
+        "adagrad" => new Adagrad(ps, lr),
+        "rmsprop" => new RmsProp(ps, lr),
+        "adam" => new Adam(ps, lr),
+        "adamw" => new AdamW(ps, lr),
+        _ => throw new ArgumentException($"unknown optimizer '{name}'"),
+    };
+
+    private static int RunTraining(RunOptions o)
+    {
+        var entry = Zoo.Get(o.Model);
+        string folder = FashionMnist.Locate(o.Data);
+        Console.WriteLine($"data: {folder}");
+        var (xTrain, yTrain) = FashionMnist.Load(folder, "train");
+        var (xTest, yTest) = FashionMnist.Load(folder, "t10k");
+        Console.WriteLine($"train {Shapes.Format(xTrain.Shape)}, test {Shapes.Format(xTest.Shape)}");
+        Generator.ManualSeed(o.Seed);
+        var model = entry.Create();
+        var layer = (ILayer)model;
+        var optimizer = MakeOptimizer(o.Optimizer, model.Parameters(), o.Lr);
+        var loader = new DataLoader(xTrain, yTrain, o.Batch, shuffle: true, generator: new Generator(o.Seed + 1), prefetch: true);
+        var trainer = new Trainer(model, layer.Forward, optimizer, (out_, y) => Losses.CrossEntropy(out_, y));
+        var dir = Path.Combine("runs", o.Name);
+        Directory.CreateDirectory(dir);
+        var ckpt = Path.Combine(dir, "checkpoint.safetensors");
+        var meta = new Dictionary<string, string> { ["zoo_model"] = o.Model, ["optimizer_name"] = o.Optimizer };
+        if (o.Resume)
+        {
+            if (!File.Exists(ckpt)) throw new IOException($"--resume: {ckpt} does not exist");
+            trainer.LoadCheckpoint(ckpt, loader);
+            Console.WriteLine($"resumed from {ckpt} at epoch {trainer.Epoch}, batch {trainer.BatchInEpoch}");
+        }
+        Console.WriteLine($"model {o.Model}: {model.ParameterCount().ToString("N0", Inv)} parameters; {o.Optimizer} lr {o.Lr}, batch {o.Batch}, {o.Epochs} epochs");
+        using var tb = new TensorBoardWriter(dir);
+        var callbacks = new List<ICallback>
+        {
+            new CsvLogger(Path.Combine(dir, "metrics.csv")),
+            new Checkpoint(ckpt, loader, o.CheckpointEvery, meta),
+            new TensorBoardLogger(tb),
+            new ProgressPrinter(loader.Count),
+        };
+        var history = trainer.Fit(loader, o.Epochs, (xTest, yTest), callbacks);
+        WriteCurves(dir);
+        var (testLoss, testAcc) = trainer.Evaluate(xTest, yTest);
+        Console.WriteLine($"test accuracy: {testAcc.ToString("P2", Inv)} (loss {testLoss.ToString("F4", Inv)}) on {xTest.Size(0)} images");
+        Console.WriteLine($"wrote {dir}/: checkpoint.safetensors, metrics.csv, loss.svg, accuracy.svg, {Path.GetFileName(tb.Path)}");
+        return 0;
+    }
+
+    private static void WriteCurves(string dir)
+    {
+        var rows = File.ReadAllLines(Path.Combine(dir, "metrics.csv")).Skip(1).Select(l => l.Split(',')).ToList();
+        double P(string s) => s.Length == 0 ? double.NaN : double.Parse(s, Inv);
+        List<(double, double)> Col(int i) => rows.Select(r => (P(r[0]), P(r[i]))).ToList();
+        SvgPlot.Save(Path.Combine(dir, "loss.svg"), "Loss", "epoch", "cross-entropy",
+            [("train", Col(1)), ("test", Col(3))]);
+        SvgPlot.Save(Path.Combine(dir, "accuracy.svg"), "Accuracy", "epoch", "accuracy",
+            [("train", Col(2)), ("test", Col(4))]);
+    }
+
+    /// <summary>Progress of each epoch on one line (a live bar on a terminal), then the epoch's figures.</summary>
+    private sealed class ProgressPrinter(int batches) : ICallback
+    {
+        private double lossSum;
+        private int count;
+
+        public void OnEpochBegin(Trainer trainer, int epoch)
+        {
+            lossSum = 0;
+            count = 0;
+        }
+
+        public void OnBatchEnd(Trainer trainer, int epoch, int batch, double loss)
+        {
+            lossSum += loss;
+            count++;
+            if (Console.IsOutputRedirected || (batch % 20 != 0 && batch != batches - 1)) return;
+            int width = 30, done = (batch + 1) * width / batches;
+            Console.Write($"\repoch {epoch} [{new string('#', done)}{new string('.', width - done)}] {batch + 1}/{batches} loss {(lossSum / count).ToString("F4", Inv)}");
+        }
+
+        public void OnEpochEnd(Trainer trainer, EpochResult r)
+        {
+            if (!Console.IsOutputRedirected) Console.Write("\r" + new string(' ', 90) + "\r");
+            AnsiConsole.MarkupLine(Markup.Escape(
+                $"epoch {r.Epoch}: train loss {r.TrainLoss.ToString("F4", Inv)} acc {r.TrainAccuracy.ToString("P2", Inv)} | " +
+                $"test loss {r.ValLoss?.ToString("F4", Inv)} acc {r.ValAccuracy?.ToString("P2", Inv)} | {r.Seconds.ToString("F2", Inv)} s"));
+        }
+    }
+
+    /// <summary>Scalars per epoch and weight histograms in the TensorBoard event file.</summary>
+    private sealed class TensorBoardLogger(TensorBoardWriter tb) : ICallback
+    {
+        public void OnEpochEnd(Trainer trainer, EpochResult r)
+        {
+            tb.Scalar("loss/train", r.TrainLoss, r.Epoch);
+            tb.Scalar("accuracy/train", r.TrainAccuracy, r.Epoch);
+            if (r.ValLoss is double vl) tb.Scalar("loss/test", vl, r.Epoch);
+            if (r.ValAccuracy is double va) tb.Scalar("accuracy/test", va, r.Epoch);
+            tb.Scalar("lr", r.LearningRate, r.Epoch);
+            foreach (var (name, p) in trainer.Model.NamedParameters()) tb.Histogram(name, p.ToFloatArray(), r.Epoch);
+        }
+    }
+
+    private static (Module Model, string Name) LoadModel(string checkpoint)
+    {
+        var (tensors, meta) = Safetensors.Load(checkpoint);
+        string name = meta.TryGetValue("zoo_model", out var n) ? n : throw new IOException($"{checkpoint}: metadata has no 'zoo_model'");
+        var model = Zoo.Get(name).Create();
+        var weights = tensors.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value);
+        model.LoadStateDict(weights);
+        model.Eval();
+        return (model, name);
+    }
+
+    private static Command Eval()
+    {
+        var ckpt = new Option<string>("--checkpoint") { Description = "checkpoint to evaluate", Required = true };
+        var data = new Option<string?>("--data") { Description = "folder with the Fashion-MNIST IDX files" };
+        var cmd = new Command("eval", "test accuracy, per-class precision/recall/F1 and the confusion matrix") { ckpt, data };
+        cmd.SetAction(p => Guard(() =>
+        {
+            var (model, name) = LoadModel(p.GetValue(ckpt)!);
+            var (x, y) = FashionMnist.Load(FashionMnist.Locate(p.GetValue(data)), "t10k");
+            var trainer = new Trainer(model, ((ILayer)model).Forward, new Sgd(model.Parameters(), 0), (o, t) => Losses.CrossEntropy(o, t));
+            var scores = trainer.Predict(x);
+            var predicted = scores.ArgMax(1);
+            var cm = Metrics.ConfusionMatrix(predicted, y, 10);
+            var (prec, rec, f1, macro) = Metrics.PrecisionRecallF1(cm);
+            Console.WriteLine($"model {name}: accuracy {Metrics.Accuracy(scores, y).ToString("P2", Inv)}, top-3 {Metrics.TopK(scores, y, 3).ToString("P2", Inv)}, macro F1 {macro.ToString("F4", Inv)}");
+            var table = new Table().AddColumns("class", "precision", "recall", "F1");
+            for (int c = 0; c < 10; c++)
+                table.AddRow(FashionMnist.Classes[c], prec[c].ToString("F3", Inv), rec[c].ToString("F3", Inv), f1[c].ToString("F3", Inv));
+            AnsiConsole.Write(table);
+            Console.WriteLine("confusion matrix (rows: true class, columns: predicted):");
+            for (int r = 0; r < 10; r++)
+                Console.WriteLine(string.Join(" ", Enumerable.Range(0, 10).Select(c => cm[r, c].ToString(Inv).PadLeft(5))));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Predict()
+    {
+        var ckpt = new Option<string>("--checkpoint") { Description = "trained checkpoint", Required = true };
+        var input = new Argument<string>("input") { Description = "a PNG image (28x28 grey) or an IDX image file" };
+        var cmd = new Command("predict", "classify images from a PNG or IDX file") { ckpt, input };
+        cmd.SetAction(p => Guard(() =>
+        {
+            var (model, _) = LoadModel(p.GetValue(ckpt)!);
+            string path = p.GetValue(input)!;
+            Tensor x;
+            if (path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+            {
+                var img = Png.Load(path);
+                if (img.Size(1) != 28 || img.Size(2) != 28)
+                    throw new ArgumentException($"{path}: image is {img.Size(2)}x{img.Size(1)}, the model expects 28x28");
+                x = img.Narrow(0, 0, 1).Unsqueeze(0);
+            }
+            else
+            {
+                var raw = Idx.Read(path, asFloat: true);
+                if (raw.Rank != 3 || raw.Size(1) != 28 || raw.Size(2) != 28)
+                    throw new ArgumentException($"{path}: IDX images must be [N,28,28], found {Shapes.Format(raw.Shape)}");
+                x = raw.Reshape(-1, 1, 28, 28) / 255.0;
+            }
+            x = (x - FashionMnist.Mean) / FashionMnist.Std;
+            using var _ = Autograd.NoGrad();
+            var probs = ((ILayer)model).Forward(x).Softmax(1);
+            var best = probs.ArgMax(1).ToArray<long>();
+            for (int i = 0; i < best.Length; i++)
+                Console.WriteLine($"{i}: {FashionMnist.Classes[(int)best[i]]} ({probs[i, (int)best[i]].ToString("P1", Inv)})");
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command SummaryCommand()
+    {
+        var model = new Option<string>("--model") { Description = "model name", DefaultValueFactory = _ => "mlp" };
+        var list = new Option<bool>("--list") { Description = "list the models" };
+        var cmd = new Command("summary", "layers, output shapes and parameter counts of a model") { model, list };
+        cmd.SetAction(p => Guard(() =>
+        {
+            if (p.GetValue(list))
+            {
+                foreach (var e in Zoo.All) Console.WriteLine($"{e.Name,-12} {e.Description}");
+                return 0;
+            }
+            var entry = Zoo.Get(p.GetValue(model)!);
+            Console.Write(Summary.Of(entry.Create(), [1, .. entry.InputShape]));
+            return 0;
+        }));
+        return cmd;
+    }
+}
