@@ -228,10 +228,10 @@ public abstract class Module
         return this;
     }
 
-    /// <summary>Clears the gradients of every parameter.</summary>
+    /// <summary>Sets the gradients of every parameter to zero, in place (buffers are reused).</summary>
     public void ZeroGrad()
     {
-        foreach (var p in Parameters()) p.Grad = null;
+        foreach (var p in Parameters()) p.Grad?.Fill(0);
     }
 
     /// <summary>The module's type name and its direct configuration, for summaries.</summary>

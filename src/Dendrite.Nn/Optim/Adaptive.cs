@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Dendrite.Nn.Optim;
 
 /// <summary>Adagrad (Duchi et al., 2011): G ← G + g², θ ← θ - η/(1 + (t-1)·decay) · g / (√G + ε).</summary>
@@ -82,12 +84,34 @@ public sealed class Adam(IEnumerable<ParamGroup> groups, double lr = 1e-3, doubl
     internal static void AdamStep(Span<float> p, ReadOnlySpan<float> g, ParamState s, double lr, double beta1, double beta2,
         double eps, float l2)
     {
-        var m = s.Buffer("exp_avg", p.Length);
-        var v = s.Buffer("exp_avg_sq", p.Length);
+        var m = s.Buffer("exp_avg", p.Length).AsSpan();
+        var v = s.Buffer("exp_avg_sq", p.Length).AsSpan();
         double bc1 = 1 - Math.Pow(beta1, s.Step), bc2 = 1 - Math.Pow(beta2, s.Step);
         float b1 = (float)beta1, b2 = (float)beta2, e = (float)eps;
         float stepSize = (float)(lr / bc1), sqrtBc2 = (float)Math.Sqrt(bc2);
-        for (int i = 0; i < p.Length; i++)
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && l2 == 0)
+        {
+            // The same operations in the same order as the scalar loop below, 16 lanes at a time.
+            var vb1 = Vector512.Create(b1);
+            var vb2 = Vector512.Create(b2);
+            var c1 = Vector512.Create(1 - b1);
+            var c2 = Vector512.Create(1 - b2);
+            var vs = Vector512.Create(stepSize);
+            var vq = Vector512.Create(sqrtBc2);
+            var ve = Vector512.Create(e);
+            for (; i <= p.Length - 16; i += 16)
+            {
+                var gi = Vector512.Create(g.Slice(i, 16));
+                var mi = Vector512.Create((ReadOnlySpan<float>)m.Slice(i, 16)) * vb1 + gi * c1;
+                var vi = Vector512.Create((ReadOnlySpan<float>)v.Slice(i, 16)) * vb2 + gi * gi * c2;
+                mi.CopyTo(m.Slice(i, 16));
+                vi.CopyTo(v.Slice(i, 16));
+                var pi = Vector512.Create((ReadOnlySpan<float>)p.Slice(i, 16));
+                (pi - vs * mi / (Vector512.Sqrt(vi) / vq + ve)).CopyTo(p.Slice(i, 16));
+            }
+        }
+        for (; i < p.Length; i++)
         {
             float gi = g[i] + l2 * p[i];
             m[i] = m[i] * b1 + gi * (1 - b1);

@@ -95,12 +95,13 @@ public abstract class Optimizer
         }
     }
 
-    /// <summary>Clears every parameter's gradient.</summary>
+    /// <summary>Sets every parameter's gradient to zero, in place: the gradient buffers are reused step after
+    /// step instead of being allocated again.</summary>
     public void ZeroGrad()
     {
         foreach (var g in Groups)
         {
-            foreach (var p in g.Parameters) p.Grad = null;
+            foreach (var p in g.Parameters) p.Grad?.Fill(0);
         }
     }
 
