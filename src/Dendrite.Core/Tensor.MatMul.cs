@@ -74,6 +74,7 @@ public sealed partial class Tensor
         var (ta, lda) = Layout(A);
         var (tb, ldb) = Layout(B);
         var idx = new int[batch.Length];
+        int[] offA = new int[count], offB = new int[count], offY = new int[count];
         for (int bi = 0; bi < count; bi++)
         {
             int oa = A.Offset, ob = B.Offset, oy = y.Offset;
@@ -83,20 +84,24 @@ public sealed partial class Tensor
                 ob += idx[d] * B.strides[d];
                 oy += idx[d] * y.strides[d];
             }
-            switch (y.DType)
-            {
-                case DType.Float32:
-                    Gemm.Sgemm(ta, tb, m, n, k, 1f, A.Array<float>().AsSpan(oa), lda, B.Array<float>().AsSpan(ob), ldb,
-                        0f, y.Array<float>().AsSpan(oy), n);
-                    break;
-                case DType.Float64: Run<double>(A, B, y, oa, ob, oy, ta, tb, lda, ldb, m, n, k); break;
-                default: Run<long>(A, B, y, oa, ob, oy, ta, tb, lda, ldb, m, n, k); break;
-            }
+            (offA[bi], offB[bi], offY[bi]) = (oa, ob, oy);
             for (int d = batch.Length - 1; d >= 0; d--)
             {
                 if (++idx[d] < batch[d]) break;
                 idx[d] = 0;
             }
+        }
+        if (y.DType == DType.Float32)
+        {
+            // One call for the whole batch: small problems are spread across threads one per thread.
+            Gemm.SgemmBatched(ta, tb, m, n, k, 1f, A.Array<float>(), lda, offA, B.Array<float>(), ldb, offB,
+                0f, y.Array<float>(), n, offY);
+            return;
+        }
+        for (int bi = 0; bi < count; bi++)
+        {
+            if (y.DType == DType.Float64) Run<double>(A, B, y, offA[bi], offB[bi], offY[bi], ta, tb, lda, ldb, m, n, k);
+            else Run<long>(A, B, y, offA[bi], offB[bi], offY[bi], ta, tb, lda, ldb, m, n, k);
         }
     }
 

@@ -158,6 +158,7 @@ public static unsafe class PackedSgemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro(float* pa, float* pb, int mc, int nc, int kc, float* c, int ldc, float alpha,
         float beta, GemmPath path, int mr, int nr)
     {
@@ -181,6 +182,7 @@ public static unsafe class PackedSgemm
     }
 
     // op(A)[ic.., pc..] (mc×kc) → slivers of MR rows; element (i, p) of sliver s at s·MR·kc + p·MR + i.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(bool trans, float* a, int lda, int ic, int mc, int pc, int kc, int mr, float* dst)
     {
         for (int s = 0; s < mc; s += mr)
@@ -216,6 +218,7 @@ public static unsafe class PackedSgemm
     }
 
     // op(B)[pc.., jc..] (kc×nc) → slivers of NR columns; element (p, j) of sliver s at s·kc + p·NR + j.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(bool trans, float* b, int ldb, int pc, int kc, int jc, int nc, int nr, float* dst)
     {
         for (int s = 0; s < nc; s += nr)
@@ -274,6 +277,7 @@ public static unsafe class PackedSgemm
         Vector128.Store(acc * va + vb * Vector128.Load(p), p);
 
     // 12x32 tile: 24 Vector512<float> accumulators; per k step 2 loads of B, 12 broadcasts of A.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel12x32(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
         float alpha, float beta)
     {
@@ -384,6 +388,7 @@ public static unsafe class PackedSgemm
     }
 
     // 6x16 tile: 12 Vector256<float> accumulators; per k step 2 loads of B, 6 broadcasts of A.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
         float alpha, float beta)
     {
@@ -452,6 +457,7 @@ public static unsafe class PackedSgemm
     }
 
     // 4x8 tile: 8 Vector128<float> accumulators; per k step 2 loads of B, 4 broadcasts of A.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel4x8(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
         float alpha, float beta)
     {
