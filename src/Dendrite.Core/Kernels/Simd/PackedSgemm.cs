@@ -220,29 +220,32 @@ public static unsafe class PackedSgemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(bool trans, float* b, int ldb, int pc, int kc, int jc, int nc, int nr, float* dst)
     {
-        for (int s = 0; s < nc; s += nr)
+        if (!trans)
         {
-            int cols = Math.Min(nr, nc - s);
-            float* d = dst + (long)s * kc;
-            if (!trans)
+            // B is stored k×n: walk it row by row (sequential reads, one page at a time) and deal each row out to
+            // the slivers.
+            for (int p = 0; p < kc; p++)
             {
-                // B is stored k×n: each sliver row is a contiguous run.
-                for (int p = 0; p < kc; p++)
+                float* src = b + (long)(pc + p) * ldb + jc;
+                for (int s = 0; s < nc; s += nr)
                 {
-                    float* src = b + (long)(pc + p) * ldb + jc + s;
-                    float* o = d + p * nr;
-                    new ReadOnlySpan<float>(src, cols).CopyTo(new Span<float>(o, cols));
+                    int cols = Math.Min(nr, nc - s);
+                    float* o = dst + (long)s * kc + p * nr;
+                    new ReadOnlySpan<float>(src + s, cols).CopyTo(new Span<float>(o, cols));
                     if (cols < nr) new Span<float>(o + cols, nr - cols).Clear();
                 }
             }
-            else
+            return;
+        }
+        for (int s = 0; s < nc; s += nr)
+        {
+            // B is stored n×k: transpose rows of B into the sliver.
+            int cols = Math.Min(nr, nc - s);
+            float* d = dst + (long)s * kc;
+            Transpose(b + (long)(jc + s) * ldb + pc, ldb, cols, kc, d, nr);
+            for (int j = cols; j < nr; j++)
             {
-                // B is stored n×k: transpose rows of B into the sliver.
-                Transpose(b + (long)(jc + s) * ldb + pc, ldb, cols, kc, d, nr);
-                for (int j = cols; j < nr; j++)
-                {
-                    for (int p = 0; p < kc; p++) d[p * nr + j] = 0f;
-                }
+                for (int p = 0; p < kc; p++) d[p * nr + j] = 0f;
             }
         }
     }
@@ -292,6 +295,18 @@ public static unsafe class PackedSgemm
         }
     }
 
+    // Asks for the C tile (mr rows of `lines` cache lines) early: the micro-kernel reads it only at the end, and for
+    // large C those reads would otherwise miss all caches with nothing left to overlap them.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, int ldc, int mr, int lines)
+    {
+        if (!Sse.IsSupported) return;
+        for (int i = 0; i < mr; i++)
+        {
+            for (int l = 0; l < lines; l++) Sse.Prefetch0(c + (long)i * ldc + l * 16);
+        }
+    }
+
     // Clipped store of a computed tile (row stride tileStride) into the mr×nr corner of C.
     private static void StoreEdge(float* tile, int tileStride, float* c, int ldc, int mr, int nr, float alpha,
         float beta)
@@ -321,6 +336,7 @@ public static unsafe class PackedSgemm
     private static void Kernel12x32(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
         float alpha, float beta)
     {
+        PrefetchTile(c, ldc, mr, 2);
         var c0a = Vector512<float>.Zero; var c0b = Vector512<float>.Zero;
         var c1a = Vector512<float>.Zero; var c1b = Vector512<float>.Zero;
         var c2a = Vector512<float>.Zero; var c2b = Vector512<float>.Zero;
