@@ -176,6 +176,12 @@ public static unsafe class PackedSgemm
                 int mrNow = Math.Min(mr, mc - ir);
                 switch (path)
                 {
+                    case GemmPath.Vector512 when mrNow <= 4:
+                        Kernel4x32(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta);
+                        break;
+                    case GemmPath.Vector512 when mrNow <= 8:
+                        Kernel8x32(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta);
+                        break;
                     case GemmPath.Vector512: Kernel12x32(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta); break;
                     case GemmPath.Vector256: Kernel6x16(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta); break;
                     default: Kernel4x8(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta); break;
@@ -442,6 +448,87 @@ public static unsafe class PackedSgemm
         Vector512.Store(c11a, tile + 352); Vector512.Store(c11b, tile + 368);
         StoreEdge(tile, 32, c, ldc, mr, nr, alpha, beta);
     }
+
+    // 4x32 tile over a 12-row packed sliver (its last, short one).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel4x32(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
+        float alpha, float beta)
+    {
+        PrefetchTile(c, ldc, mr, 2);
+        var c0a = Vector512<float>.Zero; var c0b = Vector512<float>.Zero;
+        var c1a = Vector512<float>.Zero; var c1b = Vector512<float>.Zero;
+        var c2a = Vector512<float>.Zero; var c2b = Vector512<float>.Zero;
+        var c3a = Vector512<float>.Zero; var c3b = Vector512<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0); var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0]);
+            c0a = Vector512.FusedMultiplyAdd(a0, b0, c0a); c0b = Vector512.FusedMultiplyAdd(a0, b1, c0b);
+            var a1 = Vector512.Create(a[1]);
+            c1a = Vector512.FusedMultiplyAdd(a1, b0, c1a); c1b = Vector512.FusedMultiplyAdd(a1, b1, c1b);
+            var a2 = Vector512.Create(a[2]);
+            c2a = Vector512.FusedMultiplyAdd(a2, b0, c2a); c2b = Vector512.FusedMultiplyAdd(a2, b1, c2b);
+            var a3 = Vector512.Create(a[3]);
+            c3a = Vector512.FusedMultiplyAdd(a3, b0, c3a); c3b = Vector512.FusedMultiplyAdd(a3, b1, c3b);
+            a += 12;
+            b += 32;
+        }
+        float* tile = stackalloc float[128];
+        Vector512.Store(c0a, tile + 0); Vector512.Store(c0b, tile + 16);
+        Vector512.Store(c1a, tile + 32); Vector512.Store(c1b, tile + 48);
+        Vector512.Store(c2a, tile + 64); Vector512.Store(c2b, tile + 80);
+        Vector512.Store(c3a, tile + 96); Vector512.Store(c3b, tile + 112);
+        StoreEdge(tile, 32, c, ldc, mr, nr, alpha, beta);
+    }
+
+    // 8x32 tile over a 12-row packed sliver (its last, short one).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
+        float alpha, float beta)
+    {
+        PrefetchTile(c, ldc, mr, 2);
+        var c0a = Vector512<float>.Zero; var c0b = Vector512<float>.Zero;
+        var c1a = Vector512<float>.Zero; var c1b = Vector512<float>.Zero;
+        var c2a = Vector512<float>.Zero; var c2b = Vector512<float>.Zero;
+        var c3a = Vector512<float>.Zero; var c3b = Vector512<float>.Zero;
+        var c4a = Vector512<float>.Zero; var c4b = Vector512<float>.Zero;
+        var c5a = Vector512<float>.Zero; var c5b = Vector512<float>.Zero;
+        var c6a = Vector512<float>.Zero; var c6b = Vector512<float>.Zero;
+        var c7a = Vector512<float>.Zero; var c7b = Vector512<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0); var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0]);
+            c0a = Vector512.FusedMultiplyAdd(a0, b0, c0a); c0b = Vector512.FusedMultiplyAdd(a0, b1, c0b);
+            var a1 = Vector512.Create(a[1]);
+            c1a = Vector512.FusedMultiplyAdd(a1, b0, c1a); c1b = Vector512.FusedMultiplyAdd(a1, b1, c1b);
+            var a2 = Vector512.Create(a[2]);
+            c2a = Vector512.FusedMultiplyAdd(a2, b0, c2a); c2b = Vector512.FusedMultiplyAdd(a2, b1, c2b);
+            var a3 = Vector512.Create(a[3]);
+            c3a = Vector512.FusedMultiplyAdd(a3, b0, c3a); c3b = Vector512.FusedMultiplyAdd(a3, b1, c3b);
+            var a4 = Vector512.Create(a[4]);
+            c4a = Vector512.FusedMultiplyAdd(a4, b0, c4a); c4b = Vector512.FusedMultiplyAdd(a4, b1, c4b);
+            var a5 = Vector512.Create(a[5]);
+            c5a = Vector512.FusedMultiplyAdd(a5, b0, c5a); c5b = Vector512.FusedMultiplyAdd(a5, b1, c5b);
+            var a6 = Vector512.Create(a[6]);
+            c6a = Vector512.FusedMultiplyAdd(a6, b0, c6a); c6b = Vector512.FusedMultiplyAdd(a6, b1, c6b);
+            var a7 = Vector512.Create(a[7]);
+            c7a = Vector512.FusedMultiplyAdd(a7, b0, c7a); c7b = Vector512.FusedMultiplyAdd(a7, b1, c7b);
+            a += 12;
+            b += 32;
+        }
+        float* tile = stackalloc float[256];
+        Vector512.Store(c0a, tile + 0); Vector512.Store(c0b, tile + 16);
+        Vector512.Store(c1a, tile + 32); Vector512.Store(c1b, tile + 48);
+        Vector512.Store(c2a, tile + 64); Vector512.Store(c2b, tile + 80);
+        Vector512.Store(c3a, tile + 96); Vector512.Store(c3b, tile + 112);
+        Vector512.Store(c4a, tile + 128); Vector512.Store(c4b, tile + 144);
+        Vector512.Store(c5a, tile + 160); Vector512.Store(c5b, tile + 176);
+        Vector512.Store(c6a, tile + 192); Vector512.Store(c6b, tile + 208);
+        Vector512.Store(c7a, tile + 224); Vector512.Store(c7b, tile + 240);
+        StoreEdge(tile, 32, c, ldc, mr, nr, alpha, beta);
+    }
+
 
     // 6x16 tile: 12 Vector256<float> accumulators; per k step 2 loads of B, 6 broadcasts of A.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
