@@ -21,7 +21,7 @@ try
 {
     options = Options.Parse(args[1..]);
 }
-catch (FormatException e)
+catch (Exception e) when (e is FormatException or InvalidOperationException)
 {
     Console.Error.WriteLine(e.Message);
     return 2;

@@ -1,15 +1,21 @@
+using System.Runtime.ExceptionServices;
+
 namespace Dendrite.Kernels;
 
 /// <summary>The number of threads Dendrite's kernels use. Defaults to <c>DENDRITE_NUM_THREADS</c> when set,
 /// otherwise to the number of cores the process may run on.</summary>
 public static class Threads
 {
-    private static int count = FromEnvironment();
+    private static int count; // 0 until first read: the environment is parsed then, so a bad value throws there
 
     /// <summary>Threads used by <see cref="Parallel.For"/> (the calling thread included); at least 1.</summary>
     public static int Count
     {
-        get => count;
+        get
+        {
+            if (count == 0) count = FromEnvironment();
+            return count;
+        }
         set
         {
             if (value < 1)
@@ -99,8 +105,8 @@ public static class Parallel
         RunChunks();
         Done.Wait();
         body = null;
-        if (failure is not null)
-            throw new AggregateException("Parallel.For: a range body failed", failure);
+        // The first failure is rethrown as it is, as it would be had the body run inline.
+        if (failure is not null) ExceptionDispatchInfo.Capture(failure).Throw();
     }
 
     // Claims chunks until none are left. Chunk c covers [c·count/chunks, (c+1)·count/chunks).
