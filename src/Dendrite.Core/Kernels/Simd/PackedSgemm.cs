@@ -136,7 +136,11 @@ public static unsafe class PackedSgemm
             int kcEven = (k + (k + blk.Kc - 1) / blk.Kc - 1) / ((k + blk.Kc - 1) / blk.Kc);
             int kcMax = Math.Min(kcEven, k);
             int ncMax = Math.Min(blk.Nc, RoundUp(j1 - j0, nr));
-            int mcMax = Math.Min(blk.Mc, RoundUp(i1 - i0, mr));
+            // Equal row blocks too, in whole slivers (1024 = 3×344 rather than 2×480 + 64): a short last block reuses
+            // each B sliver in L1 for only a few micro-kernel calls.
+            int mBlocks = (i1 - i0 + blk.Mc - 1) / blk.Mc;
+            int mcEven = RoundUp((i1 - i0 + mBlocks - 1) / mBlocks, mr);
+            int mcMax = Math.Min(mcEven, RoundUp(i1 - i0, mr));
             var bufA = Buffer(ref packA, mcMax * kcMax);
             var bufB = Buffer(ref packB, ncMax * kcMax);
             fixed (float* pa = bufA, pb = bufB)
@@ -149,9 +153,9 @@ public static unsafe class PackedSgemm
                         int kc = Math.Min(kcEven, k - pc);
                         float betaNow = pc == 0 ? beta : 1f;
                         PackB(transB, b, ldb, pc, kc, jc, nc, nr, pb);
-                        for (int ic = i0; ic < i1; ic += blk.Mc)
+                        for (int ic = i0; ic < i1; ic += mcEven)
                         {
-                            int mc = Math.Min(blk.Mc, i1 - ic);
+                            int mc = Math.Min(mcEven, i1 - ic);
                             PackA(transA, a, lda, ic, mc, pc, kc, mr, pa);
                             Macro(pa, pb, mc, nc, kc, c + (long)ic * ldc + jc, ldc, alpha, betaNow, path, mr, nr);
                         }
