@@ -42,7 +42,8 @@ namespace Dendrite.Bench
             bool pytorch = true;
             for (int i = 0; i < args.Length; i++)
             {
-                string Next() => i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]}: missing value");
+                string Next() =>
+                    i + 1 < args.Length ? args[++i] : throw new FormatException($"{args[i]}: missing value");
                 switch (args[i])
                 {
                     case "--threads": threads = PositiveInt("--threads", Next()); break;

@@ -47,7 +47,7 @@ internal static class Report
         return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
     }
 
-    /// <summary>CPU seconds (all cores) spent by other processes between two snapshots; the machine is shared.</summary>
+    /// <summary>CPU time (all cores) spent by other processes between two snapshots; the machine is shared.</summary>
     public sealed class Load
     {
         private readonly long wall0 = Stopwatch.GetTimestamp();

@@ -10,7 +10,8 @@ public static class Gemm
 {
     /// <summary>C = alpha·op(A)·op(B) + beta·C, row-major, op(X) = X or Xᵀ. op(A) is m×k, op(B) is k×n.
     /// A is stored m×k (k×m when transposed) with row stride lda; likewise B; C is m×n with row stride ldc.
-    /// beta = 0 overwrites C without reading it. Runs the packed SIMD kernel on <see cref="Threads.Count"/> threads.</summary>
+    /// beta = 0 overwrites C without reading it. Runs the packed SIMD kernel on <see cref="Threads.Count"/>
+    /// threads.</summary>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
         Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, PackedSgemm.BestPath, Threads.Count);

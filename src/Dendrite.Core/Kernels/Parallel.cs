@@ -52,7 +52,7 @@ public static class Parallel
 
     /// <summary>Runs <paramref name="rangeBody"/>(start, end) over disjoint ranges covering [0, count).</summary>
     /// <param name="count">Items to process; 0 does nothing.</param>
-    /// <param name="grain">Fewest items worth giving to one thread (≥ 1); below 2·grain everything runs inline.</param>
+    /// <param name="grain">Fewest items worth giving to one thread (≥ 1); below 2·grain all runs inline.</param>
     /// <param name="rangeBody">Called with a half-open range; must only touch data owned by that range.</param>
     public static void For(int count, int grain, Action<int, int> rangeBody)
     {

@@ -27,7 +27,8 @@ public readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
 /// <remarks>
 /// Loop nest, per thread (i over m, j over n, p over k):
 ///   jc (nc columns of C) → pc (kc of k; pack B[pc, jc] into NR-wide slivers) → ic (mc rows; pack A[ic, pc] into
-///   MR-tall slivers) → jr (one B sliver, in L1) → ir (one A sliver) → micro-kernel: MR×NR tile += A sliver · B sliver.
+///   MR-tall slivers) → jr (one B sliver, in L1) → ir (one A sliver) → micro-kernel: MR×NR tile += A sliver ·
+///   B sliver.
 /// Packed A sliver: element (i, p) at p·MR + i. Packed B sliver: element (p, j) at p·NR + j. Edge slivers are
 /// zero-padded, so the micro-kernel always runs full tiles and only the final store is clipped.
 /// Threads split C into disjoint row or column ranges (whole micro-tiles), each running the loop nest alone.
