@@ -13,7 +13,8 @@ public sealed partial class Tensor
     {
         var a = this;
         if (a.Rank == 0 || b.Rank == 0)
-            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} x {Shapes.Format(b.shape)}: both operands need at least one dimension");
+            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} x {Shapes.Format(b.shape)}: " +
+                "both operands need at least one dimension");
         if (a.DType == DType.Bool || b.DType == DType.Bool)
             throw new NotSupportedException("MatMul: not defined for Bool tensors");
         var dt = DTypes.Promote(a.DType, b.DType);
