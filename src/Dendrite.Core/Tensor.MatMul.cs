@@ -13,7 +13,8 @@ public partial class Tensor
     {
         var a = this;
         if (a.Rank == 0 || b.Rank == 0)
-            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} x {Shapes.Format(b.shape)}: both operands need at least one dimension");
+            throw new ArgumentException($"MatMul: {Shapes.Format(a.shape)} x {Shapes.Format(b.shape)}: " +
+                "both operands need at least one dimension");
         if (a.DType == DType.Bool || b.DType == DType.Bool)
             throw new NotSupportedException("MatMul: not defined for Bool tensors");
         var dt = DTypes.Promote(a.DType, b.DType);
@@ -79,7 +80,15 @@ public partial class Tensor
         int count = Shapes.Numel(batch);
         var (ta, lda) = Layout(A);
         var (tb, ldb) = Layout(B);
+        if (count == 1 && y.DType == DType.Float32)
+        {
+            // A single product (every batch dimension has size 1): no offset tables.
+            Gemm.Sgemm(ta, tb, m, n, k, 1f, A.Array<float>().AsSpan(A.Offset), lda, B.Array<float>().AsSpan(B.Offset), ldb,
+                0f, y.Array<float>().AsSpan(y.Offset), n);
+            return;
+        }
         Span<int> idx = stackalloc int[batch.Length];
+        int[] offA = new int[count], offB = new int[count], offY = new int[count];
         for (int bi = 0; bi < count; bi++)
         {
             int oa = A.Offset, ob = B.Offset, oy = y.Offset;
@@ -89,20 +98,24 @@ public partial class Tensor
                 ob += idx[d] * B.strides[d];
                 oy += idx[d] * y.strides[d];
             }
-            switch (y.DType)
-            {
-                case DType.Float32:
-                    Gemm.Sgemm(ta, tb, m, n, k, 1f, A.Array<float>().AsSpan(oa), lda, B.Array<float>().AsSpan(ob), ldb,
-                        0f, y.Array<float>().AsSpan(oy), n);
-                    break;
-                case DType.Float64: Run<double>(A, B, y, oa, ob, oy, ta, tb, lda, ldb, m, n, k); break;
-                default: Run<long>(A, B, y, oa, ob, oy, ta, tb, lda, ldb, m, n, k); break;
-            }
+            (offA[bi], offB[bi], offY[bi]) = (oa, ob, oy);
             for (int d = batch.Length - 1; d >= 0; d--)
             {
                 if (++idx[d] < batch[d]) break;
                 idx[d] = 0;
             }
+        }
+        if (y.DType == DType.Float32)
+        {
+            // One call for the whole batch: small problems are spread across threads one per thread.
+            Gemm.SgemmBatched(ta, tb, m, n, k, 1f, A.Array<float>(), lda, offA, B.Array<float>(), ldb, offB,
+                0f, y.Array<float>(), n, offY);
+            return;
+        }
+        for (int bi = 0; bi < count; bi++)
+        {
+            if (y.DType == DType.Float64) Run<double>(A, B, y, offA[bi], offB[bi], offY[bi], ta, tb, lda, ldb, m, n, k);
+            else Run<long>(A, B, y, offA[bi], offB[bi], offY[bi], ta, tb, lda, ldb, m, n, k);
         }
     }
 

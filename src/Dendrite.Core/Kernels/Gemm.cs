@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using Dendrite.Kernels.Simd;
 
 namespace Dendrite.Kernels;
 
@@ -7,10 +8,96 @@ namespace Dendrite.Kernels;
 /// row-oriented generic loop.</summary>
 public static class Gemm
 {
-    /// <summary>C = alpha·op(A)·op(B) + beta·C, row-major, op(X) = X or Xᵀ. op(A) is m×k, op(B) is k×n.</summary>
+    /// <summary>C = alpha·op(A)·op(B) + beta·C, row-major, op(X) = X or Xᵀ. op(A) is m×k, op(B) is k×n.
+    /// A is stored m×k (k×m when transposed) with row stride lda; likewise B; C is m×n with row stride ldc.
+    /// beta = 0 overwrites C without reading it. Runs the packed SIMD kernel on <see cref="Threads.Count"/>
+    /// threads.</summary>
     public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc) =>
-        Generic(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, PackedSgemm.BestPath, Threads.Count);
+
+    /// <summary>The same product on a chosen micro-kernel path and thread budget (tests run every path).</summary>
+    public static unsafe void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
+        GemmPath path, int threads, GemmBlocking? blocking = null)
+    {
+        Check(transA, transB, m, n, k, a.Length, lda, 0, b.Length, ldb, 0, c.Length, ldc, 0);
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Sgemm: threads < 1");
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            PackedSgemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, path,
+                blocking ?? PackedSgemm.DefaultBlocking(path), threads);
+        }
+    }
+
+    /// <summary>A batch of products sharing shapes and strides: problem i reads A at offsetsA[i], B at offsetsB[i]
+    /// and writes C at offsetsC[i]. Many small problems run one per thread; few large ones run one after another,
+    /// each split across the threads.</summary>
+    public static unsafe void SgemmBatched(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<int> offsetsA, ReadOnlySpan<float> b, int ldb,
+        ReadOnlySpan<int> offsetsB, float beta, Span<float> c, int ldc, ReadOnlySpan<int> offsetsC)
+    {
+        int count = offsetsC.Length;
+        if (offsetsA.Length != count || offsetsB.Length != count)
+            throw new ArgumentException($"SgemmBatched: offset counts differ (A {offsetsA.Length}, " +
+                $"B {offsetsB.Length}, C {count})");
+        for (int i = 0; i < count; i++)
+        {
+            Check(transA, transB, m, n, k, a.Length, lda, offsetsA[i], b.Length, ldb, offsetsB[i], c.Length, ldc,
+                offsetsC[i], i);
+        }
+        var path = PackedSgemm.BestPath;
+        var blocking = PackedSgemm.DefaultBlocking(path);
+        int threads = Threads.Count;
+        int[] oa = offsetsA.ToArray(), ob = offsetsB.ToArray(), oc = offsetsC.ToArray();
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            float* xa = pa, xb = pb, xc = pc;
+            bool perProblem = count >= threads && threads > 1 && (count % threads == 0 || count >= 4 * threads);
+            if (!perProblem)
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    PackedSgemm.Run(transA, transB, m, n, k, alpha, xa + oa[i], lda, xb + ob[i], ldb, beta,
+                        xc + oc[i], ldc, path, blocking, threads);
+                }
+                return;
+            }
+            long work = Math.Max(1L, (long)m * n * k);
+            int grain = (int)Math.Clamp(PackedSgemm.MinWorkPerThread / work, 1, count);
+            Parallel.For(count, grain, (lo, hi) =>
+            {
+                for (int i = lo; i < hi; i++)
+                {
+                    PackedSgemm.Run(transA, transB, m, n, k, alpha, xa + oa[i], lda, xb + ob[i], ldb, beta,
+                        xc + oc[i], ldc, path, blocking, 1);
+                }
+            });
+        }
+    }
+
+    // Validates one problem's dimensions, strides and extents against the buffers it reads and writes.
+    private static void Check(bool transA, bool transB, int m, int n, int k, int lenA, int lda, int offA,
+        int lenB, int ldb, int offB, int lenC, int ldc, int offC, int index = -1)
+    {
+        string at = index < 0 ? "" : $" (batch item {index})";
+        if (m < 0 || n < 0 || k < 0)
+            throw new ArgumentOutOfRangeException(nameof(m), $"Sgemm: negative size m={m}, n={n}, k={k}{at}");
+        Operand("A", transA ? k : m, transA ? m : k, lenA, lda, offA, at);
+        Operand("B", transB ? n : k, transB ? k : n, lenB, ldb, offB, at);
+        Operand("C", m, n, lenC, ldc, offC, at);
+    }
+
+    private static void Operand(string name, int rows, int cols, int length, int ld, int offset, string at)
+    {
+        if (ld < Math.Max(1, cols))
+            throw new ArgumentException($"Sgemm: {name} is {rows}x{cols} but its row stride is {ld}{at}");
+        if (rows == 0 || cols == 0) return;
+        long need = (long)offset + (long)(rows - 1) * ld + cols;
+        if (offset < 0 || need > length)
+            throw new ArgumentException($"Sgemm: {name} is {rows}x{cols} with row stride {ld} at offset {offset}, " +
+                $"needing {need} elements, but its buffer holds {length}{at}");
+    }
 
     /// <summary>The same contract for any numeric type: for each row of C, accumulate rows of op(B) scaled by
     /// the row of op(A) (vectorised axpy along n).</summary>

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Dendrite.Bench;
+
+/// <summary>Writes measurement lines and times code blocks.</summary>
+internal static class Report
+{
+    /// <summary>One JSON line: {"scenario","case","mode","impl","threads","metric","value","unit"}.</summary>
+    public static void Emit(string scenario, string @case, string mode, string impl, int threads, string metric,
+        double value, string unit)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream))
+        {
+            w.WriteStartObject();
+            w.WriteString("scenario", scenario);
+            w.WriteString("case", @case);
+            w.WriteString("mode", mode);
+            w.WriteString("impl", impl);
+            w.WriteNumber("threads", threads);
+            w.WriteString("metric", metric);
+            w.WriteNumber("value", Math.Round(value, 4));
+            w.WriteString("unit", unit);
+            w.WriteEndObject();
+        }
+        Console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+        Console.Out.Flush();
+    }
+
+    /// <summary>Seconds per call of <paramref name="f"/>, over a block of calls lasting about minTime.</summary>
+    public static double TimeBlock(Action f, double minTime)
+    {
+        f();
+        var sw = Stopwatch.StartNew();
+        f();
+        double one = sw.Elapsed.TotalSeconds;
+        int inner = (int)Math.Max(1, minTime / Math.Max(one, 1e-6));
+        sw.Restart();
+        for (int i = 0; i < inner; i++) f();
+        return sw.Elapsed.TotalSeconds / inner;
+    }
+
+    public static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : 0.5 * (s[s.Length / 2 - 1] + s[s.Length / 2]);
+    }
+
+    /// <summary>CPU time (all cores) spent by other processes between two snapshots; the machine is shared.</summary>
+    public sealed class Load
+    {
+        private readonly long wall0 = Stopwatch.GetTimestamp();
+        private readonly double busy0 = Busy();
+        private readonly double own0 = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+        /// <summary>Fraction of the machine's CPU time used by other processes since construction.</summary>
+        public double OtherFraction(double childSeconds)
+        {
+            double wall = Stopwatch.GetElapsedTime(wall0).TotalSeconds;
+            double own = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - own0 + childSeconds;
+            double other = Math.Max(0, Busy() - busy0 - own);
+            return other / (wall * Environment.ProcessorCount);
+        }
+
+        // user + nice + system + irq + softirq of the aggregate "cpu" line of /proc/stat, in seconds (USER_HZ 100).
+        private static double Busy()
+        {
+            try
+            {
+                var f = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                long[] v = [.. f.Skip(1).Select(long.Parse)];
+                return (v[0] + v[1] + v[2] + v[5] + v[6]) / 100.0;
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }
+    }
+}

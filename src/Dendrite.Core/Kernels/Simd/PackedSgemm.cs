@@ -1,0 +1,661 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Dendrite.Kernels.Simd;
+
+/// <summary>Which register-blocked micro-kernel SGEMM runs: the widest vectors the hardware accelerates.</summary>
+public enum GemmPath
+{
+    /// <summary>12×32 tile of Vector512 accumulators (AVX-512).</summary>
+    Vector512,
+
+    /// <summary>6×16 tile of Vector256 accumulators (AVX2).</summary>
+    Vector256,
+
+    /// <summary>4×8 tile of Vector128 accumulators (SSE/NEON, or the software fallback).</summary>
+    Vector128,
+}
+
+/// <summary>Cache blocking: A blocks of mc×kc stay in L2, B panels of kc×nc in L3, and one kc×NR sliver of B
+/// in L1 while the micro-kernel sweeps the A block.</summary>
+public readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
+
+/// <summary>Single-precision GEMM with packed panels (Goto/BLIS scheme). Row-major, C = alpha·op(A)·op(B) + beta·C.
+/// op(A) and op(B) are read in place whatever their transposition: packing reorders them into micro-panels, so no
+/// transpose is ever materialised.</summary>
+/// <remarks>
+/// Loop nest, per thread (i over m, j over n, p over k):
+///   jc (nc columns of C) → pc (kc of k; pack B[pc, jc] into NR-wide slivers) → ic (mc rows; pack A[ic, pc] into
+///   MR-tall slivers) → jr (one B sliver, in L1) → ir (one A sliver) → micro-kernel: MR×NR tile += A sliver ·
+///   B sliver.
+/// Packed A sliver: element (i, p) at p·MR + i. Packed B sliver: element (p, j) at p·NR + j. Edge slivers are
+/// zero-padded, so the micro-kernel always runs full tiles and only the final store is clipped.
+/// Threads split C into disjoint row or column ranges (whole micro-tiles), each running the loop nest alone.
+/// </remarks>
+public static unsafe class PackedSgemm
+{
+    /// <summary>The path this machine runs by default.</summary>
+    public static GemmPath BestPath { get; } =
+        Vector512.IsHardwareAccelerated ? GemmPath.Vector512
+        : Vector256.IsHardwareAccelerated ? GemmPath.Vector256
+        : GemmPath.Vector128;
+
+    /// <summary>Blocking for this CPU (48 KiB L1d, 1 MiB L2 per core, 32 MiB L3): the B sliver kc·NR·4 bytes
+    /// fills about two thirds of L1, the A block mc·kc·4 about half of L2.</summary>
+    public static GemmBlocking DefaultBlocking(GemmPath path) => path switch
+    {
+        GemmPath.Vector512 => new(480, 256, 4096),
+        GemmPath.Vector256 => new(480, 384, 4096),
+        _ => new(480, 384, 4096),
+    };
+
+    /// <summary>Fewest multiply-adds worth handing to one more thread (waking a worker costs microseconds).</summary>
+    public const long MinWorkPerThread = 1L << 19;
+
+    // Per-thread packing buffers, pinned and reused across calls.
+    [ThreadStatic] private static float[]? packA;
+    [ThreadStatic] private static float[]? packB;
+
+    private static (int Mr, int Nr) Tile(GemmPath path) => path switch
+    {
+        GemmPath.Vector512 => (12, 32),
+        GemmPath.Vector256 => (6, 16),
+        _ => (4, 8),
+    };
+
+    /// <summary>C = alpha·op(A)·op(B) + beta·C on raw pointers; arguments are assumed valid (see
+    /// <see cref="Gemm.Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int,
+    /// float, Span{float}, int)"/> for the checked entry point).</summary>
+    /// <param name="threads">Upper bound on threads; the work is split only when each gets enough.</param>
+    public static void Run(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
+        float* b, int ldb, float beta, float* c, int ldc, GemmPath path, GemmBlocking blocking, int threads)
+    {
+        if (m <= 0 || n <= 0) return;
+        if (k == 0 || alpha == 0f)
+        {
+            Scale(m, n, beta, c, ldc);
+            return;
+        }
+        var (mr, nr) = Tile(path);
+        var blk = Normalise(blocking, mr, nr);
+        long work = (long)m * n * k;
+        int maxThreads = (int)Math.Clamp(work / MinWorkPerThread, 1, Math.Max(1, threads));
+        var job = new Job(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, path, blk);
+        if (maxThreads == 1)
+        {
+            job.Block(0, m, 0, n);
+            return;
+        }
+        // Split along the dimension whose duplicated packing is cheaper: splitting rows makes every thread pack all
+        // of B, splitting columns all of A. Gathering packs (A not transposed, B transposed) cost about 3× a copy.
+        int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
+        long dupB = (long)k * n * (transB ? 3 : 1), dupA = (long)k * m * (transA ? 1 : 3);
+        bool byRows = tilesN < maxThreads || (tilesM >= maxThreads && dupB <= dupA);
+        int tiles = byRows ? tilesM : tilesN;
+        int grain = Math.Max(1, (tiles + maxThreads - 1) / maxThreads);
+        Parallel.For(tiles, grain, (lo, hi) =>
+        {
+            if (byRows) job.Block(lo * mr, Math.Min(m, hi * mr), 0, n);
+            else job.Block(0, m, lo * nr, Math.Min(n, hi * nr));
+        });
+    }
+
+    private static GemmBlocking Normalise(GemmBlocking b, int mr, int nr)
+    {
+        if (b.Mc < 1 || b.Kc < 1 || b.Nc < 1)
+            throw new ArgumentOutOfRangeException(nameof(b), b, "PackedSgemm: block sizes must be positive");
+        return new(RoundUp(b.Mc, mr), b.Kc, RoundUp(b.Nc, nr));
+    }
+
+    private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    private static void Scale(int m, int n, float beta, float* c, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            var row = new Span<float>(c + (long)i * ldc, n);
+            if (beta == 0f) row.Clear();
+            else if (beta != 1f) System.Numerics.Tensors.TensorPrimitives.Multiply(row, beta, row);
+        }
+    }
+
+    private static float[] Buffer(ref float[]? buffer, int size)
+    {
+        if (buffer is null || buffer.Length < size) buffer = GC.AllocateUninitializedArray<float>(size, pinned: true);
+        return buffer;
+    }
+
+    // One GEMM problem; Block runs the loop nest for a rectangle of C on the calling thread.
+    private readonly struct Job(bool transA, bool transB, int k, float alpha, float* a, int lda,
+        float* b, int ldb, float beta, float* c, int ldc, GemmPath path, GemmBlocking blk)
+    {
+        public void Block(int i0, int i1, int j0, int j1)
+        {
+            var (mr, nr) = Tile(path);
+            // Equal k blocks (784 = 4×196 rather than 3×256 + 16): a short last block would pay a full C update.
+            int kcEven = (k + (k + blk.Kc - 1) / blk.Kc - 1) / ((k + blk.Kc - 1) / blk.Kc);
+            int kcMax = Math.Min(kcEven, k);
+            int ncMax = Math.Min(blk.Nc, RoundUp(j1 - j0, nr));
+            // Equal row blocks too, in whole slivers (1024 = 3×344 rather than 2×480 + 64): a short last block reuses
+            // each B sliver in L1 for only a few micro-kernel calls.
+            int mBlocks = (i1 - i0 + blk.Mc - 1) / blk.Mc;
+            int mcEven = RoundUp((i1 - i0 + mBlocks - 1) / mBlocks, mr);
+            int mcMax = Math.Min(mcEven, RoundUp(i1 - i0, mr));
+            var bufA = Buffer(ref packA, mcMax * kcMax);
+            var bufB = Buffer(ref packB, ncMax * kcMax);
+            fixed (float* pa = bufA, pb = bufB)
+            {
+                for (int jc = j0; jc < j1; jc += blk.Nc)
+                {
+                    int nc = Math.Min(blk.Nc, j1 - jc);
+                    for (int pc = 0; pc < k; pc += kcEven)
+                    {
+                        int kc = Math.Min(kcEven, k - pc);
+                        float betaNow = pc == 0 ? beta : 1f;
+                        PackB(transB, b, ldb, pc, kc, jc, nc, nr, pb);
+                        for (int ic = i0; ic < i1; ic += mcEven)
+                        {
+                            int mc = Math.Min(mcEven, i1 - ic);
+                            PackA(transA, a, lda, ic, mc, pc, kc, mr, pa);
+                            Macro(pa, pb, mc, nc, kc, c + (long)ic * ldc + jc, ldc, alpha, betaNow, path, mr, nr);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Macro(float* pa, float* pb, int mc, int nc, int kc, float* c, int ldc, float alpha,
+        float beta, GemmPath path, int mr, int nr)
+    {
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            float* bs = pb + (long)jr * kc;
+            int nrNow = Math.Min(nr, nc - jr);
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                float* asl = pa + (long)ir * kc;
+                float* ct = c + (long)ir * ldc + jr;
+                int mrNow = Math.Min(mr, mc - ir);
+                switch (path)
+                {
+                    case GemmPath.Vector512 when mrNow <= 4:
+                        Kernel4x32(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta);
+                        break;
+                    case GemmPath.Vector512 when mrNow <= 8:
+                        Kernel8x32(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta);
+                        break;
+                    case GemmPath.Vector512: Kernel12x32(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta); break;
+                    case GemmPath.Vector256: Kernel6x16(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta); break;
+                    default: Kernel4x8(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta); break;
+                }
+            }
+        }
+    }
+
+    // op(A)[ic.., pc..] (mc×kc) → slivers of MR rows; element (i, p) of sliver s at s·MR·kc + p·MR + i.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA(bool trans, float* a, int lda, int ic, int mc, int pc, int kc, int mr, float* dst)
+    {
+        for (int s = 0; s < mc; s += mr)
+        {
+            int rows = Math.Min(mr, mc - s);
+            float* d = dst + (long)s * kc;
+            if (trans)
+            {
+                // A is stored k×m: the MR values of one p are adjacent.
+                for (int p = 0; p < kc; p++)
+                {
+                    float* src = a + (long)(pc + p) * lda + ic + s;
+                    float* o = d + p * mr;
+                    int i = 0;
+                    for (; i < rows; i++) o[i] = src[i];
+                    for (; i < mr; i++) o[i] = 0f;
+                }
+            }
+            else
+            {
+                // A is stored m×k: transpose rows of A into the sliver.
+                Transpose(a + (long)(ic + s) * lda + pc, lda, rows, kc, d, mr);
+                for (int i = rows; i < mr; i++)
+                {
+                    for (int p = 0; p < kc; p++) d[p * mr + i] = 0f;
+                }
+            }
+        }
+    }
+
+    // op(B)[pc.., jc..] (kc×nc) → slivers of NR columns; element (p, j) of sliver s at s·kc + p·NR + j.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB(bool trans, float* b, int ldb, int pc, int kc, int jc, int nc, int nr, float* dst)
+    {
+        if (!trans)
+        {
+            // B is stored k×n: walk it row by row (sequential reads, one page at a time) and deal each row out to
+            // the slivers.
+            for (int p = 0; p < kc; p++)
+            {
+                float* src = b + (long)(pc + p) * ldb + jc;
+                for (int s = 0; s < nc; s += nr)
+                {
+                    int cols = Math.Min(nr, nc - s);
+                    float* o = dst + (long)s * kc + p * nr;
+                    new ReadOnlySpan<float>(src + s, cols).CopyTo(new Span<float>(o, cols));
+                    if (cols < nr) new Span<float>(o + cols, nr - cols).Clear();
+                }
+            }
+            return;
+        }
+        for (int s = 0; s < nc; s += nr)
+        {
+            // B is stored n×k: transpose rows of B into the sliver.
+            int cols = Math.Min(nr, nc - s);
+            float* d = dst + (long)s * kc;
+            Transpose(b + (long)(jc + s) * ldb + pc, ldb, cols, kc, d, nr);
+            for (int j = cols; j < nr; j++)
+            {
+                for (int p = 0; p < kc; p++) d[p * nr + j] = 0f;
+            }
+        }
+    }
+
+    // dst[p·dstStride + r] = src[r·ld + p] for r < rows, p < kc: 4×4 blocks through SSE shuffles where available
+    // (4 loads, 8 shuffles, 4 stores per 16 values), element by element for the rest.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Transpose(float* src, int ld, int rows, int kc, float* dst, int dstStride)
+    {
+        int r = 0;
+        if (Sse.IsSupported)
+        {
+            for (; r + 4 <= rows; r += 4)
+            {
+                float* s0 = src + (long)r * ld, s1 = s0 + ld, s2 = s1 + ld, s3 = s2 + ld;
+                int p = 0;
+                for (; p + 4 <= kc; p += 4)
+                {
+                    var x0 = Sse.LoadVector128(s0 + p);
+                    var x1 = Sse.LoadVector128(s1 + p);
+                    var x2 = Sse.LoadVector128(s2 + p);
+                    var x3 = Sse.LoadVector128(s3 + p);
+                    var lo01 = Sse.UnpackLow(x0, x1);   // x0[0] x1[0] x0[1] x1[1]
+                    var lo23 = Sse.UnpackLow(x2, x3);
+                    var hi01 = Sse.UnpackHigh(x0, x1);  // x0[2] x1[2] x0[3] x1[3]
+                    var hi23 = Sse.UnpackHigh(x2, x3);
+                    float* d = dst + (long)p * dstStride + r;
+                    Sse.Store(d, Sse.MoveLowToHigh(lo01, lo23));
+                    Sse.Store(d + dstStride, Sse.MoveHighToLow(lo23, lo01));
+                    Sse.Store(d + 2 * dstStride, Sse.MoveLowToHigh(hi01, hi23));
+                    Sse.Store(d + 3 * dstStride, Sse.MoveHighToLow(hi23, hi01));
+                }
+                for (; p < kc; p++)
+                {
+                    float* d = dst + (long)p * dstStride + r;
+                    d[0] = s0[p];
+                    d[1] = s1[p];
+                    d[2] = s2[p];
+                    d[3] = s3[p];
+                }
+            }
+        }
+        for (; r < rows; r++)
+        {
+            float* s = src + (long)r * ld;
+            for (int p = 0; p < kc; p++) dst[(long)p * dstStride + r] = s[p];
+        }
+    }
+
+    // Asks for the C tile (mr rows of `lines` cache lines) early: the micro-kernel reads it only at the end, and for
+    // large C those reads would otherwise miss all caches with nothing left to overlap them.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchTile(float* c, int ldc, int mr, int lines)
+    {
+        if (!Sse.IsSupported) return;
+        for (int i = 0; i < mr; i++)
+        {
+            for (int l = 0; l < lines; l++) Sse.Prefetch0(c + (long)i * ldc + l * 16);
+        }
+    }
+
+    // Clipped store of a computed tile (row stride tileStride) into the mr×nr corner of C.
+    private static void StoreEdge(float* tile, int tileStride, float* c, int ldc, int mr, int nr, float alpha,
+        float beta)
+    {
+        for (int i = 0; i < mr; i++)
+        {
+            float* row = c + (long)i * ldc;
+            float* t = tile + i * tileStride;
+            for (int j = 0; j < nr; j++) row[j] = beta == 0f ? alpha * t[j] : alpha * t[j] + beta * row[j];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update(Vector512<float> acc, float* p, Vector512<float> va, Vector512<float> vb) =>
+        Vector512.Store(acc * va + vb * Vector512.Load(p), p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update(Vector256<float> acc, float* p, Vector256<float> va, Vector256<float> vb) =>
+        Vector256.Store(acc * va + vb * Vector256.Load(p), p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update(Vector128<float> acc, float* p, Vector128<float> va, Vector128<float> vb) =>
+        Vector128.Store(acc * va + vb * Vector128.Load(p), p);
+
+    // 12x32 tile: 24 Vector512<float> accumulators; per k step 2 loads of B, 12 broadcasts of A.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel12x32(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
+        float alpha, float beta)
+    {
+        PrefetchTile(c, ldc, mr, 2);
+        var c0a = Vector512<float>.Zero; var c0b = Vector512<float>.Zero;
+        var c1a = Vector512<float>.Zero; var c1b = Vector512<float>.Zero;
+        var c2a = Vector512<float>.Zero; var c2b = Vector512<float>.Zero;
+        var c3a = Vector512<float>.Zero; var c3b = Vector512<float>.Zero;
+        var c4a = Vector512<float>.Zero; var c4b = Vector512<float>.Zero;
+        var c5a = Vector512<float>.Zero; var c5b = Vector512<float>.Zero;
+        var c6a = Vector512<float>.Zero; var c6b = Vector512<float>.Zero;
+        var c7a = Vector512<float>.Zero; var c7b = Vector512<float>.Zero;
+        var c8a = Vector512<float>.Zero; var c8b = Vector512<float>.Zero;
+        var c9a = Vector512<float>.Zero; var c9b = Vector512<float>.Zero;
+        var c10a = Vector512<float>.Zero; var c10b = Vector512<float>.Zero;
+        var c11a = Vector512<float>.Zero; var c11b = Vector512<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0); var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0]);
+            c0a = Vector512.FusedMultiplyAdd(a0, b0, c0a); c0b = Vector512.FusedMultiplyAdd(a0, b1, c0b);
+            var a1 = Vector512.Create(a[1]);
+            c1a = Vector512.FusedMultiplyAdd(a1, b0, c1a); c1b = Vector512.FusedMultiplyAdd(a1, b1, c1b);
+            var a2 = Vector512.Create(a[2]);
+            c2a = Vector512.FusedMultiplyAdd(a2, b0, c2a); c2b = Vector512.FusedMultiplyAdd(a2, b1, c2b);
+            var a3 = Vector512.Create(a[3]);
+            c3a = Vector512.FusedMultiplyAdd(a3, b0, c3a); c3b = Vector512.FusedMultiplyAdd(a3, b1, c3b);
+            var a4 = Vector512.Create(a[4]);
+            c4a = Vector512.FusedMultiplyAdd(a4, b0, c4a); c4b = Vector512.FusedMultiplyAdd(a4, b1, c4b);
+            var a5 = Vector512.Create(a[5]);
+            c5a = Vector512.FusedMultiplyAdd(a5, b0, c5a); c5b = Vector512.FusedMultiplyAdd(a5, b1, c5b);
+            var a6 = Vector512.Create(a[6]);
+            c6a = Vector512.FusedMultiplyAdd(a6, b0, c6a); c6b = Vector512.FusedMultiplyAdd(a6, b1, c6b);
+            var a7 = Vector512.Create(a[7]);
+            c7a = Vector512.FusedMultiplyAdd(a7, b0, c7a); c7b = Vector512.FusedMultiplyAdd(a7, b1, c7b);
+            var a8 = Vector512.Create(a[8]);
+            c8a = Vector512.FusedMultiplyAdd(a8, b0, c8a); c8b = Vector512.FusedMultiplyAdd(a8, b1, c8b);
+            var a9 = Vector512.Create(a[9]);
+            c9a = Vector512.FusedMultiplyAdd(a9, b0, c9a); c9b = Vector512.FusedMultiplyAdd(a9, b1, c9b);
+            var a10 = Vector512.Create(a[10]);
+            c10a = Vector512.FusedMultiplyAdd(a10, b0, c10a); c10b = Vector512.FusedMultiplyAdd(a10, b1, c10b);
+            var a11 = Vector512.Create(a[11]);
+            c11a = Vector512.FusedMultiplyAdd(a11, b0, c11a); c11b = Vector512.FusedMultiplyAdd(a11, b1, c11b);
+            a += 12;
+            b += 32;
+        }
+        if (mr == 12 && nr == 32)
+        {
+            var va = Vector512.Create(alpha);
+            if (beta == 0f)
+            {
+                Vector512.Store(c0a * va, c + 0 * ldc + 0); Vector512.Store(c0b * va, c + 0 * ldc + 16);
+                Vector512.Store(c1a * va, c + 1 * ldc + 0); Vector512.Store(c1b * va, c + 1 * ldc + 16);
+                Vector512.Store(c2a * va, c + 2 * ldc + 0); Vector512.Store(c2b * va, c + 2 * ldc + 16);
+                Vector512.Store(c3a * va, c + 3 * ldc + 0); Vector512.Store(c3b * va, c + 3 * ldc + 16);
+                Vector512.Store(c4a * va, c + 4 * ldc + 0); Vector512.Store(c4b * va, c + 4 * ldc + 16);
+                Vector512.Store(c5a * va, c + 5 * ldc + 0); Vector512.Store(c5b * va, c + 5 * ldc + 16);
+                Vector512.Store(c6a * va, c + 6 * ldc + 0); Vector512.Store(c6b * va, c + 6 * ldc + 16);
+                Vector512.Store(c7a * va, c + 7 * ldc + 0); Vector512.Store(c7b * va, c + 7 * ldc + 16);
+                Vector512.Store(c8a * va, c + 8 * ldc + 0); Vector512.Store(c8b * va, c + 8 * ldc + 16);
+                Vector512.Store(c9a * va, c + 9 * ldc + 0); Vector512.Store(c9b * va, c + 9 * ldc + 16);
+                Vector512.Store(c10a * va, c + 10 * ldc + 0); Vector512.Store(c10b * va, c + 10 * ldc + 16);
+                Vector512.Store(c11a * va, c + 11 * ldc + 0); Vector512.Store(c11b * va, c + 11 * ldc + 16);
+            }
+            else
+            {
+                var vb = Vector512.Create(beta);
+                Update(c0a, c + 0 * ldc + 0, va, vb);
+                Update(c0b, c + 0 * ldc + 16, va, vb);
+                Update(c1a, c + 1 * ldc + 0, va, vb);
+                Update(c1b, c + 1 * ldc + 16, va, vb);
+                Update(c2a, c + 2 * ldc + 0, va, vb);
+                Update(c2b, c + 2 * ldc + 16, va, vb);
+                Update(c3a, c + 3 * ldc + 0, va, vb);
+                Update(c3b, c + 3 * ldc + 16, va, vb);
+                Update(c4a, c + 4 * ldc + 0, va, vb);
+                Update(c4b, c + 4 * ldc + 16, va, vb);
+                Update(c5a, c + 5 * ldc + 0, va, vb);
+                Update(c5b, c + 5 * ldc + 16, va, vb);
+                Update(c6a, c + 6 * ldc + 0, va, vb);
+                Update(c6b, c + 6 * ldc + 16, va, vb);
+                Update(c7a, c + 7 * ldc + 0, va, vb);
+                Update(c7b, c + 7 * ldc + 16, va, vb);
+                Update(c8a, c + 8 * ldc + 0, va, vb);
+                Update(c8b, c + 8 * ldc + 16, va, vb);
+                Update(c9a, c + 9 * ldc + 0, va, vb);
+                Update(c9b, c + 9 * ldc + 16, va, vb);
+                Update(c10a, c + 10 * ldc + 0, va, vb);
+                Update(c10b, c + 10 * ldc + 16, va, vb);
+                Update(c11a, c + 11 * ldc + 0, va, vb);
+                Update(c11b, c + 11 * ldc + 16, va, vb);
+            }
+            return;
+        }
+        float* tile = stackalloc float[384];
+        Vector512.Store(c0a, tile + 0); Vector512.Store(c0b, tile + 16);
+        Vector512.Store(c1a, tile + 32); Vector512.Store(c1b, tile + 48);
+        Vector512.Store(c2a, tile + 64); Vector512.Store(c2b, tile + 80);
+        Vector512.Store(c3a, tile + 96); Vector512.Store(c3b, tile + 112);
+        Vector512.Store(c4a, tile + 128); Vector512.Store(c4b, tile + 144);
+        Vector512.Store(c5a, tile + 160); Vector512.Store(c5b, tile + 176);
+        Vector512.Store(c6a, tile + 192); Vector512.Store(c6b, tile + 208);
+        Vector512.Store(c7a, tile + 224); Vector512.Store(c7b, tile + 240);
+        Vector512.Store(c8a, tile + 256); Vector512.Store(c8b, tile + 272);
+        Vector512.Store(c9a, tile + 288); Vector512.Store(c9b, tile + 304);
+        Vector512.Store(c10a, tile + 320); Vector512.Store(c10b, tile + 336);
+        Vector512.Store(c11a, tile + 352); Vector512.Store(c11b, tile + 368);
+        StoreEdge(tile, 32, c, ldc, mr, nr, alpha, beta);
+    }
+
+    // 4x32 tile over a 12-row packed sliver (its last, short one).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel4x32(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
+        float alpha, float beta)
+    {
+        PrefetchTile(c, ldc, mr, 2);
+        var c0a = Vector512<float>.Zero; var c0b = Vector512<float>.Zero;
+        var c1a = Vector512<float>.Zero; var c1b = Vector512<float>.Zero;
+        var c2a = Vector512<float>.Zero; var c2b = Vector512<float>.Zero;
+        var c3a = Vector512<float>.Zero; var c3b = Vector512<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0); var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0]);
+            c0a = Vector512.FusedMultiplyAdd(a0, b0, c0a); c0b = Vector512.FusedMultiplyAdd(a0, b1, c0b);
+            var a1 = Vector512.Create(a[1]);
+            c1a = Vector512.FusedMultiplyAdd(a1, b0, c1a); c1b = Vector512.FusedMultiplyAdd(a1, b1, c1b);
+            var a2 = Vector512.Create(a[2]);
+            c2a = Vector512.FusedMultiplyAdd(a2, b0, c2a); c2b = Vector512.FusedMultiplyAdd(a2, b1, c2b);
+            var a3 = Vector512.Create(a[3]);
+            c3a = Vector512.FusedMultiplyAdd(a3, b0, c3a); c3b = Vector512.FusedMultiplyAdd(a3, b1, c3b);
+            a += 12;
+            b += 32;
+        }
+        float* tile = stackalloc float[128];
+        Vector512.Store(c0a, tile + 0); Vector512.Store(c0b, tile + 16);
+        Vector512.Store(c1a, tile + 32); Vector512.Store(c1b, tile + 48);
+        Vector512.Store(c2a, tile + 64); Vector512.Store(c2b, tile + 80);
+        Vector512.Store(c3a, tile + 96); Vector512.Store(c3b, tile + 112);
+        StoreEdge(tile, 32, c, ldc, mr, nr, alpha, beta);
+    }
+
+    // 8x32 tile over a 12-row packed sliver (its last, short one).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
+        float alpha, float beta)
+    {
+        PrefetchTile(c, ldc, mr, 2);
+        var c0a = Vector512<float>.Zero; var c0b = Vector512<float>.Zero;
+        var c1a = Vector512<float>.Zero; var c1b = Vector512<float>.Zero;
+        var c2a = Vector512<float>.Zero; var c2b = Vector512<float>.Zero;
+        var c3a = Vector512<float>.Zero; var c3b = Vector512<float>.Zero;
+        var c4a = Vector512<float>.Zero; var c4b = Vector512<float>.Zero;
+        var c5a = Vector512<float>.Zero; var c5b = Vector512<float>.Zero;
+        var c6a = Vector512<float>.Zero; var c6b = Vector512<float>.Zero;
+        var c7a = Vector512<float>.Zero; var c7b = Vector512<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0); var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0]);
+            c0a = Vector512.FusedMultiplyAdd(a0, b0, c0a); c0b = Vector512.FusedMultiplyAdd(a0, b1, c0b);
+            var a1 = Vector512.Create(a[1]);
+            c1a = Vector512.FusedMultiplyAdd(a1, b0, c1a); c1b = Vector512.FusedMultiplyAdd(a1, b1, c1b);
+            var a2 = Vector512.Create(a[2]);
+            c2a = Vector512.FusedMultiplyAdd(a2, b0, c2a); c2b = Vector512.FusedMultiplyAdd(a2, b1, c2b);
+            var a3 = Vector512.Create(a[3]);
+            c3a = Vector512.FusedMultiplyAdd(a3, b0, c3a); c3b = Vector512.FusedMultiplyAdd(a3, b1, c3b);
+            var a4 = Vector512.Create(a[4]);
+            c4a = Vector512.FusedMultiplyAdd(a4, b0, c4a); c4b = Vector512.FusedMultiplyAdd(a4, b1, c4b);
+            var a5 = Vector512.Create(a[5]);
+            c5a = Vector512.FusedMultiplyAdd(a5, b0, c5a); c5b = Vector512.FusedMultiplyAdd(a5, b1, c5b);
+            var a6 = Vector512.Create(a[6]);
+            c6a = Vector512.FusedMultiplyAdd(a6, b0, c6a); c6b = Vector512.FusedMultiplyAdd(a6, b1, c6b);
+            var a7 = Vector512.Create(a[7]);
+            c7a = Vector512.FusedMultiplyAdd(a7, b0, c7a); c7b = Vector512.FusedMultiplyAdd(a7, b1, c7b);
+            a += 12;
+            b += 32;
+        }
+        float* tile = stackalloc float[256];
+        Vector512.Store(c0a, tile + 0); Vector512.Store(c0b, tile + 16);
+        Vector512.Store(c1a, tile + 32); Vector512.Store(c1b, tile + 48);
+        Vector512.Store(c2a, tile + 64); Vector512.Store(c2b, tile + 80);
+        Vector512.Store(c3a, tile + 96); Vector512.Store(c3b, tile + 112);
+        Vector512.Store(c4a, tile + 128); Vector512.Store(c4b, tile + 144);
+        Vector512.Store(c5a, tile + 160); Vector512.Store(c5b, tile + 176);
+        Vector512.Store(c6a, tile + 192); Vector512.Store(c6b, tile + 208);
+        Vector512.Store(c7a, tile + 224); Vector512.Store(c7b, tile + 240);
+        StoreEdge(tile, 32, c, ldc, mr, nr, alpha, beta);
+    }
+
+
+    // 6x16 tile: 12 Vector256<float> accumulators; per k step 2 loads of B, 6 broadcasts of A.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
+        float alpha, float beta)
+    {
+        var c0a = Vector256<float>.Zero; var c0b = Vector256<float>.Zero;
+        var c1a = Vector256<float>.Zero; var c1b = Vector256<float>.Zero;
+        var c2a = Vector256<float>.Zero; var c2b = Vector256<float>.Zero;
+        var c3a = Vector256<float>.Zero; var c3b = Vector256<float>.Zero;
+        var c4a = Vector256<float>.Zero; var c4b = Vector256<float>.Zero;
+        var c5a = Vector256<float>.Zero; var c5b = Vector256<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector256.Load(b + 0); var b1 = Vector256.Load(b + 8);
+            var a0 = Vector256.Create(a[0]);
+            c0a = Vector256.MultiplyAddEstimate(a0, b0, c0a); c0b = Vector256.MultiplyAddEstimate(a0, b1, c0b);
+            var a1 = Vector256.Create(a[1]);
+            c1a = Vector256.MultiplyAddEstimate(a1, b0, c1a); c1b = Vector256.MultiplyAddEstimate(a1, b1, c1b);
+            var a2 = Vector256.Create(a[2]);
+            c2a = Vector256.MultiplyAddEstimate(a2, b0, c2a); c2b = Vector256.MultiplyAddEstimate(a2, b1, c2b);
+            var a3 = Vector256.Create(a[3]);
+            c3a = Vector256.MultiplyAddEstimate(a3, b0, c3a); c3b = Vector256.MultiplyAddEstimate(a3, b1, c3b);
+            var a4 = Vector256.Create(a[4]);
+            c4a = Vector256.MultiplyAddEstimate(a4, b0, c4a); c4b = Vector256.MultiplyAddEstimate(a4, b1, c4b);
+            var a5 = Vector256.Create(a[5]);
+            c5a = Vector256.MultiplyAddEstimate(a5, b0, c5a); c5b = Vector256.MultiplyAddEstimate(a5, b1, c5b);
+            a += 6;
+            b += 16;
+        }
+        if (mr == 6 && nr == 16)
+        {
+            var va = Vector256.Create(alpha);
+            if (beta == 0f)
+            {
+                Vector256.Store(c0a * va, c + 0 * ldc + 0); Vector256.Store(c0b * va, c + 0 * ldc + 8);
+                Vector256.Store(c1a * va, c + 1 * ldc + 0); Vector256.Store(c1b * va, c + 1 * ldc + 8);
+                Vector256.Store(c2a * va, c + 2 * ldc + 0); Vector256.Store(c2b * va, c + 2 * ldc + 8);
+                Vector256.Store(c3a * va, c + 3 * ldc + 0); Vector256.Store(c3b * va, c + 3 * ldc + 8);
+                Vector256.Store(c4a * va, c + 4 * ldc + 0); Vector256.Store(c4b * va, c + 4 * ldc + 8);
+                Vector256.Store(c5a * va, c + 5 * ldc + 0); Vector256.Store(c5b * va, c + 5 * ldc + 8);
+            }
+            else
+            {
+                var vb = Vector256.Create(beta);
+                Update(c0a, c + 0 * ldc + 0, va, vb);
+                Update(c0b, c + 0 * ldc + 8, va, vb);
+                Update(c1a, c + 1 * ldc + 0, va, vb);
+                Update(c1b, c + 1 * ldc + 8, va, vb);
+                Update(c2a, c + 2 * ldc + 0, va, vb);
+                Update(c2b, c + 2 * ldc + 8, va, vb);
+                Update(c3a, c + 3 * ldc + 0, va, vb);
+                Update(c3b, c + 3 * ldc + 8, va, vb);
+                Update(c4a, c + 4 * ldc + 0, va, vb);
+                Update(c4b, c + 4 * ldc + 8, va, vb);
+                Update(c5a, c + 5 * ldc + 0, va, vb);
+                Update(c5b, c + 5 * ldc + 8, va, vb);
+            }
+            return;
+        }
+        float* tile = stackalloc float[96];
+        Vector256.Store(c0a, tile + 0); Vector256.Store(c0b, tile + 8);
+        Vector256.Store(c1a, tile + 16); Vector256.Store(c1b, tile + 24);
+        Vector256.Store(c2a, tile + 32); Vector256.Store(c2b, tile + 40);
+        Vector256.Store(c3a, tile + 48); Vector256.Store(c3b, tile + 56);
+        Vector256.Store(c4a, tile + 64); Vector256.Store(c4b, tile + 72);
+        Vector256.Store(c5a, tile + 80); Vector256.Store(c5b, tile + 88);
+        StoreEdge(tile, 16, c, ldc, mr, nr, alpha, beta);
+    }
+
+    // 4x8 tile: 8 Vector128<float> accumulators; per k step 2 loads of B, 4 broadcasts of A.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel4x8(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
+        float alpha, float beta)
+    {
+        var c0a = Vector128<float>.Zero; var c0b = Vector128<float>.Zero;
+        var c1a = Vector128<float>.Zero; var c1b = Vector128<float>.Zero;
+        var c2a = Vector128<float>.Zero; var c2b = Vector128<float>.Zero;
+        var c3a = Vector128<float>.Zero; var c3b = Vector128<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector128.Load(b + 0); var b1 = Vector128.Load(b + 4);
+            var a0 = Vector128.Create(a[0]);
+            c0a = Vector128.MultiplyAddEstimate(a0, b0, c0a); c0b = Vector128.MultiplyAddEstimate(a0, b1, c0b);
+            var a1 = Vector128.Create(a[1]);
+            c1a = Vector128.MultiplyAddEstimate(a1, b0, c1a); c1b = Vector128.MultiplyAddEstimate(a1, b1, c1b);
+            var a2 = Vector128.Create(a[2]);
+            c2a = Vector128.MultiplyAddEstimate(a2, b0, c2a); c2b = Vector128.MultiplyAddEstimate(a2, b1, c2b);
+            var a3 = Vector128.Create(a[3]);
+            c3a = Vector128.MultiplyAddEstimate(a3, b0, c3a); c3b = Vector128.MultiplyAddEstimate(a3, b1, c3b);
+            a += 4;
+            b += 8;
+        }
+        if (mr == 4 && nr == 8)
+        {
+            var va = Vector128.Create(alpha);
+            if (beta == 0f)
+            {
+                Vector128.Store(c0a * va, c + 0 * ldc + 0); Vector128.Store(c0b * va, c + 0 * ldc + 4);
+                Vector128.Store(c1a * va, c + 1 * ldc + 0); Vector128.Store(c1b * va, c + 1 * ldc + 4);
+                Vector128.Store(c2a * va, c + 2 * ldc + 0); Vector128.Store(c2b * va, c + 2 * ldc + 4);
+                Vector128.Store(c3a * va, c + 3 * ldc + 0); Vector128.Store(c3b * va, c + 3 * ldc + 4);
+            }
+            else
+            {
+                var vb = Vector128.Create(beta);
+                Update(c0a, c + 0 * ldc + 0, va, vb);
+                Update(c0b, c + 0 * ldc + 4, va, vb);
+                Update(c1a, c + 1 * ldc + 0, va, vb);
+                Update(c1b, c + 1 * ldc + 4, va, vb);
+                Update(c2a, c + 2 * ldc + 0, va, vb);
+                Update(c2b, c + 2 * ldc + 4, va, vb);
+                Update(c3a, c + 3 * ldc + 0, va, vb);
+                Update(c3b, c + 3 * ldc + 4, va, vb);
+            }
+            return;
+        }
+        float* tile = stackalloc float[32];
+        Vector128.Store(c0a, tile + 0); Vector128.Store(c0b, tile + 4);
+        Vector128.Store(c1a, tile + 8); Vector128.Store(c1b, tile + 12);
+        Vector128.Store(c2a, tile + 16); Vector128.Store(c2b, tile + 20);
+        Vector128.Store(c3a, tile + 24); Vector128.Store(c3b, tile + 28);
+        StoreEdge(tile, 8, c, ldc, mr, nr, alpha, beta);
+    }
+}

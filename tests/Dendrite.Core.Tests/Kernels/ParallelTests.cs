@@ -1,0 +1,64 @@
+using Dendrite.Kernels;
+using Parallel = Dendrite.Kernels.Parallel;
+
+namespace Dendrite.Tests.Kernels;
+
+[Trait("Category", "Kernels")]
+public class ParallelTests
+{
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    [InlineData(7, 1)]
+    [InlineData(1000, 3)]
+    [InlineData(1001, 600)]
+    public void For_CoversEveryIndexExactlyOnce(int count, int grain)
+    {
+        var hits = new int[count];
+        Parallel.For(count, grain, (lo, hi) =>
+        {
+            Assert.True(hi - lo >= 1);
+            for (int i = lo; i < hi; i++) Interlocked.Increment(ref hits[i]);
+        });
+        Assert.All(hits, h => Assert.Equal(1, h));
+    }
+
+    [Fact]
+    public void For_NestedCallsRunInlineAndStillCoverEverything()
+    {
+        long sum = 0;
+        Parallel.For(4, 1, (lo, hi) =>
+        {
+            for (int i = lo; i < hi; i++)
+            {
+                Parallel.For(100, 1, (a, b) =>
+                {
+                    for (int j = a; j < b; j++) Interlocked.Add(ref sum, j);
+                });
+            }
+        });
+        Assert.Equal(4L * 4950, sum);
+    }
+
+    [Fact]
+    public void For_ExceptionInABody_ReachesTheCaller()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => Parallel.For(8, 1, (lo, _) =>
+        {
+            if (lo == 0) throw new InvalidOperationException("boom");
+        }));
+        Assert.Equal("boom", e.Message);
+        // The pool is usable afterwards.
+        int calls = 0;
+        Parallel.For(8, 1, (lo, hi) => Interlocked.Add(ref calls, hi - lo));
+        Assert.Equal(8, calls);
+    }
+
+    [Fact]
+    public void BadArguments_AreRejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Parallel.For(-1, 1, (_, _) => { }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Parallel.For(5, 0, (_, _) => { }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Threads.Count = 0);
+    }
+}
