@@ -78,6 +78,7 @@ public partial class Tensor
     private static void BatchedGemm(Tensor A, Tensor B, Tensor y, int[] batch, int m, int n, int k)
     {
         int count = Shapes.Numel(batch);
+        if (count == 0 || m == 0 || n == 0) return;
         var (ta, lda) = Layout(A);
         var (tb, ldb) = Layout(B);
         if (count == 1 && y.DType == DType.Float32)
