@@ -131,14 +131,21 @@ ACTIVATIONS = [
 ]
 
 
+KINKS = [[-3.0, -1.0, 0.0, 1.0, 3.0]]  # where piecewise definitions meet (gradients there are torch's convention)
+
+
+def activation_case(name, f, x, r):
+    x = x.clone().requires_grad_(True)
+    y = f(x)
+    grad = torch.autograd.grad((y * r).sum(), x)[0] if y.requires_grad else torch.zeros_like(x)
+    return {"name": name, "input": encode(x), "output": encode(y), "r": encode(r), "grad": encode(grad)}
+
+
 def activations():
     cases = []
     for name, f in ACTIVATIONS:
-        x = randn(4, 6, scale=2.5).requires_grad_(True)
-        y = f(x)
-        r = randn(*y.shape)
-        grad = torch.autograd.grad((y * r).sum(), x)[0] if y.requires_grad else torch.zeros_like(x)
-        cases.append({"name": name, "input": encode(x), "output": encode(y), "r": encode(r), "grad": encode(grad)})
+        cases.append(activation_case(name, f, randn(4, 6, scale=2.5), randn(4, 6)))
+        cases.append(activation_case(name + "_kinks", f, torch.tensor(KINKS), torch.ones(1, 5)))
     return cases
 
 
@@ -179,6 +186,8 @@ def loss_cases():
         torch.tensor([0.0, 1.0, 0.0, 1.0, 0.3]), torch.tensor([1.0, 0.0, 0.0, 1.0, 0.5]), grad=False)
     add("bce_logits", lambda p, t, red: F.binary_cross_entropy_with_logits(p, t, reduction=red),
         randn(n, 3, scale=3), rand(n, 3))
+    add("bce_logits_zero", lambda p, t, red: F.binary_cross_entropy_with_logits(p, t, reduction=red),
+        torch.tensor([0.0, 0.0, 0.0, 2.0, -2.0]), torch.tensor([0.0, 1.0, 0.5, 1.0, 0.0]))
     idx = torch.randint(0, c, (n,), generator=GEN)
     add("ce_index", lambda p, t, red: F.cross_entropy(p, t, reduction=red), randn(n, c, scale=2), idx)
     add("ce_index_smooth", lambda p, t, red: F.cross_entropy(p, t, reduction=red, label_smoothing=0.2),
