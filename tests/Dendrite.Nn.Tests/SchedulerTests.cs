@@ -62,6 +62,7 @@ public class SchedulerTests
         var opt = new Sgd([new Parameter(Tensor.Zeros(1))], lr: 1);
         var warm = new WarmupLr(opt, 2, new ExponentialLr(opt, 0.5));
         // factors: warm-up 1/2, 2/2, then 0.5^(t - 2)
+        Assert.Equal(0.5, opt.Groups[0].Lr); // set at construction: the first epoch already warms up
         Assert.Equal(1.0, warm.Factor(2));
         Assert.Equal(0.25, warm.Factor(4));
         warm.Step();
