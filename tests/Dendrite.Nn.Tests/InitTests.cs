@@ -2,7 +2,8 @@ using Dendrite.Nn;
 
 namespace Dendrite.Tests;
 
-/// <summary>Initialisers: fan computation, and bounds / standard deviations of large draws within a few per cent.</summary>
+/// <summary>Initialisers: fan computation, and bounds / standard deviations of large draws within a few per
+/// cent.</summary>
 public class InitTests
 {
     private static (double Max, double Std) Stats(Tensor w)

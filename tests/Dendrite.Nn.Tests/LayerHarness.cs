@@ -22,7 +22,8 @@ public static class LayerHarness
                 foreach (var p in props.Where(p => typeof(Tensor).IsAssignableFrom(p.PropertyType)))
                 {
                     if (p.GetValue(m) is not Tensor t || !t.DType.IsFloating()) continue;
-                    var field = type.GetField($"<{p.Name}>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance)
+                    const BindingFlags flags = BindingFlags.NonPublic | BindingFlags.Instance;
+                    var field = type.GetField($"<{p.Name}>k__BackingField", flags)
                         ?? throw new InvalidOperationException($"{type.Name}.{p.Name} has no backing field");
                     var copy = t.Detach().To(DType.Float64).Contiguous();
                     field.SetValue(m, t is Parameter param ? new Parameter(copy, param.RequiresGrad) : copy);

@@ -54,7 +54,8 @@ public class ModuleTests
         var a = new Net();
         var b = new Net();
         b.LoadStateDict(a.StateDict());
-        foreach (var (name, t) in a.StateDict()) Assert.Equal(t.ToArray<double>(), b.StateDict()[name].ToArray<double>());
+        var loaded = b.StateDict();
+        foreach (var (name, t) in a.StateDict()) Assert.Equal(t.ToArray<double>(), loaded[name].ToArray<double>());
         Assert.NotSame(a.Fc1.Weight, b.Fc1.Weight);
     }
 
@@ -119,7 +120,8 @@ public class ModuleTests
             "layers.4.bias"], mlp.StateDict().Keys);
         Assert.Equal([2, 10], mlp.Forward(Tensor.Zeros(2, 1, 28, 28)).Shape.ToArray());
         var dropout = new Mlp(new MlpConfig(4, [5], 2, "relu", Dropout: 0.5));
-        Assert.Equal(["layers.0.weight", "layers.0.bias", "layers.3.weight", "layers.3.bias"], dropout.StateDict().Keys);
+        Assert.Equal(["layers.0.weight", "layers.0.bias", "layers.3.weight", "layers.3.bias"],
+            dropout.StateDict().Keys);
         var e = Assert.Throws<ArgumentException>(() => new Mlp(new MlpConfig(Activation: "swoosh")));
         Assert.Contains("swoosh", e.Message);
     }

@@ -4,7 +4,7 @@ using Dendrite.Nn.Optim;
 namespace Dendrite.Tests;
 
 /// <summary>Every optimizer follows torch.optim's trajectory on the fixture's least-squares problem
-/// mse(x·wᵀ + b, y) for 20 steps, within 1e-5 relative; parameter groups; gradient clipping; state round trip.</summary>
+/// mse(x·wᵀ + b, y) for 20 steps, within 1e-5 relative; parameter groups; state round trip.</summary>
 public class OptimizerTests
 {
     public static TheoryData<string> Runs
