@@ -43,13 +43,23 @@ public static class Functional
     /// <summary>Swish / SiLU: x·σ(x) (Ramachandran et al., 2017).</summary>
     public static Tensor Silu(Tensor x) => x * x.Sigmoid();
 
-    /// <summary>log(1 + eˣ), computed as max(x, 0) + log(1 + e^(-|x|)) so it never overflows.</summary>
-    public static Tensor Softplus(Tensor x) => x.Relu() + ((-x.Abs()).Exp() + 1).Log();
+    /// <summary>log(1 + eˣ), computed as p + log(1 + e^(x - 2p)) with p = max(x, 0) so it never overflows
+    /// (x - 2p = -|x|). Written with x - 2p rather than -|x| so the gradient at 0 is σ(0) = ½: relu and abs both
+    /// have a zero subgradient there, which would make the whole derivative 0.</summary>
+    public static Tensor Softplus(Tensor x)
+    {
+        var p = x.Relu();
+        return p + ((x - p - p).Exp() + 1).Log();
+    }
 
     /// <summary>x / (1 + |x|).</summary>
     public static Tensor Softsign(Tensor x) => x / (x.Abs() + 1);
 
-    /// <summary>max(0, min(1, αx + β)) (ONNX defaults α = 0.2, β = 0.5).</summary>
-    public static Tensor HardSigmoid(Tensor x, double alpha = 0.2, double beta = 0.5) =>
-        (x * alpha + beta).Clamp(0, 1);
+    /// <summary>max(0, min(1, αx + β)) (ONNX defaults α = 0.2, β = 0.5; torch's Hardsigmoid is α = 1/6).
+    /// Written with Where rather than Clamp so that, as in torch, no gradient flows at the two corners.</summary>
+    public static Tensor HardSigmoid(Tensor x, double alpha = 0.2, double beta = 0.5)
+    {
+        var z = x * alpha + beta;
+        return Tensor.Where(z.Gt(0).And(z.Lt(1)), z, z.Gt(0).To(x.DType));
+    }
 }

@@ -70,11 +70,12 @@ public static class Losses
         return Reduce(-(target * logP + (1 - target) * log1P), reduction);
     }
 
-    /// <summary>Binary cross-entropy on logits z, computed stably as max(z,0) - z·y + log(1 + e^(-|z|)).</summary>
+    /// <summary>Binary cross-entropy on logits z, computed stably as softplus(z) - z·y (the gradient is σ(z) - y,
+    /// also at z = 0).</summary>
     public static Tensor BinaryCrossEntropyWithLogits(Tensor logits, Tensor target, Reduction reduction = Reduction.Mean)
     {
         SameShape("BinaryCrossEntropyWithLogits", logits, target);
-        return Reduce(logits.Relu() - logits * target + ((-logits.Abs()).Exp() + 1).Log(), reduction);
+        return Reduce(Functional.Softplus(logits) - logits * target, reduction);
     }
 
     /// <summary>Cross-entropy on logits (N, C) with Int64 class indices (N) or class probabilities (N, C):

@@ -47,10 +47,11 @@ public sealed class RmsProp(IEnumerable<ParamGroup> groups, double lr = 0.01, do
         var v = s.Buffer("square_avg", p.Length);
         var b = momentum > 0 ? s.Buffer("momentum_buffer", p.Length) : null;
         float lr = (float)group.Lr, wd = (float)group.WeightDecay, a = (float)alpha, e = (float)eps, mu = (float)momentum;
+        float oneMinusA = (float)(1 - alpha); // in double, as torch: 1 - 0.9f is 2.4e-7 off 0.1
         for (int i = 0; i < p.Length; i++)
         {
             float gi = g[i] + wd * p[i];
-            v[i] = a * v[i] + (1 - a) * gi * gi;
+            v[i] = a * v[i] + oneMinusA * gi * gi;
             float avg = MathF.Sqrt(v[i]) + e;
             if (b is null)
             {
@@ -88,6 +89,8 @@ public sealed class Adam(IEnumerable<ParamGroup> groups, double lr = 1e-3, doubl
         var v = s.Buffer("exp_avg_sq", p.Length).AsSpan();
         double bc1 = 1 - Math.Pow(beta1, s.Step), bc2 = 1 - Math.Pow(beta2, s.Step);
         float b1 = (float)beta1, b2 = (float)beta2, e = (float)eps;
+        // 1 - β in double, as torch: in float32, 1 - 0.999f is 4.7e-5 (relative) off 0.001
+        float oneMinusB1 = (float)(1 - beta1), oneMinusB2 = (float)(1 - beta2);
         float stepSize = (float)(lr / bc1), sqrtBc2 = (float)Math.Sqrt(bc2);
         int i = 0;
         if (Vector512.IsHardwareAccelerated && l2 == 0)
@@ -114,8 +117,8 @@ public sealed class Adam(IEnumerable<ParamGroup> groups, double lr = 1e-3, doubl
         for (; i < p.Length; i++)
         {
             float gi = g[i] + l2 * p[i];
-            m[i] = m[i] * b1 + gi * (1 - b1);
-            v[i] = v[i] * b2 + gi * gi * (1 - b2);
+            m[i] = m[i] * b1 + gi * oneMinusB1;
+            v[i] = v[i] * b2 + gi * gi * oneMinusB2;
             p[i] -= stepSize * m[i] / (MathF.Sqrt(v[i]) / sqrtBc2 + e);
         }
     }

@@ -1,14 +1,24 @@
 namespace Dendrite.Nn.Optim;
 
 /// <summary>Sets the learning rate of every group from its initial rate, once per <see cref="Step"/> (per epoch
-/// unless said otherwise). <see cref="Factor"/> is the multiplier after <c>t</c> steps.</summary>
-public abstract class LrScheduler(Optimizer optimizer)
+/// unless said otherwise). <see cref="Factor"/> is the multiplier after <c>t</c> steps; as in torch, construction
+/// already sets the rate of step 0 (a warm-up starts low in the first epoch).</summary>
+public abstract class LrScheduler
 {
+    /// <summary>Attaches to <paramref name="optimizer"/> and sets every group's rate to initial × Factor(0).
+    /// Subclass state that Factor reads is initialised before this runs (primary-constructor captures and field
+    /// initialisers precede the base constructor call).</summary>
+    protected LrScheduler(Optimizer optimizer)
+    {
+        Optimizer = optimizer;
+        Apply();
+    }
+
     /// <summary>Number of steps taken.</summary>
     public int Epoch { get; protected set; }
 
     /// <summary>The optimizer whose rates are set.</summary>
-    public Optimizer Optimizer { get; } = optimizer;
+    public Optimizer Optimizer { get; }
 
     /// <summary>Learning-rate multiplier after <paramref name="t"/> steps.</summary>
     public abstract double Factor(int t);
