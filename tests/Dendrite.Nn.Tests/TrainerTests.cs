@@ -26,16 +26,8 @@ public class TrainerTests
         return (Tensor.From(x, n, 2), labels);
     }
 
-    private static List<(Tensor X, Tensor Y)> Batches(Tensor x, Tensor y, int size)
-    {
-        var list = new List<(Tensor, Tensor)>();
-        for (int i = 0; i < x.Size(0); i += size)
-        {
-            int len = Math.Min(size, x.Size(0) - i);
-            list.Add((x.Narrow(0, i, len), y.Narrow(0, i, len)));
-        }
-        return list;
-    }
+    // Fixed-order batches, as the helper before the DataLoader-based Fit produced.
+    private static Dendrite.Data.DataLoader Batches(Tensor x, Tensor y, int size) => new(x, y, size);
 
     private static (Mlp Model, Trainer Trainer) Make(double lr)
     {
