@@ -130,6 +130,7 @@ public static unsafe class PackedSgemm
     private readonly struct Job(bool transA, bool transB, int k, float alpha, float* a, int lda,
         float* b, int ldb, float beta, float* c, int ldc, GemmPath path, GemmBlocking blk)
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Block(int i0, int i1, int j0, int j1)
         {
             var (mr, nr) = Tile(path);
