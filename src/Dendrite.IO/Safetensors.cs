@@ -198,52 +198,52 @@ public static class Safetensors
         switch (code)
         {
             case "F32":
-            {
-                var v = new float[n];
-                for (int i = 0; i < n; i++) v[i] = BinaryPrimitives.ReadSingleLittleEndian(s.Slice(4 * i));
-                return Tensor.From(v, shape);
-            }
-            case "F64":
-            {
-                var v = new double[n];
-                for (int i = 0; i < n; i++) v[i] = BinaryPrimitives.ReadDoubleLittleEndian(s.Slice(8 * i));
-                return Tensor.From(v, shape);
-            }
-            case "F16":
-            {
-                var v = new float[n];
-                for (int i = 0; i < n; i++) v[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(s.Slice(2 * i)));
-                return Tensor.From(v, shape);
-            }
-            case "BF16":
-            {
-                var v = new float[n];
-                for (int i = 0; i < n; i++) v[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(s.Slice(2 * i)) << 16);
-                return Tensor.From(v, shape);
-            }
-            case "BOOL":
-            {
-                var v = new bool[n];
-                for (int i = 0; i < n; i++) v[i] = b[i] != 0;
-                return Tensor.From(v, shape);
-            }
-            default:
-            {
-                var v = new long[n];
-                for (int i = 0; i < n; i++)
                 {
-                    v[i] = code switch
-                    {
-                        "I64" => BinaryPrimitives.ReadInt64LittleEndian(s.Slice(8 * i)),
-                        "I32" => BinaryPrimitives.ReadInt32LittleEndian(s.Slice(4 * i)),
-                        "U32" => BinaryPrimitives.ReadUInt32LittleEndian(s.Slice(4 * i)),
-                        "I16" => BinaryPrimitives.ReadInt16LittleEndian(s.Slice(2 * i)),
-                        "I8" => (sbyte)b[i],
-                        _ => b[i],
-                    };
+                    var v = new float[n];
+                    for (int i = 0; i < n; i++) v[i] = BinaryPrimitives.ReadSingleLittleEndian(s.Slice(4 * i));
+                    return Tensor.From(v, shape);
                 }
-                return Tensor.From(v, shape);
-            }
+            case "F64":
+                {
+                    var v = new double[n];
+                    for (int i = 0; i < n; i++) v[i] = BinaryPrimitives.ReadDoubleLittleEndian(s.Slice(8 * i));
+                    return Tensor.From(v, shape);
+                }
+            case "F16":
+                {
+                    var v = new float[n];
+                    for (int i = 0; i < n; i++) v[i] = (float)BitConverter.UInt16BitsToHalf(BinaryPrimitives.ReadUInt16LittleEndian(s.Slice(2 * i)));
+                    return Tensor.From(v, shape);
+                }
+            case "BF16":
+                {
+                    var v = new float[n];
+                    for (int i = 0; i < n; i++) v[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(s.Slice(2 * i)) << 16);
+                    return Tensor.From(v, shape);
+                }
+            case "BOOL":
+                {
+                    var v = new bool[n];
+                    for (int i = 0; i < n; i++) v[i] = b[i] != 0;
+                    return Tensor.From(v, shape);
+                }
+            default:
+                {
+                    var v = new long[n];
+                    for (int i = 0; i < n; i++)
+                    {
+                        v[i] = code switch
+                        {
+                            "I64" => BinaryPrimitives.ReadInt64LittleEndian(s.Slice(8 * i)),
+                            "I32" => BinaryPrimitives.ReadInt32LittleEndian(s.Slice(4 * i)),
+                            "U32" => BinaryPrimitives.ReadUInt32LittleEndian(s.Slice(4 * i)),
+                            "I16" => BinaryPrimitives.ReadInt16LittleEndian(s.Slice(2 * i)),
+                            "I8" => (sbyte)b[i],
+                            _ => b[i],
+                        };
+                    }
+                    return Tensor.From(v, shape);
+                }
         }
     }
 }
