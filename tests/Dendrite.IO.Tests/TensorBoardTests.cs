@@ -30,21 +30,25 @@ public sealed class TensorBoardTests : IDisposable
         {
             Assert.True(pos + 12 <= file.Length, $"record header at {pos} is truncated");
             var len = file.AsSpan(pos, 8);
-            Assert.Equal(BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(pos + 8)), TensorBoardWriter.MaskedCrc(len));
+            uint lengthCrc = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(pos + 8));
+            Assert.Equal(lengthCrc, TensorBoardWriter.MaskedCrc(len));
             int n = checked((int)BinaryPrimitives.ReadUInt64LittleEndian(len));
             Assert.True(pos + 12 + n + 4 <= file.Length, $"record at {pos} runs past the end");
             var data = file.AsSpan(pos + 12, n);
-            Assert.Equal(BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(pos + 12 + n)), TensorBoardWriter.MaskedCrc(data));
+            uint dataCrc = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(pos + 12 + n));
+            Assert.Equal(dataCrc, TensorBoardWriter.MaskedCrc(data));
             records.Add(data.ToArray());
             pos += 12 + n + 4;
         }
         return records;
     }
 
-    private sealed record Event(double WallTime, long Step, string? FileVersion, List<(string Tag, float? Value, byte[]? Other)> Values);
+    private sealed record Event(double WallTime, long Step, string? FileVersion,
+        List<(string Tag, float? Value, byte[]? Other)> Values);
 
     // Event { double wall_time = 1; int64 step = 2; string file_version = 3; Summary summary = 5; }
-    // Summary { repeated Value value = 1; }  Value { string tag = 1; float simple_value = 2; Image image = 4; HistogramProto histo = 5; }
+    // Summary { repeated Value value = 1; }
+    // Value { string tag = 1; float simple_value = 2; Image image = 4; HistogramProto histo = 5; }
     private static Event Decode(byte[] data)
     {
         var input = new CodedInputStream(data);
