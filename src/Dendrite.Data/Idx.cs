@@ -33,13 +33,24 @@ public static class Idx
         return Parse(path, bytes, asFloat);
     }
 
+    // The largest decompressed file accepted: a header plus MaxElements bytes (the element limit of u8 data).
+    private const long MaxDecompressed = MaxElements + 4 + 4 * 255;
+
     private static byte[] Gunzip(string path, byte[] gz)
     {
         try
         {
             using var input = new GZipStream(new MemoryStream(gz), CompressionMode.Decompress);
             using var output = new MemoryStream();
-            input.CopyTo(output);
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = input.Read(buffer)) > 0)
+            {
+                // A small archive can expand without bound; stop before memory runs out.
+                if (output.Length + n > MaxDecompressed)
+                    throw new DataFormatException($"{path}: gzip stream expands beyond {MaxDecompressed} bytes");
+                output.Write(buffer, 0, n);
+            }
             return output.ToArray();
         }
         catch (InvalidDataException e)

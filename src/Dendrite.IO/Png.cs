@@ -123,6 +123,12 @@ public static class Png
                     if (width <= 0 || height <= 0 || (long)width * height > MaxPixels)
                         throw new PngFormatException($"{name}: offset {pos + 8}: IHDR size {width}x{height} is invalid or too large");
                     if (data[8] != 8) throw new PngFormatException($"{name}: offset {pos + 16}: IHDR bit depth {data[8]} is not supported (only 8)");
+                    if (data[10] != 0 || data[11] != 0)
+                    {
+                        throw new PngFormatException(
+                            $"{name}: offset {pos + 18}: IHDR compression {data[10]} / filter method {data[11]} "
+                            + "is not 0");
+                    }
                     if (data[12] != 0) throw new PngFormatException($"{name}: offset {pos + 20}: interlaced PNG is not supported");
                     if (colorType is not (0 or 2 or 3 or 4 or 6))
                         throw new PngFormatException($"{name}: offset {pos + 17}: IHDR colour type {colorType} is invalid");
@@ -142,7 +148,15 @@ public static class Png
         if (colorType < 0) throw new PngFormatException($"{name}: no IHDR chunk");
         int channels = colorType switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, _ => 4 };
         int stride = width * channels;
-        var raw = new byte[(long)(stride + 1) * height];
+        long rawLength = (long)(stride + 1) * height;
+        // Deflate expands at most about 1032:1, so a header that claims more pixels than its IDAT data could hold
+        // is rejected before the image buffer is allocated.
+        if (rawLength > idat.Length * 1032 + 1024)
+        {
+            throw new PngFormatException(
+                $"{name}: IDAT holds {idat.Length} compressed bytes, too few for a {width}x{height} image");
+        }
+        var raw = new byte[rawLength];
         try
         {
             idat.Position = 0;

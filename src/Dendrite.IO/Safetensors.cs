@@ -104,6 +104,7 @@ public static class Safetensors
         long dataStart = 8 + (long)headerLen, dataLength = fileLength - dataStart;
         var entries = new List<(string Name, string DType, int[] Shape, long Begin, long End)>();
         var metadata = new Dictionary<string, string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         try
         {
             using var doc = JsonDocument.Parse(headerBytes, new JsonDocumentOptions { MaxDepth = 8 });
@@ -117,6 +118,8 @@ public static class Safetensors
                         metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
                     continue;
                 }
+                if (!seen.Add(prop.Name))
+                    throw new SafetensorsFormatException($"{path}: offset 8: tensor '{prop.Name}' appears twice");
                 entries.Add(ParseEntry(path, prop));
             }
         }
@@ -133,7 +136,9 @@ public static class Safetensors
         foreach (var e in entries.OrderBy(e => e.Begin))
         {
             if (e.Begin != expected)
-                throw new SafetensorsFormatException($"{path}: tensor '{e.Name}' data_offsets start at {e.Begin}, expected {expected} (gap or overlap)");
+                throw new SafetensorsFormatException(
+                    $"{path}: offset {dataStart + e.Begin}: tensor '{e.Name}' data_offsets start at {e.Begin}, "
+                    + $"expected {expected} (gap or overlap)");
             if (e.End > dataLength)
                 throw new SafetensorsFormatException(
                     $"{path}: tensor '{e.Name}' data_offsets end at {e.End}, but only {dataLength} data bytes follow the header");
@@ -168,13 +173,15 @@ public static class Safetensors
         long numel = 1;
         foreach (var d in sh.EnumerateArray())
         {
-            if (!d.TryGetInt64(out long x) || x < 0 || x > int.MaxValue)
+            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out long x) || x < 0 || x > int.MaxValue)
                 throw new SafetensorsFormatException($"{where}: field 'shape': invalid dimension {d.GetRawText()}");
             shape.Add((int)x);
             numel *= x;
             if (numel > int.MaxValue) throw new SafetensorsFormatException($"{where}: field 'shape': too many elements");
         }
-        if (!off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        long begin = -1, end = -1;
+        bool numbers = off[0].ValueKind == JsonValueKind.Number && off[1].ValueKind == JsonValueKind.Number;
+        if (!numbers || !off[0].TryGetInt64(out begin) || !off[1].TryGetInt64(out end) || begin < 0 || end < begin)
             throw new SafetensorsFormatException($"{where}: field 'data_offsets': invalid range {off.GetRawText()}");
         if (end - begin != numel * size)
             throw new SafetensorsFormatException(

@@ -193,14 +193,17 @@ public abstract class Module
                 throw new ArgumentException(
                     $"LoadStateDict: missing keys [{string.Join(", ", missing)}], unexpected keys [{string.Join(", ", unexpected)}]");
         }
+        // Every shape is checked before the first copy, so a bad state dict leaves the module as it was.
         foreach (var (name, t) in own)
         {
-            if (!state.TryGetValue(name, out var src)) continue;
-            if (!Shapes.Equal(src.Shape, t.Shape))
+            if (state.TryGetValue(name, out var src) && !Shapes.Equal(src.Shape, t.Shape))
                 throw new ArgumentException(
                     $"LoadStateDict: '{name}' has shape {Shapes.Format(t.Shape)} in the model, {Shapes.Format(src.Shape)} in the state dict");
-            using var _ = Autograd.NoGrad();
-            t.CopyFrom(src);
+        }
+        using var _ = Autograd.NoGrad();
+        foreach (var (name, t) in own)
+        {
+            if (state.TryGetValue(name, out var src)) t.CopyFrom(src);
         }
     }
 

@@ -66,7 +66,7 @@ public static class OnnxConformance
         string name = Path.GetFileName(testDirectory);
         try
         {
-            var model = OnnxModel.Load(Path.Combine(testDirectory, "model.onnx"));
+            var model = LoadModel(testDirectory, name);
             if (model.FirstUnsupportedOp() is { } op) return new(name, ConformanceOutcome.Unsupported, op);
             var sets = Directory.GetDirectories(testDirectory, "test_data_set_*")
                 .Order(StringComparer.Ordinal).ToArray();
@@ -104,6 +104,33 @@ public static class OnnxConformance
         {
             return new(name, ConformanceOutcome.Fail, $"({e.GetType().Name}: {e.Message})", double.NaN, double.NaN);
         }
+    }
+
+    // Node tests whose model.onnx disagrees with the generator of their expected outputs, and the attribute the
+    // generator used. test_adam_multiple computes its outputs with epsilon = 0.01 but its Adam node leaves epsilon
+    // out, so a conforming runtime applies the default 1e-6 (onnx/onnx issue 7749; later ONNX releases ship the
+    // model with the attribute set).
+    private static readonly Dictionary<string, (string Op, string Attribute, float Value)> Errata = new()
+    {
+        ["test_adam_multiple"] = ("Adam", "epsilon", 0.01f),
+    };
+
+    private static OnnxModel LoadModel(string testDirectory, string name)
+    {
+        string path = Path.Combine(testDirectory, "model.onnx");
+        if (!Errata.TryGetValue(name, out var fix)) return OnnxModel.Load(path);
+        var proto = OnnxTensor.Parse(path, Onnx.ModelProto.Parser, "ModelProto");
+        foreach (var node in proto.Graph.Node)
+        {
+            if (node.OpType != fix.Op || node.Attribute.Any(a => a.Name == fix.Attribute)) continue;
+            node.Attribute.Add(new Onnx.AttributeProto
+            {
+                Name = fix.Attribute,
+                Type = Onnx.AttributeProto.Types.AttributeType.Float,
+                F = fix.Value,
+            });
+        }
+        return OnnxModel.FromProto(proto, Path.GetFileName(path));
     }
 
     // input_0.pb, input_1.pb, … in numeric order.

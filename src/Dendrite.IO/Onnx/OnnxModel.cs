@@ -78,7 +78,7 @@ public sealed class OnnxModel
         }
     }
 
-    // Every node input must be produced before it is used; operators must exist in the default domain.
+    // Every node input must be produced before it is used; operators are checked when run.
     private void CheckGraph()
     {
         var known = new HashSet<string>(initializers.Keys);
@@ -107,8 +107,7 @@ public sealed class OnnxModel
     {
         foreach (var node in graph.Node)
         {
-            if (node.Domain is not ("" or "ai.onnx")) return $"{node.Domain}.{node.OpType}";
-            if (!OnnxOps.IsSupported(node.OpType)) return node.OpType;
+            if (!OnnxOps.IsSupported(node.Domain, node.OpType)) return OnnxOps.Key(node.Domain, node.OpType);
         }
         return null;
     }
@@ -139,8 +138,6 @@ public sealed class OnnxModel
         }
         foreach (var node in graph.Node)
         {
-            if (node.Domain is not ("" or "ai.onnx"))
-                throw new OnnxUnsupportedException($"{node.Domain}.{node.OpType}");
             var args = node.Input.Select(n => n.Length == 0 ? null : values[n]).ToArray();
             var ctx = new OnnxNode(node, args, Opset, Source);
             var outs = OnnxOps.Execute(ctx);

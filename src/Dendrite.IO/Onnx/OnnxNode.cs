@@ -25,6 +25,9 @@ internal sealed class OnnxNode
 
     public string Op => node.OpType;
 
+    /// <summary>The operator's domain: "" for the default one.</summary>
+    public string Domain => node.Domain;
+
     public int InputCount => inputs.Length;
 
     public int OutputCount => node.Output.Count;

@@ -9,10 +9,16 @@ internal static partial class OnnxOps
 {
     private static readonly Dictionary<string, Func<OnnxNode, Tensor[]>> Table = Build();
 
-    public static bool IsSupported(string op) => Table.ContainsKey(op);
+    /// <summary>The table key of an operator: its name in the default domain, domain.name elsewhere.</summary>
+    public static string Key(string domain, string op) => domain is "" or "ai.onnx" ? op : $"{domain}.{op}";
 
-    public static Tensor[] Execute(OnnxNode n) =>
-        Table.TryGetValue(n.Op, out var f) ? f(n) : throw new OnnxUnsupportedException(n.Op);
+    public static bool IsSupported(string domain, string op) => Table.ContainsKey(Key(domain, op));
+
+    public static Tensor[] Execute(OnnxNode n)
+    {
+        string key = Key(n.Domain, n.Op);
+        return Table.TryGetValue(key, out var f) ? f(n) : throw new OnnxUnsupportedException(key);
+    }
 
     private static Dictionary<string, Func<OnnxNode, Tensor[]>> Build()
     {
@@ -21,6 +27,7 @@ internal static partial class OnnxOps
         AddShape(t);
         AddReduce(t);
         AddLoss(t);
+        AddTraining(t);
         return t;
     }
 

@@ -154,17 +154,40 @@ public sealed class Trainer(Module model, Func<Tensor, Tensor> forward, Optimize
         Tensor Need(string key) => d.TryGetValue(key, out var t)
             ? t
             : throw new Dendrite.IO.SafetensorsFormatException($"{path}: checkpoint has no tensor '{key}'");
-        Model.LoadStateDict(Section(d, "model."));
-        Optimizer.LoadStateDict(Section(d, "optim."));
-        Epoch = (int)Need("trainer.epoch").Item();
-        BatchInEpoch = (int)Need("trainer.batch").Item();
+        // Everything is read and checked before anything is changed, and model and optimizer are restored when
+        // loading either fails, so a bad checkpoint leaves the trainer as it was.
+        long epoch = (long)Need("trainer.epoch").Item(), batch = (long)Need("trainer.batch").Item();
+        if (epoch is < 0 or > int.MaxValue || batch is < 0 or > int.MaxValue)
+            throw new Dendrite.IO.SafetensorsFormatException($"{path}: trainer.epoch {epoch} or trainer.batch {batch} is out of range");
         var totals = Need("trainer.totals").ToArray<double>();
+        if (totals.Length != 3)
+            throw new Dendrite.IO.SafetensorsFormatException($"{path}: trainer.totals has {totals.Length} values, expected 3");
+        var order = d.TryGetValue("trainer.order", out var o) ? o.ToArray<long>() : null;
+        if (order is not null && order.Length != train.Inputs.Size(0))
+            throw new ArgumentException($"{path}: checkpoint's epoch order covers {order.Length} examples, the data has {train.Inputs.Size(0)}");
+        var rngDefault = Bits(Need("rng.default"));
+        var rngLoader = Bits(Need("rng.loader"));
+        if (rngDefault.Length != 5 || rngLoader.Length != 5)
+            throw new Dendrite.IO.SafetensorsFormatException($"{path}: a generator state needs 5 words");
+        var modelBefore = Model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
+        var optimBefore = Optimizer.StateDict();
+        try
+        {
+            Model.LoadStateDict(Section(d, "model."));
+            Optimizer.LoadStateDict(Section(d, "optim."));
+        }
+        catch
+        {
+            Model.LoadStateDict(modelBefore);
+            Optimizer.LoadStateDict(optimBefore);
+            throw;
+        }
+        Generator.Default.SetState(rngDefault);
+        train.Generator.SetState(rngLoader);
+        Epoch = (int)epoch;
+        BatchInEpoch = (int)batch;
         EpochTotals = (totals[0], (long)totals[1], (long)totals[2]);
-        EpochOrder = d.TryGetValue("trainer.order", out var order) ? order.ToArray<long>() : null;
-        if (EpochOrder is not null && EpochOrder.Length != train.Inputs.Size(0))
-            throw new ArgumentException($"{path}: checkpoint's epoch order covers {EpochOrder.Length} examples, the data has {train.Inputs.Size(0)}");
-        Generator.Default.SetState(Bits(Need("rng.default")));
-        train.Generator.SetState(Bits(Need("rng.loader")));
+        EpochOrder = order;
         return meta;
     }
 
