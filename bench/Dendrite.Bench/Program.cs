@@ -3,12 +3,13 @@ using Dendrite.Bench;
 using Dendrite.Kernels;
 
 // dotnet run -c Release --project bench/Dendrite.Bench -- SCENARIO [--threads N] [--rounds R] [--min-time S]
-//     [--shapes LIST] [--no-pytorch]
+//     [--shapes LIST] [--no-pytorch] [--epochs E]
 // Prints one JSON line per measurement (see bench/README.md).
 var scenarios = new Dictionary<string, Func<Options, int>>
 {
     ["gemm"] = GemmScenario.Run,
     ["peak"] = PeakScenario.Run,
+    ["mlp-epoch"] = TrainScenario.Mlp,
 };
 if (args.Length == 0 || !scenarios.ContainsKey(args[0]))
 {
@@ -32,7 +33,7 @@ return scenarios[args[0]](options);
 namespace Dendrite.Bench
 {
     /// <summary>Command-line options shared by the scenarios.</summary>
-    internal sealed record Options(int Threads, int Rounds, double MinTime, string? Shapes, bool PyTorch)
+    internal sealed record Options(int Threads, int Rounds, double MinTime, string? Shapes, bool PyTorch, int Epochs = 5)
     {
         public static Options Parse(string[] args)
         {
@@ -40,6 +41,7 @@ namespace Dendrite.Bench
             double minTime = 0.2;
             string? shapes = null;
             bool pytorch = true;
+            int epochs = 5;
             for (int i = 0; i < args.Length; i++)
             {
                 string Next() =>
@@ -55,10 +57,11 @@ namespace Dendrite.Bench
                         break;
                     case "--shapes": shapes = Next(); break;
                     case "--no-pytorch": pytorch = false; break;
+                    case "--epochs": epochs = PositiveInt("--epochs", Next()); break;
                     default: throw new FormatException($"unknown option '{args[i]}'");
                 }
             }
-            return new Options(threads, rounds, minTime, shapes, pytorch);
+            return new Options(threads, rounds, minTime, shapes, pytorch, epochs);
         }
 
         private static int PositiveInt(string name, string text) =>

@@ -18,7 +18,7 @@ internal sealed class PyTorch : IDisposable
 
     /// <summary>Starts bench/reference/<paramref name="script"/>, or returns null (with the reason on stderr) when
     /// python3 or torch is missing.</summary>
-    public static PyTorch? Start(string script, int threads)
+    public static PyTorch? Start(string script, int threads, params string[] extra)
     {
         var path = FindScript(script);
         if (path is null || !File.Exists(Python))
@@ -36,6 +36,7 @@ internal sealed class PyTorch : IDisposable
         info.ArgumentList.Add(path);
         info.ArgumentList.Add("--threads");
         info.ArgumentList.Add(threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var a in extra) info.ArgumentList.Add(a);
         info.Environment["LD_LIBRARY_PATH"] = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
         info.Environment["OPENBLAS_CORETYPE"] = "SkylakeX";
         info.Environment["ATEN_CPU_CAPABILITY"] = "avx512";
