@@ -55,11 +55,17 @@ public partial class Tensor
             var gm = g;
             if (a.Rank == 1) gm = gm.Unsqueeze(b.Rank == 1 ? gm.Rank : gm.Rank - 1);
             if (b.Rank == 1) gm = gm.Unsqueeze(gm.Rank);
+            // An operand stored transposed (x.MatMul(w.T)) gets its gradient computed transposed too, (gᵀ·A)ᵀ
+            // instead of Aᵀ·g: the same numbers, laid out like the operand, so accumulating into w.Grad stays a
+            // contiguous add instead of a strided one.
             return [
-                a.requiresGrad ? SumTo(gm.MatMul(B.T), A.shape).Reshape(a.shape) : null,
-                b.requiresGrad ? SumTo(A.T.MatMul(gm), B.shape).Reshape(b.shape) : null];
+                a.requiresGrad ? SumTo(StoredTransposed(A) ? B.MatMul(gm.T).T : gm.MatMul(B.T), A.shape).Reshape(a.shape) : null,
+                b.requiresGrad ? SumTo(StoredTransposed(B) ? gm.T.MatMul(A).T : A.T.MatMul(gm), B.shape).Reshape(b.shape) : null];
         });
     }
+
+    private static bool StoredTransposed(Tensor t) =>
+        t.Rank == 2 && t.strides[0] == 1 && t.strides[1] >= t.shape[0] && t.shape[0] > 1 && t.shape[1] > 1;
 
     // The last two dimensions are usable by GEMM directly: row-major (unit column stride) or transposed.
     private static bool IsMatrixLayout(Tensor t)

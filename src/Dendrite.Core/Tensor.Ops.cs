@@ -406,12 +406,12 @@ public partial class Tensor
             : y;
     }
 
-    /// <summary>max(x, 0).   dy/dx = 1 where x &gt; 0, else 0 (sign(y) is exactly that mask)</summary>
+    /// <summary>max(x, 0).   dy/dx = 1 where x &gt; 0, else 0 (read off the output: y &gt; 0)</summary>
     public Tensor Relu()
     {
         var x = this;
         var y = Unary<ReluOp<float>, ReluOp<double>, ReluOp<long>>("Relu", x);
-        return Tracks(x) ? y.Record("Relu", [x], g => [g.Mul(y.Sign())]) : y;
+        return Tracks(x) ? y.Record("Relu", [x], g => [Binary<ReluGradOp<float>, ReluGradOp<double>, ReluGradOp<long>>("ReluGrad", g, y)]) : y;
     }
 
     /// <summary>Limits x to [min, max] (either bound may be absent).   dy/dx = 1 inside the bounds, else 0</summary>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Dendrite.Kernels;
 
@@ -190,6 +191,34 @@ internal readonly struct MinOp<T> : IBinaryOp<MinOp<T>, T> where T : INumber<T>
 internal readonly struct TanhGradOp<T> : IBinaryOp<TanhGradOp<T>, T> where T : INumberBase<T>
 {
     public static T Apply(T g, T y) => g * (T.One - y * y);
+}
+
+/// <summary>Backward of ReLU from its output: g where y &gt; 0, else 0 (0 for NaN too, as torch's threshold_backward).</summary>
+internal readonly struct ReluGradOp<T> : IBinaryOp<ReluGradOp<T>, T> where T : INumberBase<T>, IComparisonOperators<T, T, bool>
+{
+    public static T Apply(T g, T y) => y > T.Zero ? g : T.Zero;
+
+    public static void Apply(ReadOnlySpan<T> g, ReadOnlySpan<T> y, Span<T> o)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            for (; i <= o.Length - Vector512<T>.Count; i += Vector512<T>.Count)
+            {
+                var mask = Vector512.GreaterThan(Vector512.Create(y.Slice(i, Vector512<T>.Count)), Vector512<T>.Zero);
+                (Vector512.Create(g.Slice(i, Vector512<T>.Count)) & mask).CopyTo(o.Slice(i, Vector512<T>.Count));
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            for (; i <= o.Length - Vector256<T>.Count; i += Vector256<T>.Count)
+            {
+                var mask = Vector256.GreaterThan(Vector256.Create(y.Slice(i, Vector256<T>.Count)), Vector256<T>.Zero);
+                (Vector256.Create(g.Slice(i, Vector256<T>.Count)) & mask).CopyTo(o.Slice(i, Vector256<T>.Count));
+            }
+        }
+        for (; i < o.Length; i++) o[i] = Apply(g[i], y[i]);
+    }
 }
 
 /// <summary>Backward of the logistic sigmoid from its output: g·y·(1 - y).</summary>
