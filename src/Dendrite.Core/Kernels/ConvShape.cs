@@ -24,5 +24,5 @@ public readonly record struct ConvShape(
 
     /// <summary>Output length of a convolution: ⌊(in + padBegin + padEnd - dilation·(k-1) - 1) / stride⌋ + 1.</summary>
     public static int OutputSize(int input, int kernel, int stride, int padBegin, int padEnd, int dilation) =>
-        (input + padBegin + padEnd - dilation * (kernel - 1) - 1) / stride + 1;
+        (int)Math.Floor((input + padBegin + padEnd - dilation * (kernel - 1) - 1) / (double)stride) + 1;
 }

@@ -17,7 +17,7 @@ public readonly record struct PoolShape(
     public static int OutputSize(int input, int kernel, int stride, int padBegin, int padEnd, int dilation, bool ceil)
     {
         int span = input + padBegin + padEnd - dilation * (kernel - 1) - 1;
-        int o = (span + (ceil ? stride - 1 : 0)) / stride + 1;
+        int o = (int)Math.Floor((span + (ceil ? stride - 1 : 0)) / (double)stride) + 1;
         if (ceil && (o - 1) * stride >= input + padBegin) o--;
         return o;
     }
