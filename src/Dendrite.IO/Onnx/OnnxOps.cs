@@ -21,6 +21,7 @@ internal static partial class OnnxOps
         AddShape(t);
         AddReduce(t);
         AddLoss(t);
+        AddConv(t);
         return t;
     }
 
