@@ -11,11 +11,13 @@ namespace Dendrite;
 // The 1-D ops are the 2-D ones with H = 1.
 public partial class Tensor
 {
-    /// <summary>2-D convolution (cross-correlation).   x (N, C, H, W), weight (O, C/G, KH, KW), bias (O) → (N, O, OH, OW),
+    /// <summary>2-D convolution (cross-correlation).
+    /// x (N, C, H, W), weight (O, C/G, KH, KW), bias (O) → (N, O, OH, OW),
     /// OH = ⌊(H + 2ph - dh·(KH-1) - 1) / sh⌋ + 1. Stride and dilation default to 1.</summary>
     public Tensor Conv2d(Tensor weight, Tensor? bias = null, (int H, int W)? stride = null,
         (int H, int W) padding = default, (int H, int W)? dilation = null, int groups = 1) =>
-        Conv2d(weight, bias, stride ?? (1, 1), (padding.H, padding.W, padding.H, padding.W), dilation ?? (1, 1), groups);
+        Conv2d(weight, bias, stride ?? (1, 1), (padding.H, padding.W, padding.H, padding.W), dilation ?? (1, 1),
+            groups);
 
     /// <summary>2-D convolution with separate padding at each edge (ONNX pads).</summary>
     public Tensor Conv2d(Tensor weight, Tensor? bias, (int H, int W) stride,
@@ -67,7 +69,8 @@ public partial class Tensor
             outputPadding.H >= Math.Max(st.H, dl.H) || outputPadding.W >= Math.Max(st.W, dl.W))
             throw new ArgumentException($"ConvTranspose2d: output padding {outputPadding} must be non-negative and " +
                 $"smaller than the stride {st} or the dilation {dl}");
-        return ConvTranspose2d(weight, bias, st, (padding.H, padding.W, padding.H, padding.W), outputPadding, groups, dl);
+        return ConvTranspose2d(weight, bias, st, (padding.H, padding.W, padding.H, padding.W), outputPadding,
+            groups, dl);
     }
 
     /// <summary>2-D transposed convolution with separate padding (cropping) at each edge (ONNX pads).</summary>
@@ -166,7 +169,7 @@ public partial class Tensor
             throw new ArgumentException($"{op}: input ({x.DType}), weight ({w.DType})" +
                 (b is null ? "" : $" and bias ({b.DType})") + " must share one floating-point type");
         if (groups < 1 || weightIn % groups != 0 || outChannels % groups != 0 || outChannels == 0)
-            throw new ArgumentException($"{op}: groups {groups} must divide the input channels and the output channels " +
+            throw new ArgumentException($"{op}: groups {groups} must divide the input and output channels " +
                 $"of weight {Shapes.Format(w.shape)}");
         if (x.shape[1] != channels)
             throw new ArgumentException($"{op}: input {Shapes.Format(x.shape)} has {x.shape[1]} channels, weight " +

@@ -53,8 +53,8 @@ public partial class Tensor
     }
 
     /// <summary>Average pooling with separate padding at each edge (ONNX pads).</summary>
-    public Tensor AvgPool2d((int H, int W) kernel, (int H, int W) stride, (int Top, int Left, int Bottom, int Right) padding,
-        bool ceilMode, bool countIncludePad) =>
+    public Tensor AvgPool2d((int H, int W) kernel, (int H, int W) stride,
+        (int Top, int Left, int Bottom, int Right) padding, bool ceilMode, bool countIncludePad) =>
         AvgPool("AvgPool2d", this, 2, kernel, stride, padding, ceilMode, countIncludePad);
 
     /// <summary>1-D average pooling.   (*, L) → (*, OL).</summary>
@@ -96,7 +96,8 @@ public partial class Tensor
     public Tensor LocalResponseNorm(int size, double alpha = 1e-4, double beta = 0.75, double k = 1)
     {
         if (Rank < 3 || size < 1)
-            throw new ArgumentException($"LocalResponseNorm: needs (N, C, *) input and size ≥ 1, got {Shapes.Format(shape)}, size {size}");
+            throw new ArgumentException(
+                $"LocalResponseNorm: needs (N, C, *) input and size ≥ 1, got {Shapes.Format(shape)}, size {size}");
         int c = shape[1];
         var before = new int[Rank];
         var after = new int[Rank];
@@ -109,19 +110,22 @@ public partial class Tensor
     }
 
     private static (Tensor Values, Tensor Indices) MaxPool(string op, Tensor x, int dims, (int H, int W) kernel,
-        (int H, int W) stride, (int Top, int Left, int Bottom, int Right) padding, (int H, int W) dilation, bool ceilMode)
+        (int H, int W) stride, (int Top, int Left, int Bottom, int Right) padding, (int H, int W) dilation,
+        bool ceilMode)
     {
         var s = MakePool(op, x, dims, kernel, stride, padding, dilation, ceilMode, out var outShape);
         var idx = Empty(DType.Int64, outShape);
         var y = RunPool(x, outShape, (xc, yc) =>
         {
-            if (xc.DType == DType.Float32) Pool.MaxForward<float>(xc.Span<float>(), yc.Span<float>(), idx.Span<long>(), s);
-            else Pool.MaxForward<double>(xc.Span<double>(), yc.Span<double>(), idx.Span<long>(), s);
+            var ix = idx.Span<long>();
+            if (xc.DType == DType.Float32) Pool.MaxForward<float>(xc.Span<float>(), yc.Span<float>(), ix, s);
+            else Pool.MaxForward<double>(xc.Span<double>(), yc.Span<double>(), ix, s);
         });
         y = y.Record(op, [x], g => [RunPool(g, x.shape, (gc, dx) =>
         {
-            if (gc.DType == DType.Float32) Pool.MaxBackward<float>(gc.Span<float>(), idx.Span<long>(), dx.Span<float>(), s);
-            else Pool.MaxBackward<double>(gc.Span<double>(), idx.Span<long>(), dx.Span<double>(), s);
+            var ix = idx.Span<long>();
+            if (gc.DType == DType.Float32) Pool.MaxBackward<float>(gc.Span<float>(), ix, dx.Span<float>(), s);
+            else Pool.MaxBackward<double>(gc.Span<double>(), ix, dx.Span<double>(), s);
         })]);
         return (y, idx);
     }
@@ -164,15 +168,16 @@ public partial class Tensor
         int oh = PoolShape.OutputSize(h, kernel.H, stride.H, padding.Top, padding.Bottom, dilation.H, ceilMode);
         int ow = PoolShape.OutputSize(w, kernel.W, stride.W, padding.Left, padding.Right, dilation.W, ceilMode);
         if (oh < 1 || ow < 1)
-            throw new ArgumentException($"{op}: input {Shapes.Format(x.shape)} with padding {padding} is smaller than " +
-                $"the kernel {kernel} dilated by {dilation}: output would be {oh}x{ow}");
+            throw new ArgumentException($"{op}: input {Shapes.Format(x.shape)} with padding {padding} is smaller " +
+                $"than the kernel {kernel} dilated by {dilation}: output would be {oh}x{ow}");
         outShape = dims == 2 ? [.. x.shape[..^2], oh, ow] : [.. x.shape[..^1], ow];
         return new PoolShape(x.Numel / Math.Max(1, h * w), h, w, kernel.H, kernel.W, oh, ow, stride.H, stride.W,
             padding.Top, padding.Left, padding.Bottom, padding.Right, dilation.H, dilation.W);
     }
 
     // PyTorch's rule for symmetric padding: at most half the (dilated) kernel, so every window sees the image.
-    private static void CheckHalfKernel(string op, (int H, int W) kernel, (int H, int W) padding, (int H, int W) dilation)
+    private static void CheckHalfKernel(string op, (int H, int W) kernel, (int H, int W) padding,
+        (int H, int W) dilation)
     {
         if (padding.H > (dilation.H * (kernel.H - 1) + 1) / 2 || padding.W > (dilation.W * (kernel.W - 1) + 1) / 2)
             throw new ArgumentException($"{op}: padding {padding} must be at most half of the kernel {kernel}");

@@ -27,7 +27,7 @@ public readonly record struct PoolShape(
 public static class Pool
 {
     /// <summary>y = max over each window; idx = flat position h·W + w of the maximum within its plane (PyTorch's
-    /// indices). NaN wins, as in PyTorch. A window wholly in the padding yields -∞ and the index of its first row.</summary>
+    /// indices). NaN wins, as in PyTorch. A window wholly in the padding yields -∞ and index 0.</summary>
     public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, Span<long> idx, in PoolShape s)
         where T : IFloatingPointIeee754<T>
     {

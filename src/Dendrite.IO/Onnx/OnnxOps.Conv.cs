@@ -93,7 +93,11 @@ internal static partial class OnnxOps
         var outShape = n.Ints("output_shape")?.Select(v => (int)v).ToArray();
         string autoPad = n.Str("auto_pad", "NOTSET");
         if (outShape is null && autoPad is "SAME_UPPER" or "SAME_LOWER")
-            outShape = Enumerable.Range(0, d).Select(i => x.Shape[2 + i] * (d == 2 ? Pick(win.Stride, i) : win.Stride.W)).ToArray();
+        {
+            // SAME: the output is input·stride.
+            outShape = Enumerable.Range(0, d)
+                .Select(i => x.Shape[2 + i] * (d == 2 ? Pick(win.Stride, i) : win.Stride.W)).ToArray();
+        }
         int[] begin = d == 2 ? [win.Pads.Top, win.Pads.Left] : [win.Pads.Left];
         int[] end = d == 2 ? [win.Pads.Bottom, win.Pads.Right] : [win.Pads.Right];
         int[] strides = d == 2 ? [win.Stride.H, win.Stride.W] : [win.Stride.W];
@@ -150,8 +154,12 @@ internal static partial class OnnxOps
         // ONNX indices count over the whole tensor; storage_order 1 numbers each plane column by column.
         int h = x4.Shape[2], w = x4.Shape[3];
         if (n.Int("storage_order", 0) != 0)
-            idx = idx.FloorDiv(Tensor.Scalar(w, DType.Int64)) + idx.Sub(idx.FloorDiv(Tensor.Scalar(w, DType.Int64)) * w) * h;
-        var plane = Tensor.Arange(0, x.Shape[0] * x.Shape[1], 1, DType.Int64).Reshape([x.Shape[0], x.Shape[1], .. Enumerable.Repeat(1, x.Rank - 2)]);
+        {
+            var row = idx.FloorDiv(Tensor.Scalar(w, DType.Int64));
+            idx = row + (idx - row * w) * h;
+        }
+        int[] planeShape = [x.Shape[0], x.Shape[1], .. Enumerable.Repeat(1, x.Rank - 2)];
+        var plane = Tensor.Arange(0, x.Shape[0] * x.Shape[1], 1, DType.Int64).Reshape(planeShape);
         return [y, idx + plane * (h * w)];
     }
 

@@ -88,7 +88,8 @@ public sealed class Conv2d : Module, ILayer
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"Conv2d({Weight.Size(1) * groups}, {Weight.Size(0)}, kernel={Weight.Size(2)}, stride={stride}, padding={padding})";
+        $"Conv2d({Weight.Size(1) * groups}, {Weight.Size(0)}, kernel={Weight.Size(2)}, stride={stride}, " +
+        $"padding={padding})";
 }
 
 /// <summary>2-D transposed convolution ("deconvolution").   x (N, C, H, W) → (N, O, OH, OW),

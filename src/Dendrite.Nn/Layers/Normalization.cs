@@ -77,7 +77,8 @@ public sealed class BatchNorm2d(int numFeatures, double eps = 1e-5, double momen
     public Tensor Forward(Tensor x)
     {
         if (x.Rank != 4 || x.Size(1) != Weight.Numel)
-            throw new ArgumentException($"BatchNorm2d: expected (N, {Weight.Numel}, H, W), got {Shapes.Format(x.Shape)}");
+            throw new ArgumentException(
+                $"BatchNorm2d: expected (N, {Weight.Numel}, H, W), got {Shapes.Format(x.Shape)}");
         return BatchNorm1d.Normalize(this, x, [0, 2, 3], [1, -1, 1, 1], Weight, Bias, RunningMean, RunningVar,
             NumBatchesTracked, eps, momentum);
     }

@@ -8,8 +8,8 @@ public sealed class MaxPool2d(int kernelSize, int? stride = null, int padding = 
     bool ceilMode = false) : Module, ILayer
 {
     /// <inheritdoc/>
-    public Tensor Forward(Tensor x) => x.MaxPool2d((kernelSize, kernelSize), (stride ?? kernelSize, stride ?? kernelSize),
-        (padding, padding), (dilation, dilation), ceilMode);
+    public Tensor Forward(Tensor x) => x.MaxPool2d((kernelSize, kernelSize),
+        (stride ?? kernelSize, stride ?? kernelSize), (padding, padding), (dilation, dilation), ceilMode);
 }
 
 /// <summary>Mean over K×K windows; the divisor counts padding unless <c>countIncludePad</c> is false.
@@ -18,8 +18,8 @@ public sealed class AvgPool2d(int kernelSize, int? stride = null, int padding = 
     bool countIncludePad = true) : Module, ILayer
 {
     /// <inheritdoc/>
-    public Tensor Forward(Tensor x) => x.AvgPool2d((kernelSize, kernelSize), (stride ?? kernelSize, stride ?? kernelSize),
-        (padding, padding), ceilMode, countIncludePad);
+    public Tensor Forward(Tensor x) => x.AvgPool2d((kernelSize, kernelSize),
+        (stride ?? kernelSize, stride ?? kernelSize), (padding, padding), ceilMode, countIncludePad);
 }
 
 /// <summary>Max over windows of K.   (N, C, L) → (N, C, OL).</summary>
@@ -38,7 +38,8 @@ public sealed class AvgPool1d(int kernelSize, int? stride = null, int padding = 
     public Tensor Forward(Tensor x) => x.AvgPool1d(kernelSize, stride, padding, ceilMode, countIncludePad);
 }
 
-/// <summary>Average pooling to a fixed output size whatever the input size.   (N, C, H, W) → (N, C, outH, outW).</summary>
+/// <summary>Average pooling to a fixed output size whatever the input size.
+///   (N, C, H, W) → (N, C, outH, outW).</summary>
 public sealed class AdaptiveAvgPool2d(int outH, int outW) : Module, ILayer
 {
     /// <summary>A square output of side <paramref name="outputSize"/>.</summary>
@@ -58,7 +59,8 @@ public sealed class GlobalAvgPool : Module, ILayer
     public Tensor Forward(Tensor x)
     {
         if (x.Rank < 3)
-            throw new ArgumentException($"GlobalAvgPool: expected (N, C, *) with at least one spatial dimension, got {Shapes.Format(x.Shape)}");
+            throw new ArgumentException(
+                $"GlobalAvgPool: expected (N, C, *) with a spatial dimension, got {Shapes.Format(x.Shape)}");
         return x.Mean(Enumerable.Range(2, x.Rank - 2).ToArray());
     }
 }

@@ -171,21 +171,20 @@ public class ConvTests
         var ws = w.ToArray<double>();
         var bs = b?.ToArray<double>();
         var y = new double[n * o * oh * ow];
-        for (int ni = 0; ni < n; ni++)
-        for (int oi = 0; oi < o; oi++)
-        for (int i = 0; i < oh; i++)
-        for (int j = 0; j < ow; j++)
+        for (int e = 0; e < y.Length; e++)
         {
+            // e = ((ni·O + oi)·OH + i)·OW + j
+            int j = e % ow, i = e / ow % oh, oi = e / (ow * oh) % o, ni = e / (ow * oh * o);
             double acc = bs?[oi] ?? 0;
-            for (int ci = 0; ci < cg; ci++)
-            for (int p = 0; p < kh; p++)
-            for (int q = 0; q < kw; q++)
+            for (int r = 0; r < cg * kh * kw; r++)
             {
+                // r = (ci·KH + p)·KW + q
+                int q = r % kw, p = r / kw % kh, ci = r / (kw * kh);
                 int hh = i * sh - ph + p * dil, vv = j * st - pad + q * dil;
                 if (hh < 0 || hh >= h || vv < 0 || vv >= wd) continue;
-                acc += ws[((oi * cg + ci) * kh + p) * kw + q] * xs[((ni * c + oi / og * cg + ci) * h + hh) * wd + vv];
+                acc += ws[r + oi * cg * kh * kw] * xs[((ni * c + oi / og * cg + ci) * h + hh) * wd + vv];
             }
-            y[((ni * o + oi) * oh + i) * ow + j] = acc;
+            y[e] = acc;
         }
         return Tensor.From(y, n, o, oh, ow);
     }

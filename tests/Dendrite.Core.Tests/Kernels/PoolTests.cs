@@ -70,16 +70,16 @@ public class PoolTests
         var xs = x.ToArray<double>();
         var e = new double[4 * oh * ow];
         for (int p = 0; p < 4; p++)
-        for (int i = 0; i < oh; i++)
-        for (int j = 0; j < ow; j++)
-        {
-            int h0 = (int)Math.Floor((double)i * h / oh), h1 = (int)Math.Ceiling((double)(i + 1) * h / oh);
-            int w0 = (int)Math.Floor((double)j * w / ow), w1 = (int)Math.Ceiling((double)(j + 1) * w / ow);
-            double sum = 0;
-            for (int a = h0; a < h1; a++)
-            for (int b = w0; b < w1; b++) sum += xs[(p * h + a) * w + b];
-            e[(p * oh + i) * ow + j] = sum / ((h1 - h0) * (w1 - w0));
-        }
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    int h0 = (int)Math.Floor((double)i * h / oh), h1 = (int)Math.Ceiling((double)(i + 1) * h / oh);
+                    int w0 = (int)Math.Floor((double)j * w / ow), w1 = (int)Math.Ceiling((double)(j + 1) * w / ow);
+                    double sum = 0;
+                    for (int a = h0; a < h1; a++)
+                        for (int b = w0; b < w1; b++) sum += xs[(p * h + a) * w + b];
+                    e[(p * oh + i) * ow + j] = sum / ((h1 - h0) * (w1 - w0));
+                }
         ConvTests.AssertClose(Tensor.From(e, 2, 2, oh, ow), y, 1e-6);
         Gradcheck.Assert(t => t[0].AdaptiveAvgPool2d(oh, ow), x);
     }
@@ -95,17 +95,17 @@ public class PoolTests
         var xs = x.ToArray<double>();
         var e = new double[xs.Length];
         for (int n = 0; n < 2; n++)
-        for (int c = 0; c < 6; c++)
-        for (int s = 0; s < 6; s++)
-        {
-            double sum = 0;
-            for (int cc = c - size / 2; cc <= c + (size - 1) / 2; cc++)
-            {
-                if (cc >= 0 && cc < 6) sum += xs[(n * 6 + cc) * 6 + s] * xs[(n * 6 + cc) * 6 + s];
-            }
-            int at = (n * 6 + c) * 6 + s;
-            e[at] = xs[at] / Math.Pow(2 + 0.1 / size * sum, 0.75);
-        }
+            for (int c = 0; c < 6; c++)
+                for (int s = 0; s < 6; s++)
+                {
+                    double sum = 0;
+                    for (int cc = c - size / 2; cc <= c + (size - 1) / 2; cc++)
+                    {
+                        if (cc >= 0 && cc < 6) sum += xs[(n * 6 + cc) * 6 + s] * xs[(n * 6 + cc) * 6 + s];
+                    }
+                    int at = (n * 6 + c) * 6 + s;
+                    e[at] = xs[at] / Math.Pow(2 + 0.1 / size * sum, 0.75);
+                }
         ConvTests.AssertClose(Tensor.From(e, 2, 6, 3, 2), y, 1e-5);
         Gradcheck.Assert(t => t[0].LocalResponseNorm(size, 0.1, 0.75, 2), x);
     }
@@ -137,25 +137,25 @@ public class PoolTests
         var y = new double[planes * oh * ow];
         var idx = new long[y.Length];
         for (int p = 0; p < planes; p++)
-        for (int i = 0; i < oh; i++)
-        for (int j = 0; j < ow; j++)
-        {
-            double best = double.NegativeInfinity;
-            long at = -1;
-            for (int a = 0; a < k; a++)
-            for (int b = 0; b < k; b++)
-            {
-                int hh = i * st - pad + a * dil, ww = j * st - pad + b * dil;
-                if (hh < 0 || hh >= h || ww < 0 || ww >= w) continue;
-                if (at < 0 || xs[(p * h + hh) * w + ww] > best)
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
                 {
-                    best = xs[(p * h + hh) * w + ww];
-                    at = hh * w + ww;
+                    double best = double.NegativeInfinity;
+                    long at = -1;
+                    for (int a = 0; a < k; a++)
+                        for (int b = 0; b < k; b++)
+                        {
+                            int hh = i * st - pad + a * dil, ww = j * st - pad + b * dil;
+                            if (hh < 0 || hh >= h || ww < 0 || ww >= w) continue;
+                            if (at < 0 || xs[(p * h + hh) * w + ww] > best)
+                            {
+                                best = xs[(p * h + hh) * w + ww];
+                                at = hh * w + ww;
+                            }
+                        }
+                    y[(p * oh + i) * ow + j] = best;
+                    idx[(p * oh + i) * ow + j] = at;
                 }
-            }
-            y[(p * oh + i) * ow + j] = best;
-            idx[(p * oh + i) * ow + j] = at;
-        }
         int[] shape = [x.Size(0), x.Size(1), oh, ow];
         return (Tensor.From(y, shape).To(DType.Float32), Tensor.From(idx, shape));
     }
@@ -167,23 +167,23 @@ public class PoolTests
         var xs = x.ToArray<double>();
         var y = new double[planes * oh * ow];
         for (int p = 0; p < planes; p++)
-        for (int i = 0; i < oh; i++)
-        for (int j = 0; j < ow; j++)
-        {
-            // Window clipped to the padded image for the divisor with padding, to the image for the sum.
-            int h0 = i * st - pad, w0 = j * st - pad;
-            int h1 = Math.Min(h0 + k, h + pad), w1 = Math.Min(w0 + k, w + pad);
-            int withPad = (h1 - h0) * (w1 - w0);
-            double sum = 0;
-            int count = 0;
-            for (int a = Math.Max(h0, 0); a < Math.Min(h1, h); a++)
-            for (int b = Math.Max(w0, 0); b < Math.Min(w1, w); b++)
-            {
-                sum += xs[(p * h + a) * w + b];
-                count++;
-            }
-            y[(p * oh + i) * ow + j] = sum / (include ? withPad : count);
-        }
+            for (int i = 0; i < oh; i++)
+                for (int j = 0; j < ow; j++)
+                {
+                    // Window clipped to the padded image for the divisor with padding, to the image for the sum.
+                    int h0 = i * st - pad, w0 = j * st - pad;
+                    int h1 = Math.Min(h0 + k, h + pad), w1 = Math.Min(w0 + k, w + pad);
+                    int withPad = (h1 - h0) * (w1 - w0);
+                    double sum = 0;
+                    int count = 0;
+                    for (int a = Math.Max(h0, 0); a < Math.Min(h1, h); a++)
+                        for (int b = Math.Max(w0, 0); b < Math.Min(w1, w); b++)
+                        {
+                            sum += xs[(p * h + a) * w + b];
+                            count++;
+                        }
+                    y[(p * oh + i) * ow + j] = sum / (include ? withPad : count);
+                }
         return Tensor.From(y, x.Size(0), x.Size(1), oh, ow);
     }
 }

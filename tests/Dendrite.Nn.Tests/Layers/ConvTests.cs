@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Dendrite.Nn.Tests.Layers;
 
 /// <summary>Convolution, pooling and normalisation layers: output shapes, parameter counts, PyTorch state-dict
@@ -108,5 +110,47 @@ public class ConvTests
     {
         var x = Tensor.Randn([2, 5, 4, 4]);
         Assert.Equal(x.Shape.ToArray(), new LocalResponseNorm(3).Forward(x).Shape.ToArray());
+    }
+
+    [Fact]
+    public void BatchNorm2d_MatchesTorch()
+    {
+        // tests/fixtures/conv.json, case batch_norm2d (tools/make_conv_fixtures.py): one training step.
+        string path = Path.Combine(AppContext.BaseDirectory, "fixtures", "conv.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        var c = doc.RootElement.GetProperty("cases").EnumerateArray()
+            .First(e => e.GetProperty("name").GetString() == "batch_norm2d");
+        var inputs = c.GetProperty("inputs").EnumerateArray().Select(Load).ToArray();
+        var bn = new BatchNorm2d(3);
+        bn.Weight.CopyFrom(inputs[1]);
+        bn.Bias.CopyFrom(inputs[2]);
+        var x = inputs[0].RequireGrad();
+        var y = bn.Forward(x);
+        AssertClose(Load(c.GetProperty("outputs")[0]), y);
+        (y * Load(c.GetProperty("r")[0])).Sum().Backward();
+        var grads = c.GetProperty("grads");
+        AssertClose(Load(grads[0]), x.Grad!);
+        AssertClose(Load(grads[1]), bn.Weight.Grad!);
+        AssertClose(Load(grads[2]), bn.Bias.Grad!);
+        AssertClose(Load(c.GetProperty("running")[0]), bn.RunningMean);
+        AssertClose(Load(c.GetProperty("running")[1]), bn.RunningVar);
+    }
+
+    private static Tensor Load(JsonElement e)
+    {
+        var shape = e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32()).ToArray();
+        var data = e.GetProperty("data").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
+        return Tensor.From(data, shape);
+    }
+
+    private static void AssertClose(Tensor expected, Tensor actual)
+    {
+        Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());
+        var e = expected.ToFloatArray();
+        var a = actual.ToFloatArray();
+        for (int i = 0; i < e.Length; i++)
+        {
+            Assert.True(Math.Abs(e[i] - a[i]) <= 1e-4 * (1 + Math.Abs(e[i])), $"element {i}: expected {e[i]}, got {a[i]}");
+        }
     }
 }

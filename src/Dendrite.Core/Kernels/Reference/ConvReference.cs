@@ -46,7 +46,8 @@ public static class ConvReference
         }
     }
 
-    /// <summary>dx = ∂(Σ y·dy)/∂x: every output gradient flows back to the inputs its window read. Overwrites dx.</summary>
+    /// <summary>dx = ∂(Σ y·dy)/∂x: every output gradient flows back to the inputs its window read.
+    /// Overwrites dx.</summary>
     public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> w, Span<T> dx, in ConvShape s)
         where T : INumber<T>
     {
