@@ -28,6 +28,7 @@ internal static partial class OnnxOps
         AddReduce(t);
         AddLoss(t);
         AddTraining(t);
+        AddConv(t);
         return t;
     }
 

@@ -1,0 +1,184 @@
+namespace Dendrite.IO;
+
+// Convolution and pooling operators (1-D and 2-D) on the Tensor ops of Tensor.Conv.cs / Tensor.Pool.cs. A 1-D
+// node runs as 2-D with height 1. ONNX pads are [begin…, end…]; auto_pad SAME_UPPER / SAME_LOWER pad so that
+// output = ⌈input / stride⌉, the odd element going at the end (UPPER) or the beginning (LOWER).
+// GlobalAveragePool, GlobalMaxPool and BatchNormalization live in OnnxOps.Reduce.cs.
+internal static partial class OnnxOps
+{
+    private static void AddConv(Dictionary<string, Func<OnnxNode, Tensor[]>> t)
+    {
+        t["Conv"] = One(Conv);
+        t["ConvTranspose"] = One(ConvTranspose);
+        t["MaxPool"] = MaxPool;
+        t["AveragePool"] = One(AveragePool);
+        t["LRN"] = One(Lrn);
+    }
+
+    // The window attributes of a node, lifted to 2-D: (H, W) pairs and (top, left, bottom, right) pads.
+    private sealed record Window((int H, int W) Kernel, (int H, int W) Stride, (int H, int W) Dilation,
+        (int Top, int Left, int Bottom, int Right) Pads);
+
+    private static Window WindowOf(OnnxNode n, Tensor x, int[] kernel, bool transposed = false)
+    {
+        int d = x.Rank - 2;
+        if (d is not (1 or 2)) throw new OnnxUnsupportedException($"{n.Op} with {d} spatial dimensions");
+        int[] Ints(string name, int fallback, int count)
+        {
+            var v = n.Ints(name);
+            if (v is null) return Enumerable.Repeat(fallback, count).ToArray();
+            if (v.Length != count) throw n.Error($"attribute '{name}' has {v.Length} values, expected {count}");
+            return v.Select(a => checked((int)a)).ToArray();
+        }
+        var stride = Ints("strides", 1, d);
+        var dilation = Ints("dilations", 1, d);
+        var pads = Ints("pads", 0, 2 * d);
+        string autoPad = n.Str("auto_pad", "NOTSET");
+        if (autoPad is "SAME_UPPER" or "SAME_LOWER" && !transposed)
+        {
+            for (int i = 0; i < d; i++)
+            {
+                int input = x.Shape[2 + i], output = (input + stride[i] - 1) / stride[i];
+                int total = Math.Max(0, (output - 1) * stride[i] + (kernel[i] - 1) * dilation[i] + 1 - input);
+                pads[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
+                pads[d + i] = total - pads[i];
+            }
+        }
+        else if (autoPad == "VALID")
+        {
+            Array.Clear(pads);
+        }
+        else if (autoPad is not ("NOTSET" or "SAME_UPPER" or "SAME_LOWER"))
+        {
+            throw n.Error($"auto_pad '{autoPad}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID");
+        }
+        return d == 2
+            ? new((kernel[0], kernel[1]), (stride[0], stride[1]), (dilation[0], dilation[1]),
+                (pads[0], pads[1], pads[2], pads[3]))
+            : new((1, kernel[0]), (1, stride[0]), (1, dilation[0]), (0, pads[0], 0, pads[1]));
+    }
+
+    private static int[] KernelOf(OnnxNode n, Tensor? weight)
+    {
+        var k = n.Ints("kernel_shape");
+        if (k is not null) return k.Select(v => checked((int)v)).ToArray();
+        if (weight is null) throw n.Error("attribute 'kernel_shape' is required");
+        return weight.Shape[2..].ToArray();
+    }
+
+    // Runs a 2-D op on a 1-D input by inserting a height of 1.
+    private static Tensor As2d(Tensor x, Func<Tensor, Tensor> f) => x.Rank == 3 ? f(x.Unsqueeze(2)).Squeeze(2) : f(x);
+
+    private static Tensor Conv(OnnxNode n)
+    {
+        var x = n.In(0);
+        var w = n.In(1);
+        var b = n.Opt(2);
+        var win = WindowOf(n, x, KernelOf(n, w));
+        int groups = (int)n.Int("group", 1);
+        var w2 = w.Rank == 3 ? w.Unsqueeze(2) : w;
+        return As2d(x, x2 => x2.Conv2d(w2, b, win.Stride, win.Pads, win.Dilation, groups));
+    }
+
+    private static Tensor ConvTranspose(OnnxNode n)
+    {
+        var x = n.In(0);
+        var w = n.In(1);
+        var b = n.Opt(2);
+        var kernel = KernelOf(n, w);
+        var win = WindowOf(n, x, kernel, transposed: true);
+        int d = x.Rank - 2;
+        int groups = (int)n.Int("group", 1);
+        var outPad = n.Ints("output_padding")?.Select(v => (int)v).ToArray() ?? new int[d];
+        var outShape = n.Ints("output_shape")?.Select(v => (int)v).ToArray();
+        string autoPad = n.Str("auto_pad", "NOTSET");
+        if (outShape is null && autoPad is "SAME_UPPER" or "SAME_LOWER")
+        {
+            // SAME: the output is input·stride.
+            outShape = Enumerable.Range(0, d)
+                .Select(i => x.Shape[2 + i] * (d == 2 ? Pick(win.Stride, i) : win.Stride.W)).ToArray();
+        }
+        int[] begin = d == 2 ? [win.Pads.Top, win.Pads.Left] : [win.Pads.Left];
+        int[] end = d == 2 ? [win.Pads.Bottom, win.Pads.Right] : [win.Pads.Right];
+        int[] strides = d == 2 ? [win.Stride.H, win.Stride.W] : [win.Stride.W];
+        int[] dilations = d == 2 ? [win.Dilation.H, win.Dilation.W] : [win.Dilation.W];
+        if (outShape is not null)
+        {
+            // total = s·(in-1) + outputPadding + d·(k-1) + 1 - output, split as the ONNX operator definition says.
+            for (int i = 0; i < d; i++)
+            {
+                int total = strides[i] * (x.Shape[2 + i] - 1) + outPad[i] + (kernel[i] - 1) * dilations[i] + 1 -
+                    outShape[i];
+                int half = (int)Math.Floor(total / 2.0);
+                begin[i] = autoPad == "SAME_UPPER" ? half : total - half;
+                end[i] = total - begin[i];
+            }
+        }
+        for (int i = 0; i < d; i++)
+        {
+            // A negative end pad grows the output: the same as extra output padding.
+            if (end[i] < 0)
+            {
+                outPad[i] -= end[i];
+                end[i] = 0;
+            }
+            if (begin[i] < 0) throw new OnnxUnsupportedException("ConvTranspose with a negative leading pad");
+        }
+        var w2 = w.Rank == 3 ? w.Unsqueeze(2) : w;
+        return d == 2
+            ? x.ConvTranspose2d(w2, b, win.Stride, (begin[0], begin[1], end[0], end[1]), (outPad[0], outPad[1]),
+                groups, win.Dilation)
+            : As2d(x, x2 => x2.ConvTranspose2d(w2, b, win.Stride, (0, begin[0], 0, end[0]), (0, outPad[0]), groups,
+                win.Dilation));
+    }
+
+    private static int Pick((int H, int W) pair, int i) => i == 0 ? pair.H : pair.W;
+
+    private static Tensor[] MaxPool(OnnxNode n)
+    {
+        var input = n.In(0);
+        if (input.DType == DType.Bool) throw new OnnxUnsupportedException("MaxPool on Bool");
+        // Integer images (uint8 arrives as Int64) pool exactly in float64.
+        var x = input.DType.IsFloating() ? input : input.To(DType.Float64);
+        var win = WindowOf(n, x, KernelOf(n, null));
+        bool ceil = n.Int("ceil_mode", 0) != 0;
+        var x4 = x.Rank == 3 ? x.Unsqueeze(2) : x;
+        var (y, idx) = x4.MaxPool2dWithIndices(win.Kernel, win.Stride, win.Pads, win.Dilation, ceil);
+        if (x.Rank == 3)
+        {
+            y = y.Squeeze(2);
+            idx = idx.Squeeze(2);
+        }
+        y = y.To(input.DType);
+        if (!n.WantsOutput(1)) return [y];
+        // ONNX indices count over the whole tensor; storage_order 1 numbers each plane column by column.
+        int h = x4.Shape[2], w = x4.Shape[3];
+        if (n.Int("storage_order", 0) != 0)
+        {
+            var row = idx.FloorDiv(Tensor.Scalar(w, DType.Int64));
+            idx = row + (idx - row * w) * h;
+        }
+        int[] planeShape = [x.Shape[0], x.Shape[1], .. Enumerable.Repeat(1, x.Rank - 2)];
+        var plane = Tensor.Arange(0, x.Shape[0] * x.Shape[1], 1, DType.Int64).Reshape(planeShape);
+        return [y, idx + plane * (h * w)];
+    }
+
+    private static Tensor AveragePool(OnnxNode n)
+    {
+        var x = n.In(0);
+        var win = WindowOf(n, x, KernelOf(n, null));
+        if (win.Dilation != (1, 1)) throw new OnnxUnsupportedException("AveragePool with dilations");
+        bool ceil = n.Int("ceil_mode", 0) != 0;
+        bool includePad = n.Int("count_include_pad", 0) != 0;
+        return As2d(x, x2 => x2.AvgPool2d(win.Kernel, win.Stride, win.Pads, ceil, includePad));
+    }
+
+    // ONNX sums channels c - ⌊(n-1)/2⌋ .. c + ⌈(n-1)/2⌉; PyTorch's window, used by LocalResponseNorm, is the same
+    // for odd n and shifted by one for even n.
+    private static Tensor Lrn(OnnxNode n)
+    {
+        int size = (int)n.Int("size", 0);
+        if (size % 2 == 0) throw new OnnxUnsupportedException("LRN with an even size");
+        return n.In(0).LocalResponseNorm(size, n.Float("alpha", 1e-4f), n.Float("beta", 0.75f), n.Float("bias", 1f));
+    }
+}

@@ -1,0 +1,133 @@
+namespace Dendrite.Nn;
+
+// Shapes: N batch, C in channels, O out channels, G groups, L length, H×W image, K kernel size.
+// Init (PyTorch's default, kaiming_uniform with a = √5): weight and bias ~ U(±1/√fanIn), fanIn = weight.Size(1)·K·K.
+
+/// <summary>1-D convolution.   x (N, C, L) → (N, O, OL); weight (O, C/G, K). Padding is an amount or a mode:
+/// "valid" (none), "same" (output length = input length; stride 1), "causal" (all of it on the left, so output t
+/// sees only inputs ≤ t).</summary>
+public sealed class Conv1d : Module, ILayer
+{
+    private readonly int stride, dilation, groups;
+    private readonly (int Begin, int End) padding;
+
+    /// <summary>Padding by a fixed amount at both ends.</summary>
+    public Conv1d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
+        int groups = 1, bool bias = true)
+        : this(inChannels, outChannels, kernelSize, stride, (padding, padding), dilation, groups, bias)
+    {
+    }
+
+    /// <summary>Padding by mode: "valid", "same" or "causal".</summary>
+    public Conv1d(int inChannels, int outChannels, int kernelSize, string padding, int stride = 1, int dilation = 1,
+        int groups = 1, bool bias = true)
+        : this(inChannels, outChannels, kernelSize, stride, Mode(padding, kernelSize, stride, dilation), dilation,
+            groups, bias)
+    {
+    }
+
+    private Conv1d(int inChannels, int outChannels, int kernelSize, int stride, (int, int) padding, int dilation,
+        int groups, bool bias)
+    {
+        ConvChecks.Channels("Conv1d", inChannels, outChannels, groups);
+        (this.stride, this.padding, this.dilation, this.groups) = (stride, padding, dilation, groups);
+        double bound = 1 / Math.Sqrt(inChannels / groups * kernelSize);
+        Weight = Init.Uniform([outChannels, inChannels / groups, kernelSize], bound);
+        Bias = bias ? Init.Uniform([outChannels], bound) : null;
+    }
+
+    /// <summary>[O, C/G, K].</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>[O], or null without bias.</summary>
+    public Parameter? Bias { get; }
+
+    /// <inheritdoc/>
+    public Tensor Forward(Tensor x) => x.Conv1d(Weight, Bias, stride, padding, dilation, groups);
+
+    // "same" splits the padding d·(K-1) as PyTorch does: the extra element (odd total) goes on the right.
+    private static (int, int) Mode(string mode, int kernelSize, int stride, int dilation)
+    {
+        int total = dilation * (kernelSize - 1);
+        return mode switch
+        {
+            "valid" => (0, 0),
+            "same" when stride == 1 => (total / 2, total - total / 2),
+            "same" => throw new ArgumentException($"Conv1d: padding \"same\" needs stride 1, got {stride}"),
+            "causal" => (total, 0),
+            _ => throw new ArgumentException($"Conv1d: padding mode \"{mode}\" is not one of valid, same, causal"),
+        };
+    }
+}
+
+/// <summary>2-D convolution.   x (N, C, H, W) → (N, O, OH, OW); weight (O, C/G, K, K).</summary>
+public sealed class Conv2d : Module, ILayer
+{
+    private readonly int stride, padding, dilation, groups;
+
+    /// <summary>A square kernel of side <paramref name="kernelSize"/>.</summary>
+    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
+        int groups = 1, bool bias = true)
+    {
+        ConvChecks.Channels("Conv2d", inChannels, outChannels, groups);
+        (this.stride, this.padding, this.dilation, this.groups) = (stride, padding, dilation, groups);
+        double bound = 1 / Math.Sqrt(inChannels / groups * kernelSize * kernelSize);
+        Weight = Init.Uniform([outChannels, inChannels / groups, kernelSize, kernelSize], bound);
+        Bias = bias ? Init.Uniform([outChannels], bound) : null;
+    }
+
+    /// <summary>[O, C/G, K, K].</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>[O], or null without bias.</summary>
+    public Parameter? Bias { get; }
+
+    /// <inheritdoc/>
+    public Tensor Forward(Tensor x) =>
+        x.Conv2d(Weight, Bias, (stride, stride), (padding, padding), (dilation, dilation), groups);
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"Conv2d({Weight.Size(1) * groups}, {Weight.Size(0)}, kernel={Weight.Size(2)}, stride={stride}, " +
+        $"padding={padding})";
+}
+
+/// <summary>2-D transposed convolution ("deconvolution").   x (N, C, H, W) → (N, O, OH, OW),
+/// OH = (H-1)·stride - 2·padding + dilation·(K-1) + outputPadding + 1; weight (C, O/G, K, K).</summary>
+public sealed class ConvTranspose2d : Module, ILayer
+{
+    private readonly int stride, padding, outputPadding, groups, dilation;
+
+    /// <summary>A square kernel of side <paramref name="kernelSize"/>.</summary>
+    public ConvTranspose2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0,
+        int outputPadding = 0, int groups = 1, bool bias = true, int dilation = 1)
+    {
+        ConvChecks.Channels("ConvTranspose2d", inChannels, outChannels, groups);
+        (this.stride, this.padding, this.outputPadding, this.groups, this.dilation) =
+            (stride, padding, outputPadding, groups, dilation);
+        // PyTorch computes fanIn from the weight's dimension 1, which here is O/G.
+        double bound = 1 / Math.Sqrt(outChannels / groups * kernelSize * kernelSize);
+        Weight = Init.Uniform([inChannels, outChannels / groups, kernelSize, kernelSize], bound);
+        Bias = bias ? Init.Uniform([outChannels], bound) : null;
+    }
+
+    /// <summary>[C, O/G, K, K].</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>[O], or null without bias.</summary>
+    public Parameter? Bias { get; }
+
+    /// <inheritdoc/>
+    public Tensor Forward(Tensor x) => x.ConvTranspose2d(Weight, Bias, (stride, stride), (padding, padding),
+        (outputPadding, outputPadding), groups, (dilation, dilation));
+}
+
+internal static class ConvChecks
+{
+    public static void Channels(string op, int inChannels, int outChannels, int groups)
+    {
+        if (inChannels < 1 || outChannels < 1 || groups < 1 || inChannels % groups != 0 || outChannels % groups != 0)
+            throw new ArgumentException($"{op}: groups {groups} must divide both {inChannels} input and " +
+                $"{outChannels} output channels");
+    }
+}
