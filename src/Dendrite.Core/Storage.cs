@@ -22,12 +22,12 @@ public abstract class Storage
 
     internal abstract void Release();
 
-    internal static Storage Create(DType dtype, int length, bool clear) => dtype switch
+    internal static Storage Create(DType dtype, int length, bool clear, bool manual = false) => dtype switch
     {
-        DType.Float32 => new Storage<float>(length, clear),
-        DType.Float64 => new Storage<double>(length, clear),
-        DType.Int64 => new Storage<long>(length, clear),
-        DType.Bool => new Storage<bool>(length, clear),
+        DType.Float32 => new Storage<float>(length, clear, manual),
+        DType.Float64 => new Storage<double>(length, clear, manual),
+        DType.Int64 => new Storage<long>(length, clear, manual),
+        DType.Bool => new Storage<bool>(length, clear, manual),
         _ => throw new ArgumentOutOfRangeException(nameof(dtype)),
     };
 }
@@ -37,20 +37,21 @@ public sealed class Storage<T> : Storage where T : unmanaged
 {
     private T[]? array;
 
-    internal Storage(int length, bool clear)
+    private readonly bool pooled;
+
+    internal Storage(int length, bool clear, bool manual = false)
     {
         Length = length;
-        Owner = TensorScope.Current;
-        if (Owner is null)
+        Owner = manual ? null : TensorScope.Current;
+        if (Owner is null && !manual)
         {
             array = length == 0 ? [] : new T[length];
+            return;
         }
-        else
-        {
-            array = BufferPool<T>.Rent(length);
-            if (clear) System.Array.Clear(array, 0, length);
-            Owner.Track(this);
-        }
+        array = BufferPool<T>.Rent(length);
+        pooled = true;
+        if (clear) System.Array.Clear(array, 0, length);
+        Owner?.Track(this);
     }
 
     internal Storage(T[] data)
@@ -69,7 +70,7 @@ public sealed class Storage<T> : Storage where T : unmanaged
     internal override void Release()
     {
         if (array is null) return;
-        if (Owner is not null) BufferPool<T>.Return(array);
+        if (pooled) BufferPool<T>.Return(array);
         array = null;
         IsAlive = false;
     }

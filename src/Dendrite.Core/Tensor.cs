@@ -31,11 +31,15 @@ public partial class Tensor
     {
     }
 
-    internal static Tensor Empty(DType dtype, int[] shape, bool clear = false)
+    internal static Tensor Empty(DType dtype, int[] shape, bool clear = false, bool manual = false)
     {
         int n = Shapes.Numel(shape);
-        return new Tensor(Storage.Create(dtype, n, clear), shape, Shapes.ContiguousStrides(shape), 0);
+        return new Tensor(Storage.Create(dtype, n, clear, manual), shape, Shapes.ContiguousStrides(shape), 0);
     }
+
+    /// <summary>Hands this tensor's pooled storage back now (for buffers whose lifetime is managed by hand, such as
+    /// the DataLoader's batches); reading it afterwards throws.</summary>
+    internal void ReleaseStorage() => Storage.Release();
 
     /// <summary>The storage this tensor views.</summary>
     public Storage Storage { get; }

@@ -2,7 +2,9 @@ namespace Dendrite.Data;
 
 /// <summary>Batches of (inputs, targets) from two tensors whose first dimension indexes examples, optionally
 /// shuffled each epoch by a seeded generator. With <c>prefetch</c>, the next batch is gathered on a background
-/// thread while the current one is used.</summary>
+/// thread while the current one is used. Batches live in pooled buffers that are reused once the loop moves on to
+/// the next batch, so a training epoch allocates no large arrays (fresh pages are expensive here); a batch
+/// that must outlive its iteration is kept with <c>Clone()</c>, and reading a recycled one throws.</summary>
 public sealed class DataLoader(Tensor inputs, Tensor targets, int batchSize, bool shuffle = false, bool dropLast = false,
     Generator? generator = null, bool prefetch = false) : IEnumerable<(Tensor X, Tensor Y)>
 {
@@ -37,19 +39,32 @@ public sealed class DataLoader(Tensor inputs, Tensor targets, int batchSize, boo
         {
             int start = b * BatchSize, len = Math.Min(BatchSize, order.Length - start);
             var idx = Tensor.From(order.AsSpan(start, len).ToArray());
-            return (Inputs.IndexSelect(0, idx), Targets.IndexSelect(0, idx));
+            return (Inputs.IndexSelect(0, idx, manual: true), Targets.IndexSelect(0, idx, manual: true));
         }
-        if (!prefetch)
+        (Tensor X, Tensor Y)? previous = null;
+        void Recycle((Tensor X, Tensor Y)? batch)
         {
-            for (int b = skip; b < Count; b++) yield return Make(b);
-            yield break;
+            batch?.X.ReleaseStorage();
+            batch?.Y.ReleaseStorage();
         }
-        var next = skip < Count ? Task.Run(() => Make(skip)) : null;
-        for (int b = skip; b < Count; b++)
+        try
         {
-            var current = next!.Result;
-            next = b + 1 < Count ? Task.Run(() => Make(b + 1)) : null;
-            yield return current;
+            var next = skip < Count ? (prefetch ? Task.Run(() => Make(skip)) : Task.FromResult(Make(skip))) : null;
+            for (int b = skip; b < Count; b++)
+            {
+                var current = next!.Result;
+                // The batch before this one is finished with by now: its buffers go back to the pool.
+                Recycle(previous);
+                previous = current;
+                int following = b + 1;
+                next = following < Count ? (prefetch ? Task.Run(() => Make(following)) : null) : null;
+                yield return current;
+                next ??= following < Count ? Task.FromResult(Make(following)) : null;
+            }
+        }
+        finally
+        {
+            Recycle(previous);
         }
     }
 
