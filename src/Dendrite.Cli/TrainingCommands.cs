@@ -26,7 +26,7 @@ public static class TrainingCommands
     }
 
     private sealed record RunOptions(string Model, int Epochs, int Batch, double Lr, string Optimizer, string Name,
-        bool Resume, ulong Seed, string? Data, int CheckpointEvery);
+        bool Resume, ulong Seed, string? Data, int CheckpointEvery, double ValSplit);
 
     private static Command Train(string name, string description, bool demo)
     {
@@ -40,13 +40,19 @@ public static class TrainingCommands
         var seed = new Option<ulong>("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
         var data = new Option<string?>("--data") { Description = "folder with the Fashion-MNIST IDX files" };
         var every = new Option<int>("--checkpoint-every") { Description = "also checkpoint every N batches", DefaultValueFactory = _ => 0 };
+        var valSplit = new Option<double>("--val-split")
+        {
+            Description = "hold out this fraction of the training images for validation (0: validate on the test set)",
+            DefaultValueFactory = _ => 0,
+        };
         var threads = ThreadsOption();
-        var cmd = new Command(name, description) { model, epochs, batch, lr, opt, run, resume, seed, data, every, threads };
+        var cmd = new Command(name, description) { model, epochs, batch, lr, opt, run, resume, seed, data, every, valSplit, threads };
         cmd.SetAction(p => Guard(() =>
         {
             ApplyThreads(p.GetValue(threads));
             return RunTraining(new RunOptions(p.GetValue(model)!, p.GetValue(epochs), p.GetValue(batch), p.GetValue(lr),
-                p.GetValue(opt)!, p.GetValue(run)!, p.GetValue(resume), p.GetValue(seed), p.GetValue(data), p.GetValue(every)));
+                p.GetValue(opt)!, p.GetValue(run)!, p.GetValue(resume), p.GetValue(seed), p.GetValue(data), p.GetValue(every),
+                p.GetValue(valSplit)));
         }));
         return cmd;
     }
@@ -91,8 +97,15 @@ public static class TrainingCommands
         Console.WriteLine($"data: {folder}");
         var (xTrain, yTrain) = FashionMnist.Load(folder, "train");
         var (xTest, yTest) = FashionMnist.Load(folder, "t10k");
-        Console.WriteLine($"train {Shapes.Format(xTrain.Shape)}, test {Shapes.Format(xTest.Shape)}");
         Generator.ManualSeed(o.Seed);
+        var validation = (xTest, yTest);
+        if (o.ValSplit > 0)
+        {
+            if (o.ValSplit >= 1) throw new ArgumentException($"--val-split must be below 1, got {o.ValSplit}");
+            ((xTrain, yTrain), validation) = Split.TrainValidation(xTrain, yTrain, o.ValSplit, new Generator(o.Seed + 2));
+        }
+        Console.WriteLine($"train {Shapes.Format(xTrain.Shape)}, {(o.ValSplit > 0 ? "validation" : "test")} " +
+            $"{Shapes.Format(validation.Item1.Shape)} (validated each epoch), test {Shapes.Format(xTest.Shape)}");
         var model = entry.Create();
         var layer = (ILayer)model;
         var optimizer = MakeOptimizer(o.Optimizer, model.Parameters(), o.Lr);
@@ -115,9 +128,8 @@ public static class TrainingCommands
             new CsvLogger(Path.Combine(dir, "metrics.csv")),
             new Checkpoint(ckpt, loader, o.CheckpointEvery, meta),
             new TensorBoardLogger(tb),
-            new ProgressPrinter(loader.Count),
         };
-        var history = trainer.Fit(loader, o.Epochs, (xTest, yTest), callbacks);
+        var history = FitWithProgress(trainer, loader, o.Epochs, validation, callbacks);
         WriteCurves(dir);
         var (testLoss, testAcc) = trainer.Evaluate(xTest, yTest);
         Console.WriteLine($"test accuracy: {testAcc.ToString("P2", Inv)} (loss {testLoss.ToString("F4", Inv)}) on {xTest.Size(0)} images");
@@ -131,14 +143,30 @@ public static class TrainingCommands
         double P(string s) => s.Length == 0 ? double.NaN : double.Parse(s, Inv);
         List<(double, double)> Col(int i) => rows.Select(r => (P(r[0]), P(r[i]))).ToList();
         SvgPlot.Save(Path.Combine(dir, "loss.svg"), "Loss", "epoch", "cross-entropy",
-            [("train", Col(1)), ("test", Col(3))]);
+            [("train", Col(1)), ("validation", Col(3))]);
         SvgPlot.Save(Path.Combine(dir, "accuracy.svg"), "Accuracy", "epoch", "accuracy",
-            [("train", Col(2)), ("test", Col(4))]);
+            [("train", Col(2)), ("validation", Col(4))]);
     }
 
-    /// <summary>Progress of each epoch on one line (a live bar on a terminal), then the epoch's figures.</summary>
-    private sealed class ProgressPrinter(int batches) : ICallback
+    // A live Spectre.Console progress bar per epoch on a terminal; one plain line per epoch when output is redirected.
+    private static History FitWithProgress(Trainer trainer, DataLoader loader, int epochs, (Tensor, Tensor) validation,
+        List<ICallback> callbacks)
     {
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+            return trainer.Fit(loader, epochs, validation, [.. callbacks, new EpochPrinter(null)]);
+        History? history = null;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                new ElapsedTimeColumn())
+            .Start(ctx => history = trainer.Fit(loader, epochs, validation, [.. callbacks, new EpochPrinter(ctx)]));
+        return history!;
+    }
+
+    /// <summary>Advances the epoch's progress bar with the running loss, and reports each finished epoch.</summary>
+    private sealed class EpochPrinter(ProgressContext? ctx) : ICallback
+    {
+        private ProgressTask? task;
         private double lossSum;
         private int count;
 
@@ -146,37 +174,30 @@ public static class TrainingCommands
         {
             lossSum = 0;
             count = 0;
+            task = ctx?.AddTask($"epoch {epoch}", maxValue: 1);
         }
 
         public void OnBatchEnd(Trainer trainer, int epoch, int batch, double loss)
         {
             lossSum += loss;
             count++;
-            if (Console.IsOutputRedirected || (batch % 20 != 0 && batch != batches - 1)) return;
-            int width = 30, done = (batch + 1) * width / batches;
-            Console.Write($"\repoch {epoch} [{new string('#', done)}{new string('.', width - done)}] {batch + 1}/{batches} loss {(lossSum / count).ToString("F4", Inv)}");
+            if (task is null || batch % 10 != 0) return;
+            task.Description = $"epoch {epoch}: loss {(lossSum / count).ToString("F3", Inv)}";
+            task.Value = trainer.EpochOrder is { } order ? Math.Min(1, (double)trainer.EpochTotals.Seen / order.Length) : 0;
         }
 
         public void OnEpochEnd(Trainer trainer, EpochResult r)
         {
-            if (!Console.IsOutputRedirected) Console.Write("\r" + new string(' ', 90) + "\r");
-            AnsiConsole.MarkupLine(Markup.Escape(
-                $"epoch {r.Epoch}: train loss {r.TrainLoss.ToString("F4", Inv)} acc {r.TrainAccuracy.ToString("P2", Inv)} | " +
-                $"test loss {r.ValLoss?.ToString("F4", Inv)} acc {r.ValAccuracy?.ToString("P2", Inv)} | {r.Seconds.ToString("F2", Inv)} s"));
-        }
-    }
-
-    /// <summary>Scalars per epoch and weight histograms in the TensorBoard event file.</summary>
-    private sealed class TensorBoardLogger(TensorBoardWriter tb) : ICallback
-    {
-        public void OnEpochEnd(Trainer trainer, EpochResult r)
-        {
-            tb.Scalar("loss/train", r.TrainLoss, r.Epoch);
-            tb.Scalar("accuracy/train", r.TrainAccuracy, r.Epoch);
-            if (r.ValLoss is double vl) tb.Scalar("loss/test", vl, r.Epoch);
-            if (r.ValAccuracy is double va) tb.Scalar("accuracy/test", va, r.Epoch);
-            tb.Scalar("lr", r.LearningRate, r.Epoch);
-            foreach (var (name, p) in trainer.Model.NamedParameters()) tb.Histogram(name, p.ToFloatArray(), r.Epoch);
+            string line = $"epoch {r.Epoch}: train loss {r.TrainLoss.ToString("F4", Inv)} acc {r.TrainAccuracy.ToString("P2", Inv)} | " +
+                $"validation loss {r.ValLoss?.ToString("F4", Inv)} acc {r.ValAccuracy?.ToString("P2", Inv)} | {r.Seconds.ToString("F2", Inv)} s";
+            if (task is null)
+            {
+                Console.WriteLine(line);
+                return;
+            }
+            task.Value = 1;
+            task.Description = $"epoch {r.Epoch}: loss {r.TrainLoss.ToString("F3", Inv)}, val acc {r.ValAccuracy?.ToString("P1", Inv)}";
+            task.StopTask();
         }
     }
 

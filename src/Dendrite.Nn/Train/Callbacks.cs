@@ -90,3 +90,20 @@ public sealed class Checkpoint(string path, Dendrite.Data.DataLoader train, int 
         trainer.SaveCheckpoint(path, train, metadata);
     }
 }
+
+/// <summary>Writes each epoch's losses, accuracies and learning rate as TensorBoard scalars, and a histogram of every
+/// parameter, to an event file.</summary>
+public sealed class TensorBoardLogger(Dendrite.IO.TensorBoardWriter writer, bool histograms = true) : ICallback
+{
+    /// <inheritdoc/>
+    public void OnEpochEnd(Trainer trainer, EpochResult r)
+    {
+        writer.Scalar("loss/train", r.TrainLoss, r.Epoch);
+        writer.Scalar("accuracy/train", r.TrainAccuracy, r.Epoch);
+        if (r.ValLoss is double vl) writer.Scalar("loss/validation", vl, r.Epoch);
+        if (r.ValAccuracy is double va) writer.Scalar("accuracy/validation", va, r.Epoch);
+        writer.Scalar("learning_rate", r.LearningRate, r.Epoch);
+        if (!histograms) return;
+        foreach (var (name, p) in trainer.Model.NamedParameters()) writer.Histogram(name, p.ToFloatArray(), r.Epoch);
+    }
+}

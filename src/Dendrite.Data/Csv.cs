@@ -1,0 +1,246 @@
+using System.Globalization;
+using System.Text;
+
+namespace Dendrite.Data;
+
+/// <summary>A table read from a CSV file: the header and the rows as strings, with helpers that turn columns into
+/// tensors.</summary>
+public sealed class CsvTable
+{
+    private CsvTable(string source, string[] header, List<string[]> rows)
+    {
+        Source = source;
+        Header = header;
+        Rows = rows;
+    }
+
+    /// <summary>Where the table came from (used in errors).</summary>
+    public string Source { get; }
+
+    /// <summary>Column names (Column1… when the file has no header).</summary>
+    public IReadOnlyList<string> Header { get; }
+
+    /// <summary>Data rows, each with one field per column.</summary>
+    public IReadOnlyList<string[]> Rows { get; }
+
+    /// <summary>Reads a CSV file (RFC 4180: quoted fields may hold separators, quotes doubled, line breaks).</summary>
+    public static CsvTable Load(string path, char separator = ',', bool hasHeader = true) =>
+        Parse(path, File.ReadAllText(path), separator, hasHeader);
+
+    /// <summary>Parses CSV text; <paramref name="source"/> names it in errors.</summary>
+    public static CsvTable Parse(string source, string text, char separator = ',', bool hasHeader = true)
+    {
+        var records = new List<(int Line, string[] Fields)>();
+        var field = new StringBuilder();
+        var fields = new List<string>();
+        int line = 1, recordLine = 1;
+        bool quoted = false, any = false;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (quoted)
+            {
+                if (c == '"')
+                {
+                    if (i + 1 < text.Length && text[i + 1] == '"')
+                    {
+                        field.Append('"');
+                        i++;
+                    }
+                    else
+                    {
+                        quoted = false;
+                    }
+                }
+                else
+                {
+                    if (c == '\n') line++;
+                    field.Append(c);
+                }
+                continue;
+            }
+            if (c == '"' && field.Length == 0)
+            {
+                quoted = true;
+                any = true;
+            }
+            else if (c == separator)
+            {
+                fields.Add(field.ToString());
+                field.Clear();
+                any = true;
+            }
+            else if (c == '\n' || c == '\r')
+            {
+                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
+                if (any || field.Length > 0)
+                {
+                    fields.Add(field.ToString());
+                    records.Add((recordLine, fields.ToArray()));
+                }
+                fields.Clear();
+                field.Clear();
+                any = false;
+                line++;
+                recordLine = line;
+            }
+            else
+            {
+                field.Append(c);
+                any = true;
+            }
+        }
+        if (quoted) throw new DataFormatException($"{source}: line {recordLine}: quoted field is not closed");
+        if (any || field.Length > 0)
+        {
+            fields.Add(field.ToString());
+            records.Add((recordLine, fields.ToArray()));
+        }
+        if (records.Count == 0) throw new DataFormatException($"{source}: no rows");
+        string[] header = hasHeader
+            ? records[0].Fields
+            : Enumerable.Range(1, records[0].Fields.Length).Select(i => $"Column{i}").ToArray();
+        var rows = new List<string[]>();
+        foreach (var (ln, f) in records.Skip(hasHeader ? 1 : 0))
+        {
+            if (f.Length != header.Length)
+                throw new DataFormatException($"{source}: line {ln}: {f.Length} fields, the header has {header.Length}");
+            rows.Add(f);
+        }
+        return new CsvTable(source, header, rows);
+    }
+
+    /// <summary>Index of the named column.</summary>
+    public int Column(string name)
+    {
+        int i = Array.IndexOf(Header.ToArray(), name);
+        return i >= 0 ? i : throw new ArgumentException($"{Source}: no column '{name}'; columns: {string.Join(", ", Header)}");
+    }
+
+    /// <summary>The named columns (all when none are named) as a float32 matrix (rows × columns). Empty fields and
+    /// NA/NaN become NaN; anything else that is not a number is an error naming line and column.</summary>
+    public Tensor ToTensor(params string[] columns)
+    {
+        var idx = columns.Length == 0 ? Enumerable.Range(0, Header.Count).ToArray() : columns.Select(Column).ToArray();
+        var v = new float[Rows.Count * idx.Length];
+        for (int r = 0; r < Rows.Count; r++)
+        {
+            for (int c = 0; c < idx.Length; c++) v[r * idx.Length + c] = ParseNumber(Rows[r][idx[c]], r, idx[c]);
+        }
+        return Tensor.From(v, Rows.Count, idx.Length);
+    }
+
+    /// <summary>A column of category labels as Int64 class indices, with the sorted class names.</summary>
+    public (Tensor Labels, string[] Classes) ToLabels(string column)
+    {
+        int c = Column(column);
+        var classes = Rows.Select(r => r[c]).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var map = classes.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => (long)p.i);
+        return (Tensor.From(Rows.Select(r => map[r[c]]).ToArray()), classes);
+    }
+
+    private float ParseNumber(string s, int row, int col)
+    {
+        var t = s.Trim();
+        if (t.Length == 0 || t is "NA" or "NaN" or "nan" or "N/A") return float.NaN;
+        if (float.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out float v)) return v;
+        int line = row + 2;
+        throw new DataFormatException($"{Source}: row {row + 1} (line {line} with a header), column '{Header[col]}': '{s}' is not a number");
+    }
+}
+
+/// <summary>Per-feature standardisation z = (x - μ) / σ with statistics taken from training data only.</summary>
+public sealed class Standardizer
+{
+    private Standardizer(Tensor mean, Tensor std)
+    {
+        Mean = mean;
+        Std = std;
+    }
+
+    /// <summary>μ per feature (shape [1, F]).</summary>
+    public Tensor Mean { get; }
+
+    /// <summary>σ per feature (shape [1, F]); features with σ = 0 use 1.</summary>
+    public Tensor Std { get; }
+
+    /// <summary>Statistics of the columns of x (N, F) over the rows (population standard deviation).</summary>
+    public static Standardizer Fit(Tensor x)
+    {
+        using var _ = Autograd.NoGrad();
+        var mean = x.Mean([0], keepDim: true);
+        var std = x.Var([0], keepDim: true, correction: 0).Sqrt();
+        std = Tensor.Where(std.Gt(0), std, Tensor.OnesLike(std));
+        return new Standardizer(mean, std);
+    }
+
+    /// <summary>(x - μ) / σ.</summary>
+    public Tensor Transform(Tensor x) => (x - Mean) / Std;
+
+    /// <summary>z·σ + μ.</summary>
+    public Tensor Inverse(Tensor z) => z * Std + Mean;
+}
+
+/// <summary>Min–max normalisation to [0, 1] per feature, from training data only.</summary>
+public sealed class MinMaxScaler
+{
+    private MinMaxScaler(Tensor min, Tensor range)
+    {
+        Min = min;
+        Range = range;
+    }
+
+    /// <summary>Per-feature minimum.</summary>
+    public Tensor Min { get; }
+
+    /// <summary>Per-feature max - min (1 where constant).</summary>
+    public Tensor Range { get; }
+
+    /// <summary>Statistics of the columns of x (N, F).</summary>
+    public static MinMaxScaler Fit(Tensor x)
+    {
+        using var _ = Autograd.NoGrad();
+        var min = x.Min([0], keepDim: true);
+        var range = x.Max([0], keepDim: true) - min;
+        return new MinMaxScaler(min, Tensor.Where(range.Gt(0), range, Tensor.OnesLike(range)));
+    }
+
+    /// <summary>(x - min) / (max - min).</summary>
+    public Tensor Transform(Tensor x) => (x - Min) / Range;
+
+    /// <summary>y·(max - min) + min.</summary>
+    public Tensor Inverse(Tensor y) => y * Range + Min;
+}
+
+/// <summary>Splitting examples into training, validation and test sets.</summary>
+public static class Split
+{
+    /// <summary>Shuffles the examples (first dimension) with a seeded generator and cuts them into parts of the given
+    /// fractions (which must add up to at most 1; the remainder goes to the last part).</summary>
+    public static (Tensor X, Tensor Y)[] Random(Tensor x, Tensor y, double[] fractions, Generator? generator = null)
+    {
+        int n = x.Size(0);
+        if (y.Size(0) != n) throw new ArgumentException($"Split: {n} inputs but {y.Size(0)} targets");
+        if (fractions.Any(f => f < 0) || fractions.Sum() > 1 + 1e-9)
+            throw new ArgumentException($"Split: fractions [{string.Join(", ", fractions)}] must be non-negative and add up to at most 1");
+        var order = Tensor.Randperm(n, generator ?? Generator.Default);
+        var parts = new (Tensor, Tensor)[fractions.Length];
+        int start = 0;
+        for (int i = 0; i < fractions.Length; i++)
+        {
+            int len = i == fractions.Length - 1 ? n - start : (int)Math.Round(fractions[i] * n);
+            var idx = order.Narrow(0, start, len);
+            parts[i] = (x.IndexSelect(0, idx), y.IndexSelect(0, idx));
+            start += len;
+        }
+        return parts;
+    }
+
+    /// <summary>Training and validation sets, holding out <paramref name="validationFraction"/> of the examples.</summary>
+    public static ((Tensor X, Tensor Y) Train, (Tensor X, Tensor Y) Validation) TrainValidation(Tensor x, Tensor y,
+        double validationFraction, Generator? generator = null)
+    {
+        var parts = Random(x, y, [1 - validationFraction, validationFraction], generator);
+        return (parts[0], parts[1]);
+    }
+}
