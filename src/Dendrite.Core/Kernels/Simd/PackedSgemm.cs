@@ -93,7 +93,9 @@ public static unsafe class PackedSgemm
         long dupB = (long)k * n * (transB ? 3 : 1), dupA = (long)k * m * (transA ? 1 : 3);
         bool byRows = tilesN < maxThreads || (tilesM >= maxThreads && dupB <= dupA);
         int tiles = byRows ? tilesM : tilesN;
-        int grain = Math.Max(1, (tiles + maxThreads - 1) / maxThreads);
+        // Floor, not ceiling: Parallel.For makes count / grain chunks, and a ceiling grain with an odd tile count
+        // (171 tiles of 12 rows at m = 2048) would leave one chunk, so the whole product ran on one thread.
+        int grain = Math.Max(1, tiles / maxThreads);
         Parallel.For(tiles, grain, (lo, hi) =>
         {
             if (byRows) job.Block(lo * mr, Math.Min(m, hi * mr), 0, n);
