@@ -81,26 +81,111 @@ public static unsafe class PackedSgemm
         var blk = Normalise(blocking, mr, nr);
         long work = (long)m * n * k;
         int maxThreads = (int)Math.Clamp(work / MinWorkPerThread, 1, Math.Max(1, threads));
-        var job = new Job(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, path, blk);
+        var job = new Job(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, path, blk, null);
         if (maxThreads == 1)
         {
             job.Block(0, m, 0, n);
             return;
         }
-        // Split along the dimension whose duplicated packing is cheaper: splitting rows makes every thread pack all
-        // of B, splitting columns all of A. Gathering packs (A not transposed, B transposed) cost about 3× a copy.
         int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
-        long dupB = (long)k * n * (transB ? 3 : 1), dupA = (long)k * m * (transA ? 1 : 3);
-        bool byRows = tilesN < maxThreads || (tilesM >= maxThreads && dupB <= dupA);
+        long sharedSize = (long)k * RoundUp(n, nr);
+        // Rows are split when there are enough of them for an even split; the threads then share one packed copy
+        // of B (see SharedB). A few row tiles (m = 64 is 6 tiles, the last short) split by columns instead, each
+        // thread packing its own columns of B and all of the small A.
+        bool byRows = tilesN < maxThreads || tilesM >= 4 * maxThreads;
+        SharedB? shared = null;
+        if (byRows && sharedSize <= MaxSharedB)
+        {
+            shared = sharedB ??= new SharedB();
+            shared.Prepare(k, n, job.KcEven, nr, sharedSize);
+        }
+        var runner = runnerCache ??= new Runner();
+        runner.Job = job with { Shared = shared };
+        runner.M = m;
+        runner.N = n;
+        runner.ByRows = byRows;
         int tiles = byRows ? tilesM : tilesN;
         // Floor, not ceiling: Parallel.For makes count / grain chunks, and a ceiling grain with an odd tile count
         // (171 tiles of 12 rows at m = 2048) would leave one chunk, so the whole product ran on one thread.
         int grain = Math.Max(1, tiles / maxThreads);
-        Parallel.For(tiles, grain, (lo, hi) =>
+        try
         {
-            if (byRows) job.Block(lo * mr, Math.Min(m, hi * mr), 0, n);
-            else job.Block(0, m, lo * nr, Math.Min(n, hi * nr));
-        });
+            Parallel.For(tiles, grain, runner.Body);
+        }
+        finally
+        {
+            runner.Job = default;
+        }
+    }
+
+    /// <summary>Largest op(B) (k × n rounded up to whole slivers, in floats) packed once for all threads: 64 MiB.
+    /// Larger products fall back to per-thread packing.</summary>
+    private const long MaxSharedB = 16L << 20;
+
+    // The calling thread's parallel body and shared packing, reused across calls so a split product allocates
+    // nothing in the steady state. The calling thread waits in Parallel.For, so its own call is their only user.
+    [ThreadStatic] private static Runner? runnerCache;
+    [ThreadStatic] private static SharedB? sharedB;
+
+    private sealed class Runner
+    {
+        public Job Job;
+        public int M, N;
+        public bool ByRows;
+        public readonly Action<int, int> Body;
+
+        public Runner() => Body = Run;
+
+        private void Run(int lo, int hi)
+        {
+            var (mr, nr) = Tile(Job.Path);
+            if (ByRows) Job.Block(lo * mr, Math.Min(M, hi * mr), 0, N);
+            else Job.Block(0, M, lo * nr, Math.Min(N, hi * nr));
+        }
+    }
+
+    /// <summary>All of op(B) packed once per call and shared by the threads of a row split, chunk by chunk on
+    /// demand: the first thread to need a chunk (a few slivers of one k block) claims it with a compare-exchange
+    /// and packs it; a thread needing a chunk being packed spins until it is published. A waiting thread only ever
+    /// waits on a thread that is packing, so there is no barrier to deadlock on and a split that runs on one thread
+    /// simply packs everything itself. Flags hold the call's generation, so nothing is cleared between calls.
+    /// </summary>
+    private sealed class SharedB
+    {
+        /// <summary>Slivers per chunk: a row of the chunk is 8·NR floats (1 KiB at NR = 32) read contiguously.
+        /// </summary>
+        public const int ChunkSlivers = 8;
+
+        private float[] buffer = [];
+        private long[] flags = [];
+        private long generation;
+
+        public float* Data { get; private set; }
+        public long* Flags { get; private set; }
+        public long Ready => generation * 2 + 1;
+        public long Packing => generation * 2;
+        public int Chunks { get; private set; }
+        public int NPad { get; private set; }
+        public int NTrue { get; private set; }
+
+        public void Prepare(int k, int n, int kcEven, int nr, long size)
+        {
+            int kBlocks = (k + kcEven - 1) / kcEven;
+            Chunks = (n + ChunkSlivers * nr - 1) / (ChunkSlivers * nr);
+            NPad = RoundUp(n, nr);
+            NTrue = n;
+            if (buffer.Length < size)
+            {
+                buffer = GC.AllocateUninitializedArray<float>((int)size, pinned: true);
+                Data = (float*)Unsafe.AsPointer(ref buffer[0]);
+            }
+            if (flags.Length < kBlocks * Chunks)
+            {
+                flags = GC.AllocateArray<long>(kBlocks * Chunks, pinned: true);
+                Flags = (long*)Unsafe.AsPointer(ref flags[0]);
+            }
+            generation++;
+        }
     }
 
     private static GemmBlocking Normalise(GemmBlocking b, int mr, int nr)
@@ -130,14 +215,25 @@ public static unsafe class PackedSgemm
 
     // One GEMM problem; Block runs the loop nest for a rectangle of C on the calling thread.
     private readonly struct Job(bool transA, bool transB, int k, float alpha, float* a, int lda,
-        float* b, int ldb, float beta, float* c, int ldc, GemmPath path, GemmBlocking blk)
+        float* b, int ldb, float beta, float* c, int ldc, GemmPath path, GemmBlocking blk, SharedB? shared)
     {
+        public GemmPath Path => path;
+
+        public SharedB? Shared { get; init; } = shared;
+
+        // Equal k blocks (784 = 4×196 rather than 3×256 + 16): a short last block would pay a full C update.
+        public int KcEven => (k + (k + blk.Kc - 1) / blk.Kc - 1) / ((k + blk.Kc - 1) / blk.Kc);
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Block(int i0, int i1, int j0, int j1)
         {
+            if (Shared is not null)
+            {
+                BlockShared(i0, i1, Shared);
+                return;
+            }
             var (mr, nr) = Tile(path);
-            // Equal k blocks (784 = 4×196 rather than 3×256 + 16): a short last block would pay a full C update.
-            int kcEven = (k + (k + blk.Kc - 1) / blk.Kc - 1) / ((k + blk.Kc - 1) / blk.Kc);
+            int kcEven = KcEven;
             int kcMax = Math.Min(kcEven, k);
             int ncMax = Math.Min(blk.Nc, RoundUp(j1 - j0, nr));
             // Equal row blocks too, in whole slivers (1024 = 3×344 rather than 2×480 + 64): a short last block reuses
@@ -166,6 +262,61 @@ public static unsafe class PackedSgemm
                     }
                 }
             }
+        }
+
+        // Rows [i0, i1) of C against all of op(B), packed into the shared buffer by whichever thread gets to each
+        // chunk first. Loop nest: pc → ic (pack this thread's A block) → chunks of B → Macro.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void BlockShared(int i0, int i1, SharedB sh)
+        {
+            var (mr, nr) = Tile(path);
+            int kcEven = KcEven;
+            int n = sh.NPad;
+            int nTrue = sh.NTrue;
+            int mBlocks = (i1 - i0 + blk.Mc - 1) / blk.Mc;
+            int mcEven = RoundUp((i1 - i0 + mBlocks - 1) / mBlocks, mr);
+            var bufA = Buffer(ref packA, Math.Min(mcEven, RoundUp(i1 - i0, mr)) * Math.Min(kcEven, k));
+            int chunkCols = SharedB.ChunkSlivers * nr;
+            long ready = sh.Ready, packing = sh.Packing;
+            fixed (float* pa = bufA)
+            {
+                for (int pc = 0, kb = 0; pc < k; pc += kcEven, kb++)
+                {
+                    int kc = Math.Min(kcEven, k - pc);
+                    float betaNow = pc == 0 ? beta : 1f;
+                    float* pb = sh.Data + (long)pc * n;
+                    long* flags = sh.Flags + (long)kb * sh.Chunks;
+                    for (int ic = i0; ic < i1; ic += mcEven)
+                    {
+                        int mc = Math.Min(mcEven, i1 - ic);
+                        PackA(transA, a, lda, ic, mc, pc, kc, mr, pa);
+                        for (int q = 0; q < sh.Chunks; q++)
+                        {
+                            int jc = q * chunkCols;
+                            int nc = Math.Min(chunkCols, nTrue - jc);
+                            float* chunk = pb + (long)jc * kc;
+                            Acquire(flags + q, ready, packing, pc, kc, jc, nc, nr, chunk);
+                            Macro(pa, chunk, mc, nc, kc, c + (long)ic * ldc + jc, ldc, alpha, betaNow, path, mr, nr);
+                        }
+                    }
+                }
+            }
+        }
+
+        // Makes one chunk of packed B ready: packs it if unclaimed, waits if another thread is packing it.
+        private void Acquire(long* flag, long ready, long packing, int pc, int kc, int jc, int nc, int nr,
+            float* dst)
+        {
+            long seen = Volatile.Read(ref *flag);
+            if (seen == ready) return;
+            if (seen != packing && Interlocked.CompareExchange(ref *flag, packing, seen) == seen)
+            {
+                PackB(transB, b, ldb, pc, kc, jc, nc, nr, dst);
+                Volatile.Write(ref *flag, ready);
+                return;
+            }
+            var spin = new SpinWait();
+            while (Volatile.Read(ref *flag) != ready) spin.SpinOnce(sleep1Threshold: -1);
         }
     }
 
