@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Dendrite.Kernels.Simd;
 
 namespace Dendrite.Kernels;
@@ -34,10 +35,15 @@ public static unsafe class Conv
     {
         Check("Conv.Forward", x.Length, w.Length, y.Length, s, bias.Length);
         var shape = s;
+        bool direct = UseDirect(s);
         fixed (float* px = x, pw = w, pb = bias, py = y)
         {
             float* xp = px, wp = pw, bp = bias.IsEmpty ? null : pb, yp = py;
-            Split(s, (item, col, gemmThreads) => ForwardItem(item, xp, wp, bp, yp, col, shape, gemmThreads));
+            if (direct)
+                Split(s, DirectScratch(s), (item, scratch, _) => ForwardDirect(item, xp, wp, bp, yp, scratch!, shape));
+            else
+                Split(s, ColLength(s), (item, col, gemmThreads) => ForwardItem(item, xp, wp, bp, yp, col, shape,
+                    gemmThreads));
         }
     }
 
@@ -49,7 +55,7 @@ public static unsafe class Conv
         fixed (float* pdy = dy, pw = w, pdx = dx)
         {
             float* dyp = pdy, wp = pw, dxp = pdx;
-            Split(s, (item, col, gemmThreads) => BackwardInputItem(item, dyp, wp, dxp, col, shape, gemmThreads));
+            Split(s, ColLength(s), (item, col, gemmThreads) => BackwardInputItem(item, dyp, wp, dxp, col, shape, gemmThreads));
         }
     }
 
@@ -59,15 +65,21 @@ public static unsafe class Conv
         Check("Conv.BackwardWeight", x.Length, dw.Length, dy.Length, s, 0);
         int items = s.N * s.Groups, threads = Math.Min(Threads.Count, items), size = s.O * s.K;
         var shape = s;
+        bool direct = UseDirect(s);
+        int scratch = direct ? DirectScratch(s) + DirectBlock * s.OH * RoundUp(s.OW) : ColLength(s);
         dw.Clear();
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
             float* xp = px, dyp = pdy, dwp = pdw;
+            void Item(int item, float* target, float[]? col, int gemmThreads)
+            {
+                if (direct) BackwardWeightDirect(item, xp, dyp, target, col!, shape);
+                else BackwardWeightItem(item, xp, dyp, target, col, shape, gemmThreads);
+            }
             if (threads <= 1)
             {
-                var col = RentCol(s);
-                for (int item = 0; item < items; item++)
-                    BackwardWeightItem(item, xp, dyp, dwp, col, shape, Threads.Count);
+                var col = scratch == 0 ? null : BufferPool<float>.Rent(scratch);
+                for (int item = 0; item < items; item++) Item(item, dwp, col, Threads.Count);
                 if (col is not null) BufferPool<float>.Return(col);
                 return;
             }
@@ -77,7 +89,7 @@ public static unsafe class Conv
             {
                 for (int t = lo; t < hi; t++)
                 {
-                    var col = RentCol(shape);
+                    var col = scratch == 0 ? null : BufferPool<float>.Rent(scratch);
                     float[]? own = t == 0 ? null : BufferPool<float>.Rent(size);
                     if (own is not null) Array.Clear(own, 0, size);
                     fixed (float* po = own)
@@ -86,7 +98,7 @@ public static unsafe class Conv
                         for (int item = (int)((long)t * items / threads); item < (long)(t + 1) * items / threads;
                              item++)
                         {
-                            BackwardWeightItem(item, xp, dyp, target, col, shape, 1);
+                            Item(item, target, col, 1);
                         }
                     }
                     partials[t] = own;
@@ -104,25 +116,210 @@ public static unsafe class Conv
 
     // Runs body(item, col, gemmThreads) for every (image, group) item: split across the threads when there are
     // enough items, each thread with its own unfolding buffer; otherwise serially with threaded GEMMs.
-    private static void Split(ConvShape s, Action<int, float[]?, int> body)
+    // scratchLength floats of pooled scratch per thread (none when 0).
+    private static void Split(ConvShape s, int scratchLength, Action<int, float[]?, int> body)
     {
         int items = s.N * s.Groups, threads = Threads.Count;
         if (threads <= 1 || items < threads)
         {
-            var col = RentCol(s);
+            var col = scratchLength == 0 ? null : BufferPool<float>.Rent(scratchLength);
             for (int item = 0; item < items; item++) body(item, col, threads);
             if (col is not null) BufferPool<float>.Return(col);
             return;
         }
         Parallel.For(items, 1, (lo, hi) =>
         {
-            var col = RentCol(s);
+            var col = scratchLength == 0 ? null : BufferPool<float>.Rent(scratchLength);
             for (int item = lo; item < hi; item++) body(item, col, 1);
             if (col is not null) BufferPool<float>.Return(col);
         });
     }
 
-    private static float[]? RentCol(in ConvShape s) => IsPointwise(s) ? null : BufferPool<float>.Rent(s.K * s.L);
+    private static int ColLength(in ConvShape s) => IsPointwise(s) ? 0 : s.K * s.L;
+
+
+    // The direct forward: few output channels (one block of at most 8 accumulators per output column block) and
+    // unit horizontal stride. It reads shifted rows of a zero-padded copy of the image instead of an unfolding.
+    private static bool UseDirect(in ConvShape s) => s.Og <= DirectBlock && s.StrideW == 1 && !IsPointwise(s);
+
+    private const int DirectBlock = 8;
+
+    // Padded image: Cg rows of PaddedHeight × PaddedWidth; then the weights of the group, 8 per tap.
+    private static int PaddedWidth(in ConvShape s) =>
+        (s.OW + DirectBlock - 1) / DirectBlock * DirectBlock + (s.KW - 1) * s.DilationW;
+
+    private static int PaddedHeight(in ConvShape s) => (s.OH - 1) * s.StrideH + (s.KH - 1) * s.DilationH + 1;
+
+    private static int DirectScratch(in ConvShape s) =>
+        s.Cg * PaddedHeight(s) * PaddedWidth(s) + s.K * DirectBlock;
+
+    private static void ForwardDirect(int item, float* x, float* w, float* bias, float* y, float[] scratch,
+        in ConvShape s)
+    {
+        int n = item / s.Groups, g = item % s.Groups, og = s.Og, k = s.K;
+        int hp = PaddedHeight(s), wp = PaddedWidth(s), dh = s.DilationH, dw = s.DilationW;
+        fixed (float* pad = scratch)
+        {
+            PadImage(x, n, g, pad, s);
+            // Weights transposed to tap-major blocks of 8 (missing output channels read 0).
+            float* wt = pad + s.Cg * hp * wp;
+            new Span<float>(wt, k * DirectBlock).Clear();
+            for (int o = 0; o < og; o++)
+            {
+                float* src = w + (long)(g * og + o) * k;
+                for (int t = 0; t < k; t++) wt[t * DirectBlock + o] = src[t];
+            }
+            float* outBase = y + (long)(n * s.O + g * og) * s.L;
+            for (int i = 0; i < s.OH; i++)
+            {
+                for (int jb = 0; jb < s.OW; jb += DirectBlock)
+                {
+                    var a0 = Vector256<float>.Zero;
+                    var a1 = a0;
+                    var a2 = a0;
+                    var a3 = a0;
+                    var a4 = a0;
+                    var a5 = a0;
+                    var a6 = a0;
+                    var a7 = a0;
+                    float* wv = wt;
+                    for (int c = 0; c < s.Cg; c++)
+                    {
+                        for (int p = 0; p < s.KH; p++)
+                        {
+                            float* row = pad + (c * hp + i * s.StrideH + p * dh) * wp + jb;
+                            for (int q = 0; q < s.KW; q++, wv += DirectBlock)
+                            {
+                                var b = Vector256.Load(row + q * dw);
+                                a0 = Vector256.FusedMultiplyAdd(Vector256.Create(wv[0]), b, a0);
+                                a1 = Vector256.FusedMultiplyAdd(Vector256.Create(wv[1]), b, a1);
+                                a2 = Vector256.FusedMultiplyAdd(Vector256.Create(wv[2]), b, a2);
+                                a3 = Vector256.FusedMultiplyAdd(Vector256.Create(wv[3]), b, a3);
+                                a4 = Vector256.FusedMultiplyAdd(Vector256.Create(wv[4]), b, a4);
+                                a5 = Vector256.FusedMultiplyAdd(Vector256.Create(wv[5]), b, a5);
+                                a6 = Vector256.FusedMultiplyAdd(Vector256.Create(wv[6]), b, a6);
+                                a7 = Vector256.FusedMultiplyAdd(Vector256.Create(wv[7]), b, a7);
+                            }
+                        }
+                    }
+                    int width = Math.Min(DirectBlock, s.OW - jb);
+                    float* dst = outBase + i * s.OW + jb;
+                    int gb = g * og;
+                    StoreRow(a0, dst, width, bias, gb);
+                    if (og > 1) StoreRow(a1, dst + s.L, width, bias, gb + 1);
+                    if (og > 2) StoreRow(a2, dst + 2 * s.L, width, bias, gb + 2);
+                    if (og > 3) StoreRow(a3, dst + 3 * s.L, width, bias, gb + 3);
+                    if (og > 4) StoreRow(a4, dst + 4 * s.L, width, bias, gb + 4);
+                    if (og > 5) StoreRow(a5, dst + 5 * s.L, width, bias, gb + 5);
+                    if (og > 6) StoreRow(a6, dst + 6 * s.L, width, bias, gb + 6);
+                    if (og > 7) StoreRow(a7, dst + 7 * s.L, width, bias, gb + 7);
+                }
+            }
+        }
+    }
+
+    private static int RoundUp(int width) => (width + DirectBlock - 1) / DirectBlock * DirectBlock;
+
+    // Copies the group's channels of image n into pad (Cg × PaddedHeight × PaddedWidth), zeros around them.
+    private static void PadImage(float* x, int n, int g, float* pad, in ConvShape s)
+    {
+        int hp = PaddedHeight(s), wp = PaddedWidth(s);
+        float* image = x + (long)(n * s.C + g * s.Cg) * s.H * s.W;
+        new Span<float>(pad, s.Cg * hp * wp).Clear();
+        int count = Math.Min(s.W, wp - s.PadLeft);
+        if (count <= 0) return;
+        for (int c = 0; c < s.Cg; c++)
+        {
+            for (int r = 0; r < hp; r++)
+            {
+                int h = r - s.PadTop;
+                if ((uint)h >= (uint)s.H) continue;
+                new ReadOnlySpan<float>(image + (c * s.H + h) * s.W, count)
+                    .CopyTo(new Span<float>(pad + (c * hp + r) * wp + s.PadLeft, count));
+            }
+        }
+    }
+
+    // dw[g] += dY[n,g] ⋆ x[n,g] without an unfolding: for each tap, the output-gradient rows of up to 8 channels
+    // (copied with zeroed tails to whole blocks of 8) times the shifted rows of the padded image.
+    private static void BackwardWeightDirect(int item, float* x, float* dy, float* dw, float[] scratch,
+        in ConvShape s)
+    {
+        int n = item / s.Groups, g = item % s.Groups, og = s.Og, k = s.K, ow8 = RoundUp(s.OW);
+        int hp = PaddedHeight(s), wp = PaddedWidth(s);
+        fixed (float* pad = scratch)
+        {
+            PadImage(x, n, g, pad, s);
+            float* grad = pad + s.Cg * hp * wp + k * DirectBlock;
+            new Span<float>(grad, DirectBlock * s.OH * ow8).Clear();
+            float* dyg = dy + (long)(n * s.O + g * og) * s.L;
+            for (int o = 0; o < og; o++)
+            {
+                for (int i = 0; i < s.OH; i++)
+                {
+                    new ReadOnlySpan<float>(dyg + o * s.L + i * s.OW, s.OW)
+                        .CopyTo(new Span<float>(grad + (o * s.OH + i) * ow8, s.OW));
+                }
+            }
+            int plane = s.OH * ow8;
+            float* dwg = dw + (long)g * og * k;
+            int t = 0;
+            for (int c = 0; c < s.Cg; c++)
+            {
+                for (int p = 0; p < s.KH; p++)
+                {
+                    for (int q = 0; q < s.KW; q++, t++)
+                    {
+                        var a0 = Vector256<float>.Zero;
+                        var a1 = a0;
+                        var a2 = a0;
+                        var a3 = a0;
+                        var a4 = a0;
+                        var a5 = a0;
+                        var a6 = a0;
+                        var a7 = a0;
+                        for (int i = 0; i < s.OH; i++)
+                        {
+                            float* row = pad + (c * hp + i * s.StrideH + p * s.DilationH) * wp + q * s.DilationW;
+                            float* d = grad + i * ow8;
+                            for (int jb = 0; jb < ow8; jb += DirectBlock, d += DirectBlock)
+                            {
+                                var b = Vector256.Load(row + jb);
+                                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(d), b, a0);
+                                if (og > 1) a1 = Vector256.FusedMultiplyAdd(Vector256.Load(d + plane), b, a1);
+                                if (og > 2) a2 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 2 * plane), b, a2);
+                                if (og > 3) a3 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 3 * plane), b, a3);
+                                if (og > 4) a4 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 4 * plane), b, a4);
+                                if (og > 5) a5 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 5 * plane), b, a5);
+                                if (og > 6) a6 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 6 * plane), b, a6);
+                                if (og > 7) a7 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 7 * plane), b, a7);
+                            }
+                        }
+                        dwg[t] += Vector256.Sum(a0);
+                        if (og > 1) dwg[k + t] += Vector256.Sum(a1);
+                        if (og > 2) dwg[2 * k + t] += Vector256.Sum(a2);
+                        if (og > 3) dwg[3 * k + t] += Vector256.Sum(a3);
+                        if (og > 4) dwg[4 * k + t] += Vector256.Sum(a4);
+                        if (og > 5) dwg[5 * k + t] += Vector256.Sum(a5);
+                        if (og > 6) dwg[6 * k + t] += Vector256.Sum(a6);
+                        if (og > 7) dwg[7 * k + t] += Vector256.Sum(a7);
+                    }
+                }
+            }
+        }
+    }
+
+    // Writes the first `width` lanes of acc (+ bias[channel] when there is a bias) to dst.
+    private static void StoreRow(Vector256<float> acc, float* dst, int width, float* bias, int channel)
+    {
+        if (bias is not null) acc += Vector256.Create(bias[channel]);
+        if (width == DirectBlock)
+        {
+            acc.Store(dst);
+            return;
+        }
+        for (int j = 0; j < width; j++) dst[j] = acc.GetElement(j);
+    }
 
     private static void ForwardItem(int item, float* x, float* w, float* bias, float* y, float[]? colArray,
         in ConvShape s, int threads)
