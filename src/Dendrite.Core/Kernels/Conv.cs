@@ -66,7 +66,7 @@ public static unsafe class Conv
         int items = s.N * s.Groups, threads = Math.Min(Threads.Count, items), size = s.O * s.K;
         var shape = s;
         bool direct = UseDirect(s);
-        int scratch = direct ? DirectScratch(s) + DirectBlock * s.OH * RoundUp(s.OW) : ColLength(s);
+        int scratch = direct ? DirectScratch(s) + s.Og * s.OH * RoundUp(s.OW) : ColLength(s);
         dw.Clear();
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
@@ -140,7 +140,7 @@ public static unsafe class Conv
 
     // The direct forward: few output channels (one block of at most 8 accumulators per output column block) and
     // unit horizontal stride. It reads shifted rows of a zero-padded copy of the image instead of an unfolding.
-    private static bool UseDirect(in ConvShape s) => s.Og <= DirectBlock && s.StrideW == 1 && !IsPointwise(s);
+    private static bool UseDirect(in ConvShape s) => s.Og <= 2 * DirectBlock && s.StrideW == 1 && !IsPointwise(s);
 
     private const int DirectBlock = 8;
 
@@ -156,20 +156,33 @@ public static unsafe class Conv
     private static void ForwardDirect(int item, float* x, float* w, float* bias, float* y, float[] scratch,
         in ConvShape s)
     {
-        int n = item / s.Groups, g = item % s.Groups, og = s.Og, k = s.K;
-        int hp = PaddedHeight(s), wp = PaddedWidth(s), dh = s.DilationH, dw = s.DilationW;
+        int n = item / s.Groups, g = item % s.Groups, og = s.Og;
+        int hp = PaddedHeight(s), wp = PaddedWidth(s);
         fixed (float* pad = scratch)
         {
             PadImage(x, n, g, pad, s);
             // Weights transposed to tap-major blocks of 8 (missing output channels read 0).
             float* wt = pad + s.Cg * hp * wp;
-            new Span<float>(wt, k * DirectBlock).Clear();
-            for (int o = 0; o < og; o++)
+            for (int ob = 0; ob < og; ob += DirectBlock)
             {
-                float* src = w + (long)(g * og + o) * k;
+                ForwardDirectBlock(pad, wt, w, bias, y, n, g, ob, Math.Min(DirectBlock, og - ob), s);
+            }
+        }
+    }
+
+    // Output channels ob .. ob+mo-1 of group g of image n from the padded image; wt is scratch for K·8 weights.
+    private static void ForwardDirectBlock(float* pad, float* wt, float* w, float* bias, float* y, int n, int g,
+        int ob, int mo, in ConvShape s)
+    {
+        int og = s.Og, k = s.K, hp = PaddedHeight(s), wp = PaddedWidth(s), dh = s.DilationH, dw = s.DilationW;
+        {
+            new Span<float>(wt, k * DirectBlock).Clear();
+            for (int o = 0; o < mo; o++)
+            {
+                float* src = w + (long)(g * og + ob + o) * k;
                 for (int t = 0; t < k; t++) wt[t * DirectBlock + o] = src[t];
             }
-            float* outBase = y + (long)(n * s.O + g * og) * s.L;
+            float* outBase = y + (long)(n * s.O + g * og + ob) * s.L;
             for (int i = 0; i < s.OH; i++)
             {
                 for (int jb = 0; jb < s.OW; jb += DirectBlock)
@@ -204,15 +217,15 @@ public static unsafe class Conv
                     }
                     int width = Math.Min(DirectBlock, s.OW - jb);
                     float* dst = outBase + i * s.OW + jb;
-                    int gb = g * og;
+                    int gb = g * og + ob;
                     StoreRow(a0, dst, width, bias, gb);
-                    if (og > 1) StoreRow(a1, dst + s.L, width, bias, gb + 1);
-                    if (og > 2) StoreRow(a2, dst + 2 * s.L, width, bias, gb + 2);
-                    if (og > 3) StoreRow(a3, dst + 3 * s.L, width, bias, gb + 3);
-                    if (og > 4) StoreRow(a4, dst + 4 * s.L, width, bias, gb + 4);
-                    if (og > 5) StoreRow(a5, dst + 5 * s.L, width, bias, gb + 5);
-                    if (og > 6) StoreRow(a6, dst + 6 * s.L, width, bias, gb + 6);
-                    if (og > 7) StoreRow(a7, dst + 7 * s.L, width, bias, gb + 7);
+                    if (mo > 1) StoreRow(a1, dst + s.L, width, bias, gb + 1);
+                    if (mo > 2) StoreRow(a2, dst + 2 * s.L, width, bias, gb + 2);
+                    if (mo > 3) StoreRow(a3, dst + 3 * s.L, width, bias, gb + 3);
+                    if (mo > 4) StoreRow(a4, dst + 4 * s.L, width, bias, gb + 4);
+                    if (mo > 5) StoreRow(a5, dst + 5 * s.L, width, bias, gb + 5);
+                    if (mo > 6) StoreRow(a6, dst + 6 * s.L, width, bias, gb + 6);
+                    if (mo > 7) StoreRow(a7, dst + 7 * s.L, width, bias, gb + 7);
                 }
             }
         }
@@ -251,7 +264,7 @@ public static unsafe class Conv
         {
             PadImage(x, n, g, pad, s);
             float* grad = pad + s.Cg * hp * wp + k * DirectBlock;
-            new Span<float>(grad, DirectBlock * s.OH * ow8).Clear();
+            new Span<float>(grad, og * s.OH * ow8).Clear();
             float* dyg = dy + (long)(n * s.O + g * og) * s.L;
             for (int o = 0; o < og; o++)
             {
@@ -261,8 +274,19 @@ public static unsafe class Conv
                         .CopyTo(new Span<float>(grad + (o * s.OH + i) * ow8, s.OW));
                 }
             }
-            int plane = s.OH * ow8;
-            float* dwg = dw + (long)g * og * k;
+            for (int ob = 0; ob < og; ob += DirectBlock)
+            {
+                WeightDirectBlock(pad, grad + ob * s.OH * ow8, dw + (long)(g * og + ob) * k,
+                    Math.Min(DirectBlock, og - ob), s);
+            }
+        }
+    }
+
+    // dw rows of mo output channels (their padded gradient planes at grad) against the padded image.
+    private static void WeightDirectBlock(float* pad, float* grad, float* dwg, int mo, in ConvShape s)
+    {
+        int k = s.K, ow8 = RoundUp(s.OW), hp = PaddedHeight(s), wp = PaddedWidth(s), plane = s.OH * ow8;
+        {
             int t = 0;
             for (int c = 0; c < s.Cg; c++)
             {
@@ -286,23 +310,23 @@ public static unsafe class Conv
                             {
                                 var b = Vector256.Load(row + jb);
                                 a0 = Vector256.FusedMultiplyAdd(Vector256.Load(d), b, a0);
-                                if (og > 1) a1 = Vector256.FusedMultiplyAdd(Vector256.Load(d + plane), b, a1);
-                                if (og > 2) a2 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 2 * plane), b, a2);
-                                if (og > 3) a3 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 3 * plane), b, a3);
-                                if (og > 4) a4 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 4 * plane), b, a4);
-                                if (og > 5) a5 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 5 * plane), b, a5);
-                                if (og > 6) a6 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 6 * plane), b, a6);
-                                if (og > 7) a7 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 7 * plane), b, a7);
+                                if (mo > 1) a1 = Vector256.FusedMultiplyAdd(Vector256.Load(d + plane), b, a1);
+                                if (mo > 2) a2 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 2 * plane), b, a2);
+                                if (mo > 3) a3 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 3 * plane), b, a3);
+                                if (mo > 4) a4 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 4 * plane), b, a4);
+                                if (mo > 5) a5 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 5 * plane), b, a5);
+                                if (mo > 6) a6 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 6 * plane), b, a6);
+                                if (mo > 7) a7 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 7 * plane), b, a7);
                             }
                         }
                         dwg[t] += Vector256.Sum(a0);
-                        if (og > 1) dwg[k + t] += Vector256.Sum(a1);
-                        if (og > 2) dwg[2 * k + t] += Vector256.Sum(a2);
-                        if (og > 3) dwg[3 * k + t] += Vector256.Sum(a3);
-                        if (og > 4) dwg[4 * k + t] += Vector256.Sum(a4);
-                        if (og > 5) dwg[5 * k + t] += Vector256.Sum(a5);
-                        if (og > 6) dwg[6 * k + t] += Vector256.Sum(a6);
-                        if (og > 7) dwg[7 * k + t] += Vector256.Sum(a7);
+                        if (mo > 1) dwg[k + t] += Vector256.Sum(a1);
+                        if (mo > 2) dwg[2 * k + t] += Vector256.Sum(a2);
+                        if (mo > 3) dwg[3 * k + t] += Vector256.Sum(a3);
+                        if (mo > 4) dwg[4 * k + t] += Vector256.Sum(a4);
+                        if (mo > 5) dwg[5 * k + t] += Vector256.Sum(a5);
+                        if (mo > 6) dwg[6 * k + t] += Vector256.Sum(a6);
+                        if (mo > 7) dwg[7 * k + t] += Vector256.Sum(a7);
                     }
                 }
             }
