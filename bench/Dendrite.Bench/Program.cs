@@ -10,6 +10,7 @@ var scenarios = new Dictionary<string, Func<Options, int>>
     ["gemm"] = GemmScenario.Run,
     ["peak"] = PeakScenario.Run,
     ["mlp-epoch"] = TrainScenario.Mlp,
+    ["conv"] = ConvScenario.Run,
 };
 if (args.Length == 0 || !scenarios.ContainsKey(args[0]))
 {

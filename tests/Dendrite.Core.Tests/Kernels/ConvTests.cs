@@ -15,6 +15,11 @@ public class ConvTests
     public static IEnumerable<object[]> Cases =>
     [
         [1, 1, 5, 5, 1, 3, 3, 1, 0, 1, 1],
+        // Direct kernels (unit stride, at most 16 output channels per group): two blocks of 8, a partial last
+        // column block, dilation, and the GEMM path above 16 channels.
+        [2, 3, 9, 11, 13, 3, 2, 1, 1, 2, 1],
+        [3, 2, 10, 10, 16, 5, 5, 1, 2, 1, 1],
+        [2, 4, 6, 7, 18, 3, 3, 1, 1, 1, 1],
         [2, 3, 7, 6, 4, 3, 3, 1, 1, 1, 1],
         [2, 3, 8, 9, 5, 3, 2, 2, 1, 1, 1],
         [1, 4, 9, 7, 6, 3, 3, 1, 2, 2, 2],
