@@ -17,7 +17,7 @@ public sealed class Linear(int inFeatures, int outFeatures, bool bias = true) : 
     {
         if (x.Size(-1) != Weight.Size(1))
             throw new ArgumentException($"Linear: input {Shapes.Format(x.Shape)} has {x.Size(-1)} features, the layer expects {Weight.Size(1)}");
-        return Bias is null ? x.MatMul(Weight.T) : x.MatMul(Weight.T) + Bias;
+        return x.Linear(Weight, Bias); // fused: the bias is accumulated by the GEMM itself
     }
 
     /// <inheritdoc/>
