@@ -144,15 +144,29 @@ public static class Idx
             ms.WriteByte((byte)x);
         }
         var bytes = ms.ToArray();
-        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+        // Written beside the target and renamed over it, so an existing file is never left half-written.
+        var full = Path.GetFullPath(path);
+        var tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
         {
-            using var f = File.Create(path);
-            using var gz = new GZipStream(f, CompressionLevel.SmallestSize);
-            gz.Write(bytes);
+            using (var f = new FileStream(tmp, FileMode.CreateNew))
+            {
+                if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+                {
+                    using var gz = new GZipStream(f, CompressionLevel.SmallestSize, leaveOpen: true);
+                    gz.Write(bytes);
+                }
+                else
+                {
+                    f.Write(bytes);
+                }
+                f.Flush(flushToDisk: true);
+            }
+            File.Move(tmp, full, overwrite: true);
         }
-        else
+        finally
         {
-            File.WriteAllBytes(path, bytes);
+            if (File.Exists(tmp)) File.Delete(tmp);
         }
     }
 }

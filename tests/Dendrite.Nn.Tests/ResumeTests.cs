@@ -83,4 +83,19 @@ public class ResumeTests
         tb.Fit(lb, epochs: 2);
         foreach (var (name, p) in a.NamedParameters()) Assert.Equal(p.ToFloatArray(), b.StateDict()[name].ToFloatArray());
     }
+
+    [Fact]
+    public void OptimizerLoadStateDict_BadEntryLeavesStateUnchanged()
+    {
+        var (x, y) = Data();
+        var (_, trainer, loader) = Make(x, y);
+        trainer.Fit(loader, epochs: 1);
+        var before = trainer.Optimizer.StateDict();
+        var bad = new Dictionary<string, Tensor>(before) { ["state.0.exp_avg"] = Tensor.Zeros(3) };
+        var e = Assert.Throws<ArgumentException>(() => trainer.Optimizer.LoadStateDict(bad));
+        Assert.Contains("'state.0.exp_avg' has 3 values", e.Message);
+        var after = trainer.Optimizer.StateDict();
+        Assert.Equal(before.Keys.Order(), after.Keys.Order());
+        foreach (var (k, v) in before) Assert.Equal(v.ToArray<double>(), after[k].ToArray<double>());
+    }
 }

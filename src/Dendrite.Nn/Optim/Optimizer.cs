@@ -133,18 +133,19 @@ public abstract class Optimizer
     /// <summary>Restores state written by <see cref="StateDict"/> for the same parameter layout.</summary>
     public void LoadStateDict(IReadOnlyDictionary<string, Tensor> d)
     {
-        state.Clear();
+        // Build the new state completely first: a bad entry leaves the current state untouched.
+        var loaded = new Dictionary<Parameter, ParamState>();
+        var rates = new double[Groups.Count];
         int i = 0;
         for (int j = 0; j < Groups.Count; j++)
         {
-            if (d.TryGetValue($"group.{j}.lr", out var lr)) Groups[j].Lr = lr.Item();
+            rates[j] = d.TryGetValue($"group.{j}.lr", out var lr) ? lr.Item() : Groups[j].Lr;
             foreach (var p in Groups[j].Parameters)
             {
                 string prefix = $"state.{i}.";
                 if (d.TryGetValue(prefix + "step", out var step))
                 {
-                    var s = StateOf(p);
-                    s.Step = (long)step.Item();
+                    var s = new ParamState { Step = (long)step.Item() };
                     foreach (var (key, t) in d)
                     {
                         if (!key.StartsWith(prefix, StringComparison.Ordinal) || key == prefix + "step") continue;
@@ -152,9 +153,13 @@ public abstract class Optimizer
                             throw new ArgumentException($"optimizer state '{key}' has {t.Numel} values, parameter {i} has {p.Numel}");
                         s.Set(key[prefix.Length..], t.ToFloatArray());
                     }
+                    loaded[p] = s;
                 }
                 i++;
             }
         }
+        state.Clear();
+        foreach (var (p, s) in loaded) state[p] = s;
+        for (int j = 0; j < Groups.Count; j++) Groups[j].Lr = rates[j];
     }
 }
