@@ -15,7 +15,8 @@ public partial class Tensor
         if (Rank < 2 || weight.Rank != 1 || bias.Rank != 1 || weight.shape[0] != shape[1] ||
             bias.shape[0] != shape[1])
             throw new ArgumentException($"{op}: input {Shapes.Format(shape)} needs rank ≥ 2 and weight " +
-                $"{Shapes.Format(weight.shape)} and bias {Shapes.Format(bias.shape)} of shape [{(Rank < 2 ? 0 : shape[1])}]");
+                $"{Shapes.Format(weight.shape)} and bias {Shapes.Format(bias.shape)} of shape " +
+                $"[{(Rank < 2 ? 0 : shape[1])}]");
         if (!DType.IsFloating() || weight.DType != DType || bias.DType != DType)
             throw new ArgumentException($"{op}: input ({DType}), weight ({weight.DType}) and bias ({bias.DType}) " +
                 "must share one floating-point type");

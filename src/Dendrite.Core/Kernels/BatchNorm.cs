@@ -86,7 +86,8 @@ public static class BatchNorm
         }
     }
 
-    /// <summary>Gradients of <see cref="Normalize"/> with batch statistics: dx (may be empty to skip), dγ, dβ.</summary>
+    /// <summary>Gradients of <see cref="Normalize"/> with batch statistics: dx (may be empty to skip), dγ,
+    /// dβ.</summary>
     public static unsafe void Backward(ReadOnlySpan<float> g, ReadOnlySpan<float> x, int n, int c, int s,
         ReadOnlySpan<float> mean, ReadOnlySpan<float> var, ReadOnlySpan<float> gamma, double eps, Span<float> dx,
         Span<float> dGamma, Span<float> dBeta)
