@@ -35,6 +35,18 @@ public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double momen
         Tensor runningMean, Tensor runningVar, Tensor numBatchesTracked, double eps, double momentum)
     {
         Tensor mean, var;
+        if (m.Training && x.DType == DType.Float32)
+        {
+            // Fused kernels: statistics in one pass, normalise + affine in one, a fused backward.
+            var y = x.BatchNormTrain(weight, bias, eps, out var batchMean, out var batchVar);
+            int count = x.Numel / x.Size(1);
+            using var _ = Autograd.NoGrad();
+            runningMean.CopyFrom(runningMean * (1 - momentum) + batchMean * momentum);
+            runningVar.CopyFrom(runningVar * (1 - momentum) +
+                batchVar * (momentum * count / Math.Max(1, count - 1)));
+            numBatchesTracked.AddInPlace(Tensor.Scalar(1, DType.Int64));
+            return y;
+        }
         if (m.Training)
         {
             mean = x.Mean(axes, keepDim: true);
