@@ -38,17 +38,29 @@ public static class Threads
 /// <summary>The one parallel loop of the kernels: splits [0, count) into at most <see cref="Threads.Count"/>
 /// contiguous ranges of at least <c>grain</c> items and runs them on the caller plus resident worker threads.
 /// Calls made from inside a body run serially on that thread, so nesting never oversubscribes the cores.</summary>
+/// <remarks>A worker that finishes a job spins for <see cref="SpinMicroseconds"/> watching for the next one before
+/// it blocks on its event: deep-learning loops issue many small products back to back, and waking a sleeping
+/// thread through the kernel costs tens of microseconds, as much as a 64×256×128 product takes.</remarks>
 public static class Parallel
 {
+    /// <summary>How long an idle worker keeps polling for work before it sleeps.</summary>
+    public const int SpinMicroseconds = 200;
+
     [ThreadStatic] private static bool inside;
     private static readonly Lock Gate = new();
     private static Worker[] workers = [];
+    private static readonly long SpinTicks =
+        Math.Max(1, System.Diagnostics.Stopwatch.Frequency * SpinMicroseconds / 1_000_000);
 
-    // The job in flight (guarded by Gate): ranges are claimed with an atomic counter.
+    // The job in flight (guarded by Gate): ranges are claimed with an atomic counter. A job is published by
+    // advancing `ticket` after its fields are written: sequence number · 2^16 + the number of workers taking part
+    // (one word, so a worker never pairs one job's number with another's participants).
     private static Action<int, int>? body;
     private static int jobCount, jobChunks, nextChunk, pending;
+    private static long ticket;
+    private const int MaxChunks = 1 << 15;
     private static Exception? failure;
-    private static readonly ManualResetEventSlim Done = new(false, 200);
+    private static readonly ManualResetEventSlim Done = new(false, 1);
 
     /// <summary>Runs <paramref name="rangeBody"/>(start, end) over disjoint ranges covering [0, count).</summary>
     /// <param name="count">Items to process; 0 does nothing.</param>
@@ -60,7 +72,7 @@ public static class Parallel
         if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "Parallel.For: count < 0");
         if (grain < 1) throw new ArgumentOutOfRangeException(nameof(grain), grain, "Parallel.For: grain < 1");
         if (count == 0) return;
-        int chunks = Math.Min(Threads.Count, count / grain);
+        int chunks = Math.Min(Math.Min(Threads.Count, MaxChunks), count / grain);
         if (chunks <= 1 || inside || !Gate.TryEnter())
         {
             // Too little work, already on a worker, or another thread owns the pool: stay on this thread.
@@ -101,9 +113,15 @@ public static class Parallel
         failure = null;
         pending = chunks - 1;
         Done.Reset();
-        for (int w = 0; w < chunks - 1; w++) workers[w].Wake();
+        // Full fence: the fields above are visible before the new ticket is.
+        Interlocked.Exchange(ref ticket, (((ticket >> 16) + 1) << 16) | (long)(chunks - 1));
+        for (int w = 0; w < chunks - 1; w++) workers[w].WakeIfSleeping();
         RunChunks();
-        Done.Wait();
+        // The workers usually finish within microseconds of the caller: poll before blocking.
+        long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+        while (Volatile.Read(ref pending) != 0 && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+            Thread.SpinWait(8);
+        if (Volatile.Read(ref pending) != 0) Done.Wait();
         body = null;
         // The first failure is rethrown as it is, as it would be had the body run inline.
         if (failure is not null) ExceptionDispatchInfo.Capture(failure).Throw();
@@ -142,30 +160,61 @@ public static class Parallel
         if (workers.Length >= needed) return;
         var grown = new Worker[needed];
         workers.CopyTo(grown, 0);
-        for (int w = workers.Length; w < needed; w++) grown[w] = new Worker(w);
+        for (int w = workers.Length; w < needed; w++) grown[w] = new Worker(w, Volatile.Read(ref ticket));
         workers = grown;
     }
 
     private sealed class Worker
     {
-        private readonly ManualResetEventSlim go = new(false, 200);
+        private readonly ManualResetEventSlim go = new(false, 1);
+        private readonly int index;
+        private long seen;
+        private int sleeping;
 
-        public Worker(int index)
+        public Worker(int index, long ticketNow)
         {
+            this.index = index;
+            seen = ticketNow;
             var thread = new Thread(Loop) { IsBackground = true, Name = $"Dendrite worker {index + 1}" };
             thread.Start();
         }
 
-        public void Wake() => go.Set();
+        // Called after the ticket advanced (a full fence); the worker announces sleep with a full fence
+        // before its last look at the ticket, so one of the two always sees the other.
+        public void WakeIfSleeping()
+        {
+            if (Volatile.Read(ref sleeping) != 0) go.Set();
+        }
 
         private void Loop()
         {
             while (true)
             {
-                go.Wait();
-                go.Reset();
+                seen = WaitForJob();
+                if (index >= (int)(seen & 0xFFFF)) continue;
                 RunChunks();
                 if (Interlocked.Decrement(ref pending) == 0) Done.Set();
+            }
+        }
+
+        // Spins until the ticket moves past the last one seen, then sleeps on the event.
+        private long WaitForJob()
+        {
+            long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
+            while (true)
+            {
+                long g = Volatile.Read(ref ticket);
+                if (g != seen) return g;
+                if (System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+                {
+                    Thread.SpinWait(8);
+                    continue;
+                }
+                go.Reset();
+                Interlocked.Exchange(ref sleeping, 1);
+                if (Volatile.Read(ref ticket) == seen) go.Wait();
+                Interlocked.Exchange(ref sleeping, 0);
+                deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
             }
         }
     }

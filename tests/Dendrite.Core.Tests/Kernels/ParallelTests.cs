@@ -55,6 +55,24 @@ public class ParallelTests
     }
 
     [Fact]
+    public void For_BackToBackJobsAndJobsAfterTheWorkersSlept_AllComplete()
+    {
+        // Short gaps find the workers polling; gaps longer than the polling window find them asleep on their
+        // events. Every job must cover its range exactly once either way, and none may hang.
+        for (int round = 0; round < 200; round++)
+        {
+            if (round % 20 == 19) Thread.Sleep(TimeSpan.FromMicroseconds(4 * Parallel.SpinMicroseconds));
+            int count = 64 + round;
+            var hits = new int[count];
+            Parallel.For(count, 1 + round % 7, (lo, hi) =>
+            {
+                for (int i = lo; i < hi; i++) Interlocked.Increment(ref hits[i]);
+            });
+            Assert.All(hits, h => Assert.Equal(1, h));
+        }
+    }
+
+    [Fact]
     public void BadArguments_AreRejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Parallel.For(-1, 1, (_, _) => { }));
