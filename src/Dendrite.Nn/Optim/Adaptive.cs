@@ -82,12 +82,40 @@ public sealed class Adam(IEnumerable<ParamGroup> groups, double lr = 1e-3, doubl
     protected override void Update(Span<float> p, ReadOnlySpan<float> g, ParamState s, ParamGroup group) =>
         AdamStep(p, g, s, group.Lr, beta1, beta2, eps, (float)group.WeightDecay);
 
-    internal static void AdamStep(Span<float> p, ReadOnlySpan<float> g, ParamState s, double lr, double beta1, double beta2,
-        double eps, float l2)
+    /// <inheritdoc/>
+    protected override void StepParameter(Parameter p, Tensor g, ParamState s, ParamGroup group) =>
+        ParallelAdam(p, g, s, group.Lr, beta1, beta2, eps, (float)group.WeightDecay, decay: 1);
+
+    // The Adam update is element-wise, so a large parameter is updated as independent slices on all threads.
+    internal static void ParallelAdam(Parameter p, Tensor g, ParamState s, double lr, double beta1, double beta2,
+        double eps, float l2, float decay)
     {
-        var m = s.Buffer("exp_avg", p.Length).AsSpan();
-        var v = s.Buffer("exp_avg_sq", p.Length).AsSpan();
-        double bc1 = 1 - Math.Pow(beta1, s.Step), bc2 = 1 - Math.Pow(beta2, s.Step);
+        int n = p.Numel;
+        var m = s.Buffer("exp_avg", n);
+        var v = s.Buffer("exp_avg_sq", n);
+        Kernels.Parallel.For(n, SliceGrain, (start, end) =>
+        {
+            var ps = p.AsSpan<float>().Slice(start, end - start);
+            if (decay != 1)
+            {
+                for (int i = 0; i < ps.Length; i++) ps[i] *= decay;
+            }
+            AdamStep(ps, g.AsSpan<float>().Slice(start, end - start), m.AsSpan(start, end - start),
+                v.AsSpan(start, end - start), s.Step, lr, beta1, beta2, eps, l2);
+        });
+    }
+
+    /// <summary>Smallest slice worth a thread of its own.</summary>
+    internal const int SliceGrain = 1 << 15;
+
+    internal static void AdamStep(Span<float> p, ReadOnlySpan<float> g, ParamState s, double lr, double beta1, double beta2,
+        double eps, float l2) =>
+        AdamStep(p, g, s.Buffer("exp_avg", p.Length), s.Buffer("exp_avg_sq", p.Length), s.Step, lr, beta1, beta2, eps, l2);
+
+    private static void AdamStep(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, long step, double lr,
+        double beta1, double beta2, double eps, float l2)
+    {
+        double bc1 = 1 - Math.Pow(beta1, step), bc2 = 1 - Math.Pow(beta2, step);
         float b1 = (float)beta1, b2 = (float)beta2, e = (float)eps;
         // 1 - β in double, as torch: in float32, 1 - 0.999f is 4.7e-5 (relative) off 0.001
         float oneMinusB1 = (float)(1 - beta1), oneMinusB2 = (float)(1 - beta2);
@@ -98,8 +126,8 @@ public sealed class Adam(IEnumerable<ParamGroup> groups, double lr = 1e-3, doubl
             // The same operations in the same order as the scalar loop below, 16 lanes at a time.
             var vb1 = Vector512.Create(b1);
             var vb2 = Vector512.Create(b2);
-            var c1 = Vector512.Create(1 - b1);
-            var c2 = Vector512.Create(1 - b2);
+            var c1 = Vector512.Create(oneMinusB1);
+            var c2 = Vector512.Create(oneMinusB2);
             var vs = Vector512.Create(stepSize);
             var vq = Vector512.Create(sqrtBc2);
             var ve = Vector512.Create(e);
@@ -143,4 +171,8 @@ public sealed class AdamW(IEnumerable<ParamGroup> groups, double lr = 1e-3, doub
         for (int i = 0; i < p.Length; i++) p[i] *= decay;
         Adam.AdamStep(p, g, s, group.Lr, beta1, beta2, eps, 0);
     }
+
+    /// <inheritdoc/>
+    protected override void StepParameter(Parameter p, Tensor g, ParamState s, ParamGroup group) =>
+        Adam.ParallelAdam(p, g, s, group.Lr, beta1, beta2, eps, 0, decay: (float)(1 - group.Lr * group.WeightDecay));
 }

@@ -89,11 +89,15 @@ public abstract class Optimizer
                 if (p.Grad is null) continue;
                 var s = StateOf(p);
                 s.Step++;
-                var g = p.Grad.Contiguous();
-                Update(p.AsSpan<float>(), g.AsSpan<float>(), s, group);
+                StepParameter(p, p.Grad.Contiguous(), s, group);
             }
         }
     }
+
+    /// <summary>Updates one parameter: by default <see cref="Update"/> over the whole parameter. Optimizers whose update
+    /// is element-wise override this to update slices of large parameters on several threads.</summary>
+    protected virtual void StepParameter(Parameter p, Tensor g, ParamState s, ParamGroup group) =>
+        Update(p.AsSpan<float>(), g.AsSpan<float>(), s, group);
 
     /// <summary>Sets every parameter's gradient to zero, in place: the gradient buffers are reused step after
     /// step instead of being allocated again.</summary>
