@@ -109,7 +109,7 @@ public static class TrainingCommands
         var model = entry.Create();
         var layer = (ILayer)model;
         var optimizer = MakeOptimizer(o.Optimizer, model.Parameters(), o.Lr);
-        var loader = new DataLoader(xTrain, yTrain, o.Batch, shuffle: true, generator: new Generator(o.Seed + 1), prefetch: true);
+        var loader = new DataLoader(xTrain, yTrain, o.Batch, shuffle: true, generator: new Generator(o.Seed + 1));
         var trainer = new Trainer(model, layer.Forward, optimizer, (out_, y) => Losses.CrossEntropy(out_, y));
         var dir = Path.Combine("runs", o.Name);
         Directory.CreateDirectory(dir);
