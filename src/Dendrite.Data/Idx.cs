@@ -144,29 +144,15 @@ public static class Idx
             ms.WriteByte((byte)x);
         }
         var bytes = ms.ToArray();
-        // Written beside the target and renamed over it, so an existing file is never left half-written.
-        var full = Path.GetFullPath(path);
-        var tmp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, f =>
         {
-            using (var f = new FileStream(tmp, FileMode.CreateNew))
+            if (!path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
             {
-                if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
-                {
-                    using var gz = new GZipStream(f, CompressionLevel.SmallestSize, leaveOpen: true);
-                    gz.Write(bytes);
-                }
-                else
-                {
-                    f.Write(bytes);
-                }
-                f.Flush(flushToDisk: true);
+                f.Write(bytes);
+                return;
             }
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+            using var gz = new GZipStream(f, CompressionLevel.SmallestSize, leaveOpen: true);
+            gz.Write(bytes);
+        });
     }
 }
