@@ -26,7 +26,7 @@ public static class TrainingCommands
     }
 
     private sealed record RunOptions(string Model, int Epochs, int Batch, double Lr, string Optimizer, string Name,
-        bool Resume, ulong Seed, string? Data, int CheckpointEvery, double ValSplit);
+        bool Resume, ulong Seed, string? Data, int CheckpointEvery, double ValSplit, string Schedule);
 
     private static Command Train(string name, string description, bool demo)
     {
@@ -45,14 +45,22 @@ public static class TrainingCommands
             Description = "hold out this fraction of the training images for validation (0: validate on the test set)",
             DefaultValueFactory = _ => 0,
         };
+        var schedule = new Option<string>("--schedule")
+        {
+            Description = "learning-rate schedule over the epochs: cosine (decays to 0), step (x0.1 at 50% and 75%), none",
+            DefaultValueFactory = _ => "cosine",
+        };
         var threads = ThreadsOption();
-        var cmd = new Command(name, description) { model, epochs, batch, lr, opt, run, resume, seed, data, every, valSplit, threads };
+        var cmd = new Command(name, description)
+        {
+            model, epochs, batch, lr, opt, run, resume, seed, data, every, valSplit, schedule, threads,
+        };
         cmd.SetAction(p => Guard(() =>
         {
             ApplyThreads(p.GetValue(threads));
             return RunTraining(new RunOptions(p.GetValue(model)!, p.GetValue(epochs), p.GetValue(batch), p.GetValue(lr),
                 p.GetValue(opt)!, p.GetValue(run)!, p.GetValue(resume), p.GetValue(seed), p.GetValue(data), p.GetValue(every),
-                p.GetValue(valSplit)));
+                p.GetValue(valSplit), p.GetValue(schedule)!));
         }));
         return cmd;
     }
@@ -121,7 +129,15 @@ public static class TrainingCommands
             trainer.LoadCheckpoint(ckpt, loader);
             Console.WriteLine($"resumed from {ckpt} at epoch {trainer.Epoch}, batch {trainer.BatchInEpoch}");
         }
-        Console.WriteLine($"model {o.Model}: {model.ParameterCount().ToString("N0", Inv)} parameters; {o.Optimizer} lr {o.Lr}, batch {o.Batch}, {o.Epochs} epochs");
+        LrScheduler? scheduler = o.Schedule switch
+        {
+            "cosine" => new CosineLr(optimizer, o.Epochs),
+            "step" => new MultiStepLr(optimizer, [o.Epochs / 2, o.Epochs * 3 / 4]),
+            "none" => null,
+            _ => throw new ArgumentException($"--schedule: unknown schedule '{o.Schedule}' (cosine, step, none)"),
+        };
+        Console.WriteLine($"model {o.Model}: {model.ParameterCount().ToString("N0", Inv)} parameters; {o.Optimizer} lr {o.Lr} " +
+            $"({o.Schedule} schedule), batch {o.Batch}, {o.Epochs} epochs");
         using var tb = new TensorBoardWriter(dir);
         var callbacks = new List<ICallback>
         {
@@ -129,6 +145,7 @@ public static class TrainingCommands
             new Checkpoint(ckpt, loader, o.CheckpointEvery, meta),
             new TensorBoardLogger(tb),
         };
+        if (scheduler is not null) callbacks.Insert(0, new LrScheduleCallback(scheduler));
         var history = FitWithProgress(trainer, loader, o.Epochs, validation, callbacks);
         WriteCurves(dir);
         var (testLoss, testAcc) = trainer.Evaluate(xTest, yTest);

@@ -30,6 +30,13 @@ public abstract class LrScheduler
         Apply();
     }
 
+    /// <summary>Moves the schedule to <paramref name="epoch"/> steps taken (a resumed run) and sets the rates.</summary>
+    public void Restore(int epoch)
+    {
+        Epoch = epoch;
+        Apply();
+    }
+
     /// <summary>Sets every group's rate to initial × Factor(Epoch).</summary>
     protected void Apply()
     {
@@ -42,6 +49,13 @@ public sealed class StepLr(Optimizer optimizer, int stepSize, double gamma = 0.1
 {
     /// <inheritdoc/>
     public override double Factor(int t) => Math.Pow(gamma, t / stepSize);
+}
+
+/// <summary>Multiplies the rate by γ at each of the given milestones: η = η₀ γ^(number of milestones ≤ t).</summary>
+public sealed class MultiStepLr(Optimizer optimizer, int[] milestones, double gamma = 0.1) : LrScheduler(optimizer)
+{
+    /// <inheritdoc/>
+    public override double Factor(int t) => Math.Pow(gamma, milestones.Count(m => m <= t));
 }
 
 /// <summary>η = η₀ γᵗ.</summary>

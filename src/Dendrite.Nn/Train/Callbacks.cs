@@ -41,6 +41,13 @@ public sealed class EarlyStopping(int patience = 3, double minDelta = 0, bool re
 /// <summary>Steps a learning-rate schedule after every epoch (plateau schedules get the validation loss).</summary>
 public sealed class LrScheduleCallback(LrScheduler scheduler) : ICallback
 {
+    /// <summary>A run resumed from a checkpoint continues the schedule at its epoch (plateau schedules keep their
+    /// restored rate).</summary>
+    public void OnTrainBegin(Trainer trainer)
+    {
+        if (scheduler is not ReduceLrOnPlateau) scheduler.Restore(trainer.Epoch);
+    }
+
     /// <inheritdoc/>
     public void OnEpochEnd(Trainer trainer, EpochResult result)
     {
