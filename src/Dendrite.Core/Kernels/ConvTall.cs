@@ -87,35 +87,67 @@ public static unsafe partial class Conv
         int wp = ImplicitWidth(s), rowsPer = Math.Max(1, target / wp);
         int chunks = (s.OH + rowsPer - 1) / rowsPer;
         rowsPer = (s.OH + chunks - 1) / chunks;
-        int items = s.N * s.Groups, image = ImplicitImage(s), tasks = items * chunks;
+        int items = s.N * s.Groups, image = ImplicitImage(s), threads = Threads.Count, og = s.Og;
         var shape = s;
-        var images = BufferPool<float>.Rent(items * image);
         var reordered = BufferPool<float>.Rent(s.O * s.K);
-        fixed (float* pi = images, pr = reordered)
+        fixed (float* pr = reordered)
         {
-            float* xi = pi, wr = pr;
+            float* wr = pr;
             ReorderWeights(w, wr, s);
-            Parallel.For(items, 1, (lo, hi) =>
+            if (items >= 4 * threads)
             {
-                for (int item = lo; item < hi; item++) PadChannelsLast(x, item, xi + (long)item * image, shape);
-            });
-            Parallel.For(tasks, 1, (lo, hi) =>
-            {
-                var tile = BufferPool<float>.Rent(rowsPer * wp * shape.Og);
-                fixed (float* pt = tile)
+                // Enough (image, group) items to balance: each thread pads its items one at a time into its own
+                // buffer and runs all their chunks.
+                Parallel.For(items, 1, (lo, hi) =>
                 {
-                    for (int t = lo; t < hi; t++)
+                    var padded = BufferPool<float>.Rent(image);
+                    var tile = BufferPool<float>.Rent(rowsPer * wp * og);
+                    fixed (float* pp = padded, pt = tile)
                     {
-                        int item = t / chunks, i0 = t % chunks * rowsPer;
-                        ImplicitChunk(xi + (long)item * image, wr, bias, y, pt, item, i0,
-                            Math.Min(rowsPer, shape.OH - i0), shape);
+                        for (int item = lo; item < hi; item++)
+                        {
+                            PadChannelsLast(x, item, pp, shape);
+                            for (int i0 = 0; i0 < shape.OH; i0 += rowsPer)
+                            {
+                                ImplicitChunk(pp, wr, bias, y, pt, item, i0, Math.Min(rowsPer, shape.OH - i0), shape);
+                            }
+                        }
+                    }
+                    BufferPool<float>.Return(tile);
+                    BufferPool<float>.Return(padded);
+                });
+            }
+            else
+            {
+                // Few items (small batches): one padded image at a time, its chunks split across the threads.
+                var padded = BufferPool<float>.Rent(image);
+                fixed (float* pp = padded)
+                {
+                    float* xp = pp;
+                    for (int item = 0; item < items; item++)
+                    {
+                        int current = item;
+                        PadChannelsLast(x, item, xp, s);
+                        Parallel.For(chunks, 1, (lo, hi) =>
+                        {
+                            var tile = BufferPool<float>.Rent(rowsPer * wp * og);
+                            fixed (float* pt = tile)
+                            {
+                                for (int c = lo; c < hi; c++)
+                                {
+                                    int i0 = c * rowsPer;
+                                    ImplicitChunk(xp, wr, bias, y, pt, current, i0, Math.Min(rowsPer, shape.OH - i0),
+                                        shape);
+                                }
+                            }
+                            BufferPool<float>.Return(tile);
+                        });
                     }
                 }
-                BufferPool<float>.Return(tile);
-            });
+                BufferPool<float>.Return(padded);
+            }
         }
         BufferPool<float>.Return(reordered);
-        BufferPool<float>.Return(images);
     }
 
     // w (O, Cg, KH, KW) → wr (O, KH, KW, Cg).

@@ -23,6 +23,9 @@ public class ConvTallTests
         [2, 2, 5, 12, 17, 3, 5, 1, 0, 1, 1, 16],
         [1, 3, 11, 10, 19, 5, 4, 3, 2, 2, 1, 4],
         [2, 16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 64],
+        // At least 4 (image, group) items per thread: the forward pads and runs whole items per thread.
+        [3, 8, 6, 7, 24, 3, 3, 1, 1, 1, 4, 10],
+        [9, 3, 5, 6, 17, 3, 3, 1, 1, 1, 1, 6],
     ];
 
     [Theory]
