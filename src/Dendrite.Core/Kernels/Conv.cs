@@ -17,7 +17,7 @@ namespace Dendrite.Kernels;
 /// threads, each running single-threaded GEMMs on its own pooled unfolding buffer (and, for the weight gradient,
 /// its own partial sum); otherwise the items run one after another with each GEMM split across the threads.
 /// </summary>
-public static unsafe class Conv
+public static unsafe partial class Conv
 {
     /// <summary>y = conv(x, w) + b over contiguous NCHW buffers; <paramref name="bias"/> may be empty.</summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
@@ -44,6 +44,8 @@ public static unsafe class Conv
             }
             else if (direct)
                 Split(s, DirectScratch(s), (item, scratch, _) => ForwardDirect(item, xp, wp, bp, yp, scratch!, shape));
+            else if (UseImplicit(s))
+                ForwardTall(xp, wp, bp, yp, s);
             else
                 Split(s, ColLength(s), (item, col, gemmThreads) => ForwardItem(item, xp, wp, bp, yp, col, shape,
                     gemmThreads));
@@ -54,7 +56,7 @@ public static unsafe class Conv
     public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, in ConvShape s)
     {
         Check("Conv.BackwardInput", dx.Length, w.Length, dy.Length, s, 0);
-        if (TransposedShape(s) is { } t && UseDirect(t))
+        if (TransposedShape(s) is { } t && (UseDirect(t) || UseImplicit(t)))
         {
             // With unit strides the input gradient is itself a convolution: dY padded by (KH-1)·dh - ph rows and
             // (KW-1)·dw - pw columns, correlated with the weights flipped in both spatial axes and with the input
@@ -72,7 +74,8 @@ public static unsafe class Conv
         fixed (float* pdy = dy, pw = w, pdx = dx)
         {
             float* dyp = pdy, wp = pw, dxp = pdx;
-            Split(s, ColLength(s), (item, col, gemmThreads) => BackwardInputItem(item, dyp, wp, dxp, col, shape, gemmThreads));
+            Split(s, ColLength(s), (item, col, gemmThreads) => BackwardInputItem(item, dyp, wp, dxp, col, shape,
+                gemmThreads));
         }
     }
 
@@ -88,6 +91,11 @@ public static unsafe class Conv
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
             float* xp = px, dyp = pdy, dwp = pdw;
+            if (!direct && UseTall(s))
+            {
+                BackwardWeightTall(xp, dyp, dwp, s);
+                return;
+            }
             void Item(int item, float* target, float[]? col, int gemmThreads)
             {
                 if (lanes) BackwardWeightLanes(item, xp, dyp, target, col!, shape);
