@@ -168,14 +168,23 @@ public static unsafe partial class Conv
     private static void PadChannelsLast(float* x, int item, float* xp, in ConvShape s)
     {
         int n = item / s.Groups, g = item % s.Groups, cg = s.Cg, wp = ImplicitWidth(s), hp = ImplicitHeight(s);
-        new Span<float>(xp, ImplicitImage(s)).Clear();
         float* image = x + (long)(n * s.C + g * cg) * s.H * s.W;
+        // Input columns v land at padded column v + PadLeft when that lies inside [0, Wp).
+        int vlo = Math.Max(0, -s.PadLeft), vhi = Math.Min(s.W, wp - s.PadLeft);
+        // Only the border is cleared: padded columns [inLo, inHi) of the rows inside the image are all written.
+        int inLo = vlo + s.PadLeft, inHi = Math.Max(inLo, vhi + s.PadLeft);
+        new Span<float>(xp + (long)hp * wp * cg, s.KW * cg).Clear();
         for (int r = 0; r < hp; r++)
         {
             int h = r - s.PadTop;
-            if ((uint)h >= (uint)s.H) continue;
-            // Input columns v land at padded column v + PadLeft when that lies inside [0, Wp).
-            int vlo = Math.Max(0, -s.PadLeft), vhi = Math.Min(s.W, wp - s.PadLeft);
+            float* padRow = xp + (long)r * wp * cg;
+            if ((uint)h >= (uint)s.H || inLo >= inHi)
+            {
+                new Span<float>(padRow, wp * cg).Clear();
+                continue;
+            }
+            if (inLo > 0) new Span<float>(padRow, inLo * cg).Clear();
+            if (inHi < wp) new Span<float>(padRow + (long)inHi * cg, (wp - inHi) * cg).Clear();
             float* dstRow = xp + ((long)r * wp + s.PadLeft) * cg;
             float* srcRow = image + (long)h * s.W;
             long plane = (long)s.H * s.W;
