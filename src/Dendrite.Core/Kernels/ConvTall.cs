@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Dendrite.Kernels.Simd;
 
@@ -168,14 +169,23 @@ public static unsafe partial class Conv
     private static void PadChannelsLast(float* x, int item, float* xp, in ConvShape s)
     {
         int n = item / s.Groups, g = item % s.Groups, cg = s.Cg, wp = ImplicitWidth(s), hp = ImplicitHeight(s);
-        new Span<float>(xp, ImplicitImage(s)).Clear();
         float* image = x + (long)(n * s.C + g * cg) * s.H * s.W;
+        // Input columns v land at padded column v + PadLeft when that lies inside [0, Wp).
+        int vlo = Math.Max(0, -s.PadLeft), vhi = Math.Min(s.W, wp - s.PadLeft);
+        // Only the border is cleared: padded columns [inLo, inHi) of the rows inside the image are all written.
+        int inLo = vlo + s.PadLeft, inHi = Math.Max(inLo, vhi + s.PadLeft);
+        new Span<float>(xp + (long)hp * wp * cg, s.KW * cg).Clear();
         for (int r = 0; r < hp; r++)
         {
             int h = r - s.PadTop;
-            if ((uint)h >= (uint)s.H) continue;
-            // Input columns v land at padded column v + PadLeft when that lies inside [0, Wp).
-            int vlo = Math.Max(0, -s.PadLeft), vhi = Math.Min(s.W, wp - s.PadLeft);
+            float* padRow = xp + (long)r * wp * cg;
+            if ((uint)h >= (uint)s.H || inLo >= inHi)
+            {
+                new Span<float>(padRow, wp * cg).Clear();
+                continue;
+            }
+            if (inLo > 0) new Span<float>(padRow, inLo * cg).Clear();
+            if (inHi < wp) new Span<float>(padRow + (long)inHi * cg, (wp - inHi) * cg).Clear();
             float* dstRow = xp + ((long)r * wp + s.PadLeft) * cg;
             float* srcRow = image + (long)h * s.W;
             long plane = (long)s.H * s.W;
@@ -207,6 +217,26 @@ public static unsafe partial class Conv
             }
             return;
         }
+        Transpose8Avx(src, srcStride, dst, dstStride, null);
+    }
+
+    // As Transpose8 with rowBias[j] added to every element of destination row j.
+    private static void Transpose8(float* src, long srcStride, float* dst, long dstStride, float* rowBias)
+    {
+        if (!Avx.IsSupported)
+        {
+            for (int i = 0; i < 8; i++)
+            {
+                for (int j = 0; j < 8; j++) dst[j * dstStride + i] = src[i * srcStride + j] + rowBias[j];
+            }
+            return;
+        }
+        Transpose8Avx(src, srcStride, dst, dstStride, rowBias);
+    }
+
+    // The AVX 8×8 transpose; rowBias[j] (when not null) is added to destination row j.
+    private static void Transpose8Avx(float* src, long srcStride, float* dst, long dstStride, float* rowBias)
+    {
         var r0 = Avx.LoadVector256(src);
         var r1 = Avx.LoadVector256(src + srcStride);
         var r2 = Avx.LoadVector256(src + 2 * srcStride);
@@ -231,14 +261,33 @@ public static unsafe partial class Conv
         var u5 = Avx.Shuffle(t4, t6, 0xEE);
         var u6 = Avx.Shuffle(t5, t7, 0x44);
         var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(dst + dstStride, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(dst + 2 * dstStride, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(dst + 3 * dstStride, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(dst + 4 * dstStride, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(dst + 5 * dstStride, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(dst + 6 * dstStride, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(dst + 7 * dstStride, Avx.Permute2x128(u3, u7, 0x31));
+        var d0 = Avx.Permute2x128(u0, u4, 0x20);
+        var d1 = Avx.Permute2x128(u1, u5, 0x20);
+        var d2 = Avx.Permute2x128(u2, u6, 0x20);
+        var d3 = Avx.Permute2x128(u3, u7, 0x20);
+        var d4 = Avx.Permute2x128(u0, u4, 0x31);
+        var d5 = Avx.Permute2x128(u1, u5, 0x31);
+        var d6 = Avx.Permute2x128(u2, u6, 0x31);
+        var d7 = Avx.Permute2x128(u3, u7, 0x31);
+        if (rowBias is not null)
+        {
+            d0 = Avx.Add(d0, Vector256.Create(rowBias[0]));
+            d1 = Avx.Add(d1, Vector256.Create(rowBias[1]));
+            d2 = Avx.Add(d2, Vector256.Create(rowBias[2]));
+            d3 = Avx.Add(d3, Vector256.Create(rowBias[3]));
+            d4 = Avx.Add(d4, Vector256.Create(rowBias[4]));
+            d5 = Avx.Add(d5, Vector256.Create(rowBias[5]));
+            d6 = Avx.Add(d6, Vector256.Create(rowBias[6]));
+            d7 = Avx.Add(d7, Vector256.Create(rowBias[7]));
+        }
+        Avx.Store(dst, d0);
+        Avx.Store(dst + dstStride, d1);
+        Avx.Store(dst + 2 * dstStride, d2);
+        Avx.Store(dst + 3 * dstStride, d3);
+        Avx.Store(dst + 4 * dstStride, d4);
+        Avx.Store(dst + 5 * dstStride, d5);
+        Avx.Store(dst + 6 * dstStride, d6);
+        Avx.Store(dst + 7 * dstStride, d7);
     }
 
     private static void ImplicitChunk(float* xp, float* wr, float* bias, float* y, float* tile, int item, int i0,
@@ -254,8 +303,9 @@ public static unsafe partial class Conv
             PackedSgemm.Run(false, true, m, og, k, 1f, a, cg, b, s.K, p == 0 ? 0f : 1f, tile, og,
                 PackedSgemm.BestPath, blocking, 1);
         }
-        // Transposed into NCHW by 8×8 blocks, then the bias added to each output row of the chunk.
+        // Transposed into NCHW by 8×8 blocks, the bias added on the way.
         float* dst = y + (long)(n * s.O + g * og) * s.L + (long)i0 * s.OW;
+        float* gb = bias is null ? null : bias + g * og;
         for (int i = 0; i < rows; i++)
         {
             float* di = dst + i * s.OW;
@@ -264,22 +314,31 @@ public static unsafe partial class Conv
             for (; j0 + 8 <= s.OW; j0 += 8)
             {
                 int o0 = 0;
-                for (; o0 + 8 <= og; o0 += 8) Transpose8(ti + (long)j0 * og + o0, og, di + (long)o0 * s.L + j0, s.L);
+                if (gb is null)
+                {
+                    for (; o0 + 8 <= og; o0 += 8)
+                    {
+                        Transpose8(ti + (long)j0 * og + o0, og, di + (long)o0 * s.L + j0, s.L);
+                    }
+                }
+                else
+                {
+                    for (; o0 + 8 <= og; o0 += 8)
+                    {
+                        Transpose8(ti + (long)j0 * og + o0, og, di + (long)o0 * s.L + j0, s.L, gb + o0);
+                    }
+                }
                 for (int o = o0; o < og; o++)
                 {
-                    for (int j = j0; j < j0 + 8; j++) di[(long)o * s.L + j] = ti[(long)j * og + o];
+                    float b = gb is null ? 0f : gb[o];
+                    for (int j = j0; j < j0 + 8; j++) di[(long)o * s.L + j] = ti[(long)j * og + o] + b;
                 }
             }
             for (int o = 0; o < og; o++)
             {
-                for (int j = j0; j < s.OW; j++) di[(long)o * s.L + j] = ti[(long)j * og + o];
+                float b = gb is null ? 0f : gb[o];
+                for (int j = j0; j < s.OW; j++) di[(long)o * s.L + j] = ti[(long)j * og + o] + b;
             }
-        }
-        if (bias is null) return;
-        for (int o = 0; o < og; o++)
-        {
-            var row = new Span<float>(dst + (long)o * s.L, rows * s.OW);
-            TensorPrimitives.Add(row, bias[g * og + o], row);
         }
     }
 
