@@ -1,9 +1,10 @@
 namespace Dendrite.Nn;
 
-/// <summary>Batch normalisation (Ioffe &amp; Szegedy, 2015) over the batch (and length) of (N, C) or (N, C, L)
-/// inputs. Training uses the batch statistics and updates running estimates with <c>momentum</c> (the running
-/// variance uses the unbiased batch variance, as PyTorch); evaluation uses the running estimates.</summary>
-public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double momentum = 0.1) : Module, ILayer
+/// <summary>Batch normalisation (Ioffe &amp; Szegedy, 2015): per-channel statistics over every dimension but the
+/// channel one (dimension 1). Training uses the batch statistics and updates running estimates with
+/// <c>momentum</c> (the running variance uses the unbiased batch variance, as PyTorch); evaluation uses the running
+/// estimates. Float32 training runs fused kernels (one-pass statistics, one-pass normalise + affine, fused backward).</summary>
+public abstract class BatchNorm(int numFeatures, double eps, double momentum) : Module
 {
     /// <summary>γ, [C], init 1.</summary>
     public Parameter Weight { get; } = Init.Ones([numFeatures]);
@@ -20,79 +21,64 @@ public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double momen
     /// <summary>Number of batches seen in training (Int64 scalar).</summary>
     public Tensor NumBatchesTracked { get; } = Tensor.Zeros(DType.Int64);
 
+    /// <summary>Normalises x, whose channels are dimension 1 and whose statistics run over <paramref name="axes"/>;
+    /// parameters are reshaped to <paramref name="view"/> to broadcast.</summary>
+    protected Tensor Normalize(Tensor x, int[] axes, int[] view)
+    {
+        if (Training && x.DType == DType.Float32)
+        {
+            var y = x.BatchNormTrain(Weight, Bias, eps, out var batchMean, out var batchVar);
+            UpdateRunning(batchMean, batchVar, x.Numel / x.Size(1));
+            return y;
+        }
+        Tensor mean, var;
+        if (Training)
+        {
+            mean = x.Mean(axes, keepDim: true);
+            var = x.Var(axes, keepDim: true, correction: 0);
+            UpdateRunning(mean.Reshape(-1), var.Reshape(-1), x.Numel / x.Size(1));
+        }
+        else
+        {
+            mean = RunningMean.Reshape(view);
+            var = RunningVar.Reshape(view);
+        }
+        return (x - mean) / (var + eps).Sqrt() * Weight.Reshape(view) + Bias.Reshape(view);
+    }
+
+    private void UpdateRunning(Tensor batchMean, Tensor batchVar, int count)
+    {
+        using var _ = Autograd.NoGrad();
+        RunningMean.CopyFrom(RunningMean * (1 - momentum) + batchMean * momentum);
+        RunningVar.CopyFrom(RunningVar * (1 - momentum) + batchVar * (momentum * count / Math.Max(1, count - 1)));
+        NumBatchesTracked.AddInPlace(Tensor.Scalar(1, DType.Int64));
+    }
+}
+
+/// <summary>Batch normalisation of (N, C) or (N, C, L) inputs.</summary>
+public sealed class BatchNorm1d(int numFeatures, double eps = 1e-5, double momentum = 0.1)
+    : BatchNorm(numFeatures, eps, momentum), ILayer
+{
     /// <inheritdoc/>
     public Tensor Forward(Tensor x)
     {
         if (x.Rank is not (2 or 3) || x.Size(1) != Weight.Numel)
-            throw new ArgumentException($"BatchNorm1d: expected (N, {Weight.Numel}) or (N, {Weight.Numel}, L), got {Shapes.Format(x.Shape)}");
-        int[] axes = x.Rank == 2 ? [0] : [0, 2];
-        int[] view = x.Rank == 2 ? [1, -1] : [1, -1, 1];
-        return Normalize(this, x, axes, view, Weight, Bias, RunningMean, RunningVar, NumBatchesTracked, eps, momentum);
-    }
-
-    // Shared by BatchNorm1d and BatchNorm2d: statistics over `axes`, parameters reshaped to `view`.
-    internal static Tensor Normalize(Module m, Tensor x, int[] axes, int[] view, Tensor weight, Tensor bias,
-        Tensor runningMean, Tensor runningVar, Tensor numBatchesTracked, double eps, double momentum)
-    {
-        Tensor mean, var;
-        if (m.Training && x.DType == DType.Float32)
-        {
-            // Fused kernels: statistics in one pass, normalise + affine in one, a fused backward.
-            var y = x.BatchNormTrain(weight, bias, eps, out var batchMean, out var batchVar);
-            int count = x.Numel / x.Size(1);
-            using var _ = Autograd.NoGrad();
-            runningMean.CopyFrom(runningMean * (1 - momentum) + batchMean * momentum);
-            runningVar.CopyFrom(runningVar * (1 - momentum) +
-                batchVar * (momentum * count / Math.Max(1, count - 1)));
-            numBatchesTracked.AddInPlace(Tensor.Scalar(1, DType.Int64));
-            return y;
-        }
-        if (m.Training)
-        {
-            mean = x.Mean(axes, keepDim: true);
-            var = x.Var(axes, keepDim: true, correction: 0);
-            int n = x.Numel / x.Size(1);
-            using var _ = Autograd.NoGrad();
-            runningMean.CopyFrom(runningMean * (1 - momentum) + mean.Reshape(-1) * momentum);
-            runningVar.CopyFrom(runningVar * (1 - momentum) + var.Reshape(-1) * (momentum * n / Math.Max(1, n - 1)));
-            numBatchesTracked.AddInPlace(Tensor.Scalar(1, DType.Int64));
-        }
-        else
-        {
-            mean = runningMean.Reshape(view);
-            var = runningVar.Reshape(view);
-        }
-        return (x - mean) / (var + eps).Sqrt() * weight.Reshape(view) + bias.Reshape(view);
+            throw new ArgumentException(
+                $"BatchNorm1d: expected (N, {Weight.Numel}) or (N, {Weight.Numel}, L), got {Shapes.Format(x.Shape)}");
+        return x.Rank == 2 ? Normalize(x, [0], [1, -1]) : Normalize(x, [0, 2], [1, -1, 1]);
     }
 }
 
-/// <summary>Batch normalisation of images (N, C, H, W): statistics per channel over N, H and W; running estimates
-/// as <see cref="BatchNorm1d"/>.</summary>
-public sealed class BatchNorm2d(int numFeatures, double eps = 1e-5, double momentum = 0.1) : Module, ILayer
+/// <summary>Batch normalisation of images (N, C, H, W): statistics per channel over N, H and W.</summary>
+public sealed class BatchNorm2d(int numFeatures, double eps = 1e-5, double momentum = 0.1)
+    : BatchNorm(numFeatures, eps, momentum), ILayer
 {
-    /// <summary>γ, [C], init 1.</summary>
-    public Parameter Weight { get; } = Init.Ones([numFeatures]);
-
-    /// <summary>β, [C], init 0.</summary>
-    public Parameter Bias { get; } = Init.Zeros([numFeatures]);
-
-    /// <summary>Running mean, [C].</summary>
-    public Tensor RunningMean { get; } = Tensor.Zeros(numFeatures);
-
-    /// <summary>Running variance, [C].</summary>
-    public Tensor RunningVar { get; } = Tensor.Ones(numFeatures);
-
-    /// <summary>Number of batches seen in training (Int64 scalar).</summary>
-    public Tensor NumBatchesTracked { get; } = Tensor.Zeros(DType.Int64);
-
     /// <inheritdoc/>
     public Tensor Forward(Tensor x)
     {
         if (x.Rank != 4 || x.Size(1) != Weight.Numel)
-            throw new ArgumentException(
-                $"BatchNorm2d: expected (N, {Weight.Numel}, H, W), got {Shapes.Format(x.Shape)}");
-        return BatchNorm1d.Normalize(this, x, [0, 2, 3], [1, -1, 1, 1], Weight, Bias, RunningMean, RunningVar,
-            NumBatchesTracked, eps, momentum);
+            throw new ArgumentException($"BatchNorm2d: expected (N, {Weight.Numel}, H, W), got {Shapes.Format(x.Shape)}");
+        return Normalize(x, [0, 2, 3], [1, -1, 1, 1]);
     }
 }
 
