@@ -313,7 +313,7 @@ public partial class Tensor
     {
         var x = this;
         if (!DType.IsFloating()) throw new NotSupportedException($"{op}: not defined for {DType} tensors");
-        if (Rank == 0) return SoftmaxCore(op, 0, log).Reshape();
+        if (Rank == 0) return Reshape(1).SoftmaxCore(op, 0, log).Reshape();
         int a = Shapes.Axis(op, axis, Rank);
         Tensor y;
         using (Autograd.NoGrad())
