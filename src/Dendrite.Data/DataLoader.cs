@@ -49,17 +49,17 @@ public sealed class DataLoader(Tensor inputs, Tensor targets, int batchSize, boo
         }
         try
         {
-            var next = skip < Count ? (prefetch ? Task.Run(() => Make(skip)) : Task.FromResult(Make(skip))) : null;
+            // With prefetch, batch b + 1 is gathered on a background thread while batch b is in use.
+            Task<(Tensor, Tensor)>? pending = null;
             for (int b = skip; b < Count; b++)
             {
-                var current = next!.Result;
+                var current = pending?.Result ?? Make(b);
                 // The batch before this one is finished with by now: its buffers go back to the pool.
                 Recycle(previous);
                 previous = current;
                 int following = b + 1;
-                next = following < Count ? (prefetch ? Task.Run(() => Make(following)) : null) : null;
+                pending = prefetch && following < Count ? Task.Run(() => Make(following)) : null;
                 yield return current;
-                next ??= following < Count ? Task.FromResult(Make(following)) : null;
             }
         }
         finally
