@@ -44,6 +44,8 @@ public static unsafe partial class Conv
             }
             else if (direct)
                 Split(s, DirectScratch(s), (item, scratch, _) => ForwardDirect(item, xp, wp, bp, yp, scratch!, shape));
+            else if (UseRows(s))
+                ForwardRows(xp, wp, bp, yp, s);
             else if (UseImplicit(s))
                 ForwardTall(xp, wp, bp, yp, s);
             else
@@ -56,7 +58,7 @@ public static unsafe partial class Conv
     public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, in ConvShape s)
     {
         Check("Conv.BackwardInput", dx.Length, w.Length, dy.Length, s, 0);
-        if (TransposedShape(s) is { } t && (UseDirect(t) || UseImplicit(t)))
+        if (TransposedShape(s) is { } t && (UseDirect(t) || UseRows(t) || UseImplicit(t)))
         {
             // With unit strides the input gradient is itself a convolution: dY padded by (KH-1)·dh - ph rows and
             // (KW-1)·dw - pw columns, correlated with the weights flipped in both spatial axes and with the input

@@ -1,0 +1,133 @@
+using Dendrite.Kernels;
+using Dendrite.Kernels.Reference;
+
+namespace Dendrite.Tests.Kernels;
+
+/// <summary>
+/// The rows kernels (padded NCHW image read in place, AVX-512) against the direct loops of
+/// <see cref="ConvReference"/> in float64: forward through the kernel itself and through <see cref="Conv.Forward"/>,
+/// input and weight gradients through the public entry points, over 3×3, 5×5 and 1×3 kernels, dilation, padding
+/// 0 to 2, output widths 1 to 20, batches 1 and 3, groups, output channels that are not a multiple of 8, with and
+/// without bias. Without AVX-512 the kernel refuses and the same cases check the fallback paths.
+/// </summary>
+[Trait("Category", "Kernels")]
+public class ConvRowsTests
+{
+    // N, C, H, W, O, KH, KW, padding, dilation, groups, bias
+    public static IEnumerable<object[]> Cases =>
+    [
+        [1, 3, 7, 9, 20, 3, 3, 1, 1, 1, true],
+        [3, 5, 6, 5, 17, 3, 3, 0, 1, 1, false],
+        [1, 4, 9, 8, 24, 3, 3, 2, 2, 1, true],
+        [3, 6, 8, 8, 36, 3, 3, 1, 1, 2, true],
+        [1, 4, 11, 12, 19, 5, 5, 2, 1, 1, false],
+        [3, 3, 5, 12, 18, 1, 3, 0, 1, 1, true],
+        [1, 2, 4, 7, 25, 1, 3, 1, 2, 1, false],
+        [1, 16, 14, 14, 32, 3, 3, 1, 1, 1, true],
+        [3, 8, 5, 20, 64, 3, 3, 1, 1, 1, false],
+        [1, 6, 3, 3, 40, 3, 3, 0, 1, 2, true],
+        // More than 16 input channels per group: the input gradient runs the rows forward too.
+        [1, 20, 6, 7, 24, 3, 3, 1, 1, 1, true],
+        [3, 40, 5, 6, 18, 3, 3, 2, 2, 2, false],
+        [1, 18, 6, 9, 9, 5, 5, 2, 1, 1, false],
+    ];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Rows_MatchReference(int n, int c, int h, int w, int o, int kh, int kw, int pad, int dil, int groups,
+        bool withBias)
+    {
+        int oh = ConvShape.OutputSize(h, kh, 1, pad, pad, dil), ow = ConvShape.OutputSize(w, kw, 1, pad, pad, dil);
+        Check(new ConvShape(n, c, h, w, o, kh, kw, oh, ow, 1, 1, pad, pad, dil, dil, groups), withBias, 41);
+    }
+
+    // Output widths 1 to 20 (the junk columns and the masked stores at every offset within a vector), 3×3 and
+    // 1×3 kernels, padding 1 and 0, more than 16 channels on both sides so that the forward and the input
+    // gradient (17 → 18 channels) both run the rows kernel.
+    [Theory]
+    [InlineData(3, 1)]
+    [InlineData(1, 0)]
+    public void Rows_EveryOutputWidth(int kernel, int pad)
+    {
+        for (int ow = 1; ow <= 20; ow++)
+        {
+            int w = ow + 2 - 2 * pad, h = 5;
+            var s = new ConvShape(ow % 2 == 0 ? 1 : 3, 18, h, w, 17, kernel, 3,
+                ConvShape.OutputSize(h, kernel, 1, pad, pad, 1), ow, 1, 1, pad, pad, 1, 1, 1);
+            Assert.Equal(ow, ConvShape.OutputSize(w, 3, 1, pad, pad, 1));
+            Check(s, ow % 3 == 0, 100 + ow);
+        }
+    }
+
+    // Asymmetric geometry: vertical dilation only and more padding on the left than the kernel reaches on the
+    // right (the output size is given, so the far padding differs).
+    [Fact]
+    public void Rows_UnevenPaddingAndVerticalDilation()
+    {
+        // N, C, H, W, O, KH, KW, OH, OW, strides, pad top/left, dilations, groups
+        Check(new ConvShape(2, 6, 9, 10, 21, 3, 3, 7, 11, 1, 1, 2, 2, 2, 1, 3), true, 43);
+    }
+
+    // Stride 2 is not a rows shape: the kernel refuses it with the op's name, and Conv.Forward takes another path.
+    [Fact]
+    public void RowsForward_RejectsStride()
+    {
+        var s = new ConvShape(1, 2, 8, 8, 20, 3, 3, 4, 4, 2, 2, 1, 1, 1, 1, 1);
+        var e = Assert.Throws<ArgumentException>(() => Conv.RowsForward(new float[128], new float[360], default,
+            new float[320], s));
+        Assert.Contains("Conv.RowsForward", e.Message);
+        Check(s, true, 44);
+    }
+
+    private static void Check(ConvShape s, bool withBias, int seed)
+    {
+        var gen = new Generator((ulong)seed);
+        var x = Tensor.Randn([s.N * s.C * s.H * s.W], gen).ToFloatArray();
+        var wt = Tensor.Randn([s.O * s.K], gen).ToFloatArray();
+        var bias = Tensor.Randn([s.O], gen).ToFloatArray();
+        var b = withBias ? bias : [];
+        var dy = Tensor.Randn([s.N * s.O * s.L], gen).ToFloatArray();
+        var y64 = new double[s.N * s.O * s.L];
+        ConvReference.Forward<double>(D(x), D(wt), D(b), y64, s);
+
+        var y = Enumerable.Repeat(7f, y64.Length).ToArray();
+        if (Conv.RowsAvailable(s))
+        {
+            Conv.RowsForward(x, wt, b, y, s);
+            AssertClose(y64, y, $"rows forward {s}");
+            y = Enumerable.Repeat(7f, y64.Length).ToArray();
+        }
+        else if (s.StrideH == 1)
+        {
+            Assert.Throws<ArgumentException>(() => Conv.RowsForward(x, wt, b, y, s));
+        }
+        Conv.Forward(x, wt, b, y, s);
+        AssertClose(y64, y, $"forward {s}");
+
+        // Output buffers start as garbage: every path must overwrite them.
+        var dx = Enumerable.Repeat(7f, x.Length).ToArray();
+        Conv.BackwardInput(dy, wt, dx, s);
+        var dx64 = new double[x.Length];
+        ConvReference.BackwardInput<double>(D(dy), D(wt), dx64, s);
+        AssertClose(dx64, dx, $"input gradient {s}");
+
+        var dw = Enumerable.Repeat(7f, wt.Length).ToArray();
+        Conv.BackwardWeight(x, dy, dw, s);
+        var dw64 = new double[wt.Length];
+        ConvReference.BackwardWeight<double>(D(x), D(dy), dw64, s);
+        AssertClose(dw64, dw, $"weight gradient {s}");
+    }
+
+    private static double[] D(float[] a) => Array.ConvertAll(a, v => (double)v);
+
+    private static void AssertClose(double[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double tol = 1e-4 * (1 + Math.Abs(expected[i]));
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tol,
+                $"{what}[{i}]: expected {expected[i]}, got {actual[i]}");
+        }
+    }
+}
