@@ -93,6 +93,11 @@ public static unsafe partial class Conv
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
             float* xp = px, dyp = pdy, dwp = pdw;
+            if (!direct && UseRowsWeight(s))
+            {
+                BackwardWeightRows(xp, dyp, dwp, s);
+                return;
+            }
             if (!direct && UseTall(s))
             {
                 BackwardWeightTall(xp, dyp, dwp, s);

@@ -13,9 +13,10 @@ namespace Dendrite.Kernels;
 ///   forward: a register tile of 8 output channels × 48 positions (3 Vector512) takes per weight element three
 ///     unaligned loads from xp and 8 broadcasts from a weight sliver (element (r, k) at k·8 + r); the tile is
 ///     stored straight into NCHW with masked stores that skip the junk columns, the bias added on the way.
-///   weight gradient: dW[o][c][p][q] = Σ_v dYp[o][v] · xp[c][v + p·dh·Wp + q·dw] with dY copied over the padded
-///     width (zeros in the junk columns); a register tile of 8 output channels × KW taps of one (c, p) keeps
-///     Vector512 partial sums over a block of positions, reading dYp and xp in place.
+///   weight gradient (Og a multiple of 64): dW[o][k] = Σ_{i,j} xp[offs(k) + i·Wp + j] · dYᵀ[i·OW + j][o] with dY
+///     transposed once to positions × channels; a register tile of 6 weight elements × 64 output channels (4
+///     Vector512) takes per position 4 loads of dYᵀ and 6 broadcasts from xp, accumulating over a chunk of
+///     output rows whose dYᵀ stays in L1; the tiles of weight elements are split across the threads.
 /// The input gradient of a unit-stride convolution is a forward convolution (see BackwardInput) and takes the
 /// forward kernel. Used only when Vector512 is accelerated; the other paths remain the fallbacks.
 /// </summary>
@@ -295,5 +296,248 @@ public static unsafe partial class Conv
                 Avx512F.MaskStore(dst, mask.AsSingle(), acc);
             }
         }
+    }
+
+    private const int RowsWeightTile = 6;
+    private const int RowsWeightLanes = 64;
+
+    private static bool UseRowsWeight(in ConvShape s) => UseRows(s) && s.Og % RowsWeightLanes == 0;
+
+    /// <summary><see cref="BackwardWeight"/> on the rows kernel (tests call it directly); needs unit strides,
+    /// a multiple of 64 output channels per group and AVX-512.</summary>
+    internal static void RowsBackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw,
+        in ConvShape s)
+    {
+        Check("Conv.RowsBackwardWeight", x.Length, dw.Length, dy.Length, s, 0);
+        if (!UseRowsWeight(s))
+            throw new ArgumentException("Conv.RowsBackwardWeight: needs unit strides, a kernel other than 1×1, " +
+                $"a multiple of 64 output channels per group and AVX-512, got {s}");
+        fixed (float* px = x, pdy = dy, pdw = dw)
+        {
+            BackwardWeightRows(px, pdy, pdw, s);
+        }
+    }
+
+    /// <summary>Whether the rows weight-gradient kernel runs on this machine for <paramref name="s"/>.</summary>
+    internal static bool RowsWeightAvailable(in ConvShape s) => UseRowsWeight(s);
+
+    // dw (overwritten): pad x and transpose dY for the whole batch, then each thread takes a range of the tiles of
+    // 6 weight elements (per group) over every image; acc (per group K × Og) is transposed into dw at the end.
+    internal static void BackwardWeightRows(float* x, float* dy, float* dw, in ConvShape s)
+    {
+        int items = s.N * s.Groups, image = RowsImage(s), k = s.K, og = s.Og, l = s.L;
+        int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = og / RowsWeightLanes;
+        // Output rows per chunk: the chunk's dYᵀ (rows · OW · Og floats) about 24 KiB, at least one row.
+        int rowsPer = Math.Max(1, 6144 / (s.OW * og));
+        var shape = s;
+        var padded = BufferPool<float>.Rent(items * image);
+        var dyT = BufferPool<float>.Rent(items * l * og);
+        var acc = BufferPool<float>.Rent(s.Groups * k * og);
+        var offsets = BufferPool<int>.Rent(k);
+        fixed (float* pp = padded, pt = dyT, pa = acc)
+        fixed (int* po = offsets)
+        {
+            float* xp = pp, dt = pt, ac = pa;
+            int* offs = po;
+            RowsOffsets(offs, s);
+            new Span<float>(ac, s.Groups * k * og).Clear();
+            Parallel.For(items, 1, (lo, hi) =>
+            {
+                for (int item = lo; item < hi; item++)
+                {
+                    RowsPad(x, item, xp + (long)item * image, shape);
+                    TransposeGradient(dy, item, dt + (long)item * l * og, shape);
+                }
+            });
+            Parallel.For(shape.Groups * oblocks * ktiles, 4, (lo, hi) =>
+            {
+                for (int item = 0; item < items; item++)
+                {
+                    int g = item % shape.Groups;
+                    float* xi = xp + (long)item * image;
+                    float* di = dt + (long)item * l * og;
+                    for (int i0 = 0; i0 < shape.OH; i0 += rowsPer)
+                    {
+                        int rows = Math.Min(rowsPer, shape.OH - i0);
+                        for (int task = lo; task < hi; task++)
+                        {
+                            int tg = task / (oblocks * ktiles);
+                            if (tg != g) continue;
+                            int ob = task / ktiles % oblocks, k0 = task % ktiles * RowsWeightTile;
+                            RowsWeightKernel(xi + i0 * RowsWidth(shape), offs, k0, Math.Min(RowsWeightTile, k - k0),
+                                di + (long)i0 * shape.OW * og + ob * RowsWeightLanes,
+                                ac + (long)g * k * og + (long)k0 * og + ob * RowsWeightLanes, rows, shape);
+                        }
+                    }
+                }
+            });
+            // acc[g] (K × Og) → dw[g] (Og × K).
+            for (int g = 0; g < s.Groups; g++)
+            {
+                float* src = ac + (long)g * k * og, dst = dw + (long)g * og * k;
+                for (int o = 0; o < og; o++)
+                {
+                    for (int t = 0; t < k; t++) dst[(long)o * k + t] = src[(long)t * og + o];
+                }
+            }
+        }
+        BufferPool<int>.Return(offsets);
+        BufferPool<float>.Return(acc);
+        BufferPool<float>.Return(dyT);
+        BufferPool<float>.Return(padded);
+    }
+
+    // dY of (image, group) item, Og × L, into dyT (L × Og) by 8×8 blocks.
+    private static void TransposeGradient(float* dy, int item, float* dyT, in ConvShape s)
+    {
+        int n = item / s.Groups, g = item % s.Groups, og = s.Og, l = s.L;
+        float* src = dy + ((long)n * s.O + g * og) * l;
+        for (int o0 = 0; o0 < og; o0 += 8)
+        {
+            int f = 0;
+            for (; f + 8 <= l; f += 8) Transpose8(src + (long)o0 * l + f, l, dyT + (long)f * og + o0, og);
+            for (; f < l; f++)
+            {
+                for (int o = o0; o < o0 + 8; o++) dyT[(long)f * og + o] = src[(long)o * l + f];
+            }
+        }
+    }
+
+    // acc (rows k0.. of K × Og, 64 output channels from the given column; row stride Og) += the products of
+    // output rows [i0, i0 + rows) (xi: the padded image advanced by i0 padded rows, dyT: its dYᵀ rows, row stride
+    // Og) for weight elements [k0, k0 + count), count ≤ 6.
+    private static void RowsWeightKernel(float* xi, int* offs, int k0, int count, float* dyT, float* acc, int rows,
+        in ConvShape s)
+    {
+        int og = s.Og, ow = s.OW, wp = RowsWidth(s);
+        if (count < RowsWeightTile)
+        {
+            for (int t = 0; t < count; t++) RowsWeightKernel1(xi + offs[k0 + t], dyT, acc + (long)t * og, rows, s);
+            return;
+        }
+        float* r0 = acc, r1 = acc + og, r2 = acc + 2 * og, r3 = acc + 3 * og, r4 = acc + 4 * og, r5 = acc + 5 * og;
+        var a00 = Vector512.Load(r0);
+        var a01 = Vector512.Load(r0 + 16);
+        var a02 = Vector512.Load(r0 + 32);
+        var a03 = Vector512.Load(r0 + 48);
+        var a10 = Vector512.Load(r1);
+        var a11 = Vector512.Load(r1 + 16);
+        var a12 = Vector512.Load(r1 + 32);
+        var a13 = Vector512.Load(r1 + 48);
+        var a20 = Vector512.Load(r2);
+        var a21 = Vector512.Load(r2 + 16);
+        var a22 = Vector512.Load(r2 + 32);
+        var a23 = Vector512.Load(r2 + 48);
+        var a30 = Vector512.Load(r3);
+        var a31 = Vector512.Load(r3 + 16);
+        var a32 = Vector512.Load(r3 + 32);
+        var a33 = Vector512.Load(r3 + 48);
+        var a40 = Vector512.Load(r4);
+        var a41 = Vector512.Load(r4 + 16);
+        var a42 = Vector512.Load(r4 + 32);
+        var a43 = Vector512.Load(r4 + 48);
+        var a50 = Vector512.Load(r5);
+        var a51 = Vector512.Load(r5 + 16);
+        var a52 = Vector512.Load(r5 + 32);
+        var a53 = Vector512.Load(r5 + 48);
+        float* x0 = xi + offs[k0], x1 = xi + offs[k0 + 1], x2 = xi + offs[k0 + 2];
+        float* x3 = xi + offs[k0 + 3], x4 = xi + offs[k0 + 4], x5 = xi + offs[k0 + 5];
+        float* d = dyT;
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < ow; j++, d += og)
+            {
+                var d0 = Vector512.Load(d);
+                var d1 = Vector512.Load(d + 16);
+                var d2 = Vector512.Load(d + 32);
+                var d3 = Vector512.Load(d + 48);
+                var b = Vector512.Create(x0[j]);
+                a00 = Vector512.FusedMultiplyAdd(d0, b, a00);
+                a01 = Vector512.FusedMultiplyAdd(d1, b, a01);
+                a02 = Vector512.FusedMultiplyAdd(d2, b, a02);
+                a03 = Vector512.FusedMultiplyAdd(d3, b, a03);
+                b = Vector512.Create(x1[j]);
+                a10 = Vector512.FusedMultiplyAdd(d0, b, a10);
+                a11 = Vector512.FusedMultiplyAdd(d1, b, a11);
+                a12 = Vector512.FusedMultiplyAdd(d2, b, a12);
+                a13 = Vector512.FusedMultiplyAdd(d3, b, a13);
+                b = Vector512.Create(x2[j]);
+                a20 = Vector512.FusedMultiplyAdd(d0, b, a20);
+                a21 = Vector512.FusedMultiplyAdd(d1, b, a21);
+                a22 = Vector512.FusedMultiplyAdd(d2, b, a22);
+                a23 = Vector512.FusedMultiplyAdd(d3, b, a23);
+                b = Vector512.Create(x3[j]);
+                a30 = Vector512.FusedMultiplyAdd(d0, b, a30);
+                a31 = Vector512.FusedMultiplyAdd(d1, b, a31);
+                a32 = Vector512.FusedMultiplyAdd(d2, b, a32);
+                a33 = Vector512.FusedMultiplyAdd(d3, b, a33);
+                b = Vector512.Create(x4[j]);
+                a40 = Vector512.FusedMultiplyAdd(d0, b, a40);
+                a41 = Vector512.FusedMultiplyAdd(d1, b, a41);
+                a42 = Vector512.FusedMultiplyAdd(d2, b, a42);
+                a43 = Vector512.FusedMultiplyAdd(d3, b, a43);
+                b = Vector512.Create(x5[j]);
+                a50 = Vector512.FusedMultiplyAdd(d0, b, a50);
+                a51 = Vector512.FusedMultiplyAdd(d1, b, a51);
+                a52 = Vector512.FusedMultiplyAdd(d2, b, a52);
+                a53 = Vector512.FusedMultiplyAdd(d3, b, a53);
+            }
+            x0 += wp;
+            x1 += wp;
+            x2 += wp;
+            x3 += wp;
+            x4 += wp;
+            x5 += wp;
+        }
+        a00.Store(r0);
+        a01.Store(r0 + 16);
+        a02.Store(r0 + 32);
+        a03.Store(r0 + 48);
+        a10.Store(r1);
+        a11.Store(r1 + 16);
+        a12.Store(r1 + 32);
+        a13.Store(r1 + 48);
+        a20.Store(r2);
+        a21.Store(r2 + 16);
+        a22.Store(r2 + 32);
+        a23.Store(r2 + 48);
+        a30.Store(r3);
+        a31.Store(r3 + 16);
+        a32.Store(r3 + 32);
+        a33.Store(r3 + 48);
+        a40.Store(r4);
+        a41.Store(r4 + 16);
+        a42.Store(r4 + 32);
+        a43.Store(r4 + 48);
+        a50.Store(r5);
+        a51.Store(r5 + 16);
+        a52.Store(r5 + 32);
+        a53.Store(r5 + 48);
+    }
+
+    // One weight element (x: its input window) of the tile tail: acc[0..64) += Σ x[i·Wp + j] · dyT row.
+    private static void RowsWeightKernel1(float* x, float* dyT, float* acc, int rows, in ConvShape s)
+    {
+        int og = s.Og, ow = s.OW, wp = RowsWidth(s);
+        var a0 = Vector512.Load(acc);
+        var a1 = Vector512.Load(acc + 16);
+        var a2 = Vector512.Load(acc + 32);
+        var a3 = Vector512.Load(acc + 48);
+        float* d = dyT;
+        for (int i = 0; i < rows; i++, x += wp)
+        {
+            for (int j = 0; j < ow; j++, d += og)
+            {
+                var b = Vector512.Create(x[j]);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(d), b, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(d + 16), b, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(d + 32), b, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(d + 48), b, a3);
+            }
+        }
+        a0.Store(acc);
+        a1.Store(acc + 16);
+        a2.Store(acc + 32);
+        a3.Store(acc + 48);
     }
 }

@@ -30,6 +30,13 @@ public class ConvRowsTests
         [1, 20, 6, 7, 24, 3, 3, 1, 1, 1, true],
         [3, 40, 5, 6, 18, 3, 3, 2, 2, 2, false],
         [1, 18, 6, 9, 9, 5, 5, 2, 1, 1, false],
+        // Multiples of 64 output channels per group: the rows weight gradient, including tiles of weight elements
+        // cut short (K = 45, 50) and several chunks of output rows.
+        [1, 5, 6, 7, 64, 3, 3, 1, 1, 1, true],
+        [2, 4, 5, 9, 128, 3, 3, 2, 2, 2, false],
+        [1, 3, 4, 6, 64, 1, 3, 0, 1, 1, true],
+        [1, 2, 9, 9, 64, 5, 5, 2, 1, 1, false],
+        [3, 2, 12, 30, 128, 3, 3, 1, 1, 1, true],
     ];
 
     [Theory]
@@ -43,7 +50,7 @@ public class ConvRowsTests
 
     // Output widths 1 to 20 (the junk columns and the masked stores at every offset within a vector), 3×3 and
     // 1×3 kernels, padding 1 and 0, more than 16 channels on both sides so that the forward and the input
-    // gradient (17 → 18 channels) both run the rows kernel.
+    // gradient (64 → 18 channels) both run the rows kernel, and so does the weight gradient.
     [Theory]
     [InlineData(3, 1)]
     [InlineData(1, 0)]
@@ -52,7 +59,7 @@ public class ConvRowsTests
         for (int ow = 1; ow <= 20; ow++)
         {
             int w = ow + 2 - 2 * pad, h = 5;
-            var s = new ConvShape(ow % 2 == 0 ? 1 : 3, 18, h, w, 17, kernel, 3,
+            var s = new ConvShape(ow % 2 == 0 ? 1 : 3, 18, h, w, 64, kernel, 3,
                 ConvShape.OutputSize(h, kernel, 1, pad, pad, 1), ow, 1, 1, pad, pad, 1, 1, 1);
             Assert.Equal(ow, ConvShape.OutputSize(w, 3, 1, pad, pad, 1));
             Check(s, ow % 3 == 0, 100 + ow);
@@ -111,10 +118,20 @@ public class ConvRowsTests
         ConvReference.BackwardInput<double>(D(dy), D(wt), dx64, s);
         AssertClose(dx64, dx, $"input gradient {s}");
 
-        var dw = Enumerable.Repeat(7f, wt.Length).ToArray();
-        Conv.BackwardWeight(x, dy, dw, s);
         var dw64 = new double[wt.Length];
         ConvReference.BackwardWeight<double>(D(x), D(dy), dw64, s);
+        var dw = Enumerable.Repeat(7f, wt.Length).ToArray();
+        if (Conv.RowsWeightAvailable(s))
+        {
+            Conv.RowsBackwardWeight(x, dy, dw, s);
+            AssertClose(dw64, dw, $"rows weight gradient {s}");
+            dw = Enumerable.Repeat(7f, wt.Length).ToArray();
+        }
+        else if (s.StrideH == 1 && s.Og % 64 == 0)
+        {
+            Assert.Throws<ArgumentException>(() => Conv.RowsBackwardWeight(x, dy, dw, s));
+        }
+        Conv.BackwardWeight(x, dy, dw, s);
         AssertClose(dw64, dw, $"weight gradient {s}");
     }
 
