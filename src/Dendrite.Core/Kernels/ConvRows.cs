@@ -84,18 +84,20 @@ public static unsafe partial class Conv
             });
             Parallel.For(items * tiles, 4, (lo, hi) =>
             {
+                RowsPlan plan;
                 for (int task = lo; task < hi; task++)
                 {
                     int item = task / tiles, v0 = task % tiles * RowsTile, g = item % shape.Groups;
                     int n = item / shape.Groups;
                     float* xv = xp + (long)item * image + v0;
+                    RowsPlanTile(&plan, v0, shape);
                     for (int sl = 0; sl < slivers; sl++)
                     {
                         int o0 = sl * RowsSliver;
                         float* yo = y + ((long)n * shape.O + g * shape.Og + o0) * shape.L;
                         float* bo = bias is null ? null : bias + g * shape.Og + o0;
                         RowsTileKernel(xv, wk + ((long)g * slivers + sl) * RowsSliver * k, offs, k, yo, bo,
-                            Math.Min(RowsSliver, shape.Og - o0), v0, shape);
+                            Math.Min(RowsSliver, shape.Og - o0), &plan, shape.L);
                     }
                 }
             });
@@ -176,10 +178,11 @@ public static unsafe partial class Conv
         new Span<float>(xp + used, RowsImage(s) - used).Clear();
     }
 
-    // Output channels [o0, o0 + rows) (yo: channel o0's plane, bo: its bias or null) at virtual positions
-    // [v0, v0 + 48) (xv: the padded image advanced by v0), from the 8-wide weight sliver wk.
+    // Output channels [o0, o0 + rows) (yo: channel o0's plane, bo: its bias or null) at the 48 virtual positions
+    // of a tile (xv: the padded image advanced to the tile) from the 8-wide weight sliver wk; plan: the tile's
+    // stores (RowsPlan).
     private static void RowsTileKernel(float* xv, float* wk, int* offs, int k, float* yo, float* bo, int rows,
-        int v0, in ConvShape s)
+        RowsPlan* plan, long l)
     {
         var a00 = Vector512<float>.Zero;
         var a01 = Vector512<float>.Zero;
@@ -245,20 +248,56 @@ public static unsafe partial class Conv
             a71 = Vector512.FusedMultiplyAdd(x1, b, a71);
             a72 = Vector512.FusedMultiplyAdd(x2, b, a72);
         }
-        long l = s.L;
-        RowsStoreRow(a00, a01, a02, yo, bo, 0, v0, s);
-        if (rows > 1) RowsStoreRow(a10, a11, a12, yo + l, bo, 1, v0, s);
-        if (rows > 2) RowsStoreRow(a20, a21, a22, yo + 2 * l, bo, 2, v0, s);
-        if (rows > 3) RowsStoreRow(a30, a31, a32, yo + 3 * l, bo, 3, v0, s);
-        if (rows > 4) RowsStoreRow(a40, a41, a42, yo + 4 * l, bo, 4, v0, s);
-        if (rows > 5) RowsStoreRow(a50, a51, a52, yo + 5 * l, bo, 5, v0, s);
-        if (rows > 6) RowsStoreRow(a60, a61, a62, yo + 6 * l, bo, 6, v0, s);
-        if (rows > 7) RowsStoreRow(a70, a71, a72, yo + 7 * l, bo, 7, v0, s);
+        RowsStoreRow(a00, a01, a02, yo, bo, 0, plan);
+        if (rows > 1) RowsStoreRow(a10, a11, a12, yo + l, bo, 1, plan);
+        if (rows > 2) RowsStoreRow(a20, a21, a22, yo + 2 * l, bo, 2, plan);
+        if (rows > 3) RowsStoreRow(a30, a31, a32, yo + 3 * l, bo, 3, plan);
+        if (rows > 4) RowsStoreRow(a40, a41, a42, yo + 4 * l, bo, 4, plan);
+        if (rows > 5) RowsStoreRow(a50, a51, a52, yo + 5 * l, bo, 5, plan);
+        if (rows > 6) RowsStoreRow(a60, a61, a62, yo + 6 * l, bo, 6, plan);
+        if (rows > 7) RowsStoreRow(a70, a71, a72, yo + 7 * l, bo, 7, plan);
+    }
+
+    // Where the three vectors of a tile go: lane i of vector j holds virtual position vs + i (vs = v0 + 16·j),
+    // row y = (vs + i) / Wp, column (vs + i) - y·Wp; the lanes of real columns (< OW) of real rows (< OH) go to
+    // y·OW + column of the channel plane, one masked store per row touched (Count[j] of them, at most 16), the
+    // store m of vector j at Offset[16·j + m] with lanes Mask[16·j + m].
+    private struct RowsPlan
+    {
+        public fixed int Count[3];
+        public fixed int Offset[3 * 16];
+        public RowsMasks Mask;
+    }
+
+    [System.Runtime.CompilerServices.InlineArray(3 * 16)]
+    private struct RowsMasks
+    {
+        private Vector512<float> element;
+    }
+
+    private static void RowsPlanTile(RowsPlan* plan, int v0, in ConvShape s)
+    {
+        int wp = RowsWidth(s), ow = s.OW;
+        var lane = Vector512<int>.Indices;
+        for (int j = 0; j < 3; j++)
+        {
+            int vs = v0 + 16 * j, end = vs + 16, m = 0;
+            for (int y = vs / wp; y < s.OH && y * wp < end; y++)
+            {
+                int a = Math.Max(vs, y * wp), b = Math.Min(end, y * wp + ow);
+                if (a >= b) continue;
+                plan->Offset[16 * j + m] = vs - y * (wp - ow);
+                plan->Mask[16 * j + m] = (Vector512.GreaterThanOrEqual(lane, Vector512.Create(a - vs)) &
+                    Vector512.LessThan(lane, Vector512.Create(b - vs))).AsSingle();
+                m++;
+            }
+            plan->Count[j] = m;
+        }
     }
 
     // One output channel's 48 positions (plus bias[r] when bias is not null) into its NCHW plane yo.
     private static void RowsStoreRow(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, float* yo,
-        float* bias, int r, int v0, in ConvShape s)
+        float* bias, int r, RowsPlan* plan)
     {
         if (bias is not null)
         {
@@ -267,35 +306,9 @@ public static unsafe partial class Conv
             a1 += b;
             a2 += b;
         }
-        RowsStore(a0, yo, v0, s);
-        RowsStore(a1, yo, v0 + 16, s);
-        RowsStore(a2, yo, v0 + 32, s);
-    }
-
-    // Lane i of acc holds virtual position vs + i, i.e. row y = (vs + i) / Wp, column (vs + i) - y·Wp; lanes of
-    // real columns (< OW) of real rows (< OH) go to yo[y·OW + column], one (masked) store per row touched.
-    private static void RowsStore(Vector512<float> acc, float* yo, int vs, in ConvShape s)
-    {
-        int wp = RowsWidth(s), ow = s.OW, end = vs + 16;
-        for (int y = vs / wp; y < s.OH; y++)
-        {
-            int start = y * wp;
-            if (start >= end) break;
-            int a = Math.Max(vs, start), b = Math.Min(end, start + ow);
-            if (a >= b) continue;
-            float* dst = yo + vs - (long)y * (wp - ow);
-            if (a == vs && b == end)
-            {
-                acc.Store(dst);
-            }
-            else
-            {
-                var lane = Vector512<int>.Indices;
-                var mask = Vector512.GreaterThanOrEqual(lane, Vector512.Create(a - vs)) &
-                    Vector512.LessThan(lane, Vector512.Create(b - vs));
-                Avx512F.MaskStore(dst, mask.AsSingle(), acc);
-            }
-        }
+        for (int m = 0; m < plan->Count[0]; m++) Avx512F.MaskStore(yo + plan->Offset[m], plan->Mask[m], a0);
+        for (int m = 16; m < 16 + plan->Count[1]; m++) Avx512F.MaskStore(yo + plan->Offset[m], plan->Mask[m], a1);
+        for (int m = 32; m < 32 + plan->Count[2]; m++) Avx512F.MaskStore(yo + plan->Offset[m], plan->Mask[m], a2);
     }
 
     private const int RowsWeightTile = 6;
