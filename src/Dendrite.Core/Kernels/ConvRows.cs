@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -82,29 +83,34 @@ public static unsafe partial class Conv
             {
                 for (int item = lo; item < hi; item++) RowsPad(x, item, xp + (long)item * image, shape);
             });
-            Parallel.For(items * tiles, 4, (lo, hi) =>
-            {
-                RowsPlan plan;
-                for (int task = lo; task < hi; task++)
-                {
-                    int item = task / tiles, v0 = task % tiles * RowsTile, g = item % shape.Groups;
-                    int n = item / shape.Groups;
-                    float* xv = xp + (long)item * image + v0;
-                    RowsPlanTile(&plan, v0, shape);
-                    for (int sl = 0; sl < slivers; sl++)
-                    {
-                        int o0 = sl * RowsSliver;
-                        float* yo = y + ((long)n * shape.O + g * shape.Og + o0) * shape.L;
-                        float* bo = bias is null ? null : bias + g * shape.Og + o0;
-                        RowsTileKernel(xv, wk + ((long)g * slivers + sl) * RowsSliver * k, offs, k, yo, bo,
-                            Math.Min(RowsSliver, shape.Og - o0), &plan, shape.L);
-                    }
-                }
-            });
+            Parallel.For(items * tiles, 4, (lo, hi) => RowsForwardRange(lo, hi, xp, wk, offs, y, bias, shape));
         }
         BufferPool<int>.Return(offsets);
         BufferPool<float>.Return(packed);
         BufferPool<float>.Return(padded);
+    }
+
+    // Tasks [lo, hi) of the forward, task = item · tiles + tile: each runs every sliver of the item's group.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowsForwardRange(int lo, int hi, float* xp, float* wk, int* offs, float* y, float* bias,
+        in ConvShape s)
+    {
+        int image = RowsImage(s), tiles = RowsTiles(s), k = s.K, slivers = (s.Og + RowsSliver - 1) / RowsSliver;
+        RowsPlan plan;
+        for (int task = lo; task < hi; task++)
+        {
+            int item = task / tiles, v0 = task % tiles * RowsTile, g = item % s.Groups, n = item / s.Groups;
+            float* xv = xp + (long)item * image + v0;
+            RowsPlanTile(&plan, v0, s);
+            for (int sl = 0; sl < slivers; sl++)
+            {
+                int o0 = sl * RowsSliver;
+                float* yo = y + ((long)n * s.O + g * s.Og + o0) * s.L;
+                float* bo = bias is null ? null : bias + g * s.Og + o0;
+                RowsTileKernel(xv, wk + ((long)g * slivers + sl) * RowsSliver * k, offs, k, yo, bo,
+                    Math.Min(RowsSliver, s.Og - o0), &plan, s.L);
+            }
+        }
     }
 
     // offs[k] for k = (c·KH + p)·KW + q: where weight element k reads in the padded image, relative to the position.
@@ -147,6 +153,7 @@ public static unsafe partial class Conv
     }
 
     // Group g of image n, (Cg, H, W), into Cg padded planes (Hp × Wp) followed by zeroed slack.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowsPad(float* x, int item, float* xp, in ConvShape s)
     {
         int n = item / s.Groups, g = item % s.Groups, wp = RowsWidth(s), hp = RowsHeight(s), plane = RowsPlane(s);
@@ -181,6 +188,7 @@ public static unsafe partial class Conv
     // Output channels [o0, o0 + rows) (yo: channel o0's plane, bo: its bias or null) at the 48 virtual positions
     // of a tile (xv: the padded image advanced to the tile) from the 8-wide weight sliver wk; plan: the tile's
     // stores (RowsPlan).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowsTileKernel(float* xv, float* wk, int* offs, int k, float* yo, float* bo, int rows,
         RowsPlan* plan, long l)
     {
@@ -269,7 +277,7 @@ public static unsafe partial class Conv
         public RowsMasks Mask;
     }
 
-    [System.Runtime.CompilerServices.InlineArray(3 * 16)]
+    [InlineArray(3 * 16)]
     private struct RowsMasks
     {
         private Vector512<float> element;
@@ -296,6 +304,7 @@ public static unsafe partial class Conv
     }
 
     // One output channel's 48 positions (plus bias[r] when bias is not null) into its NCHW plane yo.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RowsStoreRow(Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, float* yo,
         float* bias, int r, RowsPlan* plan)
     {
@@ -340,8 +349,6 @@ public static unsafe partial class Conv
     {
         int items = s.N * s.Groups, image = RowsImage(s), k = s.K, og = s.Og, l = s.L;
         int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = og / RowsWeightLanes;
-        // Output rows per chunk: the chunk's dYᵀ (rows · OW · Og floats) about 24 KiB, at least one row.
-        int rowsPer = Math.Max(1, 6144 / (s.OW * og));
         var shape = s;
         var padded = BufferPool<float>.Rent(items * image);
         var dyT = BufferPool<float>.Rent(items * l * og);
@@ -362,28 +369,8 @@ public static unsafe partial class Conv
                     TransposeGradient(dy, item, dt + (long)item * l * og, shape);
                 }
             });
-            Parallel.For(shape.Groups * oblocks * ktiles, 4, (lo, hi) =>
-            {
-                for (int item = 0; item < items; item++)
-                {
-                    int g = item % shape.Groups;
-                    float* xi = xp + (long)item * image;
-                    float* di = dt + (long)item * l * og;
-                    for (int i0 = 0; i0 < shape.OH; i0 += rowsPer)
-                    {
-                        int rows = Math.Min(rowsPer, shape.OH - i0);
-                        for (int task = lo; task < hi; task++)
-                        {
-                            int tg = task / (oblocks * ktiles);
-                            if (tg != g) continue;
-                            int ob = task / ktiles % oblocks, k0 = task % ktiles * RowsWeightTile;
-                            RowsWeightKernel(xi + i0 * RowsWidth(shape), offs, k0, Math.Min(RowsWeightTile, k - k0),
-                                di + (long)i0 * shape.OW * og + ob * RowsWeightLanes,
-                                ac + (long)g * k * og + (long)k0 * og + ob * RowsWeightLanes, rows, shape);
-                        }
-                    }
-                }
-            });
+            Parallel.For(shape.Groups * oblocks * ktiles, 4, (lo, hi) => RowsWeightRange(lo, hi, xp, dt, ac, offs,
+                shape));
             // acc[g] (K × Og) → dw[g] (Og × K).
             for (int g = 0; g < s.Groups; g++)
             {
@@ -398,6 +385,35 @@ public static unsafe partial class Conv
         BufferPool<float>.Return(acc);
         BufferPool<float>.Return(dyT);
         BufferPool<float>.Return(padded);
+    }
+
+    // Tasks [lo, hi) of the weight gradient, task = (g · oblocks + oblock) · ktiles + ktile, over every image and
+    // chunk of output rows (the chunk's dYᵀ is read by all the tasks before the next chunk).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowsWeightRange(int lo, int hi, float* xp, float* dt, float* ac, int* offs, in ConvShape s)
+    {
+        int items = s.N * s.Groups, image = RowsImage(s), k = s.K, og = s.Og, l = s.L;
+        int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = og / RowsWeightLanes;
+        // Output rows per chunk: the chunk's dYᵀ (rows · OW · Og floats) about 24 KiB, at least one row.
+        int rowsPer = Math.Max(1, 6144 / (s.OW * og));
+        for (int item = 0; item < items; item++)
+        {
+            int g = item % s.Groups;
+            float* xi = xp + (long)item * image;
+            float* di = dt + (long)item * l * og;
+            for (int i0 = 0; i0 < s.OH; i0 += rowsPer)
+            {
+                int rows = Math.Min(rowsPer, s.OH - i0);
+                for (int task = Math.Max(lo, g * oblocks * ktiles); task < Math.Min(hi, (g + 1) * oblocks * ktiles);
+                     task++)
+                {
+                    int ob = task / ktiles % oblocks, k0 = task % ktiles * RowsWeightTile;
+                    RowsWeightKernel(xi + i0 * RowsWidth(s), offs, k0, Math.Min(RowsWeightTile, k - k0),
+                        di + (long)i0 * s.OW * og + ob * RowsWeightLanes,
+                        ac + (long)g * k * og + (long)k0 * og + ob * RowsWeightLanes, rows, s);
+                }
+            }
+        }
     }
 
     // dY of (image, group) item, Og × L, into dyT (L × Og) by 8×8 blocks.
@@ -419,6 +435,7 @@ public static unsafe partial class Conv
     // acc (rows k0.. of K × Og, 64 output channels from the given column; row stride Og) += the products of
     // output rows [i0, i0 + rows) (xi: the padded image advanced by i0 padded rows, dyT: its dYᵀ rows, row stride
     // Og) for weight elements [k0, k0 + count), count ≤ 6.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowsWeightKernel(float* xi, int* offs, int k0, int count, float* dyT, float* acc, int rows,
         in ConvShape s)
     {
@@ -529,6 +546,7 @@ public static unsafe partial class Conv
     }
 
     // One weight element (x: its input window) of the tile tail: acc[0..64) += Σ x[i·Wp + j] · dyT row.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowsWeightKernel1(float* x, float* dyT, float* acc, int rows, in ConvShape s)
     {
         int og = s.Og, ow = s.OW, wp = RowsWidth(s);
