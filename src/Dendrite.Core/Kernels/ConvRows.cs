@@ -394,8 +394,9 @@ public static unsafe partial class Conv
     {
         int items = s.N * s.Groups, image = RowsImage(s), k = s.K, og = s.Og, l = s.L;
         int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = og / RowsWeightLanes;
-        // Output rows per chunk: the chunk's dYᵀ (rows · OW · Og floats) about 24 KiB, at least one row.
-        int rowsPer = Math.Max(1, 6144 / (s.OW * og));
+        // Output rows per chunk: the 64 columns of the chunk's dYᵀ that one task reads (rows · OW · 64 floats)
+        // about 32 KiB, at least one row (8 to 32 KiB measured the same within the noise).
+        int rowsPer = Math.Max(1, 8192 / (s.OW * RowsWeightLanes));
         for (int item = 0; item < items; item++)
         {
             int g = item % s.Groups;
