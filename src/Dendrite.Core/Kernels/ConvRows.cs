@@ -351,13 +351,15 @@ public static unsafe partial class Conv
         int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = og / RowsWeightLanes;
         var shape = s;
         var padded = BufferPool<float>.Rent(items * image);
-        var dyT = BufferPool<float>.Rent(items * l * og);
-        var acc = BufferPool<float>.Rent(s.Groups * k * og);
+        // dYᵀ and the accumulators start on a cache line (16 floats of slack), so that their rows of 64 floats are
+        // whole lines.
+        var dyT = BufferPool<float>.Rent(items * l * og + 16);
+        var acc = BufferPool<float>.Rent(s.Groups * k * og + 16);
         var offsets = BufferPool<int>.Rent(k);
         fixed (float* pp = padded, pt = dyT, pa = acc)
         fixed (int* po = offsets)
         {
-            float* xp = pp, dt = pt, ac = pa;
+            float* xp = pp, dt = AlignLine(pt), ac = AlignLine(pa);
             int* offs = po;
             RowsOffsets(offs, s);
             new Span<float>(ac, s.Groups * k * og).Clear();
@@ -416,6 +418,8 @@ public static unsafe partial class Conv
             }
         }
     }
+
+    private static float* AlignLine(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
     // dY of (image, group) item, Og × L, into dyT (L × Og) by 8×8 blocks.
     private static void TransposeGradient(float* dy, int item, float* dyT, in ConvShape s)
