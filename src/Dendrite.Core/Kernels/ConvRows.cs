@@ -343,35 +343,32 @@ public static unsafe partial class Conv
     /// <summary>Whether the rows weight-gradient kernel runs on this machine for <paramref name="s"/>.</summary>
     internal static bool RowsWeightAvailable(in ConvShape s) => UseRowsWeight(s);
 
-    // dw (overwritten): pad x and transpose dY for the whole batch, then each thread takes a range of the tiles of
-    // 6 weight elements (per group) over every image; acc (per group K × Og) is transposed into dw at the end.
+    // dw (overwritten): pad x for the whole batch, then each thread takes a range of the tiles of 6 weight elements
+    // (per group) over every image, transposing each chunk of dY into its own L1-sized buffer just before use (a
+    // whole-batch transpose up front cost 6 % of the weight gradient, written to memory and read back); acc (per
+    // group K × Og) is transposed into dw at the end.
     internal static void BackwardWeightRows(float* x, float* dy, float* dw, in ConvShape s)
     {
         int items = s.N * s.Groups, image = RowsImage(s), k = s.K, og = s.Og, l = s.L;
         int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = og / RowsWeightLanes;
         var shape = s;
         var padded = BufferPool<float>.Rent(items * image);
-        // dYᵀ and the accumulators start on a cache line (16 floats of slack), so that their rows of 64 floats are
-        // whole lines.
-        var dyT = BufferPool<float>.Rent(items * l * og + 16);
+        // The accumulators (and the dYᵀ chunks) start on a cache line (16 floats of slack), so that their rows of 64
+        // floats are whole lines.
         var acc = BufferPool<float>.Rent(s.Groups * k * og + 16);
         var offsets = BufferPool<int>.Rent(k);
-        fixed (float* pp = padded, pt = dyT, pa = acc)
+        fixed (float* pp = padded, pa = acc)
         fixed (int* po = offsets)
         {
-            float* xp = pp, dt = AlignLine(pt), ac = AlignLine(pa);
+            float* xp = pp, ac = AlignLine(pa);
             int* offs = po;
             RowsOffsets(offs, s);
             new Span<float>(ac, s.Groups * k * og).Clear();
             Parallel.For(items, 1, (lo, hi) =>
             {
-                for (int item = lo; item < hi; item++)
-                {
-                    RowsPad(x, item, xp + (long)item * image, shape);
-                    TransposeGradient(dy, item, dt + (long)item * l * og, shape);
-                }
+                for (int item = lo; item < hi; item++) RowsPad(x, item, xp + (long)item * image, shape);
             });
-            Parallel.For(shape.Groups * oblocks * ktiles, 4, (lo, hi) => RowsWeightRange(lo, hi, xp, dt, ac, offs,
+            Parallel.For(shape.Groups * oblocks * ktiles, 4, (lo, hi) => RowsWeightRange(lo, hi, xp, dy, ac, offs,
                 shape));
             // acc[g] (K × Og) → dw[g] (Og × K).
             for (int g = 0; g < s.Groups; g++)
@@ -385,52 +382,58 @@ public static unsafe partial class Conv
         }
         BufferPool<int>.Return(offsets);
         BufferPool<float>.Return(acc);
-        BufferPool<float>.Return(dyT);
         BufferPool<float>.Return(padded);
     }
 
     // Tasks [lo, hi) of the weight gradient, task = (g · oblocks + oblock) · ktiles + ktile, over every image and
     // chunk of output rows (the chunk's dYᵀ is read by all the tasks before the next chunk).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowsWeightRange(int lo, int hi, float* xp, float* dt, float* ac, int* offs, in ConvShape s)
+    private static void RowsWeightRange(int lo, int hi, float* xp, float* dy, float* ac, int* offs, in ConvShape s)
     {
-        int items = s.N * s.Groups, image = RowsImage(s), k = s.K, og = s.Og, l = s.L;
+        int items = s.N * s.Groups, image = RowsImage(s), k = s.K, og = s.Og;
         int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = og / RowsWeightLanes;
         // Output rows per chunk: the 64 columns of the chunk's dYᵀ that one task reads (rows · OW · 64 floats)
         // about 32 KiB, at least one row (8 to 32 KiB measured the same within the noise).
         int rowsPer = Math.Max(1, 8192 / (s.OW * RowsWeightLanes));
-        for (int item = 0; item < items; item++)
+        var chunk = BufferPool<float>.Rent(rowsPer * s.OW * og + 16);
+        fixed (float* pc = chunk)
         {
-            int g = item % s.Groups;
-            float* xi = xp + (long)item * image;
-            float* di = dt + (long)item * l * og;
-            for (int i0 = 0; i0 < s.OH; i0 += rowsPer)
+            float* dt = AlignLine(pc);
+            for (int item = 0; item < items; item++)
             {
-                int rows = Math.Min(rowsPer, s.OH - i0);
-                for (int task = Math.Max(lo, g * oblocks * ktiles); task < Math.Min(hi, (g + 1) * oblocks * ktiles);
-                     task++)
+                int g = item % s.Groups, first = Math.Max(lo, g * oblocks * ktiles);
+                int last = Math.Min(hi, (g + 1) * oblocks * ktiles);
+                if (first >= last) continue;
+                float* xi = xp + (long)item * image;
+                for (int i0 = 0; i0 < s.OH; i0 += rowsPer)
                 {
-                    int ob = task / ktiles % oblocks, k0 = task % ktiles * RowsWeightTile;
-                    RowsWeightKernel(xi + i0 * RowsWidth(s), offs, k0, Math.Min(RowsWeightTile, k - k0),
-                        di + (long)i0 * s.OW * og + ob * RowsWeightLanes,
-                        ac + (long)g * k * og + (long)k0 * og + ob * RowsWeightLanes, rows, s);
+                    int rows = Math.Min(rowsPer, s.OH - i0);
+                    TransposeGradient(dy, item, i0 * s.OW, rows * s.OW, dt, s);
+                    for (int task = first; task < last; task++)
+                    {
+                        int ob = task / ktiles % oblocks, k0 = task % ktiles * RowsWeightTile;
+                        RowsWeightKernel(xi + i0 * RowsWidth(s), offs, k0, Math.Min(RowsWeightTile, k - k0),
+                            dt + ob * RowsWeightLanes, ac + (long)g * k * og + (long)k0 * og + ob * RowsWeightLanes,
+                            rows, s);
+                    }
                 }
             }
         }
+        BufferPool<float>.Return(chunk);
     }
 
     private static float* AlignLine(float* p) => (float*)(((nint)p + 63) & ~(nint)63);
 
-    // dY of (image, group) item, Og × L, into dyT (L × Og) by 8×8 blocks.
-    private static void TransposeGradient(float* dy, int item, float* dyT, in ConvShape s)
+    // Positions [f0, f0 + count) of dY of (image, group) item (Og × L) into dyT (count × Og) by 8×8 blocks.
+    private static void TransposeGradient(float* dy, int item, int f0, int count, float* dyT, in ConvShape s)
     {
         int n = item / s.Groups, g = item % s.Groups, og = s.Og, l = s.L;
-        float* src = dy + ((long)n * s.O + g * og) * l;
+        float* src = dy + ((long)n * s.O + g * og) * l + f0;
         for (int o0 = 0; o0 < og; o0 += 8)
         {
             int f = 0;
-            for (; f + 8 <= l; f += 8) Transpose8(src + (long)o0 * l + f, l, dyT + (long)f * og + o0, og);
-            for (; f < l; f++)
+            for (; f + 8 <= count; f += 8) Transpose8(src + (long)o0 * l + f, l, dyT + (long)f * og + o0, og);
+            for (; f < count; f++)
             {
                 for (int o = o0; o < o0 + 8; o++) dyT[(long)f * og + o] = src[(long)o * l + f];
             }
