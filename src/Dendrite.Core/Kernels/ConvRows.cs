@@ -62,55 +62,59 @@ public static unsafe partial class Conv
     /// <summary>Whether the rows kernels run on this machine for <paramref name="s"/>.</summary>
     internal static bool RowsAvailable(in ConvShape s) => UseRows(s);
 
-    // y = conv(x, w) + b (bias may be null): pad the batch (one (image, group) per task), then tiles of 48
-    // positions × all output channels of the group, split evenly across the threads.
+    // y = conv(x, w) + b (bias may be null): tiles of 48 positions × all output channels of the group, split evenly
+    // across the threads; each thread pads the (image, group) items its tasks meet into its own buffer, one at a
+    // time, so that the padded image stays in its core's cache (an item split between threads is padded by both).
     internal static void ForwardRows(float* x, float* w, float* bias, float* y, in ConvShape s)
     {
-        int items = s.N * s.Groups, image = RowsImage(s), tiles = RowsTiles(s), k = s.K;
+        int items = s.N * s.Groups, tiles = RowsTiles(s), k = s.K;
         int slivers = (s.Og + RowsSliver - 1) / RowsSliver;
         var shape = s;
-        var padded = BufferPool<float>.Rent(items * image);
         var packed = BufferPool<float>.Rent(s.Groups * slivers * RowsSliver * k);
         var offsets = BufferPool<int>.Rent(k);
-        fixed (float* pp = padded, pk = packed)
+        fixed (float* pk = packed)
         fixed (int* po = offsets)
         {
-            float* xp = pp, wk = pk;
+            float* wk = pk;
             int* offs = po;
             RowsOffsets(offs, s);
             PackSlivers(w, wk, s);
-            Parallel.For(items, 1, (lo, hi) =>
-            {
-                for (int item = lo; item < hi; item++) RowsPad(x, item, xp + (long)item * image, shape);
-            });
-            Parallel.For(items * tiles, 4, (lo, hi) => RowsForwardRange(lo, hi, xp, wk, offs, y, bias, shape));
+            Parallel.For(items * tiles, 4, (lo, hi) => RowsForwardRange(lo, hi, x, wk, offs, y, bias, shape));
         }
         BufferPool<int>.Return(offsets);
         BufferPool<float>.Return(packed);
-        BufferPool<float>.Return(padded);
     }
 
     // Tasks [lo, hi) of the forward, task = item · tiles + tile: each runs every sliver of the item's group.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowsForwardRange(int lo, int hi, float* xp, float* wk, int* offs, float* y, float* bias,
+    private static void RowsForwardRange(int lo, int hi, float* x, float* wk, int* offs, float* y, float* bias,
         in ConvShape s)
     {
-        int image = RowsImage(s), tiles = RowsTiles(s), k = s.K, slivers = (s.Og + RowsSliver - 1) / RowsSliver;
+        int tiles = RowsTiles(s), k = s.K, slivers = (s.Og + RowsSliver - 1) / RowsSliver, current = -1;
+        var padded = BufferPool<float>.Rent(RowsImage(s));
         RowsPlan plan;
-        for (int task = lo; task < hi; task++)
+        fixed (float* xp = padded)
         {
-            int item = task / tiles, v0 = task % tiles * RowsTile, g = item % s.Groups, n = item / s.Groups;
-            float* xv = xp + (long)item * image + v0;
-            RowsPlanTile(&plan, v0, s);
-            for (int sl = 0; sl < slivers; sl++)
+            for (int task = lo; task < hi; task++)
             {
-                int o0 = sl * RowsSliver;
-                float* yo = y + ((long)n * s.O + g * s.Og + o0) * s.L;
-                float* bo = bias is null ? null : bias + g * s.Og + o0;
-                RowsTileKernel(xv, wk + ((long)g * slivers + sl) * RowsSliver * k, offs, k, yo, bo,
-                    Math.Min(RowsSliver, s.Og - o0), &plan, s.L);
+                int item = task / tiles, v0 = task % tiles * RowsTile, g = item % s.Groups, n = item / s.Groups;
+                if (item != current)
+                {
+                    RowsPad(x, item, xp, s);
+                    current = item;
+                }
+                RowsPlanTile(&plan, v0, s);
+                for (int sl = 0; sl < slivers; sl++)
+                {
+                    int o0 = sl * RowsSliver;
+                    float* yo = y + ((long)n * s.O + g * s.Og + o0) * s.L;
+                    float* bo = bias is null ? null : bias + g * s.Og + o0;
+                    RowsTileKernel(xp + v0, wk + ((long)g * slivers + sl) * RowsSliver * k, offs, k, yo, bo,
+                        Math.Min(RowsSliver, s.Og - o0), &plan, s.L);
+                }
             }
         }
+        BufferPool<float>.Return(padded);
     }
 
     // offs[k] for k = (c·KH + p)·KW + q: where weight element k reads in the padded image, relative to the position.
