@@ -15,7 +15,7 @@ namespace Dendrite.Kernels;
 ///     unaligned loads from xp and 8 broadcasts from a weight sliver (element (r, k) at k·8 + r); the tile is
 ///     stored straight into NCHW with masked stores that skip the junk columns, the bias added on the way.
 ///   weight gradient (Og a multiple of 64): dW[o][k] = Σ_{i,j} xp[offs(k) + i·Wp + j] · dYᵀ[i·OW + j][o] with dY
-///     transposed once to positions × channels; a register tile of 6 weight elements × 64 output channels (4
+///     transposed to positions × channels one chunk of output rows at a time; a register tile of 6 weight elements × 64 output channels (4
 ///     Vector512) takes per position 4 loads of dYᵀ and 6 broadcasts from xp, accumulating over a chunk of
 ///     output rows whose dYᵀ stays in L1; the tiles of weight elements are split across the threads.
 /// The input gradient of a unit-stride convolution is a forward convolution (see BackwardInput) and takes the
@@ -51,8 +51,8 @@ public static unsafe partial class Conv
     {
         Check("Conv.RowsForward", x.Length, w.Length, y.Length, s, bias.Length);
         if (!UseRows(s))
-            throw new ArgumentException($"Conv.RowsForward: needs unit strides, a kernel other than 1×1 and AVX-512, " +
-                $"got {s}");
+            throw new ArgumentException("Conv.RowsForward: needs unit strides and AVX-512 (and is not used for a 1×1 " +
+                $"convolution without padding, a plain product), got {s}");
         fixed (float* px = x, pw = w, pb = bias, py = y)
         {
             ForwardRows(px, pw, bias.IsEmpty ? null : pb, py, s);
@@ -327,7 +327,9 @@ public static unsafe partial class Conv
     private const int RowsWeightTile = 6;
     private const int RowsWeightLanes = 64;
 
-    private static bool UseRowsWeight(in ConvShape s) => UseRows(s) && s.Og % RowsWeightLanes == 0;
+    // The whole batch is padded into one pooled array, which the pool rounds up to a power of two: at most 2³⁰.
+    private static bool UseRowsWeight(in ConvShape s) =>
+        UseRows(s) && s.Og % RowsWeightLanes == 0 && (long)s.N * s.Groups * RowsImage(s) <= Array.MaxLength / 2;
 
     /// <summary><see cref="BackwardWeight"/> on the rows kernel (tests call it directly); needs unit strides,
     /// a multiple of 64 output channels per group and AVX-512.</summary>
@@ -336,8 +338,8 @@ public static unsafe partial class Conv
     {
         Check("Conv.RowsBackwardWeight", x.Length, dw.Length, dy.Length, s, 0);
         if (!UseRowsWeight(s))
-            throw new ArgumentException("Conv.RowsBackwardWeight: needs unit strides, a kernel other than 1×1, " +
-                $"a multiple of 64 output channels per group and AVX-512, got {s}");
+            throw new ArgumentException("Conv.RowsBackwardWeight: needs unit strides, a multiple of 64 output " +
+                $"channels per group and AVX-512 (and is not used for a 1×1 convolution without padding), got {s}");
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
             BackwardWeightRows(px, pdy, pdw, s);

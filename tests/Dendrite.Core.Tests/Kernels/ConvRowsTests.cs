@@ -23,6 +23,9 @@ public class ConvRowsTests
         [1, 4, 11, 12, 19, 5, 5, 2, 1, 1, false],
         [3, 3, 5, 12, 18, 1, 3, 0, 1, 1, true],
         [1, 2, 4, 7, 25, 1, 3, 1, 2, 1, false],
+        // 1×1 with padding is not a plain product: the rows kernels take it.
+        [3, 3, 4, 5, 20, 1, 1, 1, 1, 1, true],
+        [1, 3, 4, 5, 64, 1, 1, 2, 1, 1, false],
         [1, 16, 14, 14, 32, 3, 3, 1, 1, 1, true],
         [3, 8, 5, 20, 64, 3, 3, 1, 1, 1, false],
         [1, 6, 3, 3, 40, 3, 3, 0, 1, 2, true],
