@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -349,33 +350,61 @@ public static unsafe partial class Conv
     /// <summary>Whether the rows weight-gradient kernel runs on this machine for <paramref name="s"/>.</summary>
     internal static bool RowsWeightAvailable(in ConvShape s) => UseRowsWeight(s);
 
-    // dw (overwritten): pad x for the whole batch, then each thread takes a range of the tiles of 6 weight elements
-    // (per group) over every image, transposing each chunk of dY into its own L1-sized buffer just before use (a
-    // whole-batch transpose up front cost 6 % of the weight gradient, written to memory and read back); acc (per
-    // group K × Og) is transposed into dw at the end.
+    // dw (overwritten). With as many (image, group) items per thread as balance (a multiple of the thread count, or
+    // at least 4 per thread), each thread takes whole items: it pads each into its own buffer, transposes dY chunk
+    // by chunk into an L1-sized buffer and accumulates every tile of weight elements into its own K × Og
+    // accumulators, summed at the end. Otherwise the batch is padded up front and the threads split the tiles of
+    // weight elements instead, each walking every image (and transposing every chunk of dY for itself). Either way
+    // acc (per group K × Og) is transposed into dw at the end.
     internal static void BackwardWeightRows(float* x, float* dy, float* dw, in ConvShape s)
     {
-        int items = s.N * s.Groups, image = RowsImage(s), k = s.K, og = s.Og, l = s.L;
-        int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = og / RowsWeightLanes;
+        int items = s.N * s.Groups, image = RowsImage(s), k = s.K, og = s.Og, size = s.Groups * k * og;
+        int tasks = s.Groups * og / RowsWeightLanes * ((k + RowsWeightTile - 1) / RowsWeightTile);
+        int threads = Threads.Count;
+        bool byItem = threads > 1 && (items % threads == 0 || items >= 4 * threads);
         var shape = s;
-        var padded = BufferPool<float>.Rent(items * image);
-        // The accumulators (and the dYᵀ chunks) start on a cache line (16 floats of slack), so that their rows of 64
-        // floats are whole lines.
-        var acc = BufferPool<float>.Rent(s.Groups * k * og + 16);
         var offsets = BufferPool<int>.Rent(k);
-        fixed (float* pp = padded, pa = acc)
+        // The accumulators start on a cache line (16 floats of slack), so that their rows of 64 floats are whole
+        // lines; with the item split, one set per thread.
+        int sets = byItem ? threads : 1;
+        var acc = BufferPool<float>.Rent(sets * (size + 16));
+        fixed (float* pa = acc)
         fixed (int* po = offsets)
         {
-            float* xp = pp, ac = AlignLine(pa);
+            float* ac = AlignLine(pa);
             int* offs = po;
             RowsOffsets(offs, s);
-            new Span<float>(ac, s.Groups * k * og).Clear();
-            Parallel.For(items, 1, (lo, hi) =>
+            new Span<float>(ac, sets * (size + 16) - 16).Clear();
+            if (byItem)
             {
-                for (int item = lo; item < hi; item++) RowsPad(x, item, xp + (long)item * image, shape);
-            });
-            Parallel.For(shape.Groups * oblocks * ktiles, 4, (lo, hi) => RowsWeightRange(lo, hi, xp, dy, ac, offs,
-                shape));
+                Parallel.For(threads, 1, (lo, hi) =>
+                {
+                    for (int t = lo; t < hi; t++)
+                    {
+                        RowsWeightRange(t * items / threads, (t + 1) * items / threads, 0, tasks, x, null, dy,
+                            ac + (long)t * (size + 16), offs, shape);
+                    }
+                });
+                for (int t = 1; t < threads; t++)
+                {
+                    var sum = new Span<float>(ac, size);
+                    TensorPrimitives.Add(sum, new ReadOnlySpan<float>(ac + (long)t * (size + 16), size), sum);
+                }
+            }
+            else
+            {
+                var padded = BufferPool<float>.Rent(items * image);
+                fixed (float* pp = padded)
+                {
+                    float* xp = pp;
+                    Parallel.For(items, 1, (lo, hi) =>
+                    {
+                        for (int item = lo; item < hi; item++) RowsPad(x, item, xp + (long)item * image, shape);
+                    });
+                    Parallel.For(tasks, 4, (lo, hi) => RowsWeightRange(0, items, lo, hi, x, xp, dy, ac, offs, shape));
+                }
+                BufferPool<float>.Return(padded);
+            }
             // acc[g] (K × Og) → dw[g] (Og × K).
             for (int g = 0; g < s.Groups; g++)
             {
@@ -386,31 +415,35 @@ public static unsafe partial class Conv
                 }
             }
         }
-        BufferPool<int>.Return(offsets);
         BufferPool<float>.Return(acc);
-        BufferPool<float>.Return(padded);
+        BufferPool<int>.Return(offsets);
     }
 
-    // Tasks [lo, hi) of the weight gradient, task = (g · oblocks + oblock) · ktiles + ktile, over every image and
-    // chunk of output rows (the chunk's dYᵀ is read by all the tasks before the next chunk).
+    // Items [itemLo, itemHi) × tasks [lo, hi) of the weight gradient, task = (g · oblocks + oblock) · ktiles +
+    // ktile (only the tasks of an item's group run for it), chunk by chunk of output rows: the chunk's dYᵀ is read
+    // by all the tasks before the next chunk. xp: the padded batch, or null to pad each item into a buffer here.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowsWeightRange(int lo, int hi, float* xp, float* dy, float* ac, int* offs, in ConvShape s)
+    private static void RowsWeightRange(int itemLo, int itemHi, int lo, int hi, float* x, float* xp, float* dy,
+        float* ac, int* offs, in ConvShape s)
     {
-        int items = s.N * s.Groups, image = RowsImage(s), k = s.K, og = s.Og;
+        int image = RowsImage(s), k = s.K, og = s.Og;
         int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = og / RowsWeightLanes;
         // Output rows per chunk: the 64 columns of the chunk's dYᵀ that one task reads (rows · OW · 64 floats)
         // about 32 KiB, at least one row (8 to 32 KiB measured the same within the noise).
         int rowsPer = Math.Max(1, 8192 / (s.OW * RowsWeightLanes));
         var chunk = BufferPool<float>.Rent(rowsPer * s.OW * og + 16);
-        fixed (float* pc = chunk)
+        var own = xp is null ? BufferPool<float>.Rent(image) : null;
+        fixed (float* pc = chunk, po = own)
         {
             float* dt = AlignLine(pc);
-            for (int item = 0; item < items; item++)
+            for (int item = itemLo; item < itemHi; item++)
             {
                 int g = item % s.Groups, first = Math.Max(lo, g * oblocks * ktiles);
                 int last = Math.Min(hi, (g + 1) * oblocks * ktiles);
                 if (first >= last) continue;
-                float* xi = xp + (long)item * image;
+                float* xi = po;
+                if (xp is null) RowsPad(x, item, po, s);
+                else xi = xp + (long)item * image;
                 for (int i0 = 0; i0 < s.OH; i0 += rowsPer)
                 {
                     int rows = Math.Min(rowsPer, s.OH - i0);
@@ -425,6 +458,7 @@ public static unsafe partial class Conv
                 }
             }
         }
+        if (own is not null) BufferPool<float>.Return(own);
         BufferPool<float>.Return(chunk);
     }
 

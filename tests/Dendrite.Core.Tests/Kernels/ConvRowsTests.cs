@@ -40,6 +40,11 @@ public class ConvRowsTests
         [1, 3, 4, 6, 64, 1, 3, 0, 1, 1, true],
         [1, 2, 9, 9, 64, 5, 5, 2, 1, 1, false],
         [3, 2, 12, 30, 128, 3, 3, 1, 1, 1, true],
+        // Many (image, group) items: the weight gradient splits whole items across the threads (one image splits
+        // the tiles of weight elements instead).
+        [16, 3, 4, 5, 64, 3, 3, 1, 1, 1, true],
+        [6, 6, 5, 6, 128, 3, 3, 1, 1, 2, false],
+        [2, 5, 6, 7, 64, 3, 3, 1, 1, 1, true],
     ];
 
     [Theory]
