@@ -16,9 +16,10 @@ namespace Dendrite.Kernels;
 ///     unaligned loads from xp and 8 broadcasts from a weight sliver (element (r, k) at k·8 + r); the tile is
 ///     stored straight into NCHW with masked stores that skip the junk columns, the bias added on the way.
 ///   weight gradient (Og a multiple of 64): dW[o][k] = Σ_{i,j} xp[offs(k) + i·Wp + j] · dYᵀ[i·OW + j][o] with dY
-///     transposed to positions × channels one chunk of output rows at a time; a register tile of 6 weight elements × 64 output channels (4
-///     Vector512) takes per position 4 loads of dYᵀ and 6 broadcasts from xp, accumulating over a chunk of
-///     output rows whose dYᵀ stays in L1; the tiles of weight elements are split across the threads.
+///     transposed to positions × channels one chunk of output rows at a time; a register tile of 6 weight
+///     elements × 64 output channels (4 Vector512) takes per position 4 loads of dYᵀ and 6 broadcasts from xp,
+///     accumulating over a chunk of output rows whose dYᵀ stays in L1; threads take whole (image, group) items
+///     when those balance, otherwise the tiles of weight elements.
 /// The input gradient of a unit-stride convolution is a forward convolution (see BackwardInput) and takes the
 /// forward kernel. Used only when Vector512 is accelerated; the other paths remain the fallbacks.
 /// </summary>
