@@ -52,18 +52,25 @@ public static class Autograd
     internal static void Run(Tensor root, Tensor gradient)
     {
         var topo = Sort(root);
+        // Gradients whose storage is newer than this were made by this pass; the caller's own gradient is not.
+        long born = Storage.NextSerial;
         root.PendingGrad = gradient;
+        root.PendingOwned = false;
         using var _ = NoGrad();
         foreach (var t in topo)
         {
             var g = t.PendingGrad;
+            bool owned = t.PendingOwned;
             t.PendingGrad = null;
+            t.PendingOwned = false;
             if (g is null) continue;
             t.RunHooks(g);
+            // A gradient a hook has seen may be held by user code, and a retained one becomes t.Grad.
+            owned &= !t.HasHooks && !t.RetainsGrad;
             var fn = t.GradFn;
             if (fn is null || t.RetainsGrad)
             {
-                t.AccumulateGrad(g);
+                t.AccumulateGrad(g, owned);
             }
             if (fn is null) continue;
             var grads = fn.Backward(g);
@@ -79,11 +86,39 @@ public static class Autograd
                         $"the input has {Shapes.Format(input.Shape)}");
                 if (DetectAnomaly && gi.DType.IsFloating() && !gi.AllFinite())
                     throw new ArithmeticException($"{fn.Name} backward produced NaN or infinity in the gradient of input {i}");
-                input.PendingGrad = input.PendingGrad is null ? gi : input.PendingGrad.Add(gi);
+                if (input.PendingGrad is null)
+                {
+                    input.PendingGrad = gi;
+                    input.PendingOwned = Exclusive(gi, i, grads, g, owned, born);
+                }
+                else
+                {
+                    input.PendingGrad = input.PendingGrad.Add(gi);
+                    input.PendingOwned = Whole(input.PendingGrad, born);
+                }
             }
         }
         topo.Clear();
     }
+
+    // Whether gradient `gi` (for input i of a node whose upstream gradient is g) is the only reference to its memory,
+    // so that a leaf may keep it as its .Grad instead of a copy (later accumulations write into it in place). It
+    // must cover a storage made during this pass that no other gradient of the node shares; the upstream gradient's
+    // storage counts only when the node passed on an exclusive upstream gradient to this input alone.
+    private static bool Exclusive(Tensor gi, int i, Tensor?[] grads, Tensor g, bool upstreamOwned, long born)
+    {
+        if (!Whole(gi, born)) return false;
+        for (int j = 0; j < grads.Length; j++)
+        {
+            if (j != i && grads[j] is { } other && ReferenceEquals(other.Storage, gi.Storage)) return false;
+        }
+        return upstreamOwned || !ReferenceEquals(g.Storage, gi.Storage);
+    }
+
+    // A contiguous tensor spanning all of a garbage-collected storage created at or after serial `born`.
+    private static bool Whole(Tensor t, long born) =>
+        t.Storage.Serial >= born && t.Storage.Collected && t.Offset == 0 && t.IsContiguous
+        && t.Numel == t.Storage.Length;
 
     // Reverse topological order (root first, every tensor after all of its consumers), iterative so that
     // graphs unrolled over thousands of time steps do not overflow the call stack.
@@ -123,6 +158,7 @@ public partial class Tensor
     private List<Action<Tensor>>? hooks;
 
     internal Tensor? PendingGrad;
+    internal bool PendingOwned;
     internal int Visit;
 
     /// <summary>Whether gradients flow to this tensor. Settable on leaves (tensors not produced by a recorded op).</summary>
@@ -166,6 +202,8 @@ public partial class Tensor
         return this;
     }
 
+    internal bool HasHooks => hooks is { Count: > 0 };
+
     internal void RunHooks(Tensor g)
     {
         if (hooks is null) return;
@@ -202,12 +240,13 @@ public partial class Tensor
         Autograd.Run(this, gradient);
     }
 
-    internal void AccumulateGrad(Tensor g)
+    // `owned`: nothing else refers to g's memory (see Autograd.Exclusive), so a leaf can keep it rather than a copy.
+    internal void AccumulateGrad(Tensor g, bool owned = false)
     {
         if (Grad is null || !Grad.Storage.IsAlive)
         {
             // A leaf's gradient outlives any TensorScope of the step that produced it.
-            Grad = IsLeaf ? TensorScope.Outside(() => g.Contiguous(force: true)) : g;
+            Grad = !IsLeaf || owned ? g : TensorScope.Outside(() => g.Contiguous(force: true));
             return;
         }
         if (!IsLeaf)

@@ -9,7 +9,22 @@ namespace Dendrite;
 /// </summary>
 public abstract class Storage
 {
+    private static long created;
+
     internal TensorScope? Owner;
+
+    /// <summary>Order of creation among all storages: lets autograd tell a gradient made during the current backward
+    /// pass from a tensor that existed before it.</summary>
+    internal long Serial { get; } = Interlocked.Increment(ref created);
+
+    /// <summary>The serial the next storage will get.</summary>
+    internal static long NextSerial => Volatile.Read(ref created) + 1;
+
+    /// <summary>Memory whose lifetime is managed by hand (<see cref="Tensor.ReleaseStorage"/>).</summary>
+    internal bool Manual { get; init; }
+
+    /// <summary>Plain garbage-collected memory: no scope and no owner by hand can take it back.</summary>
+    internal bool Collected => Owner is null && !Manual;
 
     /// <summary>Number of elements the storage holds.</summary>
     public int Length { get; protected init; }
@@ -43,9 +58,12 @@ public sealed class Storage<T> : Storage where T : unmanaged
     {
         Length = length;
         Owner = manual ? null : TensorScope.Current;
+        Manual = manual;
         if (Owner is null && !manual)
         {
-            array = length == 0 ? [] : new T[length];
+            // Without `clear` the caller writes every element (the pooled branch below hands out dirty arrays under
+            // the same contract), so large outputs skip the garbage collector's zeroing.
+            array = length == 0 ? [] : clear ? new T[length] : GC.AllocateUninitializedArray<T>(length);
             return;
         }
         array = BufferPool<T>.Rent(length);
