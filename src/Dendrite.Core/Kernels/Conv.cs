@@ -42,6 +42,17 @@ public static unsafe partial class Conv
                 }
                 BufferPool<float>.Return(lanesW);
             }
+            else if (direct && UseWide(s))
+            {
+                var wideW = BufferPool<float>.Rent(s.Groups * s.K * DirectBlock);
+                fixed (float* pt = wideW)
+                {
+                    float* wt = pt;
+                    WideWeights(wp, wt, s);
+                    Split(s, WideScratch(s), (item, scratch, _) => ForwardWide(item, xp, wt, bp, yp, scratch!, shape));
+                }
+                BufferPool<float>.Return(wideW);
+            }
             else if (direct)
                 Split(s, DirectScratch(s), (item, scratch, _) => ForwardDirect(item, xp, wp, bp, yp, scratch!, shape));
             else if (UseImplicit(s))
@@ -472,9 +483,12 @@ public static unsafe partial class Conv
     private static int RoundUp(int width) => (width + DirectBlock - 1) / DirectBlock * DirectBlock;
 
     // Copies the group's channels of image n into pad (Cg × PaddedHeight × PaddedWidth), zeros around them.
-    private static void PadImage(float* x, int n, int g, float* pad, in ConvShape s)
+    private static void PadImage(float* x, int n, int g, float* pad, in ConvShape s) =>
+        PadImage(x, n, g, pad, PaddedHeight(s), PaddedWidth(s), s);
+
+    // The same into rows of width wp (at least PadLeft + the columns read), hp rows per channel.
+    private static void PadImage(float* x, int n, int g, float* pad, int hp, int wp, in ConvShape s)
     {
-        int hp = PaddedHeight(s), wp = PaddedWidth(s);
         float* image = x + (long)(n * s.C + g * s.Cg) * s.H * s.W;
         new Span<float>(pad, s.Cg * hp * wp).Clear();
         int count = Math.Min(s.W, wp - s.PadLeft);

@@ -1,0 +1,251 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Dendrite.Kernels;
+
+/// <summary>A compile-time count for the specialised direct kernels: the JIT compiles one body per struct type
+/// argument and folds <c>Value</c>, so branches on it vanish and unused accumulators are never allocated.</summary>
+internal interface ICount
+{
+    static abstract int Value { get; }
+}
+
+internal readonly struct Count1 : ICount
+{
+    public static int Value => 1;
+}
+
+internal readonly struct Count2 : ICount
+{
+    public static int Value => 2;
+}
+
+internal readonly struct Count3 : ICount
+{
+    public static int Value => 3;
+}
+
+internal readonly struct Count4 : ICount
+{
+    public static int Value => 4;
+}
+
+internal readonly struct Count5 : ICount
+{
+    public static int Value => 5;
+}
+
+internal readonly struct Count6 : ICount
+{
+    public static int Value => 6;
+}
+
+internal readonly struct Count7 : ICount
+{
+    public static int Value => 7;
+}
+
+internal readonly struct Count8 : ICount
+{
+    public static int Value => 8;
+}
+
+// The direct forward for at most 8 output channels per group with AVX-512 (lenet_conv1, and the input gradient of
+// lenet_conv2 written as a forward convolution with 6 outputs): output positions in the 16 lanes of a Vector512,
+// one accumulator per (output channel, position vector). A position vector is 16 consecutive columns of one output
+// row; 3 or 4 of them (from any rows) are computed at once, so 6 channels keep 24 independent FMA chains in flight
+// (the Vector256 kernel of Conv.cs keeps 8, enough only to cover the FMA latency, and computes all 8 channels
+// whatever the count). Per tap: one load per position vector and one broadcast weight per channel.
+public static unsafe partial class Conv
+{
+    private const int Wide = 16;
+
+    private static bool UseWide(in ConvShape s) =>
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported && s.Og <= DirectBlock;
+
+    // Padded width for 16-lane rows: the output width rounded up to 16, plus the kernel's reach.
+    private static int WidePaddedWidth(in ConvShape s) =>
+        (s.OW + Wide - 1) / Wide * Wide + (s.KW - 1) * s.DilationW;
+
+    private static int WideScratch(in ConvShape s) => s.Cg * PaddedHeight(s) * WidePaddedWidth(s);
+
+    // w (O, Cg, KH, KW) → wt (G, K, 8): per group, tap-major rows of the output channels, zero-filled to 8.
+    private static void WideWeights(float* w, float* wt, in ConvShape s)
+    {
+        int og = s.Og, k = s.K;
+        new Span<float>(wt, s.Groups * k * DirectBlock).Clear();
+        for (int g = 0; g < s.Groups; g++)
+        {
+            for (int o = 0; o < og; o++)
+            {
+                float* src = w + (long)(g * og + o) * k;
+                float* dst = wt + (long)g * k * DirectBlock + o;
+                for (int t = 0; t < k; t++) dst[t * DirectBlock] = src[t];
+            }
+        }
+    }
+
+    private static void ForwardWide(int item, float* x, float* wt, float* bias, float* y, float[] scratch,
+        in ConvShape s)
+    {
+        fixed (float* pad = scratch)
+        {
+            PadImage(x, item / s.Groups, item % s.Groups, pad, PaddedHeight(s), WidePaddedWidth(s), s);
+            switch (s.Og)
+            {
+                case 1: ForwardWide<Count1, Count4>(item, pad, wt, bias, y, s); break;
+                case 2: ForwardWide<Count2, Count4>(item, pad, wt, bias, y, s); break;
+                case 3: ForwardWide<Count3, Count4>(item, pad, wt, bias, y, s); break;
+                case 4: ForwardWide<Count4, Count4>(item, pad, wt, bias, y, s); break;
+                case 5: ForwardWide<Count5, Count4>(item, pad, wt, bias, y, s); break;
+                case 6: ForwardWide<Count6, Count4>(item, pad, wt, bias, y, s); break;
+                case 7: ForwardWide<Count7, Count3>(item, pad, wt, bias, y, s); break;
+                default: ForwardWide<Count8, Count3>(item, pad, wt, bias, y, s); break;
+            }
+        }
+    }
+
+    // Offset in the padded image of the window origin of position vector v (row v / blocks, block v % blocks).
+    private static int WideOrigin(int v, int blocks, int wp, in ConvShape s)
+    {
+        int i = v / blocks;
+        return i * s.StrideH * wp + (v - i * blocks) * Wide;
+    }
+
+    // TM output channels, TV position vectors at a time.
+    private static void ForwardWide<TM, TV>(int item, float* pad, float* wt, float* bias, float* y, in ConvShape s)
+        where TM : struct, ICount
+        where TV : struct, ICount
+    {
+        int n = item / s.Groups, g = item % s.Groups, og = s.Og, l = s.L;
+        int hp = PaddedHeight(s), wp = WidePaddedWidth(s), plane = hp * wp;
+        int kh = s.KH, kw = s.KW, dh = s.DilationH * wp, dw = s.DilationW, cg = s.Cg;
+        float* w0 = wt + (long)g * s.K * DirectBlock;
+        float* outBase = y + (long)(n * s.O + g * og) * l;
+        float* b = bias is null ? null : bias + g * og;
+        int blocks = (s.OW + Wide - 1) / Wide, count = s.OH * blocks, last = count - 1;
+        for (int v0 = 0; v0 < count; v0 += TV.Value)
+        {
+            // Vectors past the end repeat the last one and are not stored.
+            float* r0 = pad + WideOrigin(v0, blocks, wp, s);
+            float* r1 = pad + WideOrigin(Math.Min(v0 + 1, last), blocks, wp, s);
+            float* r2 = pad + WideOrigin(Math.Min(v0 + 2, last), blocks, wp, s);
+            float* r3 = pad + WideOrigin(Math.Min(v0 + 3, last), blocks, wp, s);
+            Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+            Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+            Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+            Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default;
+            Vector512<float> a50 = default, a51 = default, a52 = default, a53 = default;
+            Vector512<float> a60 = default, a61 = default, a62 = default, a63 = default;
+            Vector512<float> a70 = default, a71 = default, a72 = default, a73 = default;
+            float* wv = w0;
+            for (int c = 0; c < cg; c++)
+            {
+                for (int p = 0; p < kh; p++)
+                {
+                    int rowOff = c * plane + p * dh;
+                    for (int q = 0; q < kw; q++, wv += DirectBlock)
+                    {
+                        int off = rowOff + q * dw;
+                        var i0 = Vector512.Load(r0 + off);
+                        var i1 = Vector512.Load(r1 + off);
+                        var i2 = Vector512.Load(r2 + off);
+                        var i3 = TV.Value > 3 ? Vector512.Load(r3 + off) : default;
+                        var bw = Vector512.Create(wv[0]);
+                        a00 = Vector512.FusedMultiplyAdd(i0, bw, a00);
+                        a01 = Vector512.FusedMultiplyAdd(i1, bw, a01);
+                        a02 = Vector512.FusedMultiplyAdd(i2, bw, a02);
+                        if (TV.Value > 3) a03 = Vector512.FusedMultiplyAdd(i3, bw, a03);
+                        if (TM.Value > 1)
+                        {
+                            bw = Vector512.Create(wv[1]);
+                            a10 = Vector512.FusedMultiplyAdd(i0, bw, a10);
+                            a11 = Vector512.FusedMultiplyAdd(i1, bw, a11);
+                            a12 = Vector512.FusedMultiplyAdd(i2, bw, a12);
+                            if (TV.Value > 3) a13 = Vector512.FusedMultiplyAdd(i3, bw, a13);
+                        }
+                        if (TM.Value > 2)
+                        {
+                            bw = Vector512.Create(wv[2]);
+                            a20 = Vector512.FusedMultiplyAdd(i0, bw, a20);
+                            a21 = Vector512.FusedMultiplyAdd(i1, bw, a21);
+                            a22 = Vector512.FusedMultiplyAdd(i2, bw, a22);
+                            if (TV.Value > 3) a23 = Vector512.FusedMultiplyAdd(i3, bw, a23);
+                        }
+                        if (TM.Value > 3)
+                        {
+                            bw = Vector512.Create(wv[3]);
+                            a30 = Vector512.FusedMultiplyAdd(i0, bw, a30);
+                            a31 = Vector512.FusedMultiplyAdd(i1, bw, a31);
+                            a32 = Vector512.FusedMultiplyAdd(i2, bw, a32);
+                            if (TV.Value > 3) a33 = Vector512.FusedMultiplyAdd(i3, bw, a33);
+                        }
+                        if (TM.Value > 4)
+                        {
+                            bw = Vector512.Create(wv[4]);
+                            a40 = Vector512.FusedMultiplyAdd(i0, bw, a40);
+                            a41 = Vector512.FusedMultiplyAdd(i1, bw, a41);
+                            a42 = Vector512.FusedMultiplyAdd(i2, bw, a42);
+                            if (TV.Value > 3) a43 = Vector512.FusedMultiplyAdd(i3, bw, a43);
+                        }
+                        if (TM.Value > 5)
+                        {
+                            bw = Vector512.Create(wv[5]);
+                            a50 = Vector512.FusedMultiplyAdd(i0, bw, a50);
+                            a51 = Vector512.FusedMultiplyAdd(i1, bw, a51);
+                            a52 = Vector512.FusedMultiplyAdd(i2, bw, a52);
+                            if (TV.Value > 3) a53 = Vector512.FusedMultiplyAdd(i3, bw, a53);
+                        }
+                        if (TM.Value > 6)
+                        {
+                            bw = Vector512.Create(wv[6]);
+                            a60 = Vector512.FusedMultiplyAdd(i0, bw, a60);
+                            a61 = Vector512.FusedMultiplyAdd(i1, bw, a61);
+                            a62 = Vector512.FusedMultiplyAdd(i2, bw, a62);
+                            if (TV.Value > 3) a63 = Vector512.FusedMultiplyAdd(i3, bw, a63);
+                        }
+                        if (TM.Value > 7)
+                        {
+                            bw = Vector512.Create(wv[7]);
+                            a70 = Vector512.FusedMultiplyAdd(i0, bw, a70);
+                            a71 = Vector512.FusedMultiplyAdd(i1, bw, a71);
+                            a72 = Vector512.FusedMultiplyAdd(i2, bw, a72);
+                            if (TV.Value > 3) a73 = Vector512.FusedMultiplyAdd(i3, bw, a73);
+                        }
+                    }
+                }
+            }
+            StoreWide<TM>(a00, a10, a20, a30, a40, a50, a60, a70, v0, blocks, outBase, b, s);
+            if (v0 + 1 < count) StoreWide<TM>(a01, a11, a21, a31, a41, a51, a61, a71, v0 + 1, blocks, outBase, b, s);
+            if (v0 + 2 < count) StoreWide<TM>(a02, a12, a22, a32, a42, a52, a62, a72, v0 + 2, blocks, outBase, b, s);
+            if (TV.Value > 3 && v0 + 3 < count)
+                StoreWide<TM>(a03, a13, a23, a33, a43, a53, a63, a73, v0 + 3, blocks, outBase, b, s);
+        }
+    }
+
+    // Position vector v of the TM output planes at outBase (+ bias when not null).
+    private static void StoreWide<TM>(Vector512<float> c0, Vector512<float> c1, Vector512<float> c2,
+        Vector512<float> c3, Vector512<float> c4, Vector512<float> c5, Vector512<float> c6, Vector512<float> c7,
+        int v, int blocks, float* outBase, float* bias, in ConvShape s)
+        where TM : struct, ICount
+    {
+        int i = v / blocks, jb = (v - i * blocks) * Wide, l = s.L;
+        float* dst = outBase + i * s.OW + jb;
+        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(s.OW - jb)).AsSingle();
+        PutWide(c0, dst, mask, bias, 0);
+        if (TM.Value > 1) PutWide(c1, dst + l, mask, bias, 1);
+        if (TM.Value > 2) PutWide(c2, dst + 2 * l, mask, bias, 2);
+        if (TM.Value > 3) PutWide(c3, dst + 3 * l, mask, bias, 3);
+        if (TM.Value > 4) PutWide(c4, dst + 4 * l, mask, bias, 4);
+        if (TM.Value > 5) PutWide(c5, dst + 5 * l, mask, bias, 5);
+        if (TM.Value > 6) PutWide(c6, dst + 6 * l, mask, bias, 6);
+        if (TM.Value > 7) PutWide(c7, dst + 7 * l, mask, bias, 7);
+    }
+
+    private static void PutWide(Vector512<float> acc, float* dst, Vector512<float> mask, float* bias, int o)
+    {
+        if (bias is not null) acc += Vector512.Create(bias[o]);
+        Avx512F.MaskStore(dst, mask, acc);
+    }
+}
