@@ -219,15 +219,10 @@ public static unsafe partial class Conv
     private static bool UseLanes(in ConvShape s) =>
         Vector512.IsHardwareAccelerated && s.Og > DirectBlock && s.Og <= Lanes;
 
-    // Padded image, then the L×16 channels-last tile.
-    private static int LanesScratch(in ConvShape s) => s.Cg * PaddedHeight(s) * PaddedWidth(s) + s.L * Lanes;
-
-    // Offset in the padded image of the window of output position f (tap (0, 0, 0)).
-    private static int WindowOffset(int f, in ConvShape s)
-    {
-        int i = f / s.OW, j = f - i * s.OW;
-        return i * s.StrideH * PaddedWidth(s) + j * s.StrideW;
-    }
+    // Padded image, then the L×16 channels-last tile (with StrideH padded rows between them, read by the dropped
+    // second row of an odd last pair in ForwardLanes).
+    private static int LanesScratch(in ConvShape s) =>
+        s.Cg * PaddedHeight(s) * PaddedWidth(s) + s.StrideH * PaddedWidth(s) + s.L * Lanes;
 
     // w (O, Cg, KH, KW) → wl (G, K, 16): per group, tap-major rows of the group's output channels, zero-filled.
     private static void LanesWeights(float* w, float* wl, in ConvShape s)
@@ -245,71 +240,147 @@ public static unsafe partial class Conv
         }
     }
 
+    // 16 to 24 positions in flight: a piece of TW ≤ 12 consecutive columns (j0 .. j0+TW-1) of an output row pair
+    // (i, i + 1). Within a padded row the windows of consecutive columns are consecutive floats, and those of the
+    // second row lie StrideH padded rows further on, so per tap every broadcast is addressed from one of two
+    // pointers with a constant displacement: no index registers, nothing spilled. Each row is split into
+    // ⌈OW / 12⌉ pieces of nearly equal width (lenet_conv2: one piece of 10, 20 accumulators). With odd OH the last
+    // pair's second row is computed from the rows past the image (the gap in the scratch) and dropped.
     private static void ForwardLanes(int item, float* x, float* wl, float* bias, float* y, float[] scratch,
         in ConvShape s)
     {
-        int n = item / s.Groups, g = item % s.Groups, og = s.Og, k = s.K, l = s.L;
-        int hp = PaddedHeight(s), wp = PaddedWidth(s);
+        int n = item / s.Groups, g = item % s.Groups, og = s.Og, l = s.L, ow = s.OW;
+        int wp = PaddedWidth(s), plane = PaddedHeight(s) * wp;
         fixed (float* pad = scratch)
         {
             PadImage(x, n, g, pad, s);
-            float* wt = wl + (long)g * k * Lanes, tile = pad + s.Cg * hp * wp;
-            for (int f0 = 0; f0 < l; f0 += 8)
+            float* wt = wl + (long)g * s.K * Lanes, tile = pad + s.Cg * plane + s.StrideH * wp;
+            int pieces = (ow + MaxPiece - 1) / MaxPiece, narrow = ow / pieces, wider = ow % pieces;
+            for (int i = 0; i < s.OH; i += 2)
             {
-                int last = l - 1;
-                int b0 = WindowOffset(f0, s), b1 = WindowOffset(Math.Min(f0 + 1, last), s);
-                int b2 = WindowOffset(Math.Min(f0 + 2, last), s), b3 = WindowOffset(Math.Min(f0 + 3, last), s);
-                int b4 = WindowOffset(Math.Min(f0 + 4, last), s), b5 = WindowOffset(Math.Min(f0 + 5, last), s);
-                int b6 = WindowOffset(Math.Min(f0 + 6, last), s), b7 = WindowOffset(Math.Min(f0 + 7, last), s);
-                var a0 = Vector512<float>.Zero;
-                var a1 = a0;
-                var a2 = a0;
-                var a3 = a0;
-                var a4 = a0;
-                var a5 = a0;
-                var a6 = a0;
-                var a7 = a0;
-                float* wv = wt;
-                for (int c = 0; c < s.Cg; c++)
+                for (int piece = 0, j0 = 0; piece < pieces; piece++)
                 {
-                    for (int p = 0; p < s.KH; p++)
+                    int width = narrow + (piece < wider ? 1 : 0);
+                    switch (width)
                     {
-                        float* row = pad + (c * hp + p * s.DilationH) * wp;
-                        for (int q = 0; q < s.KW; q++, wv += Lanes)
-                        {
-                            var v = Vector512.Load(wv);
-                            float* r = row + q * s.DilationW;
-                            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b0]), v, a0);
-                            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b1]), v, a1);
-                            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b2]), v, a2);
-                            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b3]), v, a3);
-                            a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b4]), v, a4);
-                            a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b5]), v, a5);
-                            a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b6]), v, a6);
-                            a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b7]), v, a7);
-                        }
+                        case 1: ForwardLanes<Count1>(pad, wt, tile, i, j0, s); break;
+                        case 2: ForwardLanes<Count2>(pad, wt, tile, i, j0, s); break;
+                        case 3: ForwardLanes<Count3>(pad, wt, tile, i, j0, s); break;
+                        case 4: ForwardLanes<Count4>(pad, wt, tile, i, j0, s); break;
+                        case 5: ForwardLanes<Count5>(pad, wt, tile, i, j0, s); break;
+                        case 6: ForwardLanes<Count6>(pad, wt, tile, i, j0, s); break;
+                        case 7: ForwardLanes<Count7>(pad, wt, tile, i, j0, s); break;
+                        case 8: ForwardLanes<Count8>(pad, wt, tile, i, j0, s); break;
+                        case 9: ForwardLanes<Count9>(pad, wt, tile, i, j0, s); break;
+                        case 10: ForwardLanes<Count10>(pad, wt, tile, i, j0, s); break;
+                        case 11: ForwardLanes<Count11>(pad, wt, tile, i, j0, s); break;
+                        default: ForwardLanes<Count12>(pad, wt, tile, i, j0, s); break;
                     }
+                    j0 += width;
                 }
-                // Positions past the end repeat the last one; the tile has room only for real positions.
-                float* dst = tile + f0 * Lanes;
-                int valid = Math.Min(8, l - f0);
-                a0.Store(dst);
-                if (valid > 1) a1.Store(dst + Lanes);
-                if (valid > 2) a2.Store(dst + 2 * Lanes);
-                if (valid > 3) a3.Store(dst + 3 * Lanes);
-                if (valid > 4) a4.Store(dst + 4 * Lanes);
-                if (valid > 5) a5.Store(dst + 5 * Lanes);
-                if (valid > 6) a6.Store(dst + 6 * Lanes);
-                if (valid > 7) a7.Store(dst + 7 * Lanes);
             }
-            float* outBase = y + (long)(n * s.O + g * og) * l;
-            for (int o = 0; o < og; o++)
+            // The channels-last tile to the NCHW planes, 16 positions at a time.
+            float* outBase = y + (long)(n * s.O + g * og) * l, b = bias is null ? null : bias + g * og;
+            for (int f = 0; f < l; f += Lanes)
             {
-                float* d = outBase + (long)o * l;
-                float b = bias is null ? 0f : bias[g * og + o];
-                for (int f = 0; f < l; f++) d[f] = tile[f * Lanes + o] + b;
+                int width = Math.Min(Lanes, l - f);
+                Transpose16(tile + f * Lanes, Lanes, width, Lanes, outBase + f, l, og, width, b);
             }
         }
+    }
+
+    private const int MaxPiece = 12;
+
+    // Positions (i, j0 .. j0+TW-1) and (i + 1, same columns) into the channels-last tile.
+    private static void ForwardLanes<TW>(float* pad, float* wt, float* tile, int i, int j0, in ConvShape s)
+        where TW : struct, ICount
+    {
+        int wp = PaddedWidth(s), plane = PaddedHeight(s) * wp, dh = s.DilationH * wp, dw = s.DilationW;
+        int kh = s.KH, kw = s.KW, cg = s.Cg, ow = s.OW;
+        float* origin = pad + i * s.StrideH * wp + j0;
+        long below = s.StrideH * wp;
+        var a0 = Vector512<float>.Zero;
+        var a1 = a0;
+        var a2 = a0;
+        var a3 = a0;
+        var a4 = a0;
+        var a5 = a0;
+        var a6 = a0;
+        var a7 = a0;
+        var a8 = a0;
+        var a9 = a0;
+        var a10 = a0;
+        var a11 = a0;
+        var c0 = a0;
+        var c1 = a0;
+        var c2 = a0;
+        var c3 = a0;
+        var c4 = a0;
+        var c5 = a0;
+        var c6 = a0;
+        var c7 = a0;
+        var c8 = a0;
+        var c9 = a0;
+        var c10 = a0;
+        var c11 = a0;
+        float* wv = wt;
+        for (int c = 0; c < cg; c++)
+        {
+            for (int p = 0; p < kh; p++)
+            {
+                float* row = origin + c * plane + p * dh;
+                for (int q = 0; q < kw; q++, wv += Lanes)
+                {
+                    var v = Vector512.Load(wv);
+                    float* r = row + q * dw, u = r + below;
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r[0]), v, a0);
+                    if (TW.Value > 1) a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r[1]), v, a1);
+                    if (TW.Value > 2) a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r[2]), v, a2);
+                    if (TW.Value > 3) a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r[3]), v, a3);
+                    if (TW.Value > 4) a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r[4]), v, a4);
+                    if (TW.Value > 5) a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r[5]), v, a5);
+                    if (TW.Value > 6) a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r[6]), v, a6);
+                    if (TW.Value > 7) a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r[7]), v, a7);
+                    if (TW.Value > 8) a8 = Vector512.FusedMultiplyAdd(Vector512.Create(r[8]), v, a8);
+                    if (TW.Value > 9) a9 = Vector512.FusedMultiplyAdd(Vector512.Create(r[9]), v, a9);
+                    if (TW.Value > 10) a10 = Vector512.FusedMultiplyAdd(Vector512.Create(r[10]), v, a10);
+                    if (TW.Value > 11) a11 = Vector512.FusedMultiplyAdd(Vector512.Create(r[11]), v, a11);
+                    c0 = Vector512.FusedMultiplyAdd(Vector512.Create(u[0]), v, c0);
+                    if (TW.Value > 1) c1 = Vector512.FusedMultiplyAdd(Vector512.Create(u[1]), v, c1);
+                    if (TW.Value > 2) c2 = Vector512.FusedMultiplyAdd(Vector512.Create(u[2]), v, c2);
+                    if (TW.Value > 3) c3 = Vector512.FusedMultiplyAdd(Vector512.Create(u[3]), v, c3);
+                    if (TW.Value > 4) c4 = Vector512.FusedMultiplyAdd(Vector512.Create(u[4]), v, c4);
+                    if (TW.Value > 5) c5 = Vector512.FusedMultiplyAdd(Vector512.Create(u[5]), v, c5);
+                    if (TW.Value > 6) c6 = Vector512.FusedMultiplyAdd(Vector512.Create(u[6]), v, c6);
+                    if (TW.Value > 7) c7 = Vector512.FusedMultiplyAdd(Vector512.Create(u[7]), v, c7);
+                    if (TW.Value > 8) c8 = Vector512.FusedMultiplyAdd(Vector512.Create(u[8]), v, c8);
+                    if (TW.Value > 9) c9 = Vector512.FusedMultiplyAdd(Vector512.Create(u[9]), v, c9);
+                    if (TW.Value > 10) c10 = Vector512.FusedMultiplyAdd(Vector512.Create(u[10]), v, c10);
+                    if (TW.Value > 11) c11 = Vector512.FusedMultiplyAdd(Vector512.Create(u[11]), v, c11);
+                }
+            }
+        }
+        bool second = i + 1 < s.OH;
+        float* d = tile + (i * ow + j0) * Lanes;
+        StorePair(a0, c0, d + 0 * Lanes, ow, second);
+        if (TW.Value > 1) StorePair(a1, c1, d + 1 * Lanes, ow, second);
+        if (TW.Value > 2) StorePair(a2, c2, d + 2 * Lanes, ow, second);
+        if (TW.Value > 3) StorePair(a3, c3, d + 3 * Lanes, ow, second);
+        if (TW.Value > 4) StorePair(a4, c4, d + 4 * Lanes, ow, second);
+        if (TW.Value > 5) StorePair(a5, c5, d + 5 * Lanes, ow, second);
+        if (TW.Value > 6) StorePair(a6, c6, d + 6 * Lanes, ow, second);
+        if (TW.Value > 7) StorePair(a7, c7, d + 7 * Lanes, ow, second);
+        if (TW.Value > 8) StorePair(a8, c8, d + 8 * Lanes, ow, second);
+        if (TW.Value > 9) StorePair(a9, c9, d + 9 * Lanes, ow, second);
+        if (TW.Value > 10) StorePair(a10, c10, d + 10 * Lanes, ow, second);
+        if (TW.Value > 11) StorePair(a11, c11, d + 11 * Lanes, ow, second);
+    }
+
+    // Stores the accumulators of a position and of the one below it (when that row exists).
+    private static void StorePair(Vector512<float> upper, Vector512<float> lower, float* d, int ow, bool second)
+    {
+        upper.Store(d);
+        if (second) lower.Store(d + ow * Lanes);
     }
 
     // dw[g] += dY[n,g] ⋆ x[n,g] with the output channels in lanes: dY is transposed to channels-last (L×16), then
@@ -324,12 +395,11 @@ public static unsafe partial class Conv
             PadImage(x, n, g, pad, s);
             // The tile holds dY channels-last.
             float* tile = pad + s.Cg * hp * wp;
-            new Span<float>(tile, l * Lanes).Clear();
             float* dyg = dy + (long)(n * s.O + g * og) * l;
-            for (int o = 0; o < og; o++)
+            for (int f = 0; f < l; f += Lanes)
             {
-                float* src = dyg + (long)o * l;
-                for (int f = 0; f < l; f++) tile[f * Lanes + o] = src[f];
+                int width = Math.Min(Lanes, l - f);
+                Transpose16(dyg + f, l, og, width, tile + f * Lanes, Lanes, width, Lanes, null);
             }
             float* dwg = dw + (long)g * og * k;
             for (int t0 = 0; t0 < k; t0 += 8)

@@ -50,6 +50,26 @@ internal readonly struct Count8 : ICount
     public static int Value => 8;
 }
 
+internal readonly struct Count9 : ICount
+{
+    public static int Value => 9;
+}
+
+internal readonly struct Count10 : ICount
+{
+    public static int Value => 10;
+}
+
+internal readonly struct Count11 : ICount
+{
+    public static int Value => 11;
+}
+
+internal readonly struct Count12 : ICount
+{
+    public static int Value => 12;
+}
+
 // The direct forward for at most 8 output channels per group with AVX-512 (lenet_conv1, and the input gradient of
 // lenet_conv2 written as a forward convolution with 6 outputs): output positions in the 16 lanes of a Vector512,
 // one accumulator per (output channel, position vector). A position vector is 16 consecutive columns of one output
@@ -247,5 +267,58 @@ public static unsafe partial class Conv
     {
         if (bias is not null) acc += Vector512.Create(bias[o]);
         Avx512F.MaskStore(dst, mask, acc);
+    }
+
+    // A 16×16 transpose through registers: source row r (r < srcRows; srcWidth lanes read, the rest and the rows
+    // past srcRows read 0) at src + r·srcStride; column c goes to dst + c·dstStride for c < dstRows, dstWidth
+    // lanes of it (+ bias[c] when bias is not null). Three rounds of 32-, 64- and 128-bit interleaves.
+    private static void Transpose16(float* src, int srcStride, int srcRows, int srcWidth, float* dst, int dstStride,
+        int dstRows, int dstWidth, float* bias)
+    {
+        var idx = Vector512<int>.Indices;
+        var inMask = Vector512.LessThan(idx, Vector512.Create(srcWidth)).AsSingle();
+        var outMask = Vector512.LessThan(idx, Vector512.Create(dstWidth)).AsSingle();
+        var r = stackalloc Vector512<float>[16];
+        for (int i = 0; i < 16; i++)
+            r[i] = i < srcRows ? Avx512F.MaskLoad(src + (long)i * srcStride, inMask, Vector512<float>.Zero) : default;
+        // t[2k], t[2k+1]: rows 2k and 2k+1 interleaved by element within each 128-bit lane.
+        var t = stackalloc Vector512<float>[16];
+        for (int k = 0; k < 16; k += 2)
+        {
+            t[k] = Avx512F.UnpackLow(r[k], r[k + 1]);
+            t[k + 1] = Avx512F.UnpackHigh(r[k], r[k + 1]);
+        }
+        // u[4k + m], lane j: column 4j + m of rows 4k .. 4k+3.
+        for (int k = 0; k < 16; k += 4)
+        {
+            var t0 = t[k].AsDouble();
+            var t1 = t[k + 1].AsDouble();
+            var t2 = t[k + 2].AsDouble();
+            var t3 = t[k + 3].AsDouble();
+            r[k] = Avx512F.UnpackLow(t0, t2).AsSingle();
+            r[k + 1] = Avx512F.UnpackHigh(t0, t2).AsSingle();
+            r[k + 2] = Avx512F.UnpackLow(t1, t3).AsSingle();
+            r[k + 3] = Avx512F.UnpackHigh(t1, t3).AsSingle();
+        }
+        // Column 4j + m gathers lane j of r[m], r[4 + m], r[8 + m], r[12 + m].
+        for (int m = 0; m < 4; m++)
+        {
+            var v0 = Avx512F.Shuffle4x128(r[m], r[4 + m], 0x88);
+            var v1 = Avx512F.Shuffle4x128(r[m], r[4 + m], 0xDD);
+            var w0 = Avx512F.Shuffle4x128(r[8 + m], r[12 + m], 0x88);
+            var w1 = Avx512F.Shuffle4x128(r[8 + m], r[12 + m], 0xDD);
+            PutColumn(Avx512F.Shuffle4x128(v0, w0, 0x88), m, dst, dstStride, dstRows, outMask, bias);
+            PutColumn(Avx512F.Shuffle4x128(v1, w1, 0x88), 4 + m, dst, dstStride, dstRows, outMask, bias);
+            PutColumn(Avx512F.Shuffle4x128(v0, w0, 0xDD), 8 + m, dst, dstStride, dstRows, outMask, bias);
+            PutColumn(Avx512F.Shuffle4x128(v1, w1, 0xDD), 12 + m, dst, dstStride, dstRows, outMask, bias);
+        }
+    }
+
+    private static void PutColumn(Vector512<float> v, int c, float* dst, int dstStride, int dstRows,
+        Vector512<float> mask, float* bias)
+    {
+        if (c >= dstRows) return;
+        if (bias is not null) v += Vector512.Create(bias[c]);
+        Avx512F.MaskStore(dst + (long)c * dstStride, mask, v);
     }
 }
