@@ -97,7 +97,7 @@ public static unsafe partial class Conv
         int items = s.N * s.Groups, threads = Math.Min(Threads.Count, items), size = s.O * s.K;
         var shape = s;
         bool direct = UseDirect(s), lanes = direct && UseLanes(s);
-        int scratch = lanes ? LanesScratch(s) : direct ? DirectScratch(s) + s.Og * s.OH * RoundUp(s.OW) : ColLength(s);
+        int scratch = direct ? DirectScratch(s) + s.Og * s.OH * RoundUp(s.OW) : ColLength(s);
         dw.Clear();
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
@@ -107,10 +107,14 @@ public static unsafe partial class Conv
                 BackwardWeightTall(xp, dyp, dwp, s);
                 return;
             }
+            if (lanes)
+            {
+                BackwardWeightLanes(xp, dyp, dwp, s);
+                return;
+            }
             void Item(int item, float* target, float[]? col, int gemmThreads)
             {
-                if (lanes) BackwardWeightLanes(item, xp, dyp, target, col!, shape);
-                else if (direct) BackwardWeightDirect(item, xp, dyp, target, col!, shape);
+                if (direct) BackwardWeightDirect(item, xp, dyp, target, col!, shape);
                 else BackwardWeightItem(item, xp, dyp, target, col, shape, gemmThreads);
             }
             if (threads <= 1)
@@ -383,70 +387,235 @@ public static unsafe partial class Conv
         if (second) lower.Store(d + ow * Lanes);
     }
 
-    // dw[g] += dY[n,g] ⋆ x[n,g] with the output channels in lanes: dY is transposed to channels-last (L×16), then
-    // 8 taps at a time each keep one accumulator of 16 channels, adding broadcast inputs times dY's position rows.
-    private static void BackwardWeightLanes(int item, float* x, float* dy, float* dw, float[] scratch,
+    // dw with the output channels in lanes. Each thread adds its (image, group) items into its own channels-last
+    // accumulator (G, K, 16) with vector adds; the accumulators are summed and transposed into dw (O, K) at the end.
+    private static void BackwardWeightLanes(float* x, float* dy, float* dw, in ConvShape s)
+    {
+        int items = s.N * s.Groups, threads = Math.Min(Threads.Count, items), size = s.Groups * s.K * Lanes;
+        var shape = s;
+        float* xp = x, dyp = dy;
+        var partials = new float[threads][];
+        Parallel.For(threads, 1, (lo, hi) =>
+        {
+            for (int t = lo; t < hi; t++)
+            {
+                var scratch = BufferPool<float>.Rent(LanesScratch(shape));
+                var acc = BufferPool<float>.Rent(size);
+                Array.Clear(acc, 0, size);
+                fixed (float* pa = acc)
+                {
+                    for (int item = (int)((long)t * items / threads); item < (long)(t + 1) * items / threads; item++)
+                        BackwardWeightLanesItem(item, xp, dyp, pa, scratch, shape);
+                }
+                partials[t] = acc;
+                BufferPool<float>.Return(scratch);
+            }
+        });
+        var sum = partials[0].AsSpan(0, size);
+        for (int t = 1; t < threads; t++)
+        {
+            TensorPrimitives.Add(sum, partials[t].AsSpan(0, size), sum);
+            BufferPool<float>.Return(partials[t]);
+        }
+        fixed (float* ps = sum)
+        {
+            for (int g = 0; g < s.Groups; g++)
+            {
+                for (int t0 = 0; t0 < s.K; t0 += Lanes)
+                {
+                    int taps = Math.Min(Lanes, s.K - t0);
+                    Transpose16(ps + ((long)g * s.K + t0) * Lanes, Lanes, taps, Lanes, dw + (long)g * s.Og * s.K + t0,
+                        s.K, s.Og, taps, null);
+                }
+            }
+        }
+        BufferPool<float>.Return(partials[0]);
+    }
+
+    // Adds dY[n,g] ⋆ x[n,g] of one item to its group's channels-last rows dwl (K×16): dY is transposed to
+    // channels-last (L×16), then every position adds broadcast inputs times its 16 channels to one accumulator per
+    // tap in flight.
+    private static void BackwardWeightLanesItem(int item, float* x, float* dy, float* acc, float[] scratch,
         in ConvShape s)
     {
-        int n = item / s.Groups, g = item % s.Groups, og = s.Og, k = s.K, l = s.L;
-        int hp = PaddedHeight(s), wp = PaddedWidth(s), khw = s.KH * s.KW;
+        int n = item / s.Groups, g = item % s.Groups, og = s.Og, l = s.L;
         fixed (float* pad = scratch)
         {
             PadImage(x, n, g, pad, s);
-            // The tile holds dY channels-last.
-            float* tile = pad + s.Cg * hp * wp;
+            float* tile = pad + s.Cg * PaddedHeight(s) * PaddedWidth(s);
             float* dyg = dy + (long)(n * s.O + g * og) * l;
             for (int f = 0; f < l; f += Lanes)
             {
                 int width = Math.Min(Lanes, l - f);
                 Transpose16(dyg + f, l, og, width, tile + f * Lanes, Lanes, width, Lanes, null);
             }
-            float* dwg = dw + (long)g * og * k;
-            for (int t0 = 0; t0 < k; t0 += 8)
+            float* dwl = acc + (long)g * s.K * Lanes;
+            if (s.DilationW == 1 && s.StrideW == 1 && s.KW <= 6)
             {
-                int last = k - 1;
-                int o0 = TapOffset(t0, khw, hp, wp, s), o1 = TapOffset(Math.Min(t0 + 1, last), khw, hp, wp, s);
-                int o2 = TapOffset(Math.Min(t0 + 2, last), khw, hp, wp, s);
-                int o3 = TapOffset(Math.Min(t0 + 3, last), khw, hp, wp, s);
-                int o4 = TapOffset(Math.Min(t0 + 4, last), khw, hp, wp, s);
-                int o5 = TapOffset(Math.Min(t0 + 5, last), khw, hp, wp, s);
-                int o6 = TapOffset(Math.Min(t0 + 6, last), khw, hp, wp, s);
-                int o7 = TapOffset(Math.Min(t0 + 7, last), khw, hp, wp, s);
-                var a0 = Vector512<float>.Zero;
-                var a1 = a0;
-                var a2 = a0;
-                var a3 = a0;
-                var a4 = a0;
-                var a5 = a0;
-                var a6 = a0;
-                var a7 = a0;
-                float* d = tile;
-                for (int i = 0; i < s.OH; i++)
+                switch (s.KW)
                 {
-                    float* r = pad + i * s.StrideH * wp;
-                    for (int j = 0; j < s.OW; j++, r += s.StrideW, d += Lanes)
-                    {
-                        var v = Vector512.Load(d);
-                        a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o0]), v, a0);
-                        a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o1]), v, a1);
-                        a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o2]), v, a2);
-                        a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o3]), v, a3);
-                        a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o4]), v, a4);
-                        a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o5]), v, a5);
-                        a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o6]), v, a6);
-                        a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o7]), v, a7);
-                    }
+                    case 1: WeightRows<Count1>(pad, tile, dwl, s); break;
+                    case 2: WeightRows<Count2>(pad, tile, dwl, s); break;
+                    case 3: WeightRows<Count3>(pad, tile, dwl, s); break;
+                    case 4: WeightRows<Count4>(pad, tile, dwl, s); break;
+                    case 5: WeightRows<Count5>(pad, tile, dwl, s); break;
+                    default: WeightRows<Count6>(pad, tile, dwl, s); break;
                 }
-                int taps = Math.Min(8, k - t0);
-                AddTap(a0, dwg + t0, k, og);
-                if (taps > 1) AddTap(a1, dwg + t0 + 1, k, og);
-                if (taps > 2) AddTap(a2, dwg + t0 + 2, k, og);
-                if (taps > 3) AddTap(a3, dwg + t0 + 3, k, og);
-                if (taps > 4) AddTap(a4, dwg + t0 + 4, k, og);
-                if (taps > 5) AddTap(a5, dwg + t0 + 5, k, og);
-                if (taps > 6) AddTap(a6, dwg + t0 + 6, k, og);
-                if (taps > 7) AddTap(a7, dwg + t0 + 7, k, og);
             }
+            else
+            {
+                WeightTaps(pad, tile, dwl, s);
+            }
+        }
+    }
+
+    // Kernel rows (c, p) four at a time, all TQ = KW taps of each (unit horizontal dilation): up to 24 accumulators,
+    // each broadcast addressed from one of four row pointers plus the column index and a constant displacement.
+    private static void WeightRows<TQ>(float* pad, float* tile, float* dwl, in ConvShape s)
+        where TQ : struct, ICount
+    {
+        int hp = PaddedHeight(s), wp = PaddedWidth(s), rows = s.Cg * s.KH, kw = s.KW, ow = s.OW;
+        for (int k0 = 0; k0 < rows; k0 += 4)
+        {
+            // Rows past the end repeat the last one and are not stored.
+            float* p0 = pad + KernelRowOffset(k0, hp, wp, s);
+            float* p1 = pad + KernelRowOffset(Math.Min(k0 + 1, rows - 1), hp, wp, s);
+            float* p2 = pad + KernelRowOffset(Math.Min(k0 + 2, rows - 1), hp, wp, s);
+            float* p3 = pad + KernelRowOffset(Math.Min(k0 + 3, rows - 1), hp, wp, s);
+            var a00 = Vector512<float>.Zero;
+            var a01 = a00;
+            var a02 = a00;
+            var a03 = a00;
+            var a04 = a00;
+            var a05 = a00;
+            var a10 = a00;
+            var a11 = a00;
+            var a12 = a00;
+            var a13 = a00;
+            var a14 = a00;
+            var a15 = a00;
+            var a20 = a00;
+            var a21 = a00;
+            var a22 = a00;
+            var a23 = a00;
+            var a24 = a00;
+            var a25 = a00;
+            var a30 = a00;
+            var a31 = a00;
+            var a32 = a00;
+            var a33 = a00;
+            var a34 = a00;
+            var a35 = a00;
+            float* d = tile;
+            for (int i = 0; i < s.OH; i++)
+            {
+                long below = (long)i * s.StrideH * wp;
+                float* r0 = p0 + below, r1 = p1 + below, r2 = p2 + below, r3 = p3 + below;
+                for (int j = 0; j < ow; j++, d += Lanes)
+                {
+                    var v = Vector512.Load(d);
+                    a00 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[j + 0]), v, a00);
+                    if (TQ.Value > 1) a01 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[j + 1]), v, a01);
+                    if (TQ.Value > 2) a02 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[j + 2]), v, a02);
+                    if (TQ.Value > 3) a03 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[j + 3]), v, a03);
+                    if (TQ.Value > 4) a04 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[j + 4]), v, a04);
+                    if (TQ.Value > 5) a05 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[j + 5]), v, a05);
+                    a10 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[j + 0]), v, a10);
+                    if (TQ.Value > 1) a11 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[j + 1]), v, a11);
+                    if (TQ.Value > 2) a12 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[j + 2]), v, a12);
+                    if (TQ.Value > 3) a13 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[j + 3]), v, a13);
+                    if (TQ.Value > 4) a14 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[j + 4]), v, a14);
+                    if (TQ.Value > 5) a15 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[j + 5]), v, a15);
+                    a20 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[j + 0]), v, a20);
+                    if (TQ.Value > 1) a21 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[j + 1]), v, a21);
+                    if (TQ.Value > 2) a22 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[j + 2]), v, a22);
+                    if (TQ.Value > 3) a23 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[j + 3]), v, a23);
+                    if (TQ.Value > 4) a24 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[j + 4]), v, a24);
+                    if (TQ.Value > 5) a25 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[j + 5]), v, a25);
+                    a30 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[j + 0]), v, a30);
+                    if (TQ.Value > 1) a31 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[j + 1]), v, a31);
+                    if (TQ.Value > 2) a32 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[j + 2]), v, a32);
+                    if (TQ.Value > 3) a33 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[j + 3]), v, a33);
+                    if (TQ.Value > 4) a34 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[j + 4]), v, a34);
+                    if (TQ.Value > 5) a35 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[j + 5]), v, a35);
+                }
+            }
+            AddRow<TQ>(a00, a01, a02, a03, a04, a05, dwl + (k0 + 0) * kw * Lanes);
+            if (k0 + 1 < rows) AddRow<TQ>(a10, a11, a12, a13, a14, a15, dwl + (k0 + 1) * kw * Lanes);
+            if (k0 + 2 < rows) AddRow<TQ>(a20, a21, a22, a23, a24, a25, dwl + (k0 + 2) * kw * Lanes);
+            if (k0 + 3 < rows) AddRow<TQ>(a30, a31, a32, a33, a34, a35, dwl + (k0 + 3) * kw * Lanes);
+        }
+    }
+
+    // Offset in the padded image of kernel row kr = (c, p) relative to a window's origin.
+    private static int KernelRowOffset(int kr, int hp, int wp, in ConvShape s)
+    {
+        int c = kr / s.KH, p = kr - c * s.KH;
+        return (c * hp + p * s.DilationH) * wp;
+    }
+
+    private static void AddRow<TQ>(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, Vector512<float> t4, Vector512<float> t5, float* d)
+        where TQ : struct, ICount
+    {
+        Accumulate(t0, d + 0 * Lanes);
+        if (TQ.Value > 1) Accumulate(t1, d + 1 * Lanes);
+        if (TQ.Value > 2) Accumulate(t2, d + 2 * Lanes);
+        if (TQ.Value > 3) Accumulate(t3, d + 3 * Lanes);
+        if (TQ.Value > 4) Accumulate(t4, d + 4 * Lanes);
+        if (TQ.Value > 5) Accumulate(t5, d + 5 * Lanes);
+    }
+
+    private static void Accumulate(Vector512<float> acc, float* d) => (Vector512.Load(d) + acc).Store(d);
+
+    // Any other geometry: 8 taps at a time, their offsets in registers.
+    private static void WeightTaps(float* pad, float* tile, float* dwl, in ConvShape s)
+    {
+        int k = s.K, hp = PaddedHeight(s), wp = PaddedWidth(s), khw = s.KH * s.KW;
+        for (int t0 = 0; t0 < k; t0 += 8)
+        {
+            int last = k - 1;
+            int o0 = TapOffset(t0, khw, hp, wp, s), o1 = TapOffset(Math.Min(t0 + 1, last), khw, hp, wp, s);
+            int o2 = TapOffset(Math.Min(t0 + 2, last), khw, hp, wp, s);
+            int o3 = TapOffset(Math.Min(t0 + 3, last), khw, hp, wp, s);
+            int o4 = TapOffset(Math.Min(t0 + 4, last), khw, hp, wp, s);
+            int o5 = TapOffset(Math.Min(t0 + 5, last), khw, hp, wp, s);
+            int o6 = TapOffset(Math.Min(t0 + 6, last), khw, hp, wp, s);
+            int o7 = TapOffset(Math.Min(t0 + 7, last), khw, hp, wp, s);
+            var a0 = Vector512<float>.Zero;
+            var a1 = a0;
+            var a2 = a0;
+            var a3 = a0;
+            var a4 = a0;
+            var a5 = a0;
+            var a6 = a0;
+            var a7 = a0;
+            float* d = tile;
+            for (int i = 0; i < s.OH; i++)
+            {
+                float* r = pad + i * s.StrideH * wp;
+                for (int j = 0; j < s.OW; j++, r += s.StrideW, d += Lanes)
+                {
+                    var v = Vector512.Load(d);
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o0]), v, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o1]), v, a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o2]), v, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o3]), v, a3);
+                    a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o4]), v, a4);
+                    a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o5]), v, a5);
+                    a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o6]), v, a6);
+                    a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o7]), v, a7);
+                }
+            }
+            int taps = Math.Min(8, k - t0);
+            float* dt = dwl + t0 * Lanes;
+            Accumulate(a0, dt);
+            if (taps > 1) Accumulate(a1, dt + Lanes);
+            if (taps > 2) Accumulate(a2, dt + 2 * Lanes);
+            if (taps > 3) Accumulate(a3, dt + 3 * Lanes);
+            if (taps > 4) Accumulate(a4, dt + 4 * Lanes);
+            if (taps > 5) Accumulate(a5, dt + 5 * Lanes);
+            if (taps > 6) Accumulate(a6, dt + 6 * Lanes);
+            if (taps > 7) Accumulate(a7, dt + 7 * Lanes);
         }
     }
 
@@ -455,12 +624,6 @@ public static unsafe partial class Conv
     {
         int c = t / khw, pq = t - c * khw, p = pq / s.KW, q = pq - p * s.KW;
         return (c * hp + p * s.DilationH) * wp + q * s.DilationW;
-    }
-
-    // dw[o·K] += acc[o] for the og output channels of one tap (column of the group's dw rows).
-    private static void AddTap(Vector512<float> acc, float* dwTap, int k, int og)
-    {
-        for (int o = 0; o < og; o++) dwTap[(long)o * k] += acc.GetElement(o);
     }
 
     // Padded image: Cg rows of PaddedHeight × PaddedWidth; then the weights of the group, 8 per tap.

@@ -31,6 +31,9 @@ public class ConvDirectTests
         yield return [1, 2, 6, 6, 9, 2, 3, 7, 5, 1, 1, 0, 1, 1, 1];
         yield return [3, 6, 8, 9, 24, 3, 3, 8, 9, 1, 1, 1, 1, 1, 3];
         yield return [2, 5, 7, 40, 3, 1, 5, 7, 36, 1, 0, 0, 1, 1, 1];
+        yield return [2, 3, 9, 14, 10, 2, 6, 8, 9, 1, 0, 0, 1, 1, 1];
+        yield return [1, 2, 8, 16, 11, 3, 7, 6, 10, 1, 0, 0, 1, 1, 1];
+        yield return [2, 2, 9, 30, 13, 3, 3, 7, 28, 1, 0, 0, 1, 1, 1];
     }
 
     [Theory]
