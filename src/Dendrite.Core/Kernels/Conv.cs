@@ -112,6 +112,11 @@ public static unsafe partial class Conv
                 BackwardWeightLanes(xp, dyp, dwp, s);
                 return;
             }
+            if (direct && UseWide(s))
+            {
+                BackwardWeightWide(xp, dyp, dwp, s);
+                return;
+            }
             void Item(int item, float* target, float[]? col, int gemmThreads)
             {
                 if (direct) BackwardWeightDirect(item, xp, dyp, target, col!, shape);

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -267,6 +268,217 @@ public static unsafe partial class Conv
     {
         if (bias is not null) acc += Vector512.Create(bias[o]);
         Avx512F.MaskStore(dst, mask, acc);
+    }
+
+    // dw for at most 8 output channels per group with AVX-512: output positions in 16 lanes. Each thread adds its
+    // items into its own accumulator of 16-lane partial sums (O, K, 16) with vector adds; the accumulators are
+    // summed and each 16-lane sum reduced into dw at the end.
+    private static void BackwardWeightWide(float* x, float* dy, float* dw, in ConvShape s)
+    {
+        int items = s.N * s.Groups, threads = Math.Min(Threads.Count, items), size = s.O * s.K * Wide;
+        int scratch = WideScratch(s) + s.Og * s.OH * WideRow(s);
+        var shape = s;
+        float* xp = x, dyp = dy;
+        var partials = new float[threads][];
+        Parallel.For(threads, 1, (lo, hi) =>
+        {
+            for (int t = lo; t < hi; t++)
+            {
+                var pad = BufferPool<float>.Rent(scratch);
+                var acc = BufferPool<float>.Rent(size);
+                Array.Clear(acc, 0, size);
+                fixed (float* pa = acc, pp = pad)
+                {
+                    for (int item = (int)((long)t * items / threads); item < (long)(t + 1) * items / threads; item++)
+                        BackwardWeightWideItem(item, xp, dyp, pa, pp, shape);
+                }
+                partials[t] = acc;
+                BufferPool<float>.Return(pad);
+            }
+        });
+        var sum = partials[0].AsSpan(0, size);
+        for (int t = 1; t < threads; t++)
+        {
+            TensorPrimitives.Add(sum, partials[t].AsSpan(0, size), sum);
+            BufferPool<float>.Return(partials[t]);
+        }
+        fixed (float* ps = sum)
+        {
+            for (int i = 0; i < s.O * s.K; i++) dw[i] = Vector512.Sum(Vector512.Load(ps + (long)i * Wide));
+        }
+        BufferPool<float>.Return(partials[0]);
+    }
+
+    // Output width rounded up to whole 16-lane blocks.
+    private static int WideRow(in ConvShape s) => (s.OW + Wide - 1) / Wide * Wide;
+
+    // One item: the padded image, then dY[n,g] laid out as (OH, blocks, Og, 16) with zeroed tails, so that the
+    // channels of one position block are consecutive vectors.
+    private static void BackwardWeightWideItem(int item, float* x, float* dy, float* acc, float* pad, in ConvShape s)
+    {
+        int n = item / s.Groups, g = item % s.Groups, og = s.Og, l = s.L, ow = s.OW, blocks = WideRow(s) / Wide;
+        int hp = PaddedHeight(s), wp = WidePaddedWidth(s);
+        PadImage(x, n, g, pad, hp, wp, s);
+        float* grad = pad + s.Cg * hp * wp, dyg = dy + (long)(n * s.O + g * og) * l;
+        for (int i = 0; i < s.OH; i++)
+        {
+            for (int b = 0; b < blocks; b++)
+            {
+                int j = b * Wide, width = Math.Min(Wide, ow - j);
+                var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
+                float* dst = grad + ((long)(i * blocks + b) * og) * Wide;
+                for (int o = 0; o < og; o++)
+                {
+                    Avx512F.MaskLoad(dyg + (long)o * l + i * ow + j, mask, Vector512<float>.Zero)
+                        .Store(dst + o * Wide);
+                }
+            }
+        }
+        float* accg = acc + (long)g * og * s.K * Wide;
+        switch (og)
+        {
+            case 1: WeightWide<Count1>(pad, grad, accg, s); break;
+            case 2: WeightWide<Count2>(pad, grad, accg, s); break;
+            case 3: WeightWide<Count3>(pad, grad, accg, s); break;
+            case 4: WeightWide<Count4>(pad, grad, accg, s); break;
+            case 5: WeightWide<Count5>(pad, grad, accg, s); break;
+            case 6: WeightWide<Count6>(pad, grad, accg, s); break;
+            case 7: WeightWide<Count7>(pad, grad, accg, s); break;
+            default: WeightWide<Count8>(pad, grad, accg, s); break;
+        }
+    }
+
+    // Every kernel row, its taps three at a time.
+    private static void WeightWide<TM>(float* pad, float* grad, float* acc, in ConvShape s)
+        where TM : struct, ICount
+    {
+        int rows = s.Cg * s.KH;
+        for (int kr = 0; kr < rows; kr++)
+        {
+            for (int q0 = 0; q0 < s.KW; q0 += 3)
+            {
+                switch (Math.Min(3, s.KW - q0))
+                {
+                    case 1: WeightWide<TM, Count1>(pad, grad, acc, kr, q0, s); break;
+                    case 2: WeightWide<TM, Count2>(pad, grad, acc, kr, q0, s); break;
+                    default: WeightWide<TM, Count3>(pad, grad, acc, kr, q0, s); break;
+                }
+            }
+        }
+    }
+
+    // Taps (kernel row kr, columns q0 .. q0+TQ-1) of TM output channels: TM·TQ accumulators over all positions.
+    private static void WeightWide<TM, TQ>(float* pad, float* grad, float* acc, int kr, int q0, in ConvShape s)
+        where TM : struct, ICount
+        where TQ : struct, ICount
+    {
+        int hp = PaddedHeight(s), wp = WidePaddedWidth(s), k = s.K, t = kr * s.KW + q0;
+        int blocks = WideRow(s) / Wide, dw = s.DilationW;
+        float* start = pad + KernelRowOffset(kr, hp, wp, s) + q0 * dw;
+        Vector512<float> a00 = default;
+        Vector512<float> a01 = default;
+        Vector512<float> a02 = default;
+        Vector512<float> a10 = default;
+        Vector512<float> a11 = default;
+        Vector512<float> a12 = default;
+        Vector512<float> a20 = default;
+        Vector512<float> a21 = default;
+        Vector512<float> a22 = default;
+        Vector512<float> a30 = default;
+        Vector512<float> a31 = default;
+        Vector512<float> a32 = default;
+        Vector512<float> a40 = default;
+        Vector512<float> a41 = default;
+        Vector512<float> a42 = default;
+        Vector512<float> a50 = default;
+        Vector512<float> a51 = default;
+        Vector512<float> a52 = default;
+        Vector512<float> a60 = default;
+        Vector512<float> a61 = default;
+        Vector512<float> a62 = default;
+        Vector512<float> a70 = default;
+        Vector512<float> a71 = default;
+        Vector512<float> a72 = default;
+        float* gp = grad;
+        for (int i = 0; i < s.OH; i++)
+        {
+            float* r0 = start + (long)i * s.StrideH * wp, r1 = r0 + dw, r2 = r1 + dw;
+            for (int j = 0; j < blocks * Wide; j += Wide, gp += TM.Value * Wide)
+            {
+                var x0 = Vector512.Load(r0 + j);
+                var x1 = TQ.Value > 1 ? Vector512.Load(r1 + j) : default;
+                var x2 = TQ.Value > 2 ? Vector512.Load(r2 + j) : default;
+                var g0 = Vector512.Load(gp + 0);
+                a00 = Vector512.FusedMultiplyAdd(x0, g0, a00);
+                if (TQ.Value > 1) a01 = Vector512.FusedMultiplyAdd(x1, g0, a01);
+                if (TQ.Value > 2) a02 = Vector512.FusedMultiplyAdd(x2, g0, a02);
+                if (TM.Value > 1)
+                {
+                    var g = Vector512.Load(gp + 16);
+                    a10 = Vector512.FusedMultiplyAdd(x0, g, a10);
+                    if (TQ.Value > 1) a11 = Vector512.FusedMultiplyAdd(x1, g, a11);
+                    if (TQ.Value > 2) a12 = Vector512.FusedMultiplyAdd(x2, g, a12);
+                }
+                if (TM.Value > 2)
+                {
+                    var g = Vector512.Load(gp + 32);
+                    a20 = Vector512.FusedMultiplyAdd(x0, g, a20);
+                    if (TQ.Value > 1) a21 = Vector512.FusedMultiplyAdd(x1, g, a21);
+                    if (TQ.Value > 2) a22 = Vector512.FusedMultiplyAdd(x2, g, a22);
+                }
+                if (TM.Value > 3)
+                {
+                    var g = Vector512.Load(gp + 48);
+                    a30 = Vector512.FusedMultiplyAdd(x0, g, a30);
+                    if (TQ.Value > 1) a31 = Vector512.FusedMultiplyAdd(x1, g, a31);
+                    if (TQ.Value > 2) a32 = Vector512.FusedMultiplyAdd(x2, g, a32);
+                }
+                if (TM.Value > 4)
+                {
+                    var g = Vector512.Load(gp + 64);
+                    a40 = Vector512.FusedMultiplyAdd(x0, g, a40);
+                    if (TQ.Value > 1) a41 = Vector512.FusedMultiplyAdd(x1, g, a41);
+                    if (TQ.Value > 2) a42 = Vector512.FusedMultiplyAdd(x2, g, a42);
+                }
+                if (TM.Value > 5)
+                {
+                    var g = Vector512.Load(gp + 80);
+                    a50 = Vector512.FusedMultiplyAdd(x0, g, a50);
+                    if (TQ.Value > 1) a51 = Vector512.FusedMultiplyAdd(x1, g, a51);
+                    if (TQ.Value > 2) a52 = Vector512.FusedMultiplyAdd(x2, g, a52);
+                }
+                if (TM.Value > 6)
+                {
+                    var g = Vector512.Load(gp + 96);
+                    a60 = Vector512.FusedMultiplyAdd(x0, g, a60);
+                    if (TQ.Value > 1) a61 = Vector512.FusedMultiplyAdd(x1, g, a61);
+                    if (TQ.Value > 2) a62 = Vector512.FusedMultiplyAdd(x2, g, a62);
+                }
+                if (TM.Value > 7)
+                {
+                    var g = Vector512.Load(gp + 112);
+                    a70 = Vector512.FusedMultiplyAdd(x0, g, a70);
+                    if (TQ.Value > 1) a71 = Vector512.FusedMultiplyAdd(x1, g, a71);
+                    if (TQ.Value > 2) a72 = Vector512.FusedMultiplyAdd(x2, g, a72);
+                }
+            }
+        }
+        AddTaps<TQ>(a00, a01, a02, acc + ((long)0 * k + t) * Wide);
+        if (TM.Value > 1) AddTaps<TQ>(a10, a11, a12, acc + ((long)1 * k + t) * Wide);
+        if (TM.Value > 2) AddTaps<TQ>(a20, a21, a22, acc + ((long)2 * k + t) * Wide);
+        if (TM.Value > 3) AddTaps<TQ>(a30, a31, a32, acc + ((long)3 * k + t) * Wide);
+        if (TM.Value > 4) AddTaps<TQ>(a40, a41, a42, acc + ((long)4 * k + t) * Wide);
+        if (TM.Value > 5) AddTaps<TQ>(a50, a51, a52, acc + ((long)5 * k + t) * Wide);
+        if (TM.Value > 6) AddTaps<TQ>(a60, a61, a62, acc + ((long)6 * k + t) * Wide);
+        if (TM.Value > 7) AddTaps<TQ>(a70, a71, a72, acc + ((long)7 * k + t) * Wide);
+    }
+
+    private static void AddTaps<TQ>(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, float* d)
+        where TQ : struct, ICount
+    {
+        Accumulate(t0, d);
+        if (TQ.Value > 1) Accumulate(t1, d + Wide);
+        if (TQ.Value > 2) Accumulate(t2, d + 2 * Wide);
     }
 
     // A 16×16 transpose through registers: source row r (r < srcRows; srcWidth lanes read, the rest and the rows
