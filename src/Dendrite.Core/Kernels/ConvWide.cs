@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -490,42 +491,83 @@ public static unsafe partial class Conv
         var idx = Vector512<int>.Indices;
         var inMask = Vector512.LessThan(idx, Vector512.Create(srcWidth)).AsSingle();
         var outMask = Vector512.LessThan(idx, Vector512.Create(dstWidth)).AsSingle();
-        var r = stackalloc Vector512<float>[16];
-        for (int i = 0; i < 16; i++)
-            r[i] = i < srcRows ? Avx512F.MaskLoad(src + (long)i * srcStride, inMask, Vector512<float>.Zero) : default;
+        var r0 = Row(src, 0, srcStride, srcRows, inMask);
+        var r1 = Row(src, 1, srcStride, srcRows, inMask);
+        var r2 = Row(src, 2, srcStride, srcRows, inMask);
+        var r3 = Row(src, 3, srcStride, srcRows, inMask);
+        var r4 = Row(src, 4, srcStride, srcRows, inMask);
+        var r5 = Row(src, 5, srcStride, srcRows, inMask);
+        var r6 = Row(src, 6, srcStride, srcRows, inMask);
+        var r7 = Row(src, 7, srcStride, srcRows, inMask);
+        var r8 = Row(src, 8, srcStride, srcRows, inMask);
+        var r9 = Row(src, 9, srcStride, srcRows, inMask);
+        var r10 = Row(src, 10, srcStride, srcRows, inMask);
+        var r11 = Row(src, 11, srcStride, srcRows, inMask);
+        var r12 = Row(src, 12, srcStride, srcRows, inMask);
+        var r13 = Row(src, 13, srcStride, srcRows, inMask);
+        var r14 = Row(src, 14, srcStride, srcRows, inMask);
+        var r15 = Row(src, 15, srcStride, srcRows, inMask);
         // t[2k], t[2k+1]: rows 2k and 2k+1 interleaved by element within each 128-bit lane.
-        var t = stackalloc Vector512<float>[16];
-        for (int k = 0; k < 16; k += 2)
-        {
-            t[k] = Avx512F.UnpackLow(r[k], r[k + 1]);
-            t[k + 1] = Avx512F.UnpackHigh(r[k], r[k + 1]);
-        }
+        var t0 = Avx512F.UnpackLow(r0, r1).AsDouble();
+        var t1 = Avx512F.UnpackHigh(r0, r1).AsDouble();
+        var t2 = Avx512F.UnpackLow(r2, r3).AsDouble();
+        var t3 = Avx512F.UnpackHigh(r2, r3).AsDouble();
+        var t4 = Avx512F.UnpackLow(r4, r5).AsDouble();
+        var t5 = Avx512F.UnpackHigh(r4, r5).AsDouble();
+        var t6 = Avx512F.UnpackLow(r6, r7).AsDouble();
+        var t7 = Avx512F.UnpackHigh(r6, r7).AsDouble();
+        var t8 = Avx512F.UnpackLow(r8, r9).AsDouble();
+        var t9 = Avx512F.UnpackHigh(r8, r9).AsDouble();
+        var t10 = Avx512F.UnpackLow(r10, r11).AsDouble();
+        var t11 = Avx512F.UnpackHigh(r10, r11).AsDouble();
+        var t12 = Avx512F.UnpackLow(r12, r13).AsDouble();
+        var t13 = Avx512F.UnpackHigh(r12, r13).AsDouble();
+        var t14 = Avx512F.UnpackLow(r14, r15).AsDouble();
+        var t15 = Avx512F.UnpackHigh(r14, r15).AsDouble();
         // u[4k + m], lane j: column 4j + m of rows 4k .. 4k+3.
-        for (int k = 0; k < 16; k += 4)
-        {
-            var t0 = t[k].AsDouble();
-            var t1 = t[k + 1].AsDouble();
-            var t2 = t[k + 2].AsDouble();
-            var t3 = t[k + 3].AsDouble();
-            r[k] = Avx512F.UnpackLow(t0, t2).AsSingle();
-            r[k + 1] = Avx512F.UnpackHigh(t0, t2).AsSingle();
-            r[k + 2] = Avx512F.UnpackLow(t1, t3).AsSingle();
-            r[k + 3] = Avx512F.UnpackHigh(t1, t3).AsSingle();
-        }
-        // Column 4j + m gathers lane j of r[m], r[4 + m], r[8 + m], r[12 + m].
-        for (int m = 0; m < 4; m++)
-        {
-            var v0 = Avx512F.Shuffle4x128(r[m], r[4 + m], 0x88);
-            var v1 = Avx512F.Shuffle4x128(r[m], r[4 + m], 0xDD);
-            var w0 = Avx512F.Shuffle4x128(r[8 + m], r[12 + m], 0x88);
-            var w1 = Avx512F.Shuffle4x128(r[8 + m], r[12 + m], 0xDD);
-            PutColumn(Avx512F.Shuffle4x128(v0, w0, 0x88), m, dst, dstStride, dstRows, outMask, bias);
-            PutColumn(Avx512F.Shuffle4x128(v1, w1, 0x88), 4 + m, dst, dstStride, dstRows, outMask, bias);
-            PutColumn(Avx512F.Shuffle4x128(v0, w0, 0xDD), 8 + m, dst, dstStride, dstRows, outMask, bias);
-            PutColumn(Avx512F.Shuffle4x128(v1, w1, 0xDD), 12 + m, dst, dstStride, dstRows, outMask, bias);
-        }
+        var u0 = Avx512F.UnpackLow(t0, t2).AsSingle();
+        var u1 = Avx512F.UnpackHigh(t0, t2).AsSingle();
+        var u2 = Avx512F.UnpackLow(t1, t3).AsSingle();
+        var u3 = Avx512F.UnpackHigh(t1, t3).AsSingle();
+        var u4 = Avx512F.UnpackLow(t4, t6).AsSingle();
+        var u5 = Avx512F.UnpackHigh(t4, t6).AsSingle();
+        var u6 = Avx512F.UnpackLow(t5, t7).AsSingle();
+        var u7 = Avx512F.UnpackHigh(t5, t7).AsSingle();
+        var u8 = Avx512F.UnpackLow(t8, t10).AsSingle();
+        var u9 = Avx512F.UnpackHigh(t8, t10).AsSingle();
+        var u10 = Avx512F.UnpackLow(t9, t11).AsSingle();
+        var u11 = Avx512F.UnpackHigh(t9, t11).AsSingle();
+        var u12 = Avx512F.UnpackLow(t12, t14).AsSingle();
+        var u13 = Avx512F.UnpackHigh(t12, t14).AsSingle();
+        var u14 = Avx512F.UnpackLow(t13, t15).AsSingle();
+        var u15 = Avx512F.UnpackHigh(t13, t15).AsSingle();
+        // Column 4j + m gathers lane j of u[m], u[4 + m], u[8 + m], u[12 + m].
+        Columns(u0, u4, u8, u12, 0, dst, dstStride, dstRows, outMask, bias);
+        Columns(u1, u5, u9, u13, 1, dst, dstStride, dstRows, outMask, bias);
+        Columns(u2, u6, u10, u14, 2, dst, dstStride, dstRows, outMask, bias);
+        Columns(u3, u7, u11, u15, 3, dst, dstStride, dstRows, outMask, bias);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Row(float* src, int r, int stride, int rows, Vector512<float> mask) =>
+        r < rows ? Avx512F.MaskLoad(src + (long)r * stride, mask, Vector512<float>.Zero) : default;
+
+    // Columns m, 4 + m, 8 + m and 12 + m from the interleaved rows a (rows 0-3), b (4-7), c (8-11), d (12-15).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d,
+        int m, float* dst, int dstStride, int dstRows, Vector512<float> mask, float* bias)
+    {
+        var v0 = Avx512F.Shuffle4x128(a, b, 0x88);
+        var v1 = Avx512F.Shuffle4x128(a, b, 0xDD);
+        var w0 = Avx512F.Shuffle4x128(c, d, 0x88);
+        var w1 = Avx512F.Shuffle4x128(c, d, 0xDD);
+        PutColumn(Avx512F.Shuffle4x128(v0, w0, 0x88), m, dst, dstStride, dstRows, mask, bias);
+        PutColumn(Avx512F.Shuffle4x128(v1, w1, 0x88), 4 + m, dst, dstStride, dstRows, mask, bias);
+        PutColumn(Avx512F.Shuffle4x128(v0, w0, 0xDD), 8 + m, dst, dstStride, dstRows, mask, bias);
+        PutColumn(Avx512F.Shuffle4x128(v1, w1, 0xDD), 12 + m, dst, dstStride, dstRows, mask, bias);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PutColumn(Vector512<float> v, int c, float* dst, int dstStride, int dstRows,
         Vector512<float> mask, float* bias)
     {
