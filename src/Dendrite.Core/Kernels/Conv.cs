@@ -727,20 +727,53 @@ public static unsafe partial class Conv
     // The same into rows of width wp (at least PadLeft + the columns read), hp rows per channel.
     private static void PadImage(float* x, int n, int g, float* pad, int hp, int wp, in ConvShape s)
     {
+        // Every float written once: padding rows and columns zeroed, image rows copied between them.
         float* image = x + (long)(n * s.C + g * s.Cg) * s.H * s.W;
-        new Span<float>(pad, s.Cg * hp * wp).Clear();
-        int count = Math.Min(s.W, wp - s.PadLeft);
-        if (count <= 0) return;
+        int left = Math.Min(s.PadLeft, wp), count = Math.Max(0, Math.Min(s.W, wp - left));
         for (int c = 0; c < s.Cg; c++)
         {
             for (int r = 0; r < hp; r++)
             {
+                float* d = pad + (c * hp + r) * wp;
                 int h = r - s.PadTop;
-                if ((uint)h >= (uint)s.H) continue;
-                new ReadOnlySpan<float>(image + (c * s.H + h) * s.W, count)
-                    .CopyTo(new Span<float>(pad + (c * hp + r) * wp + s.PadLeft, count));
+                if ((uint)h >= (uint)s.H || count == 0)
+                {
+                    ZeroRow(d, wp);
+                    continue;
+                }
+                ZeroRow(d, left);
+                CopyRow(image + (c * s.H + h) * s.W, d + left, count);
+                ZeroRow(d + left + count, wp - left - count);
             }
         }
+    }
+
+    private static void CopyRow(float* src, float* dst, int count)
+    {
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; k + 16 <= count; k += 16) Vector512.Load(src + k).Store(dst + k);
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; k + 8 <= count; k += 8) Vector256.Load(src + k).Store(dst + k);
+        }
+        for (; k < count; k++) dst[k] = src[k];
+    }
+
+    private static void ZeroRow(float* dst, int count)
+    {
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; k + 16 <= count; k += 16) Vector512<float>.Zero.Store(dst + k);
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; k + 8 <= count; k += 8) Vector256<float>.Zero.Store(dst + k);
+        }
+        for (; k < count; k++) dst[k] = 0f;
     }
 
     // dw[g] += dY[n,g] ⋆ x[n,g] without an unfolding: for each tap, the output-gradient rows of up to 8 channels
