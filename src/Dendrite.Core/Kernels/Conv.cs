@@ -236,15 +236,16 @@ public static unsafe partial class Conv
     // w (O, Cg, KH, KW) → wl (G, K, 16): per group, tap-major rows of the group's output channels, zero-filled.
     private static void LanesWeights(float* w, float* wl, in ConvShape s)
     {
+        // 16 taps at a time: the group's og rows of 16 taps, transposed to 16 tap rows of 16 channels (zero-filled
+        // past og).
         int og = s.Og, k = s.K;
-        new Span<float>(wl, s.Groups * k * Lanes).Clear();
         for (int g = 0; g < s.Groups; g++)
         {
-            for (int o = 0; o < og; o++)
+            for (int t0 = 0; t0 < k; t0 += Lanes)
             {
-                float* src = w + (long)(g * og + o) * k;
-                float* dst = wl + (long)g * k * Lanes + o;
-                for (int t = 0; t < k; t++) dst[t * Lanes] = src[t];
+                int taps = Math.Min(Lanes, k - t0);
+                Transpose16(w + (long)g * og * k + t0, k, og, taps, wl + ((long)g * k + t0) * Lanes, Lanes, taps,
+                    Lanes, null);
             }
         }
     }
