@@ -134,6 +134,20 @@ public static unsafe partial class Conv
         return i * s.StrideH * wp + (v - i * blocks) * Wide;
     }
 
+    // The first kernel row whose input row, for output row i, lies in the image (not in the top padding).
+    private static int KernelRowsFrom(int i, in ConvShape s)
+    {
+        int gap = s.PadTop - i * s.StrideH;
+        return gap <= 0 ? 0 : Math.Min(s.KH, (gap + s.DilationH - 1) / s.DilationH);
+    }
+
+    // One past the last kernel row whose input row, for output row i, lies in the image.
+    private static int KernelRowsUntil(int i, in ConvShape s)
+    {
+        int room = s.PadTop + s.H - i * s.StrideH;
+        return room <= 0 ? 0 : Math.Min(s.KH, (room + s.DilationH - 1) / s.DilationH);
+    }
+
     // TM output channels, TV position vectors at a time.
     private static void ForwardWide<TM, TV>(int item, float* pad, float* wt, float* bias, float* y, in ConvShape s)
         where TM : struct, ICount
@@ -161,12 +175,16 @@ public static unsafe partial class Conv
             Vector512<float> a50 = default, a51 = default, a52 = default, a53 = default;
             Vector512<float> a60 = default, a61 = default, a62 = default, a63 = default;
             Vector512<float> a70 = default, a71 = default, a72 = default, a73 = default;
-            float* wv = w0;
+            // Kernel rows whose input rows are padding for every vector of the chunk are skipped (the rows of a
+            // chunk only grow, so the first vector bounds the last useful kernel row and the last the first).
+            int top = KernelRowsFrom(Math.Min(v0 + TV.Value - 1, last) / blocks, s);
+            int bottom = KernelRowsUntil(v0 / blocks, s);
             for (int c = 0; c < cg; c++)
             {
-                for (int p = 0; p < kh; p++)
+                for (int p = top; p < bottom; p++)
                 {
                     int rowOff = c * plane + p * dh;
+                    float* wv = w0 + (c * kh + p) * kw * DirectBlock;
                     for (int q = 0; q < kw; q++, wv += DirectBlock)
                     {
                         int off = rowOff + q * dw;

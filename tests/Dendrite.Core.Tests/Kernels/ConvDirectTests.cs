@@ -34,6 +34,9 @@ public class ConvDirectTests
         yield return [2, 3, 9, 14, 10, 2, 6, 8, 9, 1, 0, 0, 1, 1, 1];
         yield return [1, 2, 8, 16, 11, 3, 7, 6, 10, 1, 0, 0, 1, 1, 1];
         yield return [2, 2, 9, 30, 13, 3, 3, 7, 28, 1, 0, 0, 1, 1, 1];
+        // Output rows whose windows lie partly or wholly in the top or bottom padding.
+        yield return [2, 3, 9, 20, 5, 3, 3, 7, 18, 2, 3, 1, 2, 1, 1];
+        yield return [3, 2, 4, 12, 7, 5, 3, 12, 10, 1, 6, 0, 1, 1, 1];
     }
 
     [Theory]
