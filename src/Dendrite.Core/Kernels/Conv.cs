@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Dendrite.Kernels.Simd;
 
 namespace Dendrite.Kernels;
@@ -742,10 +743,30 @@ public static unsafe partial class Conv
                     ZeroRow(d, wp);
                     continue;
                 }
+                if (Avx512F.IsSupported)
+                {
+                    PadRow(image + (c * s.H + h) * s.W, d, left, count, wp);
+                    continue;
+                }
                 ZeroRow(d, left);
                 CopyRow(image + (c * s.H + h) * s.W, d + left, count);
                 ZeroRow(d + left + count, wp - left - count);
             }
+        }
+    }
+
+    // With AVX-512: the whole row zeroed, then the count image values stored over it at left, both in 16-lane
+    // (masked at the ends) stores.
+    private static void PadRow(float* src, float* d, int left, int count, int wp)
+    {
+        var idx = Vector512<int>.Indices;
+        int k = 0;
+        for (; k + Lanes <= wp; k += Lanes) Vector512<float>.Zero.Store(d + k);
+        if (k < wp) Avx512F.MaskStore(d + k, Vector512.LessThan(idx, Vector512.Create(wp - k)).AsSingle(), default);
+        for (k = 0; k < count; k += Lanes)
+        {
+            var mask = Vector512.LessThan(idx, Vector512.Create(count - k)).AsSingle();
+            Avx512F.MaskStore(d + left + k, mask, Avx512F.MaskLoad(src + k, mask, Vector512<float>.Zero));
         }
     }
 
