@@ -500,6 +500,30 @@ public static unsafe partial class Conv
         if (TQ.Value > 2) Accumulate(t2, d + 2 * Wide);
     }
 
+    /// <summary>db[o] = Σ over images and positions of dy[n, o, ·] for dy (images, channels, plane): the bias
+    /// gradient of a convolution. Overwrites db. Channels are split across the threads; each channel's planes are
+    /// summed in float32 vectors and added up in float64.</summary>
+    public static void BackwardBias(ReadOnlySpan<float> dy, Span<float> db, int images, int channels, int plane)
+    {
+        if ((long)images * channels * plane > dy.Length || channels > db.Length)
+            throw new ArgumentException($"Conv.BackwardBias: {dy.Length} gradient and {db.Length} bias elements " +
+                $"are too few for {images} images of {channels} channels of {plane} positions");
+        fixed (float* pdy = dy, pdb = db)
+        {
+            float* g = pdy, b = pdb;
+            Parallel.For(channels, Math.Max(1, 16384 / Math.Max(1, images * plane)), (lo, hi) =>
+            {
+                for (int o = lo; o < hi; o++)
+                {
+                    double sum = 0;
+                    for (int n = 0; n < images; n++)
+                        sum += TensorPrimitives.Sum(new ReadOnlySpan<float>(g + ((long)n * channels + o) * plane, plane));
+                    b[o] = (float)sum;
+                }
+            });
+        }
+    }
+
     // A 16×16 transpose through registers: source row r (r < srcRows; srcWidth lanes read, the rest and the rows
     // past srcRows read 0) at src + r·srcStride; column c goes to dst + c·dstStride for c < dstRows, dstWidth
     // lanes of it (+ bias[c] when bias is not null). Three rounds of 32-, 64- and 128-bit interleaves.

@@ -75,6 +75,51 @@ public class ConvDirectTests
         AssertClose(dw64, dwt, "weight gradient");
     }
 
+    // The float32 bias gradient (its own kernel) of Conv2d, Conv1d and ConvTranspose2d against the float64 path
+    // (a plain sum over N, H and W), with more output channels than threads and fewer.
+    [Theory]
+    [InlineData(3, 6)]
+    [InlineData(2, 1)]
+    [InlineData(5, 17)]
+    public void BiasGradient_MatchesFloat64(int n, int o)
+    {
+        var gen = new Generator(43);
+        var x = Tensor.Randn([n, 4, 9, 11], gen);
+        var w = Tensor.Randn([o, 4, 3, 3], gen);
+        var wt = Tensor.Randn([4, o, 3, 3], gen);
+        var w1 = Tensor.Randn([o, 4, 3], gen);
+        var b = Tensor.Randn([o], gen);
+        foreach (var (kernel, op) in new (Tensor, Func<Tensor, Tensor, Tensor, Tensor>)[]
+                 {
+                     (w, (xx, ww, bb) => xx.Conv2d(ww, bb, padding: (1, 1))),
+                     (wt, (xx, ww, bb) => xx.ConvTranspose2d(ww, bb, (2, 2))),
+                     (w1, (xx, ww, bb) => xx.Reshape(n, 4, -1).Conv1d(ww, bb, 2)),
+                 })
+        {
+            var g32 = BiasGrad(DType.Float32, kernel, op, x, b);
+            var g64 = BiasGrad(DType.Float64, kernel, op, x, b);
+            AssertClose(g64.ToArray<double>(), g32.ToFloatArray(), "bias gradient");
+        }
+    }
+
+    [Fact]
+    public void BackwardBias_RejectsShortBuffers()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Conv.BackwardBias(new float[11], new float[3], 2, 3, 2));
+        Assert.Contains("Conv.BackwardBias", e.Message);
+        Assert.Throws<ArgumentException>(() => Conv.BackwardBias(new float[12], new float[2], 2, 3, 2));
+    }
+
+    private static Tensor BiasGrad(DType dtype, Tensor kernel, Func<Tensor, Tensor, Tensor, Tensor> op, Tensor x,
+        Tensor b)
+    {
+        var bb = b.To(dtype).Detach().RequireGrad();
+        var y = op(x.To(dtype), kernel.To(dtype), bb);
+        var r = Tensor.Randn(y.Shape.ToArray(), new Generator(5)).To(dtype);
+        (y * r).Sum().Backward();
+        return bb.Grad!;
+    }
+
     private static double[] D(float[] a) => Array.ConvertAll(a, v => (double)v);
 
     private static void AssertClose(double[] expected, float[] actual, string what)
