@@ -37,6 +37,8 @@ public class ConvDirectTests
         // Output rows whose windows lie partly or wholly in the top or bottom padding.
         yield return [2, 3, 9, 20, 5, 3, 3, 7, 18, 2, 3, 1, 2, 1, 1];
         yield return [3, 2, 4, 12, 7, 5, 3, 12, 10, 1, 6, 0, 1, 1, 1];
+        yield return [1, 2, 5, 7, 5, 5, 3, 13, 5, 1, 4, 0, 1, 1, 1];
+        yield return [2, 3, 6, 9, 4, 3, 3, 9, 9, 1, 2, 1, 1, 1, 1];
     }
 
     [Theory]
