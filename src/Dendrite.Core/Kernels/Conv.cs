@@ -561,7 +561,8 @@ public static unsafe partial class Conv
         return (c * hp + p * s.DilationH) * wp;
     }
 
-    private static void AddRow<TQ>(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3, Vector512<float> t4, Vector512<float> t5, float* d)
+    private static void AddRow<TQ>(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3,
+        Vector512<float> t4, Vector512<float> t5, float* d)
         where TQ : struct, ICount
     {
         Accumulate(t0, d + 0 * Lanes);

@@ -280,7 +280,8 @@ public static unsafe partial class Conv
             }
             StoreWide<TM>(a00, a10, a20, a30, a40, a50, a60, a70, v0, blocks, outBase, b, s);
             if (v0 + 1 < count) StoreWide<TM>(a01, a11, a21, a31, a41, a51, a61, a71, v0 + 1, blocks, outBase, b, s);
-            if (TV.Value > 2 && v0 + 2 < count) StoreWide<TM>(a02, a12, a22, a32, a42, a52, a62, a72, v0 + 2, blocks, outBase, b, s);
+            if (TV.Value > 2 && v0 + 2 < count)
+                StoreWide<TM>(a02, a12, a22, a32, a42, a52, a62, a72, v0 + 2, blocks, outBase, b, s);
             if (TV.Value > 3 && v0 + 3 < count)
                 StoreWide<TM>(a03, a13, a23, a33, a43, a53, a63, a73, v0 + 3, blocks, outBase, b, s);
         }
@@ -539,7 +540,10 @@ public static unsafe partial class Conv
                 {
                     double sum = 0;
                     for (int n = 0; n < images; n++)
-                        sum += TensorPrimitives.Sum(new ReadOnlySpan<float>(g + ((long)n * channels + o) * plane, plane));
+                    {
+                        float* row = g + ((long)n * channels + o) * plane;
+                        sum += TensorPrimitives.Sum(new ReadOnlySpan<float>(row, plane));
+                    }
                     b[o] = (float)sum;
                 }
             });
