@@ -262,10 +262,21 @@ public static unsafe partial class Conv
     {
         int n = item / s.Groups, g = item % s.Groups, og = s.Og, l = s.L, ow = s.OW;
         int wp = PaddedWidth(s), plane = PaddedHeight(s) * wp;
-        fixed (float* pad = scratch)
+        fixed (float* scratchStart = scratch)
         {
-            PadImage(x, n, g, pad, s);
-            float* wt = wl + (long)g * s.K * Lanes, tile = pad + s.Cg * plane + s.StrideH * wp;
+            // Without padding, and with every row pair inside the image, the windows are read from x itself.
+            float* pad = scratchStart, tile = scratchStart + s.Cg * plane + s.StrideH * wp;
+            if (ReadsImageInPlace(s))
+            {
+                pad = x + (long)(n * s.C + g * s.Cg) * s.H * s.W;
+                wp = s.W;
+                plane = s.H * s.W;
+            }
+            else
+            {
+                PadImage(x, n, g, pad, s);
+            }
+            float* wt = wl + (long)g * s.K * Lanes;
             int pieces = (ow + MaxPiece - 1) / MaxPiece, narrow = ow / pieces, wider = ow % pieces;
             for (int i = 0; i < s.OH; i += 2)
             {
@@ -274,18 +285,18 @@ public static unsafe partial class Conv
                     int width = narrow + (piece < wider ? 1 : 0);
                     switch (width)
                     {
-                        case 1: ForwardLanes<Count1>(pad, wt, tile, i, j0, s); break;
-                        case 2: ForwardLanes<Count2>(pad, wt, tile, i, j0, s); break;
-                        case 3: ForwardLanes<Count3>(pad, wt, tile, i, j0, s); break;
-                        case 4: ForwardLanes<Count4>(pad, wt, tile, i, j0, s); break;
-                        case 5: ForwardLanes<Count5>(pad, wt, tile, i, j0, s); break;
-                        case 6: ForwardLanes<Count6>(pad, wt, tile, i, j0, s); break;
-                        case 7: ForwardLanes<Count7>(pad, wt, tile, i, j0, s); break;
-                        case 8: ForwardLanes<Count8>(pad, wt, tile, i, j0, s); break;
-                        case 9: ForwardLanes<Count9>(pad, wt, tile, i, j0, s); break;
-                        case 10: ForwardLanes<Count10>(pad, wt, tile, i, j0, s); break;
-                        case 11: ForwardLanes<Count11>(pad, wt, tile, i, j0, s); break;
-                        default: ForwardLanes<Count12>(pad, wt, tile, i, j0, s); break;
+                        case 1: ForwardLanes<Count1>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 2: ForwardLanes<Count2>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 3: ForwardLanes<Count3>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 4: ForwardLanes<Count4>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 5: ForwardLanes<Count5>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 6: ForwardLanes<Count6>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 7: ForwardLanes<Count7>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 8: ForwardLanes<Count8>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 9: ForwardLanes<Count9>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 10: ForwardLanes<Count10>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 11: ForwardLanes<Count11>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        default: ForwardLanes<Count12>(pad, wp, plane, wt, tile, i, j0, s); break;
                     }
                     j0 += width;
                 }
@@ -303,10 +314,19 @@ public static unsafe partial class Conv
     private const int MaxPiece = 12;
 
     // Positions (i, j0 .. j0+TW-1) and (i + 1, same columns) into the channels-last tile.
-    private static void ForwardLanes<TW>(float* pad, float* wt, float* tile, int i, int j0, in ConvShape s)
+    // No padding and no output column or row whose window leaves the image (and, for the forward's row pairs, an
+    // even number of output rows, so that no pair reads past the image): the kernels read x itself, rows W apart,
+    // instead of a padded copy (hp = H, wp = W).
+    private static bool ReadsImageInPlace(in ConvShape s, bool rowPairs = true) =>
+        s.PadTop == 0 && s.PadLeft == 0 && (!rowPairs || s.OH % 2 == 0) &&
+        s.OW - 1 + (s.KW - 1) * s.DilationW < s.W && (s.OH - 1) * s.StrideH + (s.KH - 1) * s.DilationH < s.H;
+
+    // pad: the image rows (wp floats apart, plane floats per channel) the windows are read from.
+    private static void ForwardLanes<TW>(float* pad, int wp, int plane, float* wt, float* tile, int i, int j0,
+        in ConvShape s)
         where TW : struct, ICount
     {
-        int wp = PaddedWidth(s), plane = PaddedHeight(s) * wp, dh = s.DilationH * wp, dw = s.DilationW;
+        int dh = s.DilationH * wp, dw = s.DilationW;
         int kh = s.KH, kw = s.KW, cg = s.Cg, ow = s.OW;
         float* origin = pad + i * s.StrideH * wp + j0;
         long below = s.StrideH * wp;
@@ -446,10 +466,20 @@ public static unsafe partial class Conv
         in ConvShape s)
     {
         int n = item / s.Groups, g = item % s.Groups, og = s.Og, l = s.L;
-        fixed (float* pad = scratch)
+        int hp = PaddedHeight(s), wp = PaddedWidth(s);
+        fixed (float* scratchStart = scratch)
         {
-            PadImage(x, n, g, pad, s);
-            float* tile = pad + s.Cg * PaddedHeight(s) * PaddedWidth(s);
+            float* pad = scratchStart, tile = scratchStart + s.Cg * hp * wp;
+            if (ReadsImageInPlace(s, false))
+            {
+                pad = x + (long)(n * s.C + g * s.Cg) * s.H * s.W;
+                hp = s.H;
+                wp = s.W;
+            }
+            else
+            {
+                PadImage(x, n, g, pad, s);
+            }
             float* dyg = dy + (long)(n * s.O + g * og) * l;
             for (int f = 0; f < l; f += Lanes)
             {
@@ -461,27 +491,27 @@ public static unsafe partial class Conv
             {
                 switch (s.KW)
                 {
-                    case 1: WeightRows<Count1>(pad, tile, dwl, s); break;
-                    case 2: WeightRows<Count2>(pad, tile, dwl, s); break;
-                    case 3: WeightRows<Count3>(pad, tile, dwl, s); break;
-                    case 4: WeightRows<Count4>(pad, tile, dwl, s); break;
-                    case 5: WeightRows<Count5>(pad, tile, dwl, s); break;
-                    default: WeightRows<Count6>(pad, tile, dwl, s); break;
+                    case 1: WeightRows<Count1>(pad, hp, wp, tile, dwl, s); break;
+                    case 2: WeightRows<Count2>(pad, hp, wp, tile, dwl, s); break;
+                    case 3: WeightRows<Count3>(pad, hp, wp, tile, dwl, s); break;
+                    case 4: WeightRows<Count4>(pad, hp, wp, tile, dwl, s); break;
+                    case 5: WeightRows<Count5>(pad, hp, wp, tile, dwl, s); break;
+                    default: WeightRows<Count6>(pad, hp, wp, tile, dwl, s); break;
                 }
             }
             else
             {
-                WeightTaps(pad, tile, dwl, s);
+                WeightTaps(pad, hp, wp, tile, dwl, s);
             }
         }
     }
 
     // Kernel rows (c, p) four at a time, all TQ = KW taps of each (unit horizontal dilation): up to 24 accumulators,
     // each broadcast addressed from one of four row pointers plus the column index and a constant displacement.
-    private static void WeightRows<TQ>(float* pad, float* tile, float* dwl, in ConvShape s)
+    private static void WeightRows<TQ>(float* pad, int hp, int wp, float* tile, float* dwl, in ConvShape s)
         where TQ : struct, ICount
     {
-        int hp = PaddedHeight(s), wp = PaddedWidth(s), rows = s.Cg * s.KH, kw = s.KW, ow = s.OW;
+        int rows = s.Cg * s.KH, kw = s.KW, ow = s.OW;
         for (int k0 = 0; k0 < rows; k0 += 4)
         {
             // Rows past the end repeat the last one and are not stored.
@@ -576,9 +606,9 @@ public static unsafe partial class Conv
     private static void Accumulate(Vector512<float> acc, float* d) => (Vector512.Load(d) + acc).Store(d);
 
     // Any other geometry: 8 taps at a time, their offsets in registers.
-    private static void WeightTaps(float* pad, float* tile, float* dwl, in ConvShape s)
+    private static void WeightTaps(float* pad, int hp, int wp, float* tile, float* dwl, in ConvShape s)
     {
-        int k = s.K, hp = PaddedHeight(s), wp = PaddedWidth(s), khw = s.KH * s.KW;
+        int k = s.K, khw = s.KH * s.KW;
         for (int t0 = 0; t0 < k; t0 += 8)
         {
             int last = k - 1;

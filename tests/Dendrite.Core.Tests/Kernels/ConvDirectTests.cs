@@ -38,6 +38,8 @@ public class ConvDirectTests
         yield return [2, 3, 9, 20, 5, 3, 3, 7, 18, 2, 3, 1, 2, 1, 1];
         yield return [3, 2, 4, 12, 7, 5, 3, 12, 10, 1, 6, 0, 1, 1, 1];
         yield return [1, 2, 5, 7, 5, 5, 3, 13, 5, 1, 4, 0, 1, 1, 1];
+        // No padding, even OH: the 9-16 channel forward reads the image in place (stride 2, dilation 1×2).
+        yield return [2, 3, 11, 20, 12, 3, 3, 4, 16, 2, 0, 0, 1, 2, 1];
         yield return [2, 3, 6, 9, 4, 3, 3, 9, 9, 1, 2, 1, 1, 1, 1];
     }
 
