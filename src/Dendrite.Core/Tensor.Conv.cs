@@ -104,7 +104,7 @@ public partial class Tensor
             var grads = new Tensor?[bias is null ? 2 : 3];
             if (x.requiresGrad) grads[0] = ConvForward(g, weight, null, s);
             if (weight.requiresGrad) grads[1] = ConvWeightGrad(g, x, s);
-            if (bias is { requiresGrad: true }) grads[2] = g.Sum([0, 2, 3]);
+            if (bias is { requiresGrad: true }) grads[2] = ConvBiasGrad(g);
             return grads;
         });
     }
@@ -119,9 +119,19 @@ public partial class Tensor
             var grads = new Tensor?[b is null ? 2 : 3];
             if (x.requiresGrad) grads[0] = ConvInputGrad(g, w, s).Reshape(x.shape);
             if (w.requiresGrad) grads[1] = ConvWeightGrad(x, g, s).Reshape(w.shape);
-            if (b is { requiresGrad: true }) grads[2] = g.Sum([0, 2, 3]);
+            if (b is { requiresGrad: true }) grads[2] = ConvBiasGrad(g);
             return grads;
         });
+    }
+
+    // db = Σ g over N, H and W.
+    private static Tensor ConvBiasGrad(Tensor g)
+    {
+        if (g.DType != DType.Float32) return g.Sum([0, 2, 3]);
+        g = g.Contiguous();
+        var db = Empty(DType.Float32, [g.shape[1]]);
+        Conv.BackwardBias(g.Span<float>(), db.Span<float>(), g.shape[0], g.shape[1], g.shape[2] * g.shape[3]);
+        return db;
     }
 
     private static Tensor ConvForward(Tensor x, Tensor w, Tensor? b, in ConvShape s)

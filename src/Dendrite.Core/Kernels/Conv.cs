@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Dendrite.Kernels.Simd;
 
 namespace Dendrite.Kernels;
@@ -41,6 +42,17 @@ public static unsafe partial class Conv
                         shape));
                 }
                 BufferPool<float>.Return(lanesW);
+            }
+            else if (direct && UseWide(s))
+            {
+                var wideW = BufferPool<float>.Rent(s.Groups * s.K * DirectBlock);
+                fixed (float* pt = wideW)
+                {
+                    float* wt = pt;
+                    WideWeights(wp, wt, s);
+                    Split(s, WideScratch(s), (item, scratch, _) => ForwardWide(item, xp, wt, bp, yp, scratch!, shape));
+                }
+                BufferPool<float>.Return(wideW);
             }
             else if (direct)
                 Split(s, DirectScratch(s), (item, scratch, _) => ForwardDirect(item, xp, wp, bp, yp, scratch!, shape));
@@ -88,7 +100,7 @@ public static unsafe partial class Conv
         int items = s.N * s.Groups, threads = Math.Min(Threads.Count, items), size = s.O * s.K;
         var shape = s;
         bool direct = UseDirect(s), lanes = direct && UseLanes(s);
-        int scratch = lanes ? LanesScratch(s) : direct ? DirectScratch(s) + s.Og * s.OH * RoundUp(s.OW) : ColLength(s);
+        int scratch = direct ? DirectScratch(s) + s.Og * s.OH * RoundUp(s.OW) : ColLength(s);
         dw.Clear();
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
@@ -103,10 +115,19 @@ public static unsafe partial class Conv
                 BackwardWeightTall(xp, dyp, dwp, s);
                 return;
             }
+            if (lanes)
+            {
+                BackwardWeightLanes(xp, dyp, dwp, s);
+                return;
+            }
+            if (direct && UseWide(s))
+            {
+                BackwardWeightWide(xp, dyp, dwp, s);
+                return;
+            }
             void Item(int item, float* target, float[]? col, int gemmThreads)
             {
-                if (lanes) BackwardWeightLanes(item, xp, dyp, target, col!, shape);
-                else if (direct) BackwardWeightDirect(item, xp, dyp, target, col!, shape);
+                if (direct) BackwardWeightDirect(item, xp, dyp, target, col!, shape);
                 else BackwardWeightItem(item, xp, dyp, target, col, shape, gemmThreads);
             }
             if (threads <= 1)
@@ -207,172 +228,439 @@ public static unsafe partial class Conv
 
     // The channels-in-lanes direct kernels: with AVX-512 and 9 to 16 output channels per group, one Vector512
     // holds all output channels of one output position, so no lane is spent on a row's ragged end (lenet_conv2's
-    // 10-wide rows fill 8-lane row blocks at 10/16). Each of 8 positions keeps its own accumulator; per tap the
-    // 16 weights are one load and every position adds its broadcast input times them. The result is produced
-    // channels-last (L×16) and transposed into the NCHW output.
+    // 10-wide rows fill 8-lane row blocks at 10/16). Each position in flight (up to 24, see ForwardLanes) keeps its
+    // own accumulator; per tap the 16 weights are one load and every position adds its broadcast input times them.
+    // The result is produced channels-last (L×16) and transposed into the NCHW output 16×16 at a time.
     private const int Lanes = 16;
 
     private static bool UseLanes(in ConvShape s) =>
-        Vector512.IsHardwareAccelerated && s.Og > DirectBlock && s.Og <= Lanes;
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported && s.Og > DirectBlock && s.Og <= Lanes;
 
-    // Padded image, then the L×16 channels-last tile.
-    private static int LanesScratch(in ConvShape s) => s.Cg * PaddedHeight(s) * PaddedWidth(s) + s.L * Lanes;
-
-    // Offset in the padded image of the window of output position f (tap (0, 0, 0)).
-    private static int WindowOffset(int f, in ConvShape s)
-    {
-        int i = f / s.OW, j = f - i * s.OW;
-        return i * s.StrideH * PaddedWidth(s) + j * s.StrideW;
-    }
+    // Padded image, then the L×16 channels-last tile (with StrideH padded rows between them, read by the dropped
+    // second row of an odd last pair in ForwardLanes).
+    private static int LanesScratch(in ConvShape s) =>
+        s.Cg * PaddedHeight(s) * PaddedWidth(s) + s.StrideH * PaddedWidth(s) + s.L * Lanes;
 
     // w (O, Cg, KH, KW) → wl (G, K, 16): per group, tap-major rows of the group's output channels, zero-filled.
     private static void LanesWeights(float* w, float* wl, in ConvShape s)
     {
+        // 16 taps at a time: the group's og rows of 16 taps, transposed to 16 tap rows of 16 channels (zero-filled
+        // past og).
         int og = s.Og, k = s.K;
-        new Span<float>(wl, s.Groups * k * Lanes).Clear();
         for (int g = 0; g < s.Groups; g++)
         {
-            for (int o = 0; o < og; o++)
+            for (int t0 = 0; t0 < k; t0 += Lanes)
             {
-                float* src = w + (long)(g * og + o) * k;
-                float* dst = wl + (long)g * k * Lanes + o;
-                for (int t = 0; t < k; t++) dst[t * Lanes] = src[t];
+                int taps = Math.Min(Lanes, k - t0);
+                Transpose16(w + (long)g * og * k + t0, k, og, taps, wl + ((long)g * k + t0) * Lanes, Lanes, taps,
+                    Lanes, null);
             }
         }
     }
 
+    // 16 to 24 positions in flight: a piece of TW ≤ 12 consecutive columns (j0 .. j0+TW-1) of an output row pair
+    // (i, i + 1). Within a padded row the windows of consecutive columns are consecutive floats, and those of the
+    // second row lie StrideH padded rows further on, so per tap every broadcast is addressed from one of two
+    // pointers with a constant displacement: no index registers, nothing spilled. Each row is split into
+    // ⌈OW / 12⌉ pieces of nearly equal width (lenet_conv2: one piece of 10, 20 accumulators). With odd OH the last
+    // pair's second row is computed from the rows past the image (the gap in the scratch) and dropped.
     private static void ForwardLanes(int item, float* x, float* wl, float* bias, float* y, float[] scratch,
         in ConvShape s)
     {
-        int n = item / s.Groups, g = item % s.Groups, og = s.Og, k = s.K, l = s.L;
-        int hp = PaddedHeight(s), wp = PaddedWidth(s);
-        fixed (float* pad = scratch)
+        int n = item / s.Groups, g = item % s.Groups, og = s.Og, l = s.L, ow = s.OW;
+        int wp = PaddedWidth(s), plane = PaddedHeight(s) * wp;
+        fixed (float* scratchStart = scratch)
         {
-            PadImage(x, n, g, pad, s);
-            float* wt = wl + (long)g * k * Lanes, tile = pad + s.Cg * hp * wp;
-            for (int f0 = 0; f0 < l; f0 += 8)
+            // Without padding, and with every row pair inside the image, the windows are read from x itself.
+            float* pad = scratchStart, tile = scratchStart + s.Cg * plane + s.StrideH * wp;
+            if (ReadsImageInPlace(s))
             {
-                int last = l - 1;
-                int b0 = WindowOffset(f0, s), b1 = WindowOffset(Math.Min(f0 + 1, last), s);
-                int b2 = WindowOffset(Math.Min(f0 + 2, last), s), b3 = WindowOffset(Math.Min(f0 + 3, last), s);
-                int b4 = WindowOffset(Math.Min(f0 + 4, last), s), b5 = WindowOffset(Math.Min(f0 + 5, last), s);
-                int b6 = WindowOffset(Math.Min(f0 + 6, last), s), b7 = WindowOffset(Math.Min(f0 + 7, last), s);
-                var a0 = Vector512<float>.Zero;
-                var a1 = a0;
-                var a2 = a0;
-                var a3 = a0;
-                var a4 = a0;
-                var a5 = a0;
-                var a6 = a0;
-                var a7 = a0;
-                float* wv = wt;
-                for (int c = 0; c < s.Cg; c++)
-                {
-                    for (int p = 0; p < s.KH; p++)
-                    {
-                        float* row = pad + (c * hp + p * s.DilationH) * wp;
-                        for (int q = 0; q < s.KW; q++, wv += Lanes)
-                        {
-                            var v = Vector512.Load(wv);
-                            float* r = row + q * s.DilationW;
-                            a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b0]), v, a0);
-                            a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b1]), v, a1);
-                            a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b2]), v, a2);
-                            a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b3]), v, a3);
-                            a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b4]), v, a4);
-                            a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b5]), v, a5);
-                            a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b6]), v, a6);
-                            a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r[b7]), v, a7);
-                        }
-                    }
-                }
-                // Positions past the end repeat the last one; the tile has room only for real positions.
-                float* dst = tile + f0 * Lanes;
-                int valid = Math.Min(8, l - f0);
-                a0.Store(dst);
-                if (valid > 1) a1.Store(dst + Lanes);
-                if (valid > 2) a2.Store(dst + 2 * Lanes);
-                if (valid > 3) a3.Store(dst + 3 * Lanes);
-                if (valid > 4) a4.Store(dst + 4 * Lanes);
-                if (valid > 5) a5.Store(dst + 5 * Lanes);
-                if (valid > 6) a6.Store(dst + 6 * Lanes);
-                if (valid > 7) a7.Store(dst + 7 * Lanes);
+                pad = x + (long)(n * s.C + g * s.Cg) * s.H * s.W;
+                wp = s.W;
+                plane = s.H * s.W;
             }
-            float* outBase = y + (long)(n * s.O + g * og) * l;
-            for (int o = 0; o < og; o++)
+            else
             {
-                float* d = outBase + (long)o * l;
-                float b = bias is null ? 0f : bias[g * og + o];
-                for (int f = 0; f < l; f++) d[f] = tile[f * Lanes + o] + b;
+                PadImage(x, n, g, pad, s);
+            }
+            float* wt = wl + (long)g * s.K * Lanes;
+            int pieces = (ow + MaxPiece - 1) / MaxPiece, narrow = ow / pieces, wider = ow % pieces;
+            for (int i = 0; i < s.OH; i += 2)
+            {
+                for (int piece = 0, j0 = 0; piece < pieces; piece++)
+                {
+                    int width = narrow + (piece < wider ? 1 : 0);
+                    switch (width)
+                    {
+                        case 1: ForwardLanes<Count1>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 2: ForwardLanes<Count2>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 3: ForwardLanes<Count3>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 4: ForwardLanes<Count4>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 5: ForwardLanes<Count5>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 6: ForwardLanes<Count6>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 7: ForwardLanes<Count7>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 8: ForwardLanes<Count8>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 9: ForwardLanes<Count9>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 10: ForwardLanes<Count10>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        case 11: ForwardLanes<Count11>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        default: ForwardLanes<Count12>(pad, wp, plane, wt, tile, i, j0, s); break;
+                    }
+                    j0 += width;
+                }
+            }
+            // The channels-last tile to the NCHW planes, 16 positions at a time.
+            float* outBase = y + (long)(n * s.O + g * og) * l, b = bias is null ? null : bias + g * og;
+            for (int f = 0; f < l; f += Lanes)
+            {
+                int width = Math.Min(Lanes, l - f);
+                Transpose16(tile + f * Lanes, Lanes, width, Lanes, outBase + f, l, og, width, b);
             }
         }
     }
 
-    // dw[g] += dY[n,g] ⋆ x[n,g] with the output channels in lanes: dY is transposed to channels-last (L×16), then
-    // 8 taps at a time each keep one accumulator of 16 channels, adding broadcast inputs times dY's position rows.
-    private static void BackwardWeightLanes(int item, float* x, float* dy, float* dw, float[] scratch,
+    private const int MaxPiece = 12;
+
+    // Positions (i, j0 .. j0+TW-1) and (i + 1, same columns) into the channels-last tile.
+    // No padding and no output column or row whose window leaves the image (and, for the forward's row pairs, an
+    // even number of output rows, so that no pair reads past the image): the kernels read x itself, rows W apart,
+    // instead of a padded copy (hp = H, wp = W).
+    private static bool ReadsImageInPlace(in ConvShape s, bool rowPairs = true) =>
+        s.PadTop == 0 && s.PadLeft == 0 && (!rowPairs || s.OH % 2 == 0) &&
+        s.OW - 1 + (s.KW - 1) * s.DilationW < s.W && (s.OH - 1) * s.StrideH + (s.KH - 1) * s.DilationH < s.H;
+
+    // pad: the image rows (wp floats apart, plane floats per channel) the windows are read from.
+    private static void ForwardLanes<TW>(float* pad, int wp, int plane, float* wt, float* tile, int i, int j0,
+        in ConvShape s)
+        where TW : struct, ICount
+    {
+        int dh = s.DilationH * wp, dw = s.DilationW;
+        int kh = s.KH, kw = s.KW, cg = s.Cg, ow = s.OW;
+        float* origin = pad + i * s.StrideH * wp + j0;
+        long below = s.StrideH * wp;
+        var a0 = Vector512<float>.Zero;
+        var a1 = a0;
+        var a2 = a0;
+        var a3 = a0;
+        var a4 = a0;
+        var a5 = a0;
+        var a6 = a0;
+        var a7 = a0;
+        var a8 = a0;
+        var a9 = a0;
+        var a10 = a0;
+        var a11 = a0;
+        var c0 = a0;
+        var c1 = a0;
+        var c2 = a0;
+        var c3 = a0;
+        var c4 = a0;
+        var c5 = a0;
+        var c6 = a0;
+        var c7 = a0;
+        var c8 = a0;
+        var c9 = a0;
+        var c10 = a0;
+        var c11 = a0;
+        float* wv = wt;
+        for (int c = 0; c < cg; c++)
+        {
+            for (int p = 0; p < kh; p++)
+            {
+                float* row = origin + c * plane + p * dh;
+                for (int q = 0; q < kw; q++, wv += Lanes)
+                {
+                    var v = Vector512.Load(wv);
+                    float* r = row + q * dw, u = r + below;
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r[0]), v, a0);
+                    if (TW.Value > 1) a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r[1]), v, a1);
+                    if (TW.Value > 2) a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r[2]), v, a2);
+                    if (TW.Value > 3) a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r[3]), v, a3);
+                    if (TW.Value > 4) a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r[4]), v, a4);
+                    if (TW.Value > 5) a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r[5]), v, a5);
+                    if (TW.Value > 6) a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r[6]), v, a6);
+                    if (TW.Value > 7) a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r[7]), v, a7);
+                    if (TW.Value > 8) a8 = Vector512.FusedMultiplyAdd(Vector512.Create(r[8]), v, a8);
+                    if (TW.Value > 9) a9 = Vector512.FusedMultiplyAdd(Vector512.Create(r[9]), v, a9);
+                    if (TW.Value > 10) a10 = Vector512.FusedMultiplyAdd(Vector512.Create(r[10]), v, a10);
+                    if (TW.Value > 11) a11 = Vector512.FusedMultiplyAdd(Vector512.Create(r[11]), v, a11);
+                    c0 = Vector512.FusedMultiplyAdd(Vector512.Create(u[0]), v, c0);
+                    if (TW.Value > 1) c1 = Vector512.FusedMultiplyAdd(Vector512.Create(u[1]), v, c1);
+                    if (TW.Value > 2) c2 = Vector512.FusedMultiplyAdd(Vector512.Create(u[2]), v, c2);
+                    if (TW.Value > 3) c3 = Vector512.FusedMultiplyAdd(Vector512.Create(u[3]), v, c3);
+                    if (TW.Value > 4) c4 = Vector512.FusedMultiplyAdd(Vector512.Create(u[4]), v, c4);
+                    if (TW.Value > 5) c5 = Vector512.FusedMultiplyAdd(Vector512.Create(u[5]), v, c5);
+                    if (TW.Value > 6) c6 = Vector512.FusedMultiplyAdd(Vector512.Create(u[6]), v, c6);
+                    if (TW.Value > 7) c7 = Vector512.FusedMultiplyAdd(Vector512.Create(u[7]), v, c7);
+                    if (TW.Value > 8) c8 = Vector512.FusedMultiplyAdd(Vector512.Create(u[8]), v, c8);
+                    if (TW.Value > 9) c9 = Vector512.FusedMultiplyAdd(Vector512.Create(u[9]), v, c9);
+                    if (TW.Value > 10) c10 = Vector512.FusedMultiplyAdd(Vector512.Create(u[10]), v, c10);
+                    if (TW.Value > 11) c11 = Vector512.FusedMultiplyAdd(Vector512.Create(u[11]), v, c11);
+                }
+            }
+        }
+        bool second = i + 1 < s.OH;
+        float* d = tile + (i * ow + j0) * Lanes;
+        StorePair(a0, c0, d + 0 * Lanes, ow, second);
+        if (TW.Value > 1) StorePair(a1, c1, d + 1 * Lanes, ow, second);
+        if (TW.Value > 2) StorePair(a2, c2, d + 2 * Lanes, ow, second);
+        if (TW.Value > 3) StorePair(a3, c3, d + 3 * Lanes, ow, second);
+        if (TW.Value > 4) StorePair(a4, c4, d + 4 * Lanes, ow, second);
+        if (TW.Value > 5) StorePair(a5, c5, d + 5 * Lanes, ow, second);
+        if (TW.Value > 6) StorePair(a6, c6, d + 6 * Lanes, ow, second);
+        if (TW.Value > 7) StorePair(a7, c7, d + 7 * Lanes, ow, second);
+        if (TW.Value > 8) StorePair(a8, c8, d + 8 * Lanes, ow, second);
+        if (TW.Value > 9) StorePair(a9, c9, d + 9 * Lanes, ow, second);
+        if (TW.Value > 10) StorePair(a10, c10, d + 10 * Lanes, ow, second);
+        if (TW.Value > 11) StorePair(a11, c11, d + 11 * Lanes, ow, second);
+    }
+
+    // Stores the accumulators of a position and of the one below it (when that row exists).
+    private static void StorePair(Vector512<float> upper, Vector512<float> lower, float* d, int ow, bool second)
+    {
+        upper.Store(d);
+        if (second) lower.Store(d + ow * Lanes);
+    }
+
+    // dw with the output channels in lanes. Each thread adds its (image, group) items into its own channels-last
+    // accumulator (G, K, 16) with vector adds; the accumulators are summed and transposed into dw (O, K) at the end.
+    private static void BackwardWeightLanes(float* x, float* dy, float* dw, in ConvShape s)
+    {
+        int items = s.N * s.Groups, threads = Math.Min(Threads.Count, items), size = s.Groups * s.K * Lanes;
+        var shape = s;
+        float* xp = x, dyp = dy;
+        var partials = new float[threads][];
+        Parallel.For(threads, 1, (lo, hi) =>
+        {
+            for (int t = lo; t < hi; t++)
+            {
+                var scratch = BufferPool<float>.Rent(LanesScratch(shape));
+                var acc = BufferPool<float>.Rent(size);
+                Array.Clear(acc, 0, size);
+                fixed (float* pa = acc)
+                {
+                    for (int item = (int)((long)t * items / threads); item < (long)(t + 1) * items / threads; item++)
+                        BackwardWeightLanesItem(item, xp, dyp, pa, scratch, shape);
+                }
+                partials[t] = acc;
+                BufferPool<float>.Return(scratch);
+            }
+        });
+        var sum = partials[0].AsSpan(0, size);
+        for (int t = 1; t < threads; t++)
+        {
+            TensorPrimitives.Add(sum, partials[t].AsSpan(0, size), sum);
+            BufferPool<float>.Return(partials[t]);
+        }
+        fixed (float* ps = sum)
+        {
+            for (int g = 0; g < s.Groups; g++)
+            {
+                for (int t0 = 0; t0 < s.K; t0 += Lanes)
+                {
+                    int taps = Math.Min(Lanes, s.K - t0);
+                    Transpose16(ps + ((long)g * s.K + t0) * Lanes, Lanes, taps, Lanes, dw + (long)g * s.Og * s.K + t0,
+                        s.K, s.Og, taps, null);
+                }
+            }
+        }
+        BufferPool<float>.Return(partials[0]);
+    }
+
+    // Adds dY[n,g] ⋆ x[n,g] of one item to its group's channels-last rows dwl (K×16): dY is transposed to
+    // channels-last (L×16), then every position adds broadcast inputs times its 16 channels to one accumulator per
+    // tap in flight.
+    private static void BackwardWeightLanesItem(int item, float* x, float* dy, float* acc, float[] scratch,
         in ConvShape s)
     {
-        int n = item / s.Groups, g = item % s.Groups, og = s.Og, k = s.K, l = s.L;
-        int hp = PaddedHeight(s), wp = PaddedWidth(s), khw = s.KH * s.KW;
-        fixed (float* pad = scratch)
+        int n = item / s.Groups, g = item % s.Groups, og = s.Og, l = s.L;
+        int hp = PaddedHeight(s), wp = PaddedWidth(s);
+        fixed (float* scratchStart = scratch)
         {
-            PadImage(x, n, g, pad, s);
-            // The tile holds dY channels-last.
-            float* tile = pad + s.Cg * hp * wp;
-            new Span<float>(tile, l * Lanes).Clear();
+            float* pad = scratchStart, tile = scratchStart + s.Cg * hp * wp;
+            if (ReadsImageInPlace(s, false))
+            {
+                pad = x + (long)(n * s.C + g * s.Cg) * s.H * s.W;
+                hp = s.H;
+                wp = s.W;
+            }
+            else
+            {
+                PadImage(x, n, g, pad, s);
+            }
             float* dyg = dy + (long)(n * s.O + g * og) * l;
-            for (int o = 0; o < og; o++)
+            for (int f = 0; f < l; f += Lanes)
             {
-                float* src = dyg + (long)o * l;
-                for (int f = 0; f < l; f++) tile[f * Lanes + o] = src[f];
+                int width = Math.Min(Lanes, l - f);
+                Transpose16(dyg + f, l, og, width, tile + f * Lanes, Lanes, width, Lanes, null);
             }
-            float* dwg = dw + (long)g * og * k;
-            for (int t0 = 0; t0 < k; t0 += 8)
+            float* dwl = acc + (long)g * s.K * Lanes;
+            if (s.DilationW == 1 && s.StrideW == 1 && s.KW <= 6)
             {
-                int last = k - 1;
-                int o0 = TapOffset(t0, khw, hp, wp, s), o1 = TapOffset(Math.Min(t0 + 1, last), khw, hp, wp, s);
-                int o2 = TapOffset(Math.Min(t0 + 2, last), khw, hp, wp, s);
-                int o3 = TapOffset(Math.Min(t0 + 3, last), khw, hp, wp, s);
-                int o4 = TapOffset(Math.Min(t0 + 4, last), khw, hp, wp, s);
-                int o5 = TapOffset(Math.Min(t0 + 5, last), khw, hp, wp, s);
-                int o6 = TapOffset(Math.Min(t0 + 6, last), khw, hp, wp, s);
-                int o7 = TapOffset(Math.Min(t0 + 7, last), khw, hp, wp, s);
-                var a0 = Vector512<float>.Zero;
-                var a1 = a0;
-                var a2 = a0;
-                var a3 = a0;
-                var a4 = a0;
-                var a5 = a0;
-                var a6 = a0;
-                var a7 = a0;
-                float* d = tile;
-                for (int i = 0; i < s.OH; i++)
+                switch (s.KW)
                 {
-                    float* r = pad + i * s.StrideH * wp;
-                    for (int j = 0; j < s.OW; j++, r += s.StrideW, d += Lanes)
-                    {
-                        var v = Vector512.Load(d);
-                        a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o0]), v, a0);
-                        a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o1]), v, a1);
-                        a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o2]), v, a2);
-                        a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o3]), v, a3);
-                        a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o4]), v, a4);
-                        a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o5]), v, a5);
-                        a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o6]), v, a6);
-                        a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o7]), v, a7);
-                    }
+                    case 1: WeightRows<Count1>(pad, hp, wp, tile, dwl, s); break;
+                    case 2: WeightRows<Count2>(pad, hp, wp, tile, dwl, s); break;
+                    case 3: WeightRows<Count3>(pad, hp, wp, tile, dwl, s); break;
+                    case 4: WeightRows<Count4>(pad, hp, wp, tile, dwl, s); break;
+                    case 5: WeightRows<Count5>(pad, hp, wp, tile, dwl, s); break;
+                    default: WeightRows<Count6>(pad, hp, wp, tile, dwl, s); break;
                 }
-                int taps = Math.Min(8, k - t0);
-                AddTap(a0, dwg + t0, k, og);
-                if (taps > 1) AddTap(a1, dwg + t0 + 1, k, og);
-                if (taps > 2) AddTap(a2, dwg + t0 + 2, k, og);
-                if (taps > 3) AddTap(a3, dwg + t0 + 3, k, og);
-                if (taps > 4) AddTap(a4, dwg + t0 + 4, k, og);
-                if (taps > 5) AddTap(a5, dwg + t0 + 5, k, og);
-                if (taps > 6) AddTap(a6, dwg + t0 + 6, k, og);
-                if (taps > 7) AddTap(a7, dwg + t0 + 7, k, og);
             }
+            else
+            {
+                WeightTaps(pad, hp, wp, tile, dwl, s);
+            }
+        }
+    }
+
+    // Kernel rows (c, p) four at a time, all TQ = KW taps of each (unit horizontal dilation): up to 24 accumulators,
+    // each broadcast addressed from one of four row pointers plus the column index and a constant displacement.
+    private static void WeightRows<TQ>(float* pad, int hp, int wp, float* tile, float* dwl, in ConvShape s)
+        where TQ : struct, ICount
+    {
+        int rows = s.Cg * s.KH, kw = s.KW, ow = s.OW;
+        for (int k0 = 0; k0 < rows; k0 += 4)
+        {
+            // Rows past the end repeat the last one and are not stored.
+            float* p0 = pad + KernelRowOffset(k0, hp, wp, s);
+            float* p1 = pad + KernelRowOffset(Math.Min(k0 + 1, rows - 1), hp, wp, s);
+            float* p2 = pad + KernelRowOffset(Math.Min(k0 + 2, rows - 1), hp, wp, s);
+            float* p3 = pad + KernelRowOffset(Math.Min(k0 + 3, rows - 1), hp, wp, s);
+            var a00 = Vector512<float>.Zero;
+            var a01 = a00;
+            var a02 = a00;
+            var a03 = a00;
+            var a04 = a00;
+            var a05 = a00;
+            var a10 = a00;
+            var a11 = a00;
+            var a12 = a00;
+            var a13 = a00;
+            var a14 = a00;
+            var a15 = a00;
+            var a20 = a00;
+            var a21 = a00;
+            var a22 = a00;
+            var a23 = a00;
+            var a24 = a00;
+            var a25 = a00;
+            var a30 = a00;
+            var a31 = a00;
+            var a32 = a00;
+            var a33 = a00;
+            var a34 = a00;
+            var a35 = a00;
+            float* d = tile;
+            for (int i = 0; i < s.OH; i++)
+            {
+                long below = (long)i * s.StrideH * wp;
+                float* r0 = p0 + below, r1 = p1 + below, r2 = p2 + below, r3 = p3 + below;
+                for (int j = 0; j < ow; j++, d += Lanes)
+                {
+                    var v = Vector512.Load(d);
+                    a00 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[j + 0]), v, a00);
+                    if (TQ.Value > 1) a01 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[j + 1]), v, a01);
+                    if (TQ.Value > 2) a02 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[j + 2]), v, a02);
+                    if (TQ.Value > 3) a03 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[j + 3]), v, a03);
+                    if (TQ.Value > 4) a04 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[j + 4]), v, a04);
+                    if (TQ.Value > 5) a05 = Vector512.FusedMultiplyAdd(Vector512.Create(r0[j + 5]), v, a05);
+                    a10 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[j + 0]), v, a10);
+                    if (TQ.Value > 1) a11 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[j + 1]), v, a11);
+                    if (TQ.Value > 2) a12 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[j + 2]), v, a12);
+                    if (TQ.Value > 3) a13 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[j + 3]), v, a13);
+                    if (TQ.Value > 4) a14 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[j + 4]), v, a14);
+                    if (TQ.Value > 5) a15 = Vector512.FusedMultiplyAdd(Vector512.Create(r1[j + 5]), v, a15);
+                    a20 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[j + 0]), v, a20);
+                    if (TQ.Value > 1) a21 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[j + 1]), v, a21);
+                    if (TQ.Value > 2) a22 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[j + 2]), v, a22);
+                    if (TQ.Value > 3) a23 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[j + 3]), v, a23);
+                    if (TQ.Value > 4) a24 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[j + 4]), v, a24);
+                    if (TQ.Value > 5) a25 = Vector512.FusedMultiplyAdd(Vector512.Create(r2[j + 5]), v, a25);
+                    a30 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[j + 0]), v, a30);
+                    if (TQ.Value > 1) a31 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[j + 1]), v, a31);
+                    if (TQ.Value > 2) a32 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[j + 2]), v, a32);
+                    if (TQ.Value > 3) a33 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[j + 3]), v, a33);
+                    if (TQ.Value > 4) a34 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[j + 4]), v, a34);
+                    if (TQ.Value > 5) a35 = Vector512.FusedMultiplyAdd(Vector512.Create(r3[j + 5]), v, a35);
+                }
+            }
+            AddRow<TQ>(a00, a01, a02, a03, a04, a05, dwl + (k0 + 0) * kw * Lanes);
+            if (k0 + 1 < rows) AddRow<TQ>(a10, a11, a12, a13, a14, a15, dwl + (k0 + 1) * kw * Lanes);
+            if (k0 + 2 < rows) AddRow<TQ>(a20, a21, a22, a23, a24, a25, dwl + (k0 + 2) * kw * Lanes);
+            if (k0 + 3 < rows) AddRow<TQ>(a30, a31, a32, a33, a34, a35, dwl + (k0 + 3) * kw * Lanes);
+        }
+    }
+
+    // Offset in the padded image of kernel row kr = (c, p) relative to a window's origin.
+    private static int KernelRowOffset(int kr, int hp, int wp, in ConvShape s)
+    {
+        int c = kr / s.KH, p = kr - c * s.KH;
+        return (c * hp + p * s.DilationH) * wp;
+    }
+
+    private static void AddRow<TQ>(Vector512<float> t0, Vector512<float> t1, Vector512<float> t2, Vector512<float> t3,
+        Vector512<float> t4, Vector512<float> t5, float* d)
+        where TQ : struct, ICount
+    {
+        Accumulate(t0, d + 0 * Lanes);
+        if (TQ.Value > 1) Accumulate(t1, d + 1 * Lanes);
+        if (TQ.Value > 2) Accumulate(t2, d + 2 * Lanes);
+        if (TQ.Value > 3) Accumulate(t3, d + 3 * Lanes);
+        if (TQ.Value > 4) Accumulate(t4, d + 4 * Lanes);
+        if (TQ.Value > 5) Accumulate(t5, d + 5 * Lanes);
+    }
+
+    private static void Accumulate(Vector512<float> acc, float* d) => (Vector512.Load(d) + acc).Store(d);
+
+    // Any other geometry: 8 taps at a time, their offsets in registers.
+    private static void WeightTaps(float* pad, int hp, int wp, float* tile, float* dwl, in ConvShape s)
+    {
+        int k = s.K, khw = s.KH * s.KW;
+        for (int t0 = 0; t0 < k; t0 += 8)
+        {
+            int last = k - 1;
+            int o0 = TapOffset(t0, khw, hp, wp, s), o1 = TapOffset(Math.Min(t0 + 1, last), khw, hp, wp, s);
+            int o2 = TapOffset(Math.Min(t0 + 2, last), khw, hp, wp, s);
+            int o3 = TapOffset(Math.Min(t0 + 3, last), khw, hp, wp, s);
+            int o4 = TapOffset(Math.Min(t0 + 4, last), khw, hp, wp, s);
+            int o5 = TapOffset(Math.Min(t0 + 5, last), khw, hp, wp, s);
+            int o6 = TapOffset(Math.Min(t0 + 6, last), khw, hp, wp, s);
+            int o7 = TapOffset(Math.Min(t0 + 7, last), khw, hp, wp, s);
+            var a0 = Vector512<float>.Zero;
+            var a1 = a0;
+            var a2 = a0;
+            var a3 = a0;
+            var a4 = a0;
+            var a5 = a0;
+            var a6 = a0;
+            var a7 = a0;
+            float* d = tile;
+            for (int i = 0; i < s.OH; i++)
+            {
+                float* r = pad + i * s.StrideH * wp;
+                for (int j = 0; j < s.OW; j++, r += s.StrideW, d += Lanes)
+                {
+                    var v = Vector512.Load(d);
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o0]), v, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o1]), v, a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o2]), v, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o3]), v, a3);
+                    a4 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o4]), v, a4);
+                    a5 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o5]), v, a5);
+                    a6 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o6]), v, a6);
+                    a7 = Vector512.FusedMultiplyAdd(Vector512.Create(r[o7]), v, a7);
+                }
+            }
+            int taps = Math.Min(8, k - t0);
+            float* dt = dwl + t0 * Lanes;
+            Accumulate(a0, dt);
+            if (taps > 1) Accumulate(a1, dt + Lanes);
+            if (taps > 2) Accumulate(a2, dt + 2 * Lanes);
+            if (taps > 3) Accumulate(a3, dt + 3 * Lanes);
+            if (taps > 4) Accumulate(a4, dt + 4 * Lanes);
+            if (taps > 5) Accumulate(a5, dt + 5 * Lanes);
+            if (taps > 6) Accumulate(a6, dt + 6 * Lanes);
+            if (taps > 7) Accumulate(a7, dt + 7 * Lanes);
         }
     }
 
@@ -381,12 +669,6 @@ public static unsafe partial class Conv
     {
         int c = t / khw, pq = t - c * khw, p = pq / s.KW, q = pq - p * s.KW;
         return (c * hp + p * s.DilationH) * wp + q * s.DilationW;
-    }
-
-    // dw[o·K] += acc[o] for the og output channels of one tap (column of the group's dw rows).
-    private static void AddTap(Vector512<float> acc, float* dwTap, int k, int og)
-    {
-        for (int o = 0; o < og; o++) dwTap[(long)o * k] += acc.GetElement(o);
     }
 
     // Padded image: Cg rows of PaddedHeight × PaddedWidth; then the weights of the group, 8 per tap.
@@ -479,23 +761,79 @@ public static unsafe partial class Conv
     private static int RoundUp(int width) => (width + DirectBlock - 1) / DirectBlock * DirectBlock;
 
     // Copies the group's channels of image n into pad (Cg × PaddedHeight × PaddedWidth), zeros around them.
-    private static void PadImage(float* x, int n, int g, float* pad, in ConvShape s)
+    private static void PadImage(float* x, int n, int g, float* pad, in ConvShape s) =>
+        PadImage(x, n, g, pad, PaddedHeight(s), PaddedWidth(s), s);
+
+    // The same into rows of width wp (at least PadLeft + the columns read), hp rows per channel.
+    private static void PadImage(float* x, int n, int g, float* pad, int hp, int wp, in ConvShape s)
     {
-        int hp = PaddedHeight(s), wp = PaddedWidth(s);
+        // Every float written once: padding rows and columns zeroed, image rows copied between them.
         float* image = x + (long)(n * s.C + g * s.Cg) * s.H * s.W;
-        new Span<float>(pad, s.Cg * hp * wp).Clear();
-        int count = Math.Min(s.W, wp - s.PadLeft);
-        if (count <= 0) return;
+        int left = Math.Min(s.PadLeft, wp), count = Math.Max(0, Math.Min(s.W, wp - left));
         for (int c = 0; c < s.Cg; c++)
         {
             for (int r = 0; r < hp; r++)
             {
+                float* d = pad + (c * hp + r) * wp;
                 int h = r - s.PadTop;
-                if ((uint)h >= (uint)s.H) continue;
-                new ReadOnlySpan<float>(image + (c * s.H + h) * s.W, count)
-                    .CopyTo(new Span<float>(pad + (c * hp + r) * wp + s.PadLeft, count));
+                if ((uint)h >= (uint)s.H || count == 0)
+                {
+                    ZeroRow(d, wp);
+                    continue;
+                }
+                if (Avx512F.IsSupported)
+                {
+                    PadRow(image + (c * s.H + h) * s.W, d, left, count, wp);
+                    continue;
+                }
+                ZeroRow(d, left);
+                CopyRow(image + (c * s.H + h) * s.W, d + left, count);
+                ZeroRow(d + left + count, wp - left - count);
             }
         }
+    }
+
+    // With AVX-512: the whole row zeroed, then the count image values stored over it at left, both in 16-lane
+    // (masked at the ends) stores.
+    private static void PadRow(float* src, float* d, int left, int count, int wp)
+    {
+        var idx = Vector512<int>.Indices;
+        int k = 0;
+        for (; k + Lanes <= wp; k += Lanes) Vector512<float>.Zero.Store(d + k);
+        if (k < wp) Avx512F.MaskStore(d + k, Vector512.LessThan(idx, Vector512.Create(wp - k)).AsSingle(), default);
+        for (k = 0; k < count; k += Lanes)
+        {
+            var mask = Vector512.LessThan(idx, Vector512.Create(count - k)).AsSingle();
+            Avx512F.MaskStore(d + left + k, mask, Avx512F.MaskLoad(src + k, mask, Vector512<float>.Zero));
+        }
+    }
+
+    private static void CopyRow(float* src, float* dst, int count)
+    {
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; k + 16 <= count; k += 16) Vector512.Load(src + k).Store(dst + k);
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; k + 8 <= count; k += 8) Vector256.Load(src + k).Store(dst + k);
+        }
+        for (; k < count; k++) dst[k] = src[k];
+    }
+
+    private static void ZeroRow(float* dst, int count)
+    {
+        int k = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; k + 16 <= count; k += 16) Vector512<float>.Zero.Store(dst + k);
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; k + 8 <= count; k += 8) Vector256<float>.Zero.Store(dst + k);
+        }
+        for (; k < count; k++) dst[k] = 0f;
     }
 
     // dw[g] += dY[n,g] ⋆ x[n,g] without an unfolding: for each tap, the output-gradient rows of up to 8 channels
