@@ -104,6 +104,35 @@ public partial class Tensor
             }
             return;
         }
+        if (x.IsContiguous && KeptBlock(axes, x.Rank) is (int p, int q) && p > 0 && q < x.Rank)
+        {
+            // x viewed as [a, k, b] with the kept axes as the middle block (a per-channel sum over N, H, W):
+            // each contiguous run of b elements folds into one output element, with no transposing copy.
+            var xs = x.Span<T>();
+            int k = ys.Length, b = 1;
+            for (int i = q; i < x.Rank; i++) b *= x.shape[i];
+            int a = inner / b;
+            for (int i = 0; i < a; i++)
+            {
+                for (int j = 0; j < k; j++)
+                {
+                    var row = xs.Slice((i * k + j) * b, b);
+                    T r = kind switch
+                    {
+                        ReduceKind.Sum => TensorPrimitives.Sum<T>(row),
+                        ReduceKind.Max => TensorPrimitives.Max<T>(row),
+                        _ => TensorPrimitives.Min<T>(row),
+                    };
+                    ys[j] = i == 0 ? r : kind switch
+                    {
+                        ReduceKind.Sum => ys[j] + r,
+                        ReduceKind.Max => T.Max(ys[j], r),
+                        _ => T.Min(ys[j], r),
+                    };
+                }
+            }
+            return;
+        }
         bool trailing = x.IsContiguous;
         for (int i = 0; i < axes.Length && trailing; i++) trailing = axes[i] == x.Rank - axes.Length + i;
         var rows = trailing ? x.Span<T>() : default;
@@ -121,6 +150,19 @@ public partial class Tensor
                 _ => TensorPrimitives.Min<T>(row),
             };
         }
+    }
+
+    // The kept axes as one block [p, q) when the reduced axes are exactly those before p and from q on.
+    private static (int, int)? KeptBlock(int[] axes, int rank)
+    {
+        int p = 0;
+        while (p < axes.Length && axes[p] == p) p++;
+        int q = p < axes.Length ? axes[p] : rank;
+        for (int i = p; i < axes.Length; i++)
+        {
+            if (axes[i] != q + i - p) return null;
+        }
+        return q + axes.Length - p == rank && q > p ? (p, q) : null;
     }
 
     // A contiguous copy of x with the reduced axes moved last: rows of length inner are then contiguous.
