@@ -105,7 +105,9 @@ public static unsafe class PackedSgemm
         // (2 × 32 rows) measured 144 rather than 236 GFLOP/s at 64x784@784x256, as both threads then want the same
         // chunk of B at once and its packing serialises.
         bool byRows = tilesN < maxThreads || tilesM >= 4 * maxThreads;
-        int rowUnit = mr;
+        // Rows go out in units of 4 on the AVX-512 path, whose 4- and 8-row edge kernels run short slivers at full
+        // speed: 512 rows split 256 + 256 (21 slivers + 4 rows each) rather than 252 + 260 in whole 12-row slivers.
+        int rowUnit = path == GemmPath.Vector512 ? 4 : mr;
         SharedB? shared = null;
         if (byRows && sharedSize <= MaxSharedB)
         {
@@ -286,7 +288,9 @@ public static unsafe class PackedSgemm
         }
 
         // Rows [i0, i1) of C against all of op(B), packed into the shared buffer by whichever thread gets to each
-        // chunk first. Loop nest: pc → ic (pack this thread's A block) → chunks of B → Macro.
+        // chunk first. Loop nest: pc → ic (pack this thread's A block) → chunks of B → Macro. A chunk that another
+        // thread is packing is passed over and taken up after the others, so two threads arriving at the same
+        // chunk pack two chunks at once instead of one packing while the other waits.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void BlockShared(int i0, int i1, SharedB sh)
         {
@@ -298,43 +302,66 @@ public static unsafe class PackedSgemm
             int mcEven = RoundUp((i1 - i0 + mBlocks - 1) / mBlocks, mr);
             float* pa = Buffer(ref packA, Math.Min(mcEven, RoundUp(i1 - i0, mr)) * Math.Min(kcEven, k));
             int chunkCols = sh.ChunkCols;
+            int chunks = sh.Chunks;
             long ready = sh.Ready, packing = sh.Packing;
+            // Chunks passed over in the current sweep, in order (at most all of them).
+            Span<int> deferred = chunks <= 256 ? stackalloc int[chunks] : new int[chunks];
+            for (int pc = 0, kb = 0; pc < k; pc += kcEven, kb++)
             {
-                for (int pc = 0, kb = 0; pc < k; pc += kcEven, kb++)
+                int kc = Math.Min(kcEven, k - pc);
+                float betaNow = pc == 0 ? beta : 1f;
+                float* pb = sh.Data + (long)pc * n;
+                long* flags = sh.Flags + (long)kb * chunks;
+                for (int ic = i0; ic < i1; ic += mcEven)
                 {
-                    int kc = Math.Min(kcEven, k - pc);
-                    float betaNow = pc == 0 ? beta : 1f;
-                    float* pb = sh.Data + (long)pc * n;
-                    long* flags = sh.Flags + (long)kb * sh.Chunks;
-                    for (int ic = i0; ic < i1; ic += mcEven)
+                    int mc = Math.Min(mcEven, i1 - ic);
+                    PackA(transA, a, lda, ic, mc, pc, kc, mr, pa);
+                    int passed = 0;
+                    for (int q = 0; q < chunks; q++)
                     {
-                        int mc = Math.Min(mcEven, i1 - ic);
-                        PackA(transA, a, lda, ic, mc, pc, kc, mr, pa);
-                        for (int q = 0; q < sh.Chunks; q++)
+                        int jc = q * chunkCols;
+                        int nc = Math.Min(chunkCols, nTrue - jc);
+                        float* chunk = pb + (long)jc * kc;
+                        if (!TryAcquire(flags + q, ready, packing, pc, kc, jc, nc, nr, chunk))
                         {
-                            int jc = q * chunkCols;
-                            int nc = Math.Min(chunkCols, nTrue - jc);
-                            float* chunk = pb + (long)jc * kc;
-                            Acquire(flags + q, ready, packing, pc, kc, jc, nc, nr, chunk);
-                            Macro(pa, chunk, mc, nc, kc, c + (long)ic * ldc + jc, ldc, alpha, betaNow, path, mr, nr);
+                            deferred[passed++] = q;
+                            continue;
                         }
+                        Macro(pa, chunk, mc, nc, kc, c + (long)ic * ldc + jc, ldc, alpha, betaNow, path, mr, nr);
+                    }
+                    for (int d = 0; d < passed; d++)
+                    {
+                        int jc = deferred[d] * chunkCols;
+                        int nc = Math.Min(chunkCols, nTrue - jc);
+                        float* chunk = pb + (long)jc * kc;
+                        AwaitPublished(flags + deferred[d], ready);
+                        Macro(pa, chunk, mc, nc, kc, c + (long)ic * ldc + jc, ldc, alpha, betaNow, path, mr, nr);
                     }
                 }
             }
         }
 
-        // Makes one chunk of packed B ready: packs it if unclaimed, waits if another thread is packing it.
-        private void Acquire(long* flag, long ready, long packing, int pc, int kc, int jc, int nc, int nr,
+        // Makes one chunk of packed B ready if it can without waiting: true when it is published or this thread
+        // claimed and packed it; false when another thread holds the claim and is packing it now.
+        private bool TryAcquire(long* flag, long ready, long packing, int pc, int kc, int jc, int nc, int nr,
             float* dst)
         {
             long seen = Volatile.Read(ref *flag);
-            if (seen == ready) return;
-            if (seen != packing && Interlocked.CompareExchange(ref *flag, packing, seen) == seen)
-            {
-                PackB(transB, b, ldb, pc, kc, jc, nc, nr, dst);
-                Volatile.Write(ref *flag, ready);
-                return;
-            }
+            if (seen == ready) return true;
+            if (seen == packing) return false;
+            long was = Interlocked.CompareExchange(ref *flag, packing, seen);
+            if (was != seen) return was == ready;
+            PackB(transB, b, ldb, pc, kc, jc, nc, nr, dst);
+            Volatile.Write(ref *flag, ready);
+            return true;
+        }
+
+        // Waits for a chunk that another thread claimed. The claim is only ever taken by a thread that then packs
+        // the chunk and publishes it without waiting on anything, so this wait always ends; a split that runs on
+        // one thread never gets here, as that thread claims every chunk itself.
+        private static void AwaitPublished(long* flag, long ready)
+        {
+            if (Volatile.Read(ref *flag) == ready) return;
             var spin = new SpinWait();
             while (Volatile.Read(ref *flag) != ready) spin.SpinOnce(sleep1Threshold: -1);
         }
@@ -499,7 +526,9 @@ public static unsafe class PackedSgemm
         }
     }
 
-    // Clipped store of a computed tile (row stride tileStride) into the mr×nr corner of C.
+    // Clipped store of a computed tile (row stride tileStride) into the mr×nr corner of C: whole vectors along
+    // each row where they fit (edge tiles are mostly short in rows only, e.g. the last 4 of m = 64), then scalars.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreEdge(float* tile, int tileStride, float* c, int ldc, int mr, int nr, float alpha,
         float beta)
     {
@@ -507,7 +536,28 @@ public static unsafe class PackedSgemm
         {
             float* row = c + (long)i * ldc;
             float* t = tile + i * tileStride;
-            for (int j = 0; j < nr; j++) row[j] = beta == 0f ? alpha * t[j] : alpha * t[j] + beta * row[j];
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var va = Vector512.Create(alpha);
+                for (; j + 16 <= nr; j += 16)
+                {
+                    var v = Vector512.Load(t + j) * va;
+                    if (beta != 0f) v += Vector512.Create(beta) * Vector512.Load(row + j);
+                    Vector512.Store(v, row + j);
+                }
+            }
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var va = Vector256.Create(alpha);
+                for (; j + 8 <= nr; j += 8)
+                {
+                    var v = Vector256.Load(t + j) * va;
+                    if (beta != 0f) v += Vector256.Create(beta) * Vector256.Load(row + j);
+                    Vector256.Store(v, row + j);
+                }
+            }
+            for (; j < nr; j++) row[j] = beta == 0f ? alpha * t[j] : alpha * t[j] + beta * row[j];
         }
     }
 
