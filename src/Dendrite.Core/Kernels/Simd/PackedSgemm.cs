@@ -112,13 +112,14 @@ public static unsafe class PackedSgemm
         // chunk of B at once and its packing serialises.
         bool byRows = tilesN < maxThreads || tilesM >= 4 * maxThreads;
         // Where A is read in place, a column split shares nothing but the read-only A: each thread packs its own
-        // columns of B into its own cache, and nothing is packed twice. Kept to 128–512 columns per thread (with
-        // fewer, each thread would read all of A for only a few slivers; with more, it reads all of A once per 256
-        // columns) and to an A of at most 16 MiB, read by every thread. 2 threads, GFLOP/s row / column split (medians of 3 runs):
-        // 256³ 314 / 403, 1024³ 356 / 403, 1024x4096@4096x1024 370 / 399.
+        // columns of B into its own cache, and nothing is packed twice. Taken at 97–128 columns per thread (n = 256
+        // at 2 threads) with an A of at most 16 MiB, read by every thread: 2 threads, 256³, GFLOP/s row / column
+        // split, medians of 3 runs, 314 / 403 and 265 / 368. Wider products measured no better split by columns
+        // (512³ 413 / 373 and 400 / 402, 1024³ 379 / 388, 1024x4096@4096x1024 387 / 380); narrower ones would
+        // read all of A for only a few slivers per thread.
         int colsPerThread = (n + maxThreads - 1) / maxThreads;
-        if (byRows && tilesN >= maxThreads && !transA && path == GemmPath.Vector512 && colsPerThread >= 128
-            && colsPerThread <= 512 && (long)m * k <= 4L << 20) byRows = false;
+        if (byRows && tilesN >= maxThreads && !transA && path == GemmPath.Vector512 && colsPerThread > 96
+            && colsPerThread <= 128 && (long)m * k <= 4L << 20) byRows = false;
         // Rows go out in units of 4 on the AVX-512 path, whose 4- and 8-row edge kernels run short slivers at full
         // speed: 512 rows split 256 + 256 (21 slivers + 4 rows each) rather than 252 + 260 in whole 12-row slivers.
         int rowUnit = path == GemmPath.Vector512 ? 4 : mr;
