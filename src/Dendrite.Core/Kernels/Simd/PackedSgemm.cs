@@ -870,6 +870,31 @@ public static unsafe class PackedSgemm
             a += 12;
             b += 32;
         }
+        if (mr == 4 && nr == 32)
+        {
+            var va = Vector512.Create(alpha);
+            if (beta == 0f)
+            {
+                Vector512.Store(c0a * va, c + 0 * ldc + 0); Vector512.Store(c0b * va, c + 0 * ldc + 16);
+                Vector512.Store(c1a * va, c + 1 * ldc + 0); Vector512.Store(c1b * va, c + 1 * ldc + 16);
+                Vector512.Store(c2a * va, c + 2 * ldc + 0); Vector512.Store(c2b * va, c + 2 * ldc + 16);
+                Vector512.Store(c3a * va, c + 3 * ldc + 0); Vector512.Store(c3b * va, c + 3 * ldc + 16);
+            }
+            else
+            {
+                var vb = Vector512.Create(beta);
+                Update(c0a, c + 0 * ldc + 0, va, vb);
+                Update(c0b, c + 0 * ldc + 16, va, vb);
+                Update(c1a, c + 1 * ldc + 0, va, vb);
+                Update(c1b, c + 1 * ldc + 16, va, vb);
+                Update(c2a, c + 2 * ldc + 0, va, vb);
+                Update(c2b, c + 2 * ldc + 16, va, vb);
+                Update(c3a, c + 3 * ldc + 0, va, vb);
+                Update(c3b, c + 3 * ldc + 16, va, vb);
+            }
+            return;
+        }
+
         float* tile = stackalloc float[128];
         Vector512.Store(c0a, tile + 0); Vector512.Store(c0b, tile + 16);
         Vector512.Store(c1a, tile + 32); Vector512.Store(c1b, tile + 48);
@@ -914,6 +939,43 @@ public static unsafe class PackedSgemm
             a += 12;
             b += 32;
         }
+        if (mr == 8 && nr == 32)
+        {
+            var va = Vector512.Create(alpha);
+            if (beta == 0f)
+            {
+                Vector512.Store(c0a * va, c + 0 * ldc + 0); Vector512.Store(c0b * va, c + 0 * ldc + 16);
+                Vector512.Store(c1a * va, c + 1 * ldc + 0); Vector512.Store(c1b * va, c + 1 * ldc + 16);
+                Vector512.Store(c2a * va, c + 2 * ldc + 0); Vector512.Store(c2b * va, c + 2 * ldc + 16);
+                Vector512.Store(c3a * va, c + 3 * ldc + 0); Vector512.Store(c3b * va, c + 3 * ldc + 16);
+                Vector512.Store(c4a * va, c + 4 * ldc + 0); Vector512.Store(c4b * va, c + 4 * ldc + 16);
+                Vector512.Store(c5a * va, c + 5 * ldc + 0); Vector512.Store(c5b * va, c + 5 * ldc + 16);
+                Vector512.Store(c6a * va, c + 6 * ldc + 0); Vector512.Store(c6b * va, c + 6 * ldc + 16);
+                Vector512.Store(c7a * va, c + 7 * ldc + 0); Vector512.Store(c7b * va, c + 7 * ldc + 16);
+            }
+            else
+            {
+                var vb = Vector512.Create(beta);
+                Update(c0a, c + 0 * ldc + 0, va, vb);
+                Update(c0b, c + 0 * ldc + 16, va, vb);
+                Update(c1a, c + 1 * ldc + 0, va, vb);
+                Update(c1b, c + 1 * ldc + 16, va, vb);
+                Update(c2a, c + 2 * ldc + 0, va, vb);
+                Update(c2b, c + 2 * ldc + 16, va, vb);
+                Update(c3a, c + 3 * ldc + 0, va, vb);
+                Update(c3b, c + 3 * ldc + 16, va, vb);
+                Update(c4a, c + 4 * ldc + 0, va, vb);
+                Update(c4b, c + 4 * ldc + 16, va, vb);
+                Update(c5a, c + 5 * ldc + 0, va, vb);
+                Update(c5b, c + 5 * ldc + 16, va, vb);
+                Update(c6a, c + 6 * ldc + 0, va, vb);
+                Update(c6b, c + 6 * ldc + 16, va, vb);
+                Update(c7a, c + 7 * ldc + 0, va, vb);
+                Update(c7b, c + 7 * ldc + 16, va, vb);
+            }
+            return;
+        }
+
         float* tile = stackalloc float[256];
         Vector512.Store(c0a, tile + 0); Vector512.Store(c0b, tile + 16);
         Vector512.Store(c1a, tile + 32); Vector512.Store(c1b, tile + 48);
