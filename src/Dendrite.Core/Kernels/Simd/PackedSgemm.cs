@@ -32,7 +32,10 @@ public readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
 ///   splits, pack B per thread and block: jc → pc → ic with the same inner loops.
 /// Packed A sliver: element (i, p) at p·MR + i. Packed B sliver: element (p, j) at p·NR + j. Edge slivers are
 /// zero-padded, so the micro-kernel always runs full tiles and only the final store is clipped.
-/// Threads split C into disjoint row or column ranges (whole micro-tiles), each running the loop nest alone.
+/// Where an A block meets at most 256 columns of B and A is row-major, the AVX-512 path skips packing A and reads
+/// its full 12-row slivers in place.
+/// Threads split C into disjoint row ranges (4-row units on the AVX-512 path, whole slivers otherwise) or column
+/// ranges (whole slivers), each running the loop nest alone.
 /// </remarks>
 public static unsafe class PackedSgemm
 {
