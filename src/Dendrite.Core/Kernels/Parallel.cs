@@ -121,7 +121,16 @@ public static class Parallel
         long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
         while (Volatile.Read(ref pending) != 0 && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
             Thread.SpinWait(8);
-        if (Volatile.Read(ref pending) != 0) Done.Wait();
+        // Done can be set by a worker that is late from the previous job (it decremented `pending` to 0, letting
+        // that job's caller return, and only then reached Set), so a woken caller checks `pending` again rather
+        // than trusting the event: returning early would leave a worker running this job's body while the caller
+        // moves on (in a GEMM with a shared packed B, that worker then waits forever for chunks of a finished call).
+        // Reset is a full fence, so a Set that it erases is always followed by the read that sees pending = 0.
+        while (Volatile.Read(ref pending) != 0)
+        {
+            Done.Wait();
+            Done.Reset();
+        }
         body = null;
         // The first failure is rethrown as it is, as it would be had the body run inline.
         if (failure is not null) ExceptionDispatchInfo.Capture(failure).Throw();

@@ -63,11 +63,30 @@ public class GemmTests
     {
         var gen = new Random(3);
         Check(path, ta, tb, 301, 259, 517, 1f, 0f, 3, gen, threads: 2);
+        Check(path, ta, tb, 200, 250, 150, 1f, 0f, 1, gen, threads: 2); // 125 columns each: a column split
         Check(path, ta, tb, 97, 1031, 63, -1.5f, 2f, 0, gen, threads: 3);
         // Small blocks force every level of the loop nest (several jc, pc and ic iterations with ragged ends).
         Check(path, ta, tb, 131, 149, 157, 1f, 0.25f, 1, gen, threads: 2, blocking: new(25, 19, 50));
         Check(path, ta, tb, 1, 700, 300, 1f, 0f, 0, gen, threads: 2);
         Check(path, ta, tb, 700, 1, 300, 1f, 0f, 0, gen, threads: 2);
+    }
+
+    [Theory]
+    [MemberData(nameof(PathsAndTranspositions))]
+    public void TwoThreadRowSplits_EveryRowRemainder_MatchReference(GemmPath path, bool ta, bool tb)
+    {
+        // m from 85 (the smallest row split at 2 threads) through 3 further 12-row slivers: every remainder of the
+        // 4-row split units and of the 12-row slivers, each thread ending on a 4-, 8- or 12-row sliver. Small
+        // blocks give many chunks of the shared B per k block, so the threads race for them and pass over the ones
+        // the other is packing; each product runs several times to meet different interleavings.
+        var gen = new Random(13);
+        for (int m = 85; m <= 121; m++)
+        {
+            Check(path, ta, tb, m, 211, 97, 1f, m % 2 == 0 ? 0f : 0.5f, m % 3, gen, threads: 2,
+                blocking: new(64, 40, 32), repeat: 3);
+        }
+        // Default blocking: n = 1100 is five chunks of B per k block, too wide for a column split.
+        Check(path, ta, tb, 256, 1100, 64, 1f, 0f, 0, gen, threads: 2, repeat: 4);
     }
 
     [Fact]
@@ -135,7 +154,7 @@ public class GemmTests
     }
 
     private static void Check(GemmPath path, bool ta, bool tb, int m, int n, int k, float alpha, float beta,
-        int pad, Random gen, int threads = 1, GemmBlocking? blocking = null)
+        int pad, Random gen, int threads = 1, GemmBlocking? blocking = null, int repeat = 1)
     {
         int lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
         var a = RandomArray((ta ? k : m) * lda, gen);
@@ -145,8 +164,17 @@ public class GemmTests
         var expected = c.Select(v => (double)v).ToArray();
         GemmReference.Gemm(ta, tb, m, n, k, alpha, a.Select(v => (double)v).ToArray(), lda,
             b.Select(v => (double)v).ToArray(), ldb, beta, expected, ldc);
-        Gemm.Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, path, threads, blocking);
-        string what = $"{path} ta={ta} tb={tb} m={m} n={n} k={k} pad={pad}";
+        var c0 = (float[])c.Clone();
+        for (int r = 0; r < repeat; r++)
+        {
+            c0.CopyTo(c, 0);
+            Gemm.Sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, path, threads, blocking);
+            Compare(c, expected, m, n, k, ldc, alpha, $"{path} ta={ta} tb={tb} m={m} n={n} k={k} pad={pad} run={r}");
+        }
+    }
+
+    private static void Compare(float[] c, double[] expected, int m, int n, int k, int ldc, float alpha, string what)
+    {
         for (int i = 0; i < m; i++)
         {
             for (int j = 0; j < ldc; j++)

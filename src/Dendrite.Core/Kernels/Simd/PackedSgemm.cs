@@ -32,7 +32,10 @@ public readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
 ///   splits, pack B per thread and block: jc → pc → ic with the same inner loops.
 /// Packed A sliver: element (i, p) at p·MR + i. Packed B sliver: element (p, j) at p·NR + j. Edge slivers are
 /// zero-padded, so the micro-kernel always runs full tiles and only the final store is clipped.
-/// Threads split C into disjoint row or column ranges (whole micro-tiles), each running the loop nest alone.
+/// Where an A block meets at most 256 columns of B and A is row-major, the AVX-512 path skips packing A and reads
+/// its full 12-row slivers in place.
+/// Threads split C into disjoint row ranges (4-row units on the AVX-512 path, whole slivers otherwise) or column
+/// ranges (whole slivers), each running the loop nest alone.
 /// </remarks>
 public static unsafe class PackedSgemm
 {
@@ -52,6 +55,12 @@ public static unsafe class PackedSgemm
         GemmPath.Vector256 => new(1200, 384, 256),
         _ => new(1200, 384, 256),
     };
+
+    /// <summary>Widest sweep of packed B (in columns) for which the AVX-512 path reads row-major A in place
+    /// instead of packing it. At 1 thread, 256 against 128 (where 256 columns were packed): 256³ 215 → 225
+    /// GFLOP/s, 64x784@784x256 191 → 198, 1024x1024@1024x256 205 → 218; 512 measured no different from 256.
+    /// </summary>
+    private const int MaxColsForInPlaceA = 256;
 
     /// <summary>Fewest multiply-adds worth handing to one more thread (waking a worker costs microseconds).</summary>
     public const long MinWorkPerThread = 1L << 19;
@@ -92,7 +101,7 @@ public static unsafe class PackedSgemm
             if (n > blk.Nc && sharedSize <= MaxSharedB)
             {
                 var own = sharedB ??= new SharedB();
-                own.Prepare(k, n, job.KcEven, nr, blk.Nc, sharedSize);
+                own.Prepare(k, n, job.KcEven, nr, blk.Nc, sharedSize, 1);
                 job = job with { Shared = own };
             }
             job.Block(0, m, 0, n);
@@ -105,12 +114,23 @@ public static unsafe class PackedSgemm
         // (2 × 32 rows) measured 144 rather than 236 GFLOP/s at 64x784@784x256, as both threads then want the same
         // chunk of B at once and its packing serialises.
         bool byRows = tilesN < maxThreads || tilesM >= 4 * maxThreads;
-        int rowUnit = mr;
+        // Where A is read in place, a column split shares nothing but the read-only A: each thread packs its own
+        // columns of B into its own cache, and nothing is packed twice. Taken at 97–128 columns per thread (n = 256
+        // at 2 threads) with an A of at most 16 MiB, read by every thread: 2 threads, 256³, GFLOP/s row / column
+        // split, medians of 3 runs, 314 / 403 and 265 / 368. Wider products measured no better split by columns
+        // (512³ 413 / 373 and 400 / 402, 1024³ 379 / 388, 1024x4096@4096x1024 387 / 380); narrower ones would
+        // read all of A for only a few slivers per thread.
+        int colsPerThread = (n + maxThreads - 1) / maxThreads;
+        if (byRows && tilesN >= maxThreads && !transA && path == GemmPath.Vector512 && colsPerThread > 96
+            && colsPerThread <= 128 && (long)m * k <= 4L << 20) byRows = false;
+        // Rows go out in units of 4 on the AVX-512 path, whose 4- and 8-row edge kernels run short slivers at full
+        // speed: 512 rows split 256 + 256 (21 slivers + 4 rows each) rather than 252 + 260 in whole 12-row slivers.
+        int rowUnit = path == GemmPath.Vector512 ? 4 : mr;
         SharedB? shared = null;
         if (byRows && sharedSize <= MaxSharedB)
         {
             shared = sharedB ??= new SharedB();
-            shared.Prepare(k, n, job.KcEven, nr, blk.Nc, sharedSize);
+            shared.Prepare(k, n, job.KcEven, nr, blk.Nc, sharedSize, maxThreads);
         }
         var runner = runnerCache ??= new Runner();
         runner.Job = job with { Shared = shared };
@@ -161,9 +181,10 @@ public static unsafe class PackedSgemm
 
     /// <summary>All of op(B) packed once per call and shared by the threads of a row split, chunk by chunk on
     /// demand: the first thread to need a chunk (a few slivers of one k block) claims it with a compare-exchange
-    /// and packs it; a thread needing a chunk being packed spins until it is published. A waiting thread only ever
-    /// waits on a thread that is packing, so there is no barrier to deadlock on and a split that runs on one thread
-    /// simply packs everything itself. Flags hold the call's generation, so nothing is cleared between calls.
+    /// and packs it; a thread needing a chunk that another is packing does its other chunks first and only then
+    /// spins until it is published. A waiting thread only ever waits on a thread that is packing, so there is no
+    /// barrier to deadlock on and a split that runs on one thread simply packs everything itself. Flags hold the
+    /// call's generation, so nothing is cleared between calls.
     /// </summary>
     private sealed class SharedB
     {
@@ -180,9 +201,12 @@ public static unsafe class PackedSgemm
         public int NPad { get; private set; }
         public int NTrue { get; private set; }
 
-        public void Prepare(int k, int n, int kcEven, int nr, int nc, long size)
+        public void Prepare(int k, int n, int kcEven, int nr, int nc, long size, int threads)
         {
             int kBlocks = (k + kcEven - 1) / kcEven;
+            // At least one chunk per thread in each k block, so that the threads can pack B side by side (n = 64
+            // would otherwise be one chunk, packed by one thread while the other waits).
+            if ((n + nc - 1) / nc < threads) nc = Math.Max(nr, RoundUp((n + threads - 1) / threads, nr));
             ChunkCols = nc;
             Chunks = (n + nc - 1) / nc;
             NPad = RoundUp(n, nr);
@@ -277,8 +301,9 @@ public static unsafe class PackedSgemm
                         for (int ic = i0; ic < i1; ic += mcEven)
                         {
                             int mc = Math.Min(mcEven, i1 - ic);
-                            PackA(transA, a, lda, ic, mc, pc, kc, mr, pa);
-                            Macro(pa, pb, mc, nc, kc, c + (long)ic * ldc + jc, ldc, alpha, betaNow, path, mr, nr);
+                            int inPlace = PrepareA(ic, mc, pc, kc, mr, pa, ncMax);
+                            Macro(pa, pb, mc, nc, kc, c + (long)ic * ldc + jc, ldc, alpha, betaNow, path, mr, nr,
+                                a + (long)ic * lda + pc, lda, inPlace);
                         }
                     }
                 }
@@ -286,7 +311,9 @@ public static unsafe class PackedSgemm
         }
 
         // Rows [i0, i1) of C against all of op(B), packed into the shared buffer by whichever thread gets to each
-        // chunk first. Loop nest: pc → ic (pack this thread's A block) → chunks of B → Macro.
+        // chunk first. Loop nest: pc → ic (pack this thread's A block) → chunks of B → Macro. A chunk that another
+        // thread is packing is passed over and taken up after the others, so two threads arriving at the same
+        // chunk pack two chunks at once instead of one packing while the other waits.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void BlockShared(int i0, int i1, SharedB sh)
         {
@@ -298,43 +325,81 @@ public static unsafe class PackedSgemm
             int mcEven = RoundUp((i1 - i0 + mBlocks - 1) / mBlocks, mr);
             float* pa = Buffer(ref packA, Math.Min(mcEven, RoundUp(i1 - i0, mr)) * Math.Min(kcEven, k));
             int chunkCols = sh.ChunkCols;
+            int chunks = sh.Chunks;
             long ready = sh.Ready, packing = sh.Packing;
+            // Chunks passed over in the current sweep, in order (at most all of them).
+            Span<int> deferred = chunks <= 256 ? stackalloc int[chunks] : new int[chunks];
+            for (int pc = 0, kb = 0; pc < k; pc += kcEven, kb++)
             {
-                for (int pc = 0, kb = 0; pc < k; pc += kcEven, kb++)
+                int kc = Math.Min(kcEven, k - pc);
+                float betaNow = pc == 0 ? beta : 1f;
+                float* pb = sh.Data + (long)pc * n;
+                long* flags = sh.Flags + (long)kb * chunks;
+                for (int ic = i0; ic < i1; ic += mcEven)
                 {
-                    int kc = Math.Min(kcEven, k - pc);
-                    float betaNow = pc == 0 ? beta : 1f;
-                    float* pb = sh.Data + (long)pc * n;
-                    long* flags = sh.Flags + (long)kb * sh.Chunks;
-                    for (int ic = i0; ic < i1; ic += mcEven)
+                    int mc = Math.Min(mcEven, i1 - ic);
+                    int inPlace = PrepareA(ic, mc, pc, kc, mr, pa, n);
+                    float* ad = a + (long)ic * lda + pc;
+                    int passed = 0;
+                    for (int q = 0; q < chunks; q++)
                     {
-                        int mc = Math.Min(mcEven, i1 - ic);
-                        PackA(transA, a, lda, ic, mc, pc, kc, mr, pa);
-                        for (int q = 0; q < sh.Chunks; q++)
+                        int jc = q * chunkCols;
+                        int nc = Math.Min(chunkCols, nTrue - jc);
+                        float* chunk = pb + (long)jc * kc;
+                        if (!TryAcquire(flags + q, ready, packing, pc, kc, jc, nc, nr, chunk))
                         {
-                            int jc = q * chunkCols;
-                            int nc = Math.Min(chunkCols, nTrue - jc);
-                            float* chunk = pb + (long)jc * kc;
-                            Acquire(flags + q, ready, packing, pc, kc, jc, nc, nr, chunk);
-                            Macro(pa, chunk, mc, nc, kc, c + (long)ic * ldc + jc, ldc, alpha, betaNow, path, mr, nr);
+                            deferred[passed++] = q;
+                            continue;
                         }
+                        Macro(pa, chunk, mc, nc, kc, c + (long)ic * ldc + jc, ldc, alpha, betaNow, path, mr, nr,
+                            ad, lda, inPlace);
+                    }
+                    for (int d = 0; d < passed; d++)
+                    {
+                        int jc = deferred[d] * chunkCols;
+                        int nc = Math.Min(chunkCols, nTrue - jc);
+                        float* chunk = pb + (long)jc * kc;
+                        AwaitPublished(flags + deferred[d], ready);
+                        Macro(pa, chunk, mc, nc, kc, c + (long)ic * ldc + jc, ldc, alpha, betaNow, path, mr, nr,
+                            ad, lda, inPlace);
                     }
                 }
             }
         }
 
-        // Makes one chunk of packed B ready: packs it if unclaimed, waits if another thread is packing it.
-        private void Acquire(long* flag, long ready, long packing, int pc, int kc, int jc, int nc, int nr,
+        // Readies rows [ic, ic + mc) × [pc, pc + kc) of op(A) for a sweep over `cols` columns of packed B and
+        // returns how many leading rows the micro-kernel reads in place; the rest are packed into pa. Packing costs
+        // about as much per element as one 32-wide sliver's worth of multiply-adds, so where an A block meets only
+        // a few B slivers (n <= 256) and A is stored row-major, its full 12-row slivers are read where they lie
+        // and only the short last sliver is packed.
+        private int PrepareA(int ic, int mc, int pc, int kc, int mr, float* pa, int cols)
+        {
+            int inPlace = !transA && path == GemmPath.Vector512 && cols <= MaxColsForInPlaceA ? mc / mr * mr : 0;
+            if (inPlace < mc) PackA(transA, a, lda, ic + inPlace, mc - inPlace, pc, kc, mr, pa);
+            return inPlace;
+        }
+
+        // Makes one chunk of packed B ready if it can without waiting: true when it is published or this thread
+        // claimed and packed it; false when another thread holds the claim and is packing it now.
+        private bool TryAcquire(long* flag, long ready, long packing, int pc, int kc, int jc, int nc, int nr,
             float* dst)
         {
             long seen = Volatile.Read(ref *flag);
-            if (seen == ready) return;
-            if (seen != packing && Interlocked.CompareExchange(ref *flag, packing, seen) == seen)
-            {
-                PackB(transB, b, ldb, pc, kc, jc, nc, nr, dst);
-                Volatile.Write(ref *flag, ready);
-                return;
-            }
+            if (seen == ready) return true;
+            if (seen == packing) return false;
+            long was = Interlocked.CompareExchange(ref *flag, packing, seen);
+            if (was != seen) return was == ready;
+            PackB(transB, b, ldb, pc, kc, jc, nc, nr, dst);
+            Volatile.Write(ref *flag, ready);
+            return true;
+        }
+
+        // Waits for a chunk that another thread claimed. The claim is only ever taken by a thread that then packs
+        // the chunk and publishes it without waiting on anything, so this wait always ends; a split that runs on
+        // one thread never gets here, as that thread claims every chunk itself.
+        private static void AwaitPublished(long* flag, long ready)
+        {
+            if (Volatile.Read(ref *flag) == ready) return;
             var spin = new SpinWait();
             while (Volatile.Read(ref *flag) != ready) spin.SpinOnce(sleep1Threshold: -1);
         }
@@ -342,17 +407,24 @@ public static unsafe class PackedSgemm
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro(float* pa, float* pb, int mc, int nc, int kc, float* c, int ldc, float alpha,
-        float beta, GemmPath path, int mr, int nr)
+        float beta, GemmPath path, int mr, int nr, float* ad, int lda, int inPlace)
     {
         for (int ir = 0; ir < mc; ir += mr)
         {
-            float* asl = pa + (long)ir * kc;
+            // Rows below inPlace are read from A itself (row stride lda); later slivers from pa.
+            float* asl = pa + (long)(ir - inPlace) * kc;
+            float* arow = ad + (long)ir * lda;
             int mrNow = Math.Min(mr, mc - ir);
             for (int jr = 0; jr < nc; jr += nr)
             {
                 float* bs = pb + (long)jr * kc;
                 float* ct = c + (long)ir * ldc + jr;
                 int nrNow = Math.Min(nr, nc - jr);
+                if (ir < inPlace)
+                {
+                    Kernel12x32InPlace(kc, arow, lda, bs, ct, ldc, nrNow, alpha, beta);
+                    continue;
+                }
                 switch (path)
                 {
                     case GemmPath.Vector512 when mrNow <= 4:
@@ -499,7 +571,9 @@ public static unsafe class PackedSgemm
         }
     }
 
-    // Clipped store of a computed tile (row stride tileStride) into the mr×nr corner of C.
+    // Clipped store of a computed tile (row stride tileStride) into the mr×nr corner of C: whole vectors along
+    // each row where they fit (edge tiles are mostly short in rows only, e.g. the last 4 of m = 64), then scalars.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void StoreEdge(float* tile, int tileStride, float* c, int ldc, int mr, int nr, float alpha,
         float beta)
     {
@@ -507,7 +581,28 @@ public static unsafe class PackedSgemm
         {
             float* row = c + (long)i * ldc;
             float* t = tile + i * tileStride;
-            for (int j = 0; j < nr; j++) row[j] = beta == 0f ? alpha * t[j] : alpha * t[j] + beta * row[j];
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                var va = Vector512.Create(alpha);
+                for (; j + 16 <= nr; j += 16)
+                {
+                    var v = Vector512.Load(t + j) * va;
+                    if (beta != 0f) v += Vector512.Create(beta) * Vector512.Load(row + j);
+                    Vector512.Store(v, row + j);
+                }
+            }
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var va = Vector256.Create(alpha);
+                for (; j + 8 <= nr; j += 8)
+                {
+                    var v = Vector256.Load(t + j) * va;
+                    if (beta != 0f) v += Vector256.Create(beta) * Vector256.Load(row + j);
+                    Vector256.Store(v, row + j);
+                }
+            }
+            for (; j < nr; j++) row[j] = beta == 0f ? alpha * t[j] : alpha * t[j] + beta * row[j];
         }
     }
 
@@ -635,6 +730,125 @@ public static unsafe class PackedSgemm
         StoreEdge(tile, 32, c, ldc, mr, nr, alpha, beta);
     }
 
+    // The same 12x32 tile with A read in place: row i of the sliver at a + i·lda, its k values adjacent. Three row
+    // pointers (rows 0, 4, 8) with offsets of 1, 2 and 3 rows address all twelve, so the loop keeps every A
+    // address in registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel12x32InPlace(int kc, float* a, int lda, float* b, float* c, int ldc, int nr,
+        float alpha, float beta)
+    {
+        const int mr = 12;
+        long l1 = lda, l2 = 2L * lda, l3 = 3L * lda;
+        float* row4 = a + 4 * l1, row8 = a + 8 * l1;
+        PrefetchTile(c, ldc, mr, 2);
+        var c0a = Vector512<float>.Zero; var c0b = Vector512<float>.Zero;
+        var c1a = Vector512<float>.Zero; var c1b = Vector512<float>.Zero;
+        var c2a = Vector512<float>.Zero; var c2b = Vector512<float>.Zero;
+        var c3a = Vector512<float>.Zero; var c3b = Vector512<float>.Zero;
+        var c4a = Vector512<float>.Zero; var c4b = Vector512<float>.Zero;
+        var c5a = Vector512<float>.Zero; var c5b = Vector512<float>.Zero;
+        var c6a = Vector512<float>.Zero; var c6b = Vector512<float>.Zero;
+        var c7a = Vector512<float>.Zero; var c7b = Vector512<float>.Zero;
+        var c8a = Vector512<float>.Zero; var c8b = Vector512<float>.Zero;
+        var c9a = Vector512<float>.Zero; var c9b = Vector512<float>.Zero;
+        var c10a = Vector512<float>.Zero; var c10b = Vector512<float>.Zero;
+        var c11a = Vector512<float>.Zero; var c11b = Vector512<float>.Zero;
+        for (int p = 0; p < kc; p++)
+        {
+            var b0 = Vector512.Load(b + 0); var b1 = Vector512.Load(b + 16);
+            var a0 = Vector512.Create(a[0]);
+            c0a = Vector512.FusedMultiplyAdd(a0, b0, c0a); c0b = Vector512.FusedMultiplyAdd(a0, b1, c0b);
+            var a1 = Vector512.Create(a[l1]);
+            c1a = Vector512.FusedMultiplyAdd(a1, b0, c1a); c1b = Vector512.FusedMultiplyAdd(a1, b1, c1b);
+            var a2 = Vector512.Create(a[l2]);
+            c2a = Vector512.FusedMultiplyAdd(a2, b0, c2a); c2b = Vector512.FusedMultiplyAdd(a2, b1, c2b);
+            var a3 = Vector512.Create(a[l3]);
+            c3a = Vector512.FusedMultiplyAdd(a3, b0, c3a); c3b = Vector512.FusedMultiplyAdd(a3, b1, c3b);
+            var a4 = Vector512.Create(row4[0]);
+            c4a = Vector512.FusedMultiplyAdd(a4, b0, c4a); c4b = Vector512.FusedMultiplyAdd(a4, b1, c4b);
+            var a5 = Vector512.Create(row4[l1]);
+            c5a = Vector512.FusedMultiplyAdd(a5, b0, c5a); c5b = Vector512.FusedMultiplyAdd(a5, b1, c5b);
+            var a6 = Vector512.Create(row4[l2]);
+            c6a = Vector512.FusedMultiplyAdd(a6, b0, c6a); c6b = Vector512.FusedMultiplyAdd(a6, b1, c6b);
+            var a7 = Vector512.Create(row4[l3]);
+            c7a = Vector512.FusedMultiplyAdd(a7, b0, c7a); c7b = Vector512.FusedMultiplyAdd(a7, b1, c7b);
+            var a8 = Vector512.Create(row8[0]);
+            c8a = Vector512.FusedMultiplyAdd(a8, b0, c8a); c8b = Vector512.FusedMultiplyAdd(a8, b1, c8b);
+            var a9 = Vector512.Create(row8[l1]);
+            c9a = Vector512.FusedMultiplyAdd(a9, b0, c9a); c9b = Vector512.FusedMultiplyAdd(a9, b1, c9b);
+            var a10 = Vector512.Create(row8[l2]);
+            c10a = Vector512.FusedMultiplyAdd(a10, b0, c10a); c10b = Vector512.FusedMultiplyAdd(a10, b1, c10b);
+            var a11 = Vector512.Create(row8[l3]);
+            c11a = Vector512.FusedMultiplyAdd(a11, b0, c11a); c11b = Vector512.FusedMultiplyAdd(a11, b1, c11b);
+            a++;
+            row4++;
+            row8++;
+            b += 32;
+        }
+        if (mr == 12 && nr == 32)
+        {
+            var va = Vector512.Create(alpha);
+            if (beta == 0f)
+            {
+                Vector512.Store(c0a * va, c + 0 * ldc + 0); Vector512.Store(c0b * va, c + 0 * ldc + 16);
+                Vector512.Store(c1a * va, c + 1 * ldc + 0); Vector512.Store(c1b * va, c + 1 * ldc + 16);
+                Vector512.Store(c2a * va, c + 2 * ldc + 0); Vector512.Store(c2b * va, c + 2 * ldc + 16);
+                Vector512.Store(c3a * va, c + 3 * ldc + 0); Vector512.Store(c3b * va, c + 3 * ldc + 16);
+                Vector512.Store(c4a * va, c + 4 * ldc + 0); Vector512.Store(c4b * va, c + 4 * ldc + 16);
+                Vector512.Store(c5a * va, c + 5 * ldc + 0); Vector512.Store(c5b * va, c + 5 * ldc + 16);
+                Vector512.Store(c6a * va, c + 6 * ldc + 0); Vector512.Store(c6b * va, c + 6 * ldc + 16);
+                Vector512.Store(c7a * va, c + 7 * ldc + 0); Vector512.Store(c7b * va, c + 7 * ldc + 16);
+                Vector512.Store(c8a * va, c + 8 * ldc + 0); Vector512.Store(c8b * va, c + 8 * ldc + 16);
+                Vector512.Store(c9a * va, c + 9 * ldc + 0); Vector512.Store(c9b * va, c + 9 * ldc + 16);
+                Vector512.Store(c10a * va, c + 10 * ldc + 0); Vector512.Store(c10b * va, c + 10 * ldc + 16);
+                Vector512.Store(c11a * va, c + 11 * ldc + 0); Vector512.Store(c11b * va, c + 11 * ldc + 16);
+            }
+            else
+            {
+                var vb = Vector512.Create(beta);
+                Update(c0a, c + 0 * ldc + 0, va, vb);
+                Update(c0b, c + 0 * ldc + 16, va, vb);
+                Update(c1a, c + 1 * ldc + 0, va, vb);
+                Update(c1b, c + 1 * ldc + 16, va, vb);
+                Update(c2a, c + 2 * ldc + 0, va, vb);
+                Update(c2b, c + 2 * ldc + 16, va, vb);
+                Update(c3a, c + 3 * ldc + 0, va, vb);
+                Update(c3b, c + 3 * ldc + 16, va, vb);
+                Update(c4a, c + 4 * ldc + 0, va, vb);
+                Update(c4b, c + 4 * ldc + 16, va, vb);
+                Update(c5a, c + 5 * ldc + 0, va, vb);
+                Update(c5b, c + 5 * ldc + 16, va, vb);
+                Update(c6a, c + 6 * ldc + 0, va, vb);
+                Update(c6b, c + 6 * ldc + 16, va, vb);
+                Update(c7a, c + 7 * ldc + 0, va, vb);
+                Update(c7b, c + 7 * ldc + 16, va, vb);
+                Update(c8a, c + 8 * ldc + 0, va, vb);
+                Update(c8b, c + 8 * ldc + 16, va, vb);
+                Update(c9a, c + 9 * ldc + 0, va, vb);
+                Update(c9b, c + 9 * ldc + 16, va, vb);
+                Update(c10a, c + 10 * ldc + 0, va, vb);
+                Update(c10b, c + 10 * ldc + 16, va, vb);
+                Update(c11a, c + 11 * ldc + 0, va, vb);
+                Update(c11b, c + 11 * ldc + 16, va, vb);
+            }
+            return;
+        }
+        float* tile = stackalloc float[384];
+        Vector512.Store(c0a, tile + 0); Vector512.Store(c0b, tile + 16);
+        Vector512.Store(c1a, tile + 32); Vector512.Store(c1b, tile + 48);
+        Vector512.Store(c2a, tile + 64); Vector512.Store(c2b, tile + 80);
+        Vector512.Store(c3a, tile + 96); Vector512.Store(c3b, tile + 112);
+        Vector512.Store(c4a, tile + 128); Vector512.Store(c4b, tile + 144);
+        Vector512.Store(c5a, tile + 160); Vector512.Store(c5b, tile + 176);
+        Vector512.Store(c6a, tile + 192); Vector512.Store(c6b, tile + 208);
+        Vector512.Store(c7a, tile + 224); Vector512.Store(c7b, tile + 240);
+        Vector512.Store(c8a, tile + 256); Vector512.Store(c8b, tile + 272);
+        Vector512.Store(c9a, tile + 288); Vector512.Store(c9b, tile + 304);
+        Vector512.Store(c10a, tile + 320); Vector512.Store(c10b, tile + 336);
+        Vector512.Store(c11a, tile + 352); Vector512.Store(c11b, tile + 368);
+        StoreEdge(tile, 32, c, ldc, mr, nr, alpha, beta);
+    }
+
     // 4x32 tile over a 12-row packed sliver (its last, short one).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel4x32(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
@@ -659,6 +873,31 @@ public static unsafe class PackedSgemm
             a += 12;
             b += 32;
         }
+        if (mr == 4 && nr == 32)
+        {
+            var va = Vector512.Create(alpha);
+            if (beta == 0f)
+            {
+                Vector512.Store(c0a * va, c + 0 * ldc + 0); Vector512.Store(c0b * va, c + 0 * ldc + 16);
+                Vector512.Store(c1a * va, c + 1 * ldc + 0); Vector512.Store(c1b * va, c + 1 * ldc + 16);
+                Vector512.Store(c2a * va, c + 2 * ldc + 0); Vector512.Store(c2b * va, c + 2 * ldc + 16);
+                Vector512.Store(c3a * va, c + 3 * ldc + 0); Vector512.Store(c3b * va, c + 3 * ldc + 16);
+            }
+            else
+            {
+                var vb = Vector512.Create(beta);
+                Update(c0a, c + 0 * ldc + 0, va, vb);
+                Update(c0b, c + 0 * ldc + 16, va, vb);
+                Update(c1a, c + 1 * ldc + 0, va, vb);
+                Update(c1b, c + 1 * ldc + 16, va, vb);
+                Update(c2a, c + 2 * ldc + 0, va, vb);
+                Update(c2b, c + 2 * ldc + 16, va, vb);
+                Update(c3a, c + 3 * ldc + 0, va, vb);
+                Update(c3b, c + 3 * ldc + 16, va, vb);
+            }
+            return;
+        }
+
         float* tile = stackalloc float[128];
         Vector512.Store(c0a, tile + 0); Vector512.Store(c0b, tile + 16);
         Vector512.Store(c1a, tile + 32); Vector512.Store(c1b, tile + 48);
@@ -703,6 +942,43 @@ public static unsafe class PackedSgemm
             a += 12;
             b += 32;
         }
+        if (mr == 8 && nr == 32)
+        {
+            var va = Vector512.Create(alpha);
+            if (beta == 0f)
+            {
+                Vector512.Store(c0a * va, c + 0 * ldc + 0); Vector512.Store(c0b * va, c + 0 * ldc + 16);
+                Vector512.Store(c1a * va, c + 1 * ldc + 0); Vector512.Store(c1b * va, c + 1 * ldc + 16);
+                Vector512.Store(c2a * va, c + 2 * ldc + 0); Vector512.Store(c2b * va, c + 2 * ldc + 16);
+                Vector512.Store(c3a * va, c + 3 * ldc + 0); Vector512.Store(c3b * va, c + 3 * ldc + 16);
+                Vector512.Store(c4a * va, c + 4 * ldc + 0); Vector512.Store(c4b * va, c + 4 * ldc + 16);
+                Vector512.Store(c5a * va, c + 5 * ldc + 0); Vector512.Store(c5b * va, c + 5 * ldc + 16);
+                Vector512.Store(c6a * va, c + 6 * ldc + 0); Vector512.Store(c6b * va, c + 6 * ldc + 16);
+                Vector512.Store(c7a * va, c + 7 * ldc + 0); Vector512.Store(c7b * va, c + 7 * ldc + 16);
+            }
+            else
+            {
+                var vb = Vector512.Create(beta);
+                Update(c0a, c + 0 * ldc + 0, va, vb);
+                Update(c0b, c + 0 * ldc + 16, va, vb);
+                Update(c1a, c + 1 * ldc + 0, va, vb);
+                Update(c1b, c + 1 * ldc + 16, va, vb);
+                Update(c2a, c + 2 * ldc + 0, va, vb);
+                Update(c2b, c + 2 * ldc + 16, va, vb);
+                Update(c3a, c + 3 * ldc + 0, va, vb);
+                Update(c3b, c + 3 * ldc + 16, va, vb);
+                Update(c4a, c + 4 * ldc + 0, va, vb);
+                Update(c4b, c + 4 * ldc + 16, va, vb);
+                Update(c5a, c + 5 * ldc + 0, va, vb);
+                Update(c5b, c + 5 * ldc + 16, va, vb);
+                Update(c6a, c + 6 * ldc + 0, va, vb);
+                Update(c6b, c + 6 * ldc + 16, va, vb);
+                Update(c7a, c + 7 * ldc + 0, va, vb);
+                Update(c7b, c + 7 * ldc + 16, va, vb);
+            }
+            return;
+        }
+
         float* tile = stackalloc float[256];
         Vector512.Store(c0a, tile + 0); Vector512.Store(c0b, tile + 16);
         Vector512.Store(c1a, tile + 32); Vector512.Store(c1b, tile + 48);
