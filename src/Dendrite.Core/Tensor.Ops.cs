@@ -56,8 +56,9 @@ public partial class Tensor
         {
             T[] ya = y.Array<T>(), aa = a.Array<T>(), ba = b.Array<T>();
             int yo = y.Offset, ao = a.Offset, bo = b.Offset;
-            Kernels.Parallel.For(y.Numel, ParallelElements / 2, (s, e) => TOp.Apply(new ReadOnlySpan<T>(aa, ao + s, e - s),
-                new ReadOnlySpan<T>(ba, bo + s, e - s), new Span<T>(ya, yo + s, e - s)));
+            Kernels.Parallel.For(y.Numel, ParallelElements / 2, (s, e) => TOp.Apply(
+                new ReadOnlySpan<T>(aa, ao + s, e - s), new ReadOnlySpan<T>(ba, bo + s, e - s),
+                new Span<T>(ya, yo + s, e - s)));
             return;
         }
         int r = y.Rank;
