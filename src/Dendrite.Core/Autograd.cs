@@ -115,9 +115,10 @@ public static class Autograd
         return upstreamOwned || !ReferenceEquals(g.Storage, gi.Storage);
     }
 
-    // A contiguous tensor spanning all of a garbage-collected storage created at or after serial `born`.
+    // A contiguous tensor spanning all of a storage created at or after serial `born`, either garbage-collected or
+    // rented by a TensorScope (a leaf that keeps it takes it out of the scope), but not managed by hand.
     private static bool Whole(Tensor t, long born) =>
-        t.Storage.Serial >= born && t.Storage.Collected && t.Offset == 0 && t.IsContiguous
+        t.Storage.Serial >= born && !t.Storage.Manual && t.Offset == 0 && t.IsContiguous
         && t.Numel == t.Storage.Length;
 
     // Reverse topological order (root first, every tensor after all of its consumers), iterative so that
@@ -176,8 +177,35 @@ public partial class Tensor
     }
 
     /// <summary>The accumulated gradient: set on leaves by <see cref="Backward"/>, and on intermediates that called
-    /// <see cref="RetainGrad"/>.</summary>
-    public Tensor? Grad { get; set; }
+    /// <see cref="RetainGrad"/>.
+    /// Replacing it (for example with null before the next step) hands the memory of a gradient that backward made
+    /// and nobody read back to the pool, so repeated steps inside a <see cref="TensorScope"/> reuse it.</summary>
+    public Tensor? Grad
+    {
+        get
+        {
+            gradSeen = true;
+            return grad;
+        }
+        set
+        {
+            if (grad is { } old && !gradSeen && !ReferenceEquals(old, value) && old.Storage.Adopted &&
+                (value is null || !ReferenceEquals(value.Storage, old.Storage)))
+            {
+                old.Storage.Release();
+            }
+            grad = value;
+            gradSeen = true;
+        }
+    }
+
+    private Tensor? grad;
+
+    /// <summary>Grad without counting as a read (checks of the pooling above).</summary>
+    internal Tensor? GradUnread => grad;
+
+    // Whether Grad's current value may be referenced outside autograd (read through the getter or set by a caller).
+    private bool gradSeen;
 
     /// <summary>The op that produced this tensor, or null for a leaf.</summary>
     public Node? GradFn { get; private set; }
@@ -243,18 +271,32 @@ public partial class Tensor
     // `owned`: nothing else refers to g's memory (see Autograd.Exclusive), so a leaf can keep it rather than a copy.
     internal void AccumulateGrad(Tensor g, bool owned = false)
     {
-        if (Grad is null || !Grad.Storage.IsAlive)
+        if (grad is null || !grad.Storage.IsAlive)
         {
-            // A leaf's gradient outlives any TensorScope of the step that produced it.
-            Grad = !IsLeaf || owned ? g : TensorScope.Outside(() => g.Contiguous(force: true));
+            // A leaf's gradient outlives any TensorScope of the step that produced it: an owned gradient rented by a
+            // scope leaves the scope with the leaf (no copy), and goes back to the pool when Grad is replaced before
+            // anyone read it (see the Grad setter); anything else is copied into garbage-collected memory.
+            if (IsLeaf && owned && g.Storage.Owner is not null)
+            {
+                g.Storage.Owner = null;
+                g.Storage.Adopted = true;
+            }
+            SetGrad(!IsLeaf || owned ? g : TensorScope.Outside(() => g.Contiguous(force: true)));
             return;
         }
         if (!IsLeaf)
         {
-            Grad = Grad.Add(g);
+            SetGrad(grad.Add(g));
             return;
         }
-        Grad.AddInPlace(g);
+        grad.AddInPlace(g);
+    }
+
+    // Stores a gradient made by backward; no caller has seen it yet.
+    private void SetGrad(Tensor g)
+    {
+        grad = g;
+        gradSeen = false;
     }
 
     /// <summary>Sets <see cref="GradFn"/> when recording is on and some input requires gradients.</summary>

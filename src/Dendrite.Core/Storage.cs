@@ -23,6 +23,10 @@ public abstract class Storage
     /// <summary>Memory whose lifetime is managed by hand (<see cref="Tensor.ReleaseStorage"/>).</summary>
     internal bool Manual { get; init; }
 
+    /// <summary>Pooled memory that a leaf took out of its TensorScope as its gradient (autograd's AccumulateGrad):
+    /// handed back to the pool when the leaf's gradient is replaced before anyone read it.</summary>
+    internal bool Adopted { get; set; }
+
     /// <summary>Plain garbage-collected memory: no scope and no owner by hand can take it back.</summary>
     internal bool Collected => Owner is null && !Manual;
 

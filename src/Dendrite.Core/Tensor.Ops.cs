@@ -19,8 +19,28 @@ public partial class Tensor
         }
     }
 
+    // Operands of at least this many elements, contiguous and of one shape, are split across threads: the
+    // element-wise ops are bound by memory bandwidth, which the second core adds to.
+    internal const int ParallelElements = 1 << 17;
+
+    // x can be read in flat ranges alongside y: same shape, contiguous, and not a shifted view of y's memory.
+    private static bool FlatWith(Tensor y, Tensor x) =>
+        x.IsContiguous && Shapes.Equal(x.shape, y.shape) &&
+        (!ReferenceEquals(x.Storage, y.Storage) || x.Offset == y.Offset);
+
+    private static bool SplitFlat(Tensor y) =>
+        y.Numel >= ParallelElements && Threads.Count > 1 && y.IsContiguous;
+
     private static void RunUnary<T, TOp>(Tensor y, Tensor x) where T : unmanaged where TOp : IUnaryOp<TOp, T>
     {
+        if (SplitFlat(y) && FlatWith(y, x))
+        {
+            T[] ya = y.Array<T>(), xa = x.Array<T>();
+            int yo = y.Offset, xo = x.Offset;
+            Kernels.Parallel.For(y.Numel, ParallelElements / 2,
+                (s, e) => TOp.Apply(new ReadOnlySpan<T>(xa, xo + s, e - s), new Span<T>(ya, yo + s, e - s)));
+            return;
+        }
         int r = y.Rank;
         Span<int> st = stackalloc int[2 * r];
         y.strides.CopyTo(st);
@@ -32,6 +52,15 @@ public partial class Tensor
 
     private static void RunBinary<T, TOp>(Tensor y, Tensor a, Tensor b) where T : unmanaged where TOp : IBinaryOp<TOp, T>
     {
+        if (SplitFlat(y) && FlatWith(y, a) && FlatWith(y, b))
+        {
+            T[] ya = y.Array<T>(), aa = a.Array<T>(), ba = b.Array<T>();
+            int yo = y.Offset, ao = a.Offset, bo = b.Offset;
+            Kernels.Parallel.For(y.Numel, ParallelElements / 2, (s, e) => TOp.Apply(
+                new ReadOnlySpan<T>(aa, ao + s, e - s), new ReadOnlySpan<T>(ba, bo + s, e - s),
+                new Span<T>(ya, yo + s, e - s)));
+            return;
+        }
         int r = y.Rank;
         Span<int> st = stackalloc int[3 * r];
         y.strides.CopyTo(st);

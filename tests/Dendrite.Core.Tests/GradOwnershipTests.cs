@@ -80,4 +80,81 @@ public class GradOwnershipTests
         }
         Assert.Equal([4f, 4f], x.Grad!.ToFloatArray());
     }
+
+    [Fact]
+    public void RentedGradient_LeavesTheScopeWithTheLeaf()
+    {
+        // Inside a scope the fresh gradient is pooled memory; the leaf keeps that memory (no copy) and the scope's
+        // end must not take it back.
+        var x = Tensor.From([1f, 2f, 3f], 3).RequireGrad();
+        Storage made;
+        using (var scope = TensorScope.Begin())
+        {
+            var y = (x * 5).Sum();
+            long before = Storage.NextSerial;
+            y.Backward();
+            made = x.GradUnread!.Storage;
+            Assert.True(made.Serial >= before);
+            Assert.True(made.Adopted);
+        }
+        Assert.True(made.IsAlive);
+        Assert.Same(made, x.Grad!.Storage);
+        Assert.Equal([5f, 5f, 5f], x.Grad.ToFloatArray());
+    }
+
+    [Fact]
+    public void UnreadGradient_GoesBackToThePool_WhenCleared()
+    {
+        var x = Tensor.From([1f, 2f, 3f], 3).RequireGrad();
+        for (int step = 1; step <= 3; step++)
+        {
+            using (var scope = TensorScope.Begin())
+            {
+                (x * step).Sum().Backward();
+            }
+            var kept = x.GradUnread!;
+            Assert.True(kept.Storage.IsAlive);
+            x.Grad = null;
+            Assert.False(kept.Storage.IsAlive);
+        }
+        using (var scope = TensorScope.Begin())
+        {
+            (x * 7).Sum().Backward();
+        }
+        Assert.Equal([7f, 7f, 7f], x.Grad!.ToFloatArray());
+    }
+
+    [Fact]
+    public void ReadGradient_StaysValid_AfterClearingAndLaterSteps()
+    {
+        var x = Tensor.From([1f, 2f], 2).RequireGrad();
+        using (var scope = TensorScope.Begin())
+        {
+            (x * 3).Sum().Backward();
+        }
+        var first = x.Grad!;
+        x.Grad = null;
+        Assert.True(first.Storage.IsAlive);
+        for (int step = 0; step < 3; step++)
+        {
+            using var scope = TensorScope.Begin();
+            (x * 9).Sum().Backward();
+            x.Grad = null;
+        }
+        Assert.Equal([3f, 3f], first.ToFloatArray());
+    }
+
+    [Fact]
+    public void GradientSetByTheCaller_IsNeverReleased()
+    {
+        var x = Tensor.From([1f, 2f], 2).RequireGrad();
+        using (var scope = TensorScope.Begin())
+        {
+            (x * 3).Sum().Backward();
+            var mine = Tensor.From([8f, 9f], 2);
+            x.Grad = mine;
+            x.Grad = null;
+            Assert.Equal([8f, 9f], mine.ToFloatArray());
+        }
+    }
 }

@@ -111,8 +111,12 @@ public static unsafe partial class Conv
                     int o0 = sl * RowsSliver;
                     float* yo = y + ((long)n * s.O + g * s.Og + o0) * s.L;
                     float* bo = bias is null ? null : bias + g * s.Og + o0;
-                    RowsTileKernel(xp + v0, wk + ((long)g * slivers + sl) * RowsSliver * k, offs, k, yo, bo,
-                        Math.Min(RowsSliver, s.Og - o0), &plan, s.L);
+                    float* ws = wk + ((long)g * slivers + sl) * RowsSliver * k;
+                    int rows = Math.Min(RowsSliver, s.Og - o0);
+                    // A tile whose third vector stores nothing (the last tile of an image, when the positions
+                    // end in its first 32 lanes) computes two vectors only.
+                    if (plan.Count[2] == 0) RowsTileKernel2(xp + v0, ws, offs, k, yo, bo, rows, &plan, s.L);
+                    else RowsTileKernel(xp + v0, ws, offs, k, yo, bo, rows, &plan, s.L);
                 }
             }
         }
@@ -270,6 +274,69 @@ public static unsafe partial class Conv
         if (rows > 5) RowsStoreRow(a50, a51, a52, yo + 5 * l, bo, 5, plan);
         if (rows > 6) RowsStoreRow(a60, a61, a62, yo + 6 * l, bo, 6, plan);
         if (rows > 7) RowsStoreRow(a70, a71, a72, yo + 7 * l, bo, 7, plan);
+    }
+
+    // RowsTileKernel for a tile whose third vector has no stores: 8 channels × 32 positions (16 accumulators).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowsTileKernel2(float* xv, float* wk, int* offs, int k, float* yo, float* bo, int rows,
+        RowsPlan* plan, long l)
+    {
+        var a00 = Vector512<float>.Zero;
+        var a01 = Vector512<float>.Zero;
+        var a10 = Vector512<float>.Zero;
+        var a11 = Vector512<float>.Zero;
+        var a20 = Vector512<float>.Zero;
+        var a21 = Vector512<float>.Zero;
+        var a30 = Vector512<float>.Zero;
+        var a31 = Vector512<float>.Zero;
+        var a40 = Vector512<float>.Zero;
+        var a41 = Vector512<float>.Zero;
+        var a50 = Vector512<float>.Zero;
+        var a51 = Vector512<float>.Zero;
+        var a60 = Vector512<float>.Zero;
+        var a61 = Vector512<float>.Zero;
+        var a70 = Vector512<float>.Zero;
+        var a71 = Vector512<float>.Zero;
+        float* wv = wk;
+        for (int t = 0; t < k; t++, wv += RowsSliver)
+        {
+            float* p = xv + offs[t];
+            var x0 = Vector512.Load(p);
+            var x1 = Vector512.Load(p + 16);
+            var b = Vector512.Create(wv[0]);
+            a00 = Vector512.FusedMultiplyAdd(x0, b, a00);
+            a01 = Vector512.FusedMultiplyAdd(x1, b, a01);
+            b = Vector512.Create(wv[1]);
+            a10 = Vector512.FusedMultiplyAdd(x0, b, a10);
+            a11 = Vector512.FusedMultiplyAdd(x1, b, a11);
+            b = Vector512.Create(wv[2]);
+            a20 = Vector512.FusedMultiplyAdd(x0, b, a20);
+            a21 = Vector512.FusedMultiplyAdd(x1, b, a21);
+            b = Vector512.Create(wv[3]);
+            a30 = Vector512.FusedMultiplyAdd(x0, b, a30);
+            a31 = Vector512.FusedMultiplyAdd(x1, b, a31);
+            b = Vector512.Create(wv[4]);
+            a40 = Vector512.FusedMultiplyAdd(x0, b, a40);
+            a41 = Vector512.FusedMultiplyAdd(x1, b, a41);
+            b = Vector512.Create(wv[5]);
+            a50 = Vector512.FusedMultiplyAdd(x0, b, a50);
+            a51 = Vector512.FusedMultiplyAdd(x1, b, a51);
+            b = Vector512.Create(wv[6]);
+            a60 = Vector512.FusedMultiplyAdd(x0, b, a60);
+            a61 = Vector512.FusedMultiplyAdd(x1, b, a61);
+            b = Vector512.Create(wv[7]);
+            a70 = Vector512.FusedMultiplyAdd(x0, b, a70);
+            a71 = Vector512.FusedMultiplyAdd(x1, b, a71);
+        }
+        var zero = Vector512<float>.Zero;
+        RowsStoreRow(a00, a01, zero, yo, bo, 0, plan);
+        if (rows > 1) RowsStoreRow(a10, a11, zero, yo + l, bo, 1, plan);
+        if (rows > 2) RowsStoreRow(a20, a21, zero, yo + 2 * l, bo, 2, plan);
+        if (rows > 3) RowsStoreRow(a30, a31, zero, yo + 3 * l, bo, 3, plan);
+        if (rows > 4) RowsStoreRow(a40, a41, zero, yo + 4 * l, bo, 4, plan);
+        if (rows > 5) RowsStoreRow(a50, a51, zero, yo + 5 * l, bo, 5, plan);
+        if (rows > 6) RowsStoreRow(a60, a61, zero, yo + 6 * l, bo, 6, plan);
+        if (rows > 7) RowsStoreRow(a70, a71, zero, yo + 7 * l, bo, 7, plan);
     }
 
     // Where the three vectors of a tile go: lane i of vector j holds virtual position vs + i (vs = v0 + 16·j),

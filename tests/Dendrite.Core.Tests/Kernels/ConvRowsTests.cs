@@ -45,6 +45,9 @@ public class ConvRowsTests
         [16, 3, 4, 5, 64, 3, 3, 1, 1, 1, true],
         [6, 6, 5, 6, 128, 3, 3, 1, 1, 2, false],
         [2, 5, 6, 7, 64, 3, 3, 1, 1, 1, true],
+        // Positions ending in the first 32 lanes of an image's last tile (28 rows of Wp = 30: 840 = 17·48 + 24):
+        // that tile runs the two-vector kernel (so do the small shapes above, 7 rows of 11: 77 = 48 + 29).
+        [2, 3, 28, 28, 20, 3, 3, 1, 1, 1, true],
     ];
 
     [Theory]
