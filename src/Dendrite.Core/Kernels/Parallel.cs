@@ -52,12 +52,17 @@ public static class Parallel
     private static readonly long SpinTicks =
         Math.Max(1, System.Diagnostics.Stopwatch.Frequency * SpinMicroseconds / 1_000_000);
 
-    // The job in flight (guarded by Gate): ranges are claimed with an atomic counter. A job is published by
-    // advancing `ticket` after its fields are written: sequence number · 2^16 + the number of workers taking part
-    // (one word, so a worker never pairs one job's number with another's participants).
+    // The job in flight (guarded by Gate). A job is published by advancing `ticket` after its fields are written:
+    // sequence number · 2^16 + the number of workers taking part (one word, so a worker never pairs one job's number
+    // with another's participants). Chunks are claimed from `claim` = sequence number · 2^32 + chunks · 2^16 + chunks
+    // claimed so far, so a claim names the job it belongs to and its chunk count in the same word: a worker that
+    // arrives after its job ended claims nothing, or claims a chunk of the current job (and runs it as any thread
+    // would), never a chunk of one job with another's count. The caller waits for the chunks to be completed, not for
+    // the workers: a worker the operating system has not scheduled yet leaves its chunk to the caller instead of
+    // holding the job up until it runs.
     private static Action<int, int>? body;
-    private static int jobCount, jobChunks, nextChunk, pending;
-    private static long ticket;
+    private static int jobCount, completed;
+    private static long ticket, claim;
     private const int MaxChunks = 1 << 15;
     private static Exception? failure;
     private static readonly ManualResetEventSlim Done = new(false, 1);
@@ -108,25 +113,24 @@ public static class Parallel
         EnsureWorkers(chunks - 1);
         body = rangeBody;
         jobCount = count;
-        jobChunks = chunks;
-        nextChunk = 0;
         failure = null;
-        pending = chunks - 1;
+        Volatile.Write(ref completed, 0);
         Done.Reset();
-        // Full fence: the fields above are visible before the new ticket is.
-        Interlocked.Exchange(ref ticket, (((ticket >> 16) + 1) << 16) | (long)(chunks - 1));
+        // Full fences: the fields above are visible before the new claim word, and that before the new ticket.
+        long sequence = (ticket >> 16) + 1;
+        Interlocked.Exchange(ref claim, (sequence << 32) | ((long)chunks << 16));
+        Interlocked.Exchange(ref ticket, (sequence << 16) | (long)(chunks - 1));
         for (int w = 0; w < chunks - 1; w++) workers[w].WakeIfSleeping();
         RunChunks();
         // The workers usually finish within microseconds of the caller: poll before blocking.
         long deadline = System.Diagnostics.Stopwatch.GetTimestamp() + SpinTicks;
-        while (Volatile.Read(ref pending) != 0 && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
+        while (Volatile.Read(ref completed) != chunks && System.Diagnostics.Stopwatch.GetTimestamp() < deadline)
             Thread.SpinWait(8);
-        // Done can be set by a worker that is late from the previous job (it decremented `pending` to 0, letting
-        // that job's caller return, and only then reached Set), so a woken caller checks `pending` again rather
-        // than trusting the event: returning early would leave a worker running this job's body while the caller
-        // moves on (in a GEMM with a shared packed B, that worker then waits forever for chunks of a finished call).
-        // Reset is a full fence, so a Set that it erases is always followed by the read that sees pending = 0.
-        while (Volatile.Read(ref pending) != 0)
+        // Done can be set late by the thread that completed the previous job's last chunk (after that job's caller
+        // saw the count and returned), so a woken caller checks the count again rather than trusting the event:
+        // returning early would leave a chunk of this job running while the caller moves on. Reset is a full fence,
+        // so a Set that it erases is always followed by the read that sees the final count.
+        while (Volatile.Read(ref completed) != chunks)
         {
             Done.Wait();
             Done.Reset();
@@ -143,11 +147,15 @@ public static class Parallel
         inside = true;
         try
         {
-            int c;
-            while ((c = Interlocked.Increment(ref nextChunk) - 1) < jobChunks)
+            while (true)
             {
-                int start = (int)((long)c * jobCount / jobChunks);
-                int end = (int)((long)(c + 1) * jobCount / jobChunks);
+                long word = Interlocked.Increment(ref claim);
+                int c = (int)(word & 0xFFFF) - 1, chunks = (int)((word >> 16) & 0xFFFF);
+                if (c >= chunks) return;
+                // The claim is a full fence after the caller published this job's fields.
+                int count = jobCount;
+                int start = (int)((long)c * count / chunks);
+                int end = (int)((long)(c + 1) * count / chunks);
                 try
                 {
                     body!(start, end);
@@ -156,6 +164,7 @@ public static class Parallel
                 {
                     Interlocked.CompareExchange(ref failure, e, null);
                 }
+                if (Interlocked.Increment(ref completed) == chunks) Done.Set();
             }
         }
         finally
@@ -202,7 +211,6 @@ public static class Parallel
                 seen = WaitForJob();
                 if (index >= (int)(seen & 0xFFFF)) continue;
                 RunChunks();
-                if (Interlocked.Decrement(ref pending) == 0) Done.Set();
             }
         }
 

@@ -73,6 +73,48 @@ public class ParallelTests
     }
 
     [Fact]
+    public void For_UnderOversubscription_NoChunkRunsTwiceOrAfterTheCallReturns()
+    {
+        // Spinning threads beyond the core count make the operating system preempt the workers at random points,
+        // so workers arrive late to jobs, after their chunks were taken, or in the middle of the next job. Each job
+        // must run every chunk exactly once and return only after every chunk finished.
+        using var stop = new CancellationTokenSource();
+        var hogs = new Thread[Environment.ProcessorCount];
+        for (int h = 0; h < hogs.Length; h++)
+        {
+            hogs[h] = new Thread(() =>
+            {
+                while (!stop.IsCancellationRequested) Thread.SpinWait(100);
+            }) { IsBackground = true };
+            hogs[h].Start();
+        }
+        try
+        {
+            int running = 0;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (int job = 0; job < 20000 && clock.Elapsed < TimeSpan.FromSeconds(3); job++)
+            {
+                int count = 2 + job % 5;
+                var hits = new int[count];
+                Parallel.For(count, 1, (lo, hi) =>
+                {
+                    Interlocked.Increment(ref running);
+                    for (int i = lo; i < hi; i++) Interlocked.Increment(ref hits[i]);
+                    Thread.SpinWait(50 + job % 200);
+                    Interlocked.Decrement(ref running);
+                });
+                Assert.Equal(0, Volatile.Read(ref running));
+                Assert.All(hits, h => Assert.Equal(1, h));
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            foreach (var h in hogs) h.Join();
+        }
+    }
+
+    [Fact]
     public void BadArguments_AreRejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Parallel.For(-1, 1, (_, _) => { }));
