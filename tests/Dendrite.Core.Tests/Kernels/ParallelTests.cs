@@ -85,7 +85,8 @@ public class ParallelTests
             hogs[h] = new Thread(() =>
             {
                 while (!stop.IsCancellationRequested) Thread.SpinWait(100);
-            }) { IsBackground = true };
+            })
+            { IsBackground = true };
             hogs[h].Start();
         }
         try
