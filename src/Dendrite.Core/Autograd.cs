@@ -189,8 +189,7 @@ public partial class Tensor
         }
         set
         {
-            if (grad is { } old && !gradSeen && !ReferenceEquals(old, value) && old.Storage.Adopted &&
-                (value is null || !ReferenceEquals(value.Storage, old.Storage)))
+            if (grad is { } old && !gradSeen && old.Storage.Adopted && !ReferenceEquals(value?.Storage, old.Storage))
             {
                 old.Storage.Release();
             }

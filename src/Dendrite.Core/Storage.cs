@@ -27,9 +27,6 @@ public abstract class Storage
     /// handed back to the pool when the leaf's gradient is replaced before anyone read it.</summary>
     internal bool Adopted { get; set; }
 
-    /// <summary>Plain garbage-collected memory: no scope and no owner by hand can take it back.</summary>
-    internal bool Collected => Owner is null && !Manual;
-
     /// <summary>Number of elements the storage holds.</summary>
     public int Length { get; protected init; }
 

@@ -116,13 +116,7 @@ public partial class Tensor
             {
                 for (int j = 0; j < k; j++)
                 {
-                    var row = xs.Slice((i * k + j) * b, b);
-                    T r = kind switch
-                    {
-                        ReduceKind.Sum => TensorPrimitives.Sum<T>(row),
-                        ReduceKind.Max => TensorPrimitives.Max<T>(row),
-                        _ => TensorPrimitives.Min<T>(row),
-                    };
+                    T r = ReduceRow(xs.Slice((i * k + j) * b, b), kind);
                     ys[j] = i == 0 ? r : kind switch
                     {
                         ReduceKind.Sum => ys[j] + r,
@@ -142,15 +136,17 @@ public partial class Tensor
         }
         for (int o = 0; o < ys.Length; o++)
         {
-            var row = rows.Slice(o * inner, inner);
-            ys[o] = kind switch
-            {
-                ReduceKind.Sum => TensorPrimitives.Sum<T>(row),
-                ReduceKind.Max => TensorPrimitives.Max<T>(row),
-                _ => TensorPrimitives.Min<T>(row),
-            };
+            ys[o] = ReduceRow(rows.Slice(o * inner, inner), kind);
         }
     }
+
+    private static T ReduceRow<T>(ReadOnlySpan<T> row, ReduceKind kind) where T : unmanaged, INumber<T>, IMinMaxValue<T>
+        => kind switch
+        {
+            ReduceKind.Sum => TensorPrimitives.Sum<T>(row),
+            ReduceKind.Max => TensorPrimitives.Max<T>(row),
+            _ => TensorPrimitives.Min<T>(row),
+        };
 
     // The kept axes as one block [p, q) when the reduced axes are exactly those before p and from q on.
     private static (int, int)? KeptBlock(int[] axes, int rank)

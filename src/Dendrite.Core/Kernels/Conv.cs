@@ -196,6 +196,40 @@ public static unsafe partial class Conv
         }
     }
 
+    // Adds item [0, items) into an accumulator of `size` floats: the items are split into one contiguous run per
+    // thread, each thread adds its run into its own zeroed accumulator (with `scratch` floats of pooled scratch of
+    // its own), and the accumulators are summed. Returns the sum in a pooled array the caller hands back.
+    private static float[] SumPerThread(int items, int size, int scratch, AccumulateItem body)
+    {
+        int threads = Math.Max(1, Math.Min(Threads.Count, items));
+        var partials = new float[threads][];
+        Parallel.For(threads, 1, (lo, hi) =>
+        {
+            for (int t = lo; t < hi; t++)
+            {
+                var acc = BufferPool<float>.Rent(size);
+                Array.Clear(acc, 0, size);
+                var buffer = BufferPool<float>.Rent(scratch);
+                fixed (float* pa = acc)
+                {
+                    for (int item = (int)((long)t * items / threads); item < (long)(t + 1) * items / threads; item++)
+                        body(item, pa, buffer);
+                }
+                BufferPool<float>.Return(buffer);
+                partials[t] = acc;
+            }
+        });
+        var sum = partials[0].AsSpan(0, size);
+        for (int t = 1; t < threads; t++)
+        {
+            TensorPrimitives.Add(sum, partials[t].AsSpan(0, size), sum);
+            BufferPool<float>.Return(partials[t]);
+        }
+        return partials[0];
+    }
+
+    private delegate void AccumulateItem(int item, float* acc, float[] scratch);
+
     // Runs body(item, col, gemmThreads) for every (image, group) item: split across the threads when there are
     // enough items, each thread with its own unfolding buffer; otherwise serially with threaded GEMMs.
     // scratchLength floats of pooled scratch per thread (none when 0).
@@ -425,32 +459,10 @@ public static unsafe partial class Conv
     // accumulator (G, K, 16) with vector adds; the accumulators are summed and transposed into dw (O, K) at the end.
     private static void BackwardWeightLanes(float* x, float* dy, float* dw, in ConvShape s)
     {
-        int items = s.N * s.Groups, threads = Math.Min(Threads.Count, items), size = s.Groups * s.K * Lanes;
         var shape = s;
         float* xp = x, dyp = dy;
-        var partials = new float[threads][];
-        Parallel.For(threads, 1, (lo, hi) =>
-        {
-            for (int t = lo; t < hi; t++)
-            {
-                var scratch = BufferPool<float>.Rent(LanesScratch(shape));
-                var acc = BufferPool<float>.Rent(size);
-                Array.Clear(acc, 0, size);
-                fixed (float* pa = acc)
-                {
-                    for (int item = (int)((long)t * items / threads); item < (long)(t + 1) * items / threads; item++)
-                        BackwardWeightLanesItem(item, xp, dyp, pa, scratch, shape);
-                }
-                partials[t] = acc;
-                BufferPool<float>.Return(scratch);
-            }
-        });
-        var sum = partials[0].AsSpan(0, size);
-        for (int t = 1; t < threads; t++)
-        {
-            TensorPrimitives.Add(sum, partials[t].AsSpan(0, size), sum);
-            BufferPool<float>.Return(partials[t]);
-        }
+        var sum = SumPerThread(s.N * s.Groups, s.Groups * s.K * Lanes, LanesScratch(s),
+            (item, acc, scratch) => BackwardWeightLanesItem(item, xp, dyp, acc, scratch, shape));
         fixed (float* ps = sum)
         {
             for (int g = 0; g < s.Groups; g++)
@@ -463,7 +475,7 @@ public static unsafe partial class Conv
                 }
             }
         }
-        BufferPool<float>.Return(partials[0]);
+        BufferPool<float>.Return(sum);
     }
 
     // Adds dY[n,g] ⋆ x[n,g] of one item to its group's channels-last rows dwl (K×16): dY is transposed to

@@ -346,38 +346,17 @@ public static unsafe partial class Conv
     internal static void BackwardWeightTall(float* x, float* dy, float* dw, in ConvShape s,
         int target = 0)
     {
-        int per = TallChunks(s, target, out int len), tasks = s.N * s.Groups * per;
-        int threads = Math.Max(1, Math.Min(Threads.Count, tasks)), size = s.O * s.K;
+        int per = TallChunks(s, target, out int len);
         var shape = s;
-        var partials = new float[threads][];
-        Parallel.For(threads, 1, (lo, hi) =>
+        var sum = SumPerThread(s.N * s.Groups * per, s.O * s.K, s.K * len, (task, acc, col) =>
         {
-            for (int t = lo; t < hi; t++)
-            {
-                var acc = BufferPool<float>.Rent(size);
-                Array.Clear(acc, 0, size);
-                var col = BufferPool<float>.Rent(shape.K * len);
-                fixed (float* pa = acc, pc = col)
-                {
-                    for (int task = (int)((long)t * tasks / threads); task < (long)(t + 1) * tasks / threads;
-                         task++)
-                    {
-                        WeightChunk(task, per, len, x, dy, pa, pc, shape);
-                    }
-                }
-                BufferPool<float>.Return(col);
-                partials[t] = acc;
-            }
+            fixed (float* pc = col) WeightChunk(task, per, len, x, dy, acc, pc, shape);
         });
-        for (int t = 1; t < threads; t++)
-        {
-            TensorPrimitives.Add(partials[0].AsSpan(0, size), partials[t].AsSpan(0, size), partials[0].AsSpan(0, size));
-        }
-        // partials[0] holds, per group, dW[g]ᵀ (K×Og).
+        // sum holds, per group, dW[g]ᵀ (K×Og).
         int k = s.K, og = s.Og;
         for (int g = 0; g < s.Groups; g++)
         {
-            fixed (float* pa = partials[0])
+            fixed (float* pa = sum)
             {
                 float* src = pa + (long)g * k * og;
                 float* dst = dw + (long)g * og * k;
@@ -387,7 +366,7 @@ public static unsafe partial class Conv
                 }
             }
         }
-        foreach (var p in partials) BufferPool<float>.Return(p);
+        BufferPool<float>.Return(sum);
     }
 
     private static void WeightChunk(int task, int per, int len, float* x, float* dy, float* acc, float* col,

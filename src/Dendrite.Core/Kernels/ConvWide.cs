@@ -317,38 +317,18 @@ public static unsafe partial class Conv
     // summed and each 16-lane sum reduced into dw at the end.
     private static void BackwardWeightWide(float* x, float* dy, float* dw, in ConvShape s)
     {
-        int items = s.N * s.Groups, threads = Math.Min(Threads.Count, items), size = s.O * s.K * Wide;
-        int scratch = WideScratch(s) + s.Og * s.OH * WideRow(s);
         var shape = s;
         float* xp = x, dyp = dy;
-        var partials = new float[threads][];
-        Parallel.For(threads, 1, (lo, hi) =>
-        {
-            for (int t = lo; t < hi; t++)
+        var sum = SumPerThread(s.N * s.Groups, s.O * s.K * Wide, WideScratch(s) + s.Og * s.OH * WideRow(s),
+            (item, acc, scratch) =>
             {
-                var pad = BufferPool<float>.Rent(scratch);
-                var acc = BufferPool<float>.Rent(size);
-                Array.Clear(acc, 0, size);
-                fixed (float* pa = acc, pp = pad)
-                {
-                    for (int item = (int)((long)t * items / threads); item < (long)(t + 1) * items / threads; item++)
-                        BackwardWeightWideItem(item, xp, dyp, pa, pp, shape);
-                }
-                partials[t] = acc;
-                BufferPool<float>.Return(pad);
-            }
-        });
-        var sum = partials[0].AsSpan(0, size);
-        for (int t = 1; t < threads; t++)
-        {
-            TensorPrimitives.Add(sum, partials[t].AsSpan(0, size), sum);
-            BufferPool<float>.Return(partials[t]);
-        }
+                fixed (float* pp = scratch) BackwardWeightWideItem(item, xp, dyp, acc, pp, shape);
+            });
         fixed (float* ps = sum)
         {
             for (int i = 0; i < s.O * s.K; i++) dw[i] = Vector512.Sum(Vector512.Load(ps + (long)i * Wide));
         }
-        BufferPool<float>.Return(partials[0]);
+        BufferPool<float>.Return(sum);
     }
 
     // Output width rounded up to whole 16-lane blocks.
