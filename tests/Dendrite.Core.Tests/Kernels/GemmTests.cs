@@ -79,14 +79,17 @@ public class GemmTests
         // 4-row split units and of the 12-row slivers, each thread ending on a 4-, 8- or 12-row sliver. Small
         // blocks give many chunks of the shared B per k block, so the threads race for them and pass over the ones
         // the other is packing; each product runs several times to meet different interleavings.
+        // Up to 128 rows a thread, the AVX-512 path reads row-major B in place; from 290 rows on (145 a thread)
+        // every thread packs into the shared B, so both are checked through twelve consecutive row counts.
         var gen = new Random(13);
-        for (int m = 85; m <= 121; m++)
+        foreach (int m in Enumerable.Range(85, 37).Concat(Enumerable.Range(290, 12)))
         {
             Check(path, ta, tb, m, 211, 97, 1f, m % 2 == 0 ? 0f : 0.5f, m % 3, gen, threads: 2,
                 blocking: new(64, 40, 32), repeat: 3);
         }
         // Default blocking: n = 1100 is five chunks of B per k block, too wide for a column split.
         Check(path, ta, tb, 256, 1100, 64, 1f, 0f, 0, gen, threads: 2, repeat: 4);
+        Check(path, ta, tb, 300, 1100, 64, 1f, 0f, 0, gen, threads: 2, repeat: 4);
     }
 
     [Fact]

@@ -33,7 +33,8 @@ public readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
 /// Packed A sliver: element (i, p) at p·MR + i. Packed B sliver: element (p, j) at p·NR + j. Edge slivers are
 /// zero-padded, so the micro-kernel always runs full tiles and only the final store is clipped.
 /// Where an A block meets at most 256 columns of B and A is row-major, the AVX-512 path skips packing A and reads
-/// its full 12-row slivers in place.
+/// its full 12-row slivers in place; where a thread's rows of C are at most 128 and B is row-major, it skips
+/// packing B and reads its full 32-column slivers in place (the micro-kernels step through B by a row stride).
 /// Threads split C into disjoint row ranges (4-row units on the AVX-512 path, whole slivers otherwise) or column
 /// ranges (whole slivers), each running the loop nest alone.
 /// </remarks>
@@ -61,6 +62,16 @@ public static unsafe class PackedSgemm
     /// GFLOP/s, 64x784@784x256 191 → 198, 1024x1024@1024x256 205 → 218; 512 measured no different from 256.
     /// </summary>
     private const int MaxColsForInPlaceA = 256;
+
+    private static bool ReadsBInPlace(bool transB, GemmPath path, int rows) =>
+        !transB && path == GemmPath.Vector512 && rows <= MaxRowsForInPlaceB;
+
+    /// <summary>Most rows of C (per thread) for which the AVX-512 path reads row-major B in place instead of packing
+    /// it: a packed B block pays for its copy only across enough 12-row slivers of A. Medians of 3000 calls, packed
+    /// / in place, GFLOP/s: 1 thread 64x256@256x128 200 / 212, 128x784@784x256 209 / 223, 128x512@512x512 200 /
+    /// 223, 64x1000@1000x1000 163–177 / 201; 2 threads 64x784@784x256 303–312 / 338–348, 256x784@784x64 371 /
+    /// 404. At 256 rows (256³ at 2 threads, split by columns) the two measured the same.</summary>
+    private const int MaxRowsForInPlaceB = 128;
 
     /// <summary>Fewest multiply-adds worth handing to one more thread (waking a worker costs microseconds).</summary>
     public const long MinWorkPerThread = 1L << 19;
@@ -98,7 +109,7 @@ public static unsafe class PackedSgemm
         if (maxThreads == 1)
         {
             // Wider than one B block: pack all of B once (chunk by chunk) rather than repacking A per block.
-            if (n > blk.Nc && sharedSize <= MaxSharedB)
+            if (n > blk.Nc && sharedSize <= MaxSharedB && !ReadsBInPlace(transB, path, m))
             {
                 var own = sharedB ??= new SharedB();
                 own.Prepare(k, n, job.KcEven, nr, blk.Nc, sharedSize, 1);
@@ -127,7 +138,7 @@ public static unsafe class PackedSgemm
         // speed: 512 rows split 256 + 256 (21 slivers + 4 rows each) rather than 252 + 260 in whole 12-row slivers.
         int rowUnit = path == GemmPath.Vector512 ? 4 : mr;
         SharedB? shared = null;
-        if (byRows && sharedSize <= MaxSharedB)
+        if (byRows && sharedSize <= MaxSharedB && !ReadsBInPlace(transB, path, (m + maxThreads - 1) / maxThreads))
         {
             shared = sharedB ??= new SharedB();
             shared.Prepare(k, n, job.KcEven, nr, blk.Nc, sharedSize, maxThreads);
@@ -297,13 +308,14 @@ public static unsafe class PackedSgemm
                     {
                         int kc = Math.Min(kcEven, k - pc);
                         float betaNow = pc == 0 ? beta : 1f;
-                        PackB(transB, b, ldb, pc, kc, jc, nc, nr, pb);
+                        int bInPlace = InPlaceB(i1 - i0, nc, nr);
+                        if (bInPlace < nc) PackB(transB, b, ldb, pc, kc, jc + bInPlace, nc - bInPlace, nr, pb);
                         for (int ic = i0; ic < i1; ic += mcEven)
                         {
                             int mc = Math.Min(mcEven, i1 - ic);
                             int inPlace = PrepareA(ic, mc, pc, kc, mr, pa, ncMax);
                             Macro(pa, pb, mc, nc, kc, c + (long)ic * ldc + jc, ldc, alpha, betaNow, path, mr, nr,
-                                a + (long)ic * lda + pc, lda, inPlace);
+                                a + (long)ic * lda + pc, lda, inPlace, b + (long)pc * ldb + jc, ldb, bInPlace);
                         }
                     }
                 }
@@ -379,6 +391,10 @@ public static unsafe class PackedSgemm
             return inPlace;
         }
 
+        // How many leading columns of a B block of `cols` columns the micro-kernels read in place (whole slivers)
+        // rather than from a packed copy, for a sweep over `rows` rows of A (see MaxRowsForInPlaceB).
+        private int InPlaceB(int rows, int cols, int nr) => ReadsBInPlace(transB, path, rows) ? cols / nr * nr : 0;
+
         // Makes one chunk of packed B ready if it can without waiting: true when it is published or this thread
         // claimed and packed it; false when another thread holds the claim and is packing it now.
         private bool TryAcquire(long* flag, long ready, long packing, int pc, int kc, int jc, int nc, int nr,
@@ -407,7 +423,8 @@ public static unsafe class PackedSgemm
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Macro(float* pa, float* pb, int mc, int nc, int kc, float* c, int ldc, float alpha,
-        float beta, GemmPath path, int mr, int nr, float* ad, int lda, int inPlace)
+        float beta, GemmPath path, int mr, int nr, float* ad, int lda, int inPlace, float* bd = null, int ldb = 0,
+        int bInPlace = 0)
     {
         for (int ir = 0; ir < mc; ir += mr)
         {
@@ -417,23 +434,28 @@ public static unsafe class PackedSgemm
             int mrNow = Math.Min(mr, mc - ir);
             for (int jr = 0; jr < nc; jr += nr)
             {
-                float* bs = pb + (long)jr * kc;
+                // Columns below bInPlace are read from B itself (row stride ldb); later slivers from pb.
+                bool bHere = jr < bInPlace;
+                float* bs = bHere ? bd + jr : pb + (long)(jr - bInPlace) * kc;
+                int bStep = bHere ? ldb : nr;
                 float* ct = c + (long)ir * ldc + jr;
                 int nrNow = Math.Min(nr, nc - jr);
                 if (ir < inPlace)
                 {
-                    Kernel12x32InPlace(kc, arow, lda, bs, ct, ldc, nrNow, alpha, beta);
+                    Kernel12x32InPlace(kc, arow, lda, bs, bStep, ct, ldc, nrNow, alpha, beta);
                     continue;
                 }
                 switch (path)
                 {
                     case GemmPath.Vector512 when mrNow <= 4:
-                        Kernel4x32(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta);
+                        Kernel4x32(kc, asl, bs, bStep, ct, ldc, mrNow, nrNow, alpha, beta);
                         break;
                     case GemmPath.Vector512 when mrNow <= 8:
-                        Kernel8x32(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta);
+                        Kernel8x32(kc, asl, bs, bStep, ct, ldc, mrNow, nrNow, alpha, beta);
                         break;
-                    case GemmPath.Vector512: Kernel12x32(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta); break;
+                    case GemmPath.Vector512:
+                        Kernel12x32(kc, asl, bs, bStep, ct, ldc, mrNow, nrNow, alpha, beta);
+                        break;
                     case GemmPath.Vector256: Kernel6x16(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta); break;
                     default: Kernel4x8(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta); break;
                 }
@@ -618,9 +640,10 @@ public static unsafe class PackedSgemm
     private static void Update(Vector128<float> acc, float* p, Vector128<float> va, Vector128<float> vb) =>
         Vector128.Store(acc * va + vb * Vector128.Load(p), p);
 
-    // 12x32 tile: 24 Vector512<float> accumulators; per k step 2 loads of B, 12 broadcasts of A.
+    // 12x32 tile: 24 Vector512<float> accumulators; per k step 2 loads of B (32 floats, then bStep on: 32 when
+    // packed, ldb when read in place), 12 broadcasts of A.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel12x32(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
+    private static void Kernel12x32(int kc, float* a, float* b, int bStep, float* c, int ldc, int mr, int nr,
         float alpha, float beta)
     {
         PrefetchTile(c, ldc, mr, 2);
@@ -664,7 +687,7 @@ public static unsafe class PackedSgemm
             var a11 = Vector512.Create(a[11]);
             c11a = Vector512.FusedMultiplyAdd(a11, b0, c11a); c11b = Vector512.FusedMultiplyAdd(a11, b1, c11b);
             a += 12;
-            b += 32;
+            b += bStep;
         }
         if (mr == 12 && nr == 32)
         {
@@ -734,8 +757,8 @@ public static unsafe class PackedSgemm
     // pointers (rows 0, 4, 8) with offsets of 1, 2 and 3 rows address all twelve, so the loop keeps every A
     // address in registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel12x32InPlace(int kc, float* a, int lda, float* b, float* c, int ldc, int nr,
-        float alpha, float beta)
+    private static void Kernel12x32InPlace(int kc, float* a, int lda, float* b, int bStep, float* c, int ldc,
+        int nr, float alpha, float beta)
     {
         const int mr = 12;
         long l1 = lda, l2 = 2L * lda, l3 = 3L * lda;
@@ -783,7 +806,7 @@ public static unsafe class PackedSgemm
             a++;
             row4++;
             row8++;
-            b += 32;
+            b += bStep;
         }
         if (mr == 12 && nr == 32)
         {
@@ -851,7 +874,7 @@ public static unsafe class PackedSgemm
 
     // 4x32 tile over a 12-row packed sliver (its last, short one).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel4x32(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
+    private static void Kernel4x32(int kc, float* a, float* b, int bStep, float* c, int ldc, int mr, int nr,
         float alpha, float beta)
     {
         PrefetchTile(c, ldc, mr, 2);
@@ -871,7 +894,7 @@ public static unsafe class PackedSgemm
             var a3 = Vector512.Create(a[3]);
             c3a = Vector512.FusedMultiplyAdd(a3, b0, c3a); c3b = Vector512.FusedMultiplyAdd(a3, b1, c3b);
             a += 12;
-            b += 32;
+            b += bStep;
         }
         if (mr == 4 && nr == 32)
         {
@@ -908,7 +931,7 @@ public static unsafe class PackedSgemm
 
     // 8x32 tile over a 12-row packed sliver (its last, short one).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
+    private static void Kernel8x32(int kc, float* a, float* b, int bStep, float* c, int ldc, int mr, int nr,
         float alpha, float beta)
     {
         PrefetchTile(c, ldc, mr, 2);
@@ -940,7 +963,7 @@ public static unsafe class PackedSgemm
             var a7 = Vector512.Create(a[7]);
             c7a = Vector512.FusedMultiplyAdd(a7, b0, c7a); c7b = Vector512.FusedMultiplyAdd(a7, b1, c7b);
             a += 12;
-            b += 32;
+            b += bStep;
         }
         if (mr == 8 && nr == 32)
         {
