@@ -33,8 +33,8 @@ public readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
 /// Packed A sliver: element (i, p) at p·MR + i. Packed B sliver: element (p, j) at p·NR + j. Edge slivers are
 /// zero-padded, so the micro-kernel always runs full tiles and only the final store is clipped.
 /// Where an A block meets at most 256 columns of B and A is row-major, the AVX-512 path skips packing A and reads
-/// its full 12-row slivers in place; where a thread's rows of C are at most 128 and B is row-major, it skips
-/// packing B and reads its full 32-column slivers in place (the micro-kernels step through B by a row stride).
+/// its full 12-row slivers in place. Where a thread's rows of C are at most 128 and B is row-major, the AVX-512 and
+/// AVX2 paths skip packing B and read its full slivers in place (the micro-kernels step through B by a row stride).
 /// Threads split C into disjoint row ranges (4-row units on the AVX-512 path, whole slivers otherwise) or column
 /// ranges (whole slivers), each running the loop nest alone.
 /// </remarks>
@@ -64,13 +64,15 @@ public static unsafe class PackedSgemm
     private const int MaxColsForInPlaceA = 256;
 
     private static bool ReadsBInPlace(bool transB, GemmPath path, int rows) =>
-        !transB && path == GemmPath.Vector512 && rows <= MaxRowsForInPlaceB;
+        !transB && path != GemmPath.Vector128 && rows <= MaxRowsForInPlaceB;
 
     /// <summary>Most rows of C (per thread) for which the AVX-512 path reads row-major B in place instead of packing
     /// it: a packed B block pays for its copy only across enough 12-row slivers of A. Medians of 3000 calls, packed
     /// / in place, GFLOP/s: 1 thread 64x256@256x128 200 / 212, 128x784@784x256 209 / 223, 128x512@512x512 200 /
     /// 223, 64x1000@1000x1000 163–177 / 201; 2 threads 64x784@784x256 303–312 / 338–348, 256x784@784x64 371 /
-    /// 404. At 256 rows (256³ at 2 threads, split by columns) the two measured the same.</summary>
+    /// 404. At 256 rows (256³ at 2 threads, split by columns) the two measured the same. The AVX2 path (6×16 tiles,
+    /// run here with AVX-512 switched off) gains alike: 1 thread 64x784@784x256 93–95 / 106, 64x256@256x128 93 /
+    /// 102–103.</summary>
     private const int MaxRowsForInPlaceB = 128;
 
     /// <summary>Fewest multiply-adds worth handing to one more thread (waking a worker costs microseconds).</summary>
@@ -456,7 +458,7 @@ public static unsafe class PackedSgemm
                     case GemmPath.Vector512:
                         Kernel12x32(kc, asl, bs, bStep, ct, ldc, mrNow, nrNow, alpha, beta);
                         break;
-                    case GemmPath.Vector256: Kernel6x16(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta); break;
+                    case GemmPath.Vector256: Kernel6x16(kc, asl, bs, bStep, ct, ldc, mrNow, nrNow, alpha, beta); break;
                     default: Kernel4x8(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta); break;
                 }
             }
@@ -1017,7 +1019,7 @@ public static unsafe class PackedSgemm
 
     // 6x16 tile: 12 Vector256<float> accumulators; per k step 2 loads of B, 6 broadcasts of A.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, int mr, int nr,
+    private static void Kernel6x16(int kc, float* a, float* b, int bStep, float* c, int ldc, int mr, int nr,
         float alpha, float beta)
     {
         var c0a = Vector256<float>.Zero; var c0b = Vector256<float>.Zero;
@@ -1042,7 +1044,7 @@ public static unsafe class PackedSgemm
             var a5 = Vector256.Create(a[5]);
             c5a = Vector256.MultiplyAddEstimate(a5, b0, c5a); c5b = Vector256.MultiplyAddEstimate(a5, b1, c5b);
             a += 6;
-            b += 16;
+            b += bStep;
         }
         if (mr == 6 && nr == 16)
         {
