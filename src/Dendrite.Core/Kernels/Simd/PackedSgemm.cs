@@ -32,7 +32,7 @@ public readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
 ///   splits, pack B per thread and block: jc → pc → ic with the same inner loops.
 /// Packed A sliver: element (i, p) at p·MR + i. Packed B sliver: element (p, j) at p·NR + j. Edge slivers are
 /// zero-padded, so the micro-kernel always runs full tiles and only the final store is clipped.
-/// Where an A block meets at most 256 columns of B and A is row-major, the AVX-512 path skips packing A and reads
+/// Where an A block meets at most 512 columns of B and A is row-major, the AVX-512 path skips packing A and reads
 /// its full 12-row slivers in place. Where a thread's rows of C are at most 128 and B is row-major, the AVX-512 and
 /// AVX2 paths skip packing B and read its full slivers in place (the micro-kernels step through B by a row stride).
 /// Threads split C into disjoint row ranges (4-row units on the AVX-512 path, whole slivers otherwise) or column
@@ -59,9 +59,11 @@ public static unsafe class PackedSgemm
 
     /// <summary>Widest sweep of packed B (in columns) for which the AVX-512 path reads row-major A in place
     /// instead of packing it. At 1 thread, 256 against 128 (where 256 columns were packed): 256³ 215 → 225
-    /// GFLOP/s, 64x784@784x256 191 → 198, 1024x1024@1024x256 205 → 218; 512 measured no different from 256.
+    /// GFLOP/s, 64x784@784x256 191 → 198, 1024x1024@1024x256 205 → 218. 512 against 256, medians of 600–1000
+    /// calls: 2 threads 512³ 414–417 → 424–427 (five alternating pairs), 384³ 402–405 → 423–426, 2048x512@512x512
+    /// 399 → 426; 1 thread 1024x1024@1024x512 203–207 → 214–215. 1024 (at 1024³) measured no better than 512.
     /// </summary>
-    private const int MaxColsForInPlaceA = 256;
+    private const int MaxColsForInPlaceA = 512;
 
     private static bool ReadsBInPlace(bool transB, GemmPath path, int rows) =>
         !transB && path != GemmPath.Vector128 && rows <= MaxRowsForInPlaceB;
@@ -384,7 +386,7 @@ public static unsafe class PackedSgemm
         // Readies rows [ic, ic + mc) × [pc, pc + kc) of op(A) for a sweep over `cols` columns of packed B and
         // returns how many leading rows the micro-kernel reads in place; the rest are packed into pa. Packing costs
         // about as much per element as one 32-wide sliver's worth of multiply-adds, so where an A block meets only
-        // a few B slivers (n <= 256) and A is stored row-major, its full 12-row slivers are read where they lie
+        // a few B slivers (n <= 512) and A is stored row-major, its full 12-row slivers are read where they lie
         // and only the short last sliver is packed.
         private int PrepareA(int ic, int mc, int pc, int kc, int mr, float* pa, int cols)
         {
