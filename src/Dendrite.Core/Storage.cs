@@ -95,7 +95,8 @@ public sealed class Storage<T> : Storage where T : unmanaged
     }
 }
 
-/// <summary>Size-bucketed pool of arrays (powers of two), shared by all threads.</summary>
+/// <summary>Size-bucketed pool of arrays (powers of two), shared by all threads. Arrays are handed out with whatever
+/// they last held: every renter writes what it reads.</summary>
 internal static class BufferPool<T> where T : unmanaged
 {
     private static readonly Stack<T[]>[] Buckets = CreateBuckets();
@@ -117,7 +118,9 @@ internal static class BufferPool<T> where T : unmanaged
         {
             if (Buckets[b].TryPop(out var a)) return a;
         }
-        return new T[1 << b];
+        // Rented arrays come back dirty from the pool, so callers never rely on zeros: a fresh one skips the
+        // garbage collector's zeroing too.
+        return GC.AllocateUninitializedArray<T>(1 << b);
     }
 
     public static void Return(T[] array)
