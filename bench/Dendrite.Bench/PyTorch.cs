@@ -5,7 +5,8 @@ namespace Dendrite.Bench;
 
 /// <summary>The PyTorch opponent: a bench/reference script run by Debian's python3 in a child process with the
 /// environment of shared/reference (OpenBLAS SkylakeX kernels, AVX-512 ATen, explicit threads, glibc malloc
-/// keeping freed memory), answering one request per stdin line with one JSON line.</summary>
+/// keeping freed memory; AVX2 kernels instead where the C# side runs without AVX-512), answering one request per
+/// stdin line with one JSON line.</summary>
 internal sealed class PyTorch : IDisposable
 {
     private const string Python = "/usr/bin/python3";
@@ -38,8 +39,12 @@ internal sealed class PyTorch : IDisposable
         info.ArgumentList.Add(threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var a in extra) info.ArgumentList.Add(a);
         info.Environment["LD_LIBRARY_PATH"] = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
-        info.Environment["OPENBLAS_CORETYPE"] = "SkylakeX";
-        info.Environment["ATEN_CPU_CAPABILITY"] = "avx512";
+        // The opponent runs the widest instruction set the C# side runs: AVX-512 kernels where .NET uses AVX-512,
+        // OpenBLAS's Haswell (AVX2) kernels and ATen's AVX2 code where it does not (an AVX2-only machine, or a run
+        // under DOTNET_EnableAVX512=0), so that a comparison never sets a kernel against one twice its width.
+        bool avx512 = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
+        info.Environment["OPENBLAS_CORETYPE"] = avx512 ? "SkylakeX" : "Haswell";
+        info.Environment["ATEN_CPU_CAPABILITY"] = avx512 ? "avx512" : "avx2";
         info.Environment["MALLOC_MMAP_THRESHOLD_"] = "33554432";
         info.Environment["MALLOC_TRIM_THRESHOLD_"] = "1073741824";
         var process = Process.Start(info)!;
