@@ -32,9 +32,9 @@ public readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
 ///   splits, pack B per thread and block: jc → pc → ic with the same inner loops.
 /// Packed A sliver: element (i, p) at p·MR + i. Packed B sliver: element (p, j) at p·NR + j. Edge slivers are
 /// zero-padded, so the micro-kernel always runs full tiles and only the final store is clipped.
-/// Where an A block meets at most 512 columns of B and A is row-major, the AVX-512 path skips packing A and reads
-/// its full 12-row slivers in place. Where a thread's rows of C are at most 128 and B is row-major, the AVX-512 and
-/// AVX2 paths skip packing B and read its full slivers in place (the micro-kernels step through B by a row stride).
+/// Where an A block meets at most 512 columns of B and A is row-major, the AVX-512 and AVX2 paths skip packing A and
+/// read its full 12- or 6-row slivers in place. Where a thread's rows of C are at most 128 and B is row-major, they
+/// skip packing B and read its full slivers in place (the micro-kernels step through B by a row stride).
 /// Threads split C into disjoint row ranges (4-row units on the AVX-512 path, whole slivers otherwise) or column
 /// ranges (whole slivers), each running the loop nest alone.
 /// </remarks>
@@ -57,12 +57,13 @@ public static unsafe class PackedSgemm
         _ => new(1200, 384, 256),
     };
 
-    /// <summary>Widest sweep of packed B (in columns) for which the AVX-512 path reads row-major A in place
+    /// <summary>Widest sweep of packed B (in columns) for which the AVX-512 and AVX2 paths read row-major A in place
     /// instead of packing it. At 1 thread, 256 against 128 (where 256 columns were packed): 256³ 215 → 225
     /// GFLOP/s, 64x784@784x256 191 → 198, 1024x1024@1024x256 205 → 218. 512 against 256, medians of 600–1000
     /// calls: 2 threads 512³ 414–417 → 424–427 (five alternating pairs), 384³ 402–405 → 423–426, 2048x512@512x512
     /// 399 → 426; 1 thread 1024x1024@1024x512 203–207 → 214–215. 1024 (at 1024³) measured no better than 512.
-    /// </summary>
+    /// The AVX2 path (run with AVX-512 switched off), A packed / in place at 1 thread: 256x784@784x64 82 → 94,
+    /// 64x784@784x256 91 → 112, 512³ 106 → 110.</summary>
     private const int MaxColsForInPlaceA = 512;
 
     private static bool ReadsBInPlace(bool transB, GemmPath path, int rows) =>
@@ -390,7 +391,7 @@ public static unsafe class PackedSgemm
         // and only the short last sliver is packed.
         private int PrepareA(int ic, int mc, int pc, int kc, int mr, float* pa, int cols)
         {
-            int inPlace = !transA && path == GemmPath.Vector512 && cols <= MaxColsForInPlaceA ? mc / mr * mr : 0;
+            int inPlace = !transA && path != GemmPath.Vector128 && cols <= MaxColsForInPlaceA ? mc / mr * mr : 0;
             if (inPlace < mc) PackA(transA, a, lda, ic + inPlace, mc - inPlace, pc, kc, mr, pa);
             return inPlace;
         }
@@ -446,7 +447,9 @@ public static unsafe class PackedSgemm
                 int nrNow = Math.Min(nr, nc - jr);
                 if (ir < inPlace)
                 {
-                    Kernel12x32InPlace(kc, arow, lda, bs, bStep, ct, ldc, nrNow, alpha, beta);
+                    if (path == GemmPath.Vector512)
+                        Kernel12x32InPlace(kc, arow, lda, bs, bStep, ct, ldc, nrNow, alpha, beta);
+                    else Kernel6x16(kc, arow, lda, 1, bs, bStep, ct, ldc, mr, nrNow, alpha, beta);
                     continue;
                 }
                 switch (path)
@@ -460,7 +463,9 @@ public static unsafe class PackedSgemm
                     case GemmPath.Vector512:
                         Kernel12x32(kc, asl, bs, bStep, ct, ldc, mrNow, nrNow, alpha, beta);
                         break;
-                    case GemmPath.Vector256: Kernel6x16(kc, asl, bs, bStep, ct, ldc, mrNow, nrNow, alpha, beta); break;
+                    case GemmPath.Vector256:
+                        Kernel6x16(kc, asl, 1, 6, bs, bStep, ct, ldc, mrNow, nrNow, alpha, beta);
+                        break;
                     default: Kernel4x8(kc, asl, bs, ct, ldc, mrNow, nrNow, alpha, beta); break;
                 }
             }
@@ -1019,11 +1024,15 @@ public static unsafe class PackedSgemm
     }
 
 
-    // 6x16 tile: 12 Vector256<float> accumulators; per k step 2 loads of B, 6 broadcasts of A.
+    // 6x16 tile: 12 Vector256<float> accumulators; per k step 2 loads of B, 6 broadcasts of A. Row i of the A
+    // sliver starts at a + i·aRow and steps by aStep per k: a packed sliver is aRow = 1, aStep = 6; A read in place
+    // is aRow = lda, aStep = 1. Two row pointers (rows 0 and 3) with offsets of 1 and 2 rows address all six.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel6x16(int kc, float* a, float* b, int bStep, float* c, int ldc, int mr, int nr,
-        float alpha, float beta)
+    private static void Kernel6x16(int kc, float* a, int aRow, int aStep, float* b, int bStep, float* c, int ldc,
+        int mr, int nr, float alpha, float beta)
     {
+        long l1 = aRow, l2 = 2L * aRow;
+        float* row3 = a + 3 * l1;
         var c0a = Vector256<float>.Zero; var c0b = Vector256<float>.Zero;
         var c1a = Vector256<float>.Zero; var c1b = Vector256<float>.Zero;
         var c2a = Vector256<float>.Zero; var c2b = Vector256<float>.Zero;
@@ -1035,17 +1044,18 @@ public static unsafe class PackedSgemm
             var b0 = Vector256.Load(b + 0); var b1 = Vector256.Load(b + 8);
             var a0 = Vector256.Create(a[0]);
             c0a = Vector256.MultiplyAddEstimate(a0, b0, c0a); c0b = Vector256.MultiplyAddEstimate(a0, b1, c0b);
-            var a1 = Vector256.Create(a[1]);
+            var a1 = Vector256.Create(a[l1]);
             c1a = Vector256.MultiplyAddEstimate(a1, b0, c1a); c1b = Vector256.MultiplyAddEstimate(a1, b1, c1b);
-            var a2 = Vector256.Create(a[2]);
+            var a2 = Vector256.Create(a[l2]);
             c2a = Vector256.MultiplyAddEstimate(a2, b0, c2a); c2b = Vector256.MultiplyAddEstimate(a2, b1, c2b);
-            var a3 = Vector256.Create(a[3]);
+            var a3 = Vector256.Create(row3[0]);
             c3a = Vector256.MultiplyAddEstimate(a3, b0, c3a); c3b = Vector256.MultiplyAddEstimate(a3, b1, c3b);
-            var a4 = Vector256.Create(a[4]);
+            var a4 = Vector256.Create(row3[l1]);
             c4a = Vector256.MultiplyAddEstimate(a4, b0, c4a); c4b = Vector256.MultiplyAddEstimate(a4, b1, c4b);
-            var a5 = Vector256.Create(a[5]);
+            var a5 = Vector256.Create(row3[l2]);
             c5a = Vector256.MultiplyAddEstimate(a5, b0, c5a); c5b = Vector256.MultiplyAddEstimate(a5, b1, c5b);
-            a += 6;
+            a += aStep;
+            row3 += aStep;
             b += bStep;
         }
         if (mr == 6 && nr == 16)
