@@ -143,13 +143,17 @@ public static unsafe class PackedSgemm
         // speed: 512 rows split 256 + 256 (21 slivers + 4 rows each) rather than 252 + 260 in whole 12-row slivers.
         int rowUnit = path == GemmPath.Vector512 ? 4 : mr;
         SharedB? shared = null;
-        if (byRows && sharedSize <= MaxSharedB && !ReadsBInPlace(transB, path, (m + maxThreads - 1) / maxThreads))
+        // Whether B is read in place is decided once for all threads, from the rows each is meant to get: a split
+        // in whole slivers gives them a few rows more or less (256 rows in 6-row slivers are 126 + 130), and a
+        // thread over the limit would otherwise pack B alone while the other reads it in place.
+        int rowsEach = byRows ? (m + maxThreads - 1) / maxThreads : m;
+        if (byRows && sharedSize <= MaxSharedB && !ReadsBInPlace(transB, path, rowsEach))
         {
             shared = sharedB ??= new SharedB();
             shared.Prepare(k, n, job.KcEven, nr, blk.Nc, sharedSize, maxThreads);
         }
         var runner = runnerCache ??= new Runner();
-        runner.Job = job with { Shared = shared };
+        runner.Job = job with { Shared = shared, PlannedRows = rowsEach };
         runner.M = m;
         runner.N = n;
         runner.ByRows = byRows;
@@ -283,6 +287,9 @@ public static unsafe class PackedSgemm
 
         public SharedB? Shared { get; init; } = shared;
 
+        // Rows of C per thread that decide whether B is read in place (0: the rows of the block being run).
+        public int PlannedRows { get; init; }
+
         // Equal k blocks (784 = 4×196 rather than 3×256 + 16): a short last block would pay a full C update.
         public int KcEven => (k + (k + blk.Kc - 1) / blk.Kc - 1) / ((k + blk.Kc - 1) / blk.Kc);
 
@@ -313,7 +320,7 @@ public static unsafe class PackedSgemm
                     {
                         int kc = Math.Min(kcEven, k - pc);
                         float betaNow = pc == 0 ? beta : 1f;
-                        int bInPlace = InPlaceB(i1 - i0, nc, nr);
+                        int bInPlace = InPlaceB(PlannedRows > 0 ? PlannedRows : i1 - i0, nc, nr);
                         if (bInPlace < nc) PackB(transB, b, ldb, pc, kc, jc + bInPlace, nc - bInPlace, nr, pb);
                         for (int ic = i0; ic < i1; ic += mcEven)
                         {
