@@ -45,6 +45,12 @@ internal sealed class PyTorch : IDisposable
         bool avx512 = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
         info.Environment["OPENBLAS_CORETYPE"] = avx512 ? "SkylakeX" : "Haswell";
         info.Environment["ATEN_CPU_CAPABILITY"] = avx512 ? "avx512" : "avx2";
+        if (!avx512)
+        {
+            // oneDNN (PyTorch's convolutions) picks its instruction set on its own; cap it too.
+            info.Environment["ONEDNN_MAX_CPU_ISA"] = "AVX2";
+            info.Environment["DNNL_MAX_CPU_ISA"] = "AVX2";
+        }
         info.Environment["MALLOC_MMAP_THRESHOLD_"] = "33554432";
         info.Environment["MALLOC_TRIM_THRESHOLD_"] = "1073741824";
         var process = Process.Start(info)!;
