@@ -15,11 +15,12 @@ namespace Dendrite.Kernels;
 ///   forward: a register tile of 8 output channels × 48 positions (3 Vector512) takes per weight element three
 ///     unaligned loads from xp and 8 broadcasts from a weight sliver (element (r, k) at k·8 + r); the tile is
 ///     stored straight into NCHW with masked stores that skip the junk columns, the bias added on the way.
-///   weight gradient (Og a multiple of 64): dW[o][k] = Σ_{i,j} xp[offs(k) + i·Wp + j] · dYᵀ[i·OW + j][o] with dY
+///   weight gradient (Og a multiple of 32): dW[o][k] = Σ_{i,j} xp[offs(k) + i·Wp + j] · dYᵀ[i·OW + j][o] with dY
 ///     transposed to positions × channels one chunk of output rows at a time; a register tile of 6 weight
-///     elements × 64 output channels (4 Vector512) takes per position 4 loads of dYᵀ and 6 broadcasts from xp,
-///     accumulating over a chunk of output rows whose dYᵀ stays in L1; threads take whole (image, group) items
-///     when those balance, otherwise the tiles of weight elements.
+///     elements × 64 output channels (4 Vector512; 32 channels in 2 where Og is not a multiple of 64) takes per
+///     position 4 loads of dYᵀ and 6 broadcasts from xp, accumulating over a chunk of output rows whose dYᵀ
+///     stays in L1; threads take whole (image, group) items when those balance, otherwise the tiles of weight
+///     elements.
 /// The input gradient of a unit-stride convolution is a forward convolution (see BackwardInput) and takes the
 /// forward kernel. Used only when Vector512 is accelerated; the other paths remain the fallbacks.
 /// </summary>
@@ -394,20 +395,23 @@ public static unsafe partial class Conv
     }
 
     private const int RowsWeightTile = 6;
-    private const int RowsWeightLanes = 64;
+
+    // Output channels per weight-gradient tile: 64 (four vectors) where a group's channels are a multiple of 64,
+    // otherwise 32 (two vectors: DenseNet's growth of 32, or 96 channels in three blocks).
+    private static int RowsWeightLanes(in ConvShape s) => s.Og % 64 == 0 ? 64 : 32;
 
     // The whole batch is padded into one pooled array, which the pool rounds up to a power of two: at most 2³⁰.
     private static bool UseRowsWeight(in ConvShape s) =>
-        UseRows(s) && s.Og % RowsWeightLanes == 0 && (long)s.N * s.Groups * RowsImage(s) <= Array.MaxLength / 2;
+        UseRows(s) && s.Og % 32 == 0 && (long)s.N * s.Groups * RowsImage(s) <= Array.MaxLength / 2;
 
     /// <summary><see cref="BackwardWeight"/> on the rows kernel (tests call it directly); needs unit strides,
-    /// a multiple of 64 output channels per group and AVX-512.</summary>
+    /// a multiple of 32 output channels per group and AVX-512.</summary>
     internal static void RowsBackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw,
         in ConvShape s)
     {
         Check("Conv.RowsBackwardWeight", x.Length, dw.Length, dy.Length, s, 0);
         if (!UseRowsWeight(s))
-            throw new ArgumentException("Conv.RowsBackwardWeight: needs unit strides, a multiple of 64 output " +
+            throw new ArgumentException("Conv.RowsBackwardWeight: needs unit strides, a multiple of 32 output " +
                 $"channels per group and AVX-512 (and is not used for a 1×1 convolution without padding), got {s}");
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
@@ -427,7 +431,7 @@ public static unsafe partial class Conv
     internal static void BackwardWeightRows(float* x, float* dy, float* dw, in ConvShape s)
     {
         int items = s.N * s.Groups, image = RowsImage(s), k = s.K, og = s.Og, size = s.Groups * k * og;
-        int tasks = s.Groups * og / RowsWeightLanes * ((k + RowsWeightTile - 1) / RowsWeightTile);
+        int tasks = s.Groups * og / RowsWeightLanes(s) * ((k + RowsWeightTile - 1) / RowsWeightTile);
         int threads = Threads.Count;
         bool byItem = threads > 1 && (items % threads == 0 || items >= 4 * threads);
         var shape = s;
@@ -494,11 +498,11 @@ public static unsafe partial class Conv
     private static void RowsWeightRange(int itemLo, int itemHi, int lo, int hi, float* x, float* xp, float* dy,
         float* ac, int* offs, in ConvShape s)
     {
-        int image = RowsImage(s), k = s.K, og = s.Og;
-        int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = og / RowsWeightLanes;
+        int image = RowsImage(s), k = s.K, og = s.Og, lanes = RowsWeightLanes(s);
+        int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = og / lanes;
         // Output rows per chunk: the 64 columns of the chunk's dYᵀ that one task reads (rows · OW · 64 floats)
         // about 32 KiB, at least one row (8 to 32 KiB measured the same within the noise).
-        int rowsPer = Math.Max(1, 8192 / (s.OW * RowsWeightLanes));
+        int rowsPer = Math.Max(1, 8192 / (s.OW * lanes));
         var chunk = BufferPool<float>.Rent(rowsPer * s.OW * og + 16);
         var own = xp is null ? BufferPool<float>.Rent(image) : null;
         fixed (float* pc = chunk, po = own)
@@ -519,9 +523,17 @@ public static unsafe partial class Conv
                     for (int task = first; task < last; task++)
                     {
                         int ob = task / ktiles % oblocks, k0 = task % ktiles * RowsWeightTile;
-                        RowsWeightKernel(xi + i0 * RowsWidth(s), offs, k0, Math.Min(RowsWeightTile, k - k0),
-                            dt + ob * RowsWeightLanes, ac + (long)g * k * og + (long)k0 * og + ob * RowsWeightLanes,
-                            rows, s);
+                        float* at = ac + (long)g * k * og + (long)k0 * og + ob * lanes;
+                        if (lanes == 64)
+                        {
+                            RowsWeightKernel(xi + i0 * RowsWidth(s), offs, k0, Math.Min(RowsWeightTile, k - k0),
+                                dt + ob * lanes, at, rows, s);
+                        }
+                        else
+                        {
+                            RowsWeightKernel32(xi + i0 * RowsWidth(s), offs, k0, Math.Min(RowsWeightTile, k - k0),
+                                dt + ob * lanes, at, rows, s);
+                        }
                     }
                 }
             }
@@ -661,15 +673,17 @@ public static unsafe partial class Conv
         a53.Store(r5 + 48);
     }
 
-    // One weight element (x: its input window) of the tile tail: acc[0..64) += Σ x[i·Wp + j] · dyT row.
+    // One weight element (x: its input window) of the tile tail: acc[0..lanes) += Σ x[i·Wp + j] · dyT row, for
+    // 64 or 32 lanes (the last two vectors are then left alone).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowsWeightKernel1(float* x, float* dyT, float* acc, int rows, in ConvShape s)
     {
         int og = s.Og, ow = s.OW, wp = RowsWidth(s);
+        bool four = RowsWeightLanes(s) == 64;
         var a0 = Vector512.Load(acc);
         var a1 = Vector512.Load(acc + 16);
-        var a2 = Vector512.Load(acc + 32);
-        var a3 = Vector512.Load(acc + 48);
+        var a2 = four ? Vector512.Load(acc + 32) : default;
+        var a3 = four ? Vector512.Load(acc + 48) : default;
         float* d = dyT;
         for (int i = 0; i < rows; i++, x += wp)
         {
@@ -678,13 +692,89 @@ public static unsafe partial class Conv
                 var b = Vector512.Create(x[j]);
                 a0 = Vector512.FusedMultiplyAdd(Vector512.Load(d), b, a0);
                 a1 = Vector512.FusedMultiplyAdd(Vector512.Load(d + 16), b, a1);
+                if (!four) continue;
                 a2 = Vector512.FusedMultiplyAdd(Vector512.Load(d + 32), b, a2);
                 a3 = Vector512.FusedMultiplyAdd(Vector512.Load(d + 48), b, a3);
             }
         }
         a0.Store(acc);
         a1.Store(acc + 16);
+        if (!four) return;
         a2.Store(acc + 32);
         a3.Store(acc + 48);
+    }
+
+    // RowsWeightKernel for 32 output channels: 6 weight elements × 2 vectors, twelve accumulators; per position 2
+    // loads of dYᵀ and 6 broadcasts from the padded image.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowsWeightKernel32(float* xi, int* offs, int k0, int count, float* dyT, float* acc, int rows,
+        in ConvShape s)
+    {
+        int og = s.Og, ow = s.OW, wp = RowsWidth(s);
+        if (count < RowsWeightTile)
+        {
+            for (int t = 0; t < count; t++) RowsWeightKernel1(xi + offs[k0 + t], dyT, acc + (long)t * og, rows, s);
+            return;
+        }
+        float* r0 = acc, r1 = acc + og, r2 = acc + 2 * og, r3 = acc + 3 * og, r4 = acc + 4 * og, r5 = acc + 5 * og;
+        var a00 = Vector512.Load(r0);
+        var a01 = Vector512.Load(r0 + 16);
+        var a10 = Vector512.Load(r1);
+        var a11 = Vector512.Load(r1 + 16);
+        var a20 = Vector512.Load(r2);
+        var a21 = Vector512.Load(r2 + 16);
+        var a30 = Vector512.Load(r3);
+        var a31 = Vector512.Load(r3 + 16);
+        var a40 = Vector512.Load(r4);
+        var a41 = Vector512.Load(r4 + 16);
+        var a50 = Vector512.Load(r5);
+        var a51 = Vector512.Load(r5 + 16);
+        float* x0 = xi + offs[k0], x1 = xi + offs[k0 + 1], x2 = xi + offs[k0 + 2];
+        float* x3 = xi + offs[k0 + 3], x4 = xi + offs[k0 + 4], x5 = xi + offs[k0 + 5];
+        float* d = dyT;
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < ow; j++, d += og)
+            {
+                var d0 = Vector512.Load(d);
+                var d1 = Vector512.Load(d + 16);
+                var b = Vector512.Create(x0[j]);
+                a00 = Vector512.FusedMultiplyAdd(d0, b, a00);
+                a01 = Vector512.FusedMultiplyAdd(d1, b, a01);
+                b = Vector512.Create(x1[j]);
+                a10 = Vector512.FusedMultiplyAdd(d0, b, a10);
+                a11 = Vector512.FusedMultiplyAdd(d1, b, a11);
+                b = Vector512.Create(x2[j]);
+                a20 = Vector512.FusedMultiplyAdd(d0, b, a20);
+                a21 = Vector512.FusedMultiplyAdd(d1, b, a21);
+                b = Vector512.Create(x3[j]);
+                a30 = Vector512.FusedMultiplyAdd(d0, b, a30);
+                a31 = Vector512.FusedMultiplyAdd(d1, b, a31);
+                b = Vector512.Create(x4[j]);
+                a40 = Vector512.FusedMultiplyAdd(d0, b, a40);
+                a41 = Vector512.FusedMultiplyAdd(d1, b, a41);
+                b = Vector512.Create(x5[j]);
+                a50 = Vector512.FusedMultiplyAdd(d0, b, a50);
+                a51 = Vector512.FusedMultiplyAdd(d1, b, a51);
+            }
+            x0 += wp;
+            x1 += wp;
+            x2 += wp;
+            x3 += wp;
+            x4 += wp;
+            x5 += wp;
+        }
+        a00.Store(r0);
+        a01.Store(r0 + 16);
+        a10.Store(r1);
+        a11.Store(r1 + 16);
+        a20.Store(r2);
+        a21.Store(r2 + 16);
+        a30.Store(r3);
+        a31.Store(r3 + 16);
+        a40.Store(r4);
+        a41.Store(r4 + 16);
+        a50.Store(r5);
+        a51.Store(r5 + 16);
     }
 }
