@@ -49,6 +49,9 @@ cases = {
     "resnet18_basicblock_64c_56x56_b8": (lambda: BasicBlock(64), (8, 64, 56, 56), True),
     "resnet_conv3x3_64to64_56x56_b8": (lambda: nn.Conv2d(64, 64, 3, padding=1, bias=False), (8, 64, 56, 56), True),
     "vgg_conv3x3_128to128_28x28_b16": (lambda: nn.Conv2d(128, 128, 3, padding=1), (16, 128, 28, 28), True),
+    # Not in shared/reference/conv.py: a DenseNet-121 dense layer's 3x3 convolution (128 -> growth rate 32).
+    "densenet_conv3x3_128to32_28x28_b16": (lambda: nn.Conv2d(128, 32, 3, padding=1, bias=False), (16, 128, 28, 28),
+                                           True),
 }
 built = {}
 
