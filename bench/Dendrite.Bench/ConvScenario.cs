@@ -3,11 +3,11 @@ using Dendrite.Nn;
 
 namespace Dendrite.Bench;
 
-/// <summary>conv2d forward and forward+backward (float32, NCHW) for the cases of shared/reference/conv.py and one
-/// DenseNet layer of this project's own, built from Dendrite's layers in training mode, in alternating rounds
-/// against bench/reference/conv.py. GFLOP/s counts only the convolutions' multiply-adds (2 flop per MAC); backward
-/// adds the weight gradient and, unless the input does not require grad (a network's first layer), the input
-/// gradient, each as many flop as the forward.</summary>
+/// <summary>conv2d forward and forward+backward (float32, NCHW) for the cases of shared/reference/conv.py and two of
+/// this project's own (a DenseNet and a MobileNet layer), built from Dendrite's layers in training mode, in
+/// alternating rounds against bench/reference/conv.py. GFLOP/s counts only the convolutions' multiply-adds (2 flop
+/// per MAC); backward adds the weight gradient and, unless the input does not require grad (a network's first
+/// layer), the input gradient, each as many flop as the forward.</summary>
 internal static class ConvScenario
 {
     /// <summary>One case: its name in conv.py, the module, the input shape and whether the input needs grad.</summary>
@@ -25,6 +25,9 @@ internal static class ConvScenario
         // channels to the growth rate of 32) at 28×28.
         new("densenet_conv3x3_128to32_28x28_b16", () => new Conv2d(128, 32, 3, padding: 1, bias: false),
             [16, 128, 28, 28], true),
+        // Not in shared/reference/conv.py either: a MobileNet depthwise 3×3 convolution with stride 2.
+        new("mobilenet_dw3x3_s2_128c_56x56_b8", () => new Conv2d(128, 128, 3, stride: 2, padding: 1, groups: 128,
+            bias: false), [8, 128, 56, 56], true),
     ];
 
     public static int Run(Options o)

@@ -52,6 +52,9 @@ cases = {
     # Not in shared/reference/conv.py: a DenseNet-121 dense layer's 3x3 convolution (128 -> growth rate 32).
     "densenet_conv3x3_128to32_28x28_b16": (lambda: nn.Conv2d(128, 32, 3, padding=1, bias=False), (16, 128, 28, 28),
                                            True),
+    # Not in shared/reference/conv.py either: a MobileNet depthwise 3x3 convolution with stride 2.
+    "mobilenet_dw3x3_s2_128c_56x56_b8": (lambda: nn.Conv2d(128, 128, 3, stride=2, padding=1, groups=128, bias=False),
+                                         (8, 128, 56, 56), True),
 }
 built = {}
 

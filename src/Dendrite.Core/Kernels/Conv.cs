@@ -56,6 +56,8 @@ public static unsafe partial class Conv
             }
             else if (direct)
                 Split(s, DirectScratch(s), (item, scratch, _) => ForwardDirect(item, xp, wp, bp, yp, scratch!, shape));
+            else if (UseDepthwise(s))
+                ForwardDepthwise(xp, wp, bp, yp, s);
             else if (UseRows(s))
                 ForwardRows(xp, wp, bp, yp, s);
             else if (UseImplicit(s))
@@ -70,6 +72,11 @@ public static unsafe partial class Conv
     public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, in ConvShape s)
     {
         Check("Conv.BackwardInput", dx.Length, w.Length, dy.Length, s, 0);
+        if (UseDepthwise(s))
+        {
+            fixed (float* pdy = dy, pw = w, pdx = dx) BackwardInputDepthwise(pdy, pw, pdx, s);
+            return;
+        }
         if (TransposedShape(s) is { } t && (UseDirect(t) || UseRows(t) || UseImplicit(t)))
         {
             // With unit strides the input gradient is itself a convolution: dY padded by (KH-1)·dh - ph rows and
@@ -105,6 +112,11 @@ public static unsafe partial class Conv
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
             float* xp = px, dyp = pdy, dwp = pdw;
+            if (UseDepthwise(s))
+            {
+                BackwardWeightDepthwise(xp, dyp, dwp, s);
+                return;
+            }
             if (!direct && UseRowsWeight(s))
             {
                 BackwardWeightRows(xp, dyp, dwp, s);

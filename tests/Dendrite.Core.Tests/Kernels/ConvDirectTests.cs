@@ -59,24 +59,24 @@ public class ConvDirectTests
         var y = Enumerable.Repeat(7f, n * o * s.L).ToArray();
         Conv.Forward(x, wt, b, y, s);
         var y64 = new double[y.Length];
-        ConvReference.Forward<double>(D(x), D(wt), D(b), y64, s);
-        AssertClose(y64, y, "forward with bias");
+        ConvReference.Forward<double>(KernelAssert.D(x), KernelAssert.D(wt), KernelAssert.D(b), y64, s);
+        KernelAssert.Close(y64, y, "forward with bias");
 
         Conv.Forward(x, wt, default, y, s);
-        ConvReference.Forward<double>(D(x), D(wt), default, y64, s);
-        AssertClose(y64, y, "forward");
+        ConvReference.Forward<double>(KernelAssert.D(x), KernelAssert.D(wt), default, y64, s);
+        KernelAssert.Close(y64, y, "forward");
 
         var dx = Enumerable.Repeat(7f, x.Length).ToArray();
         Conv.BackwardInput(dy, wt, dx, s);
         var dx64 = new double[x.Length];
-        ConvReference.BackwardInput<double>(D(dy), D(wt), dx64, s);
-        AssertClose(dx64, dx, "input gradient");
+        ConvReference.BackwardInput<double>(KernelAssert.D(dy), KernelAssert.D(wt), dx64, s);
+        KernelAssert.Close(dx64, dx, "input gradient");
 
         var dwt = Enumerable.Repeat(7f, wt.Length).ToArray();
         Conv.BackwardWeight(x, dy, dwt, s);
         var dw64 = new double[wt.Length];
-        ConvReference.BackwardWeight<double>(D(x), D(dy), dw64, s);
-        AssertClose(dw64, dwt, "weight gradient");
+        ConvReference.BackwardWeight<double>(KernelAssert.D(x), KernelAssert.D(dy), dw64, s);
+        KernelAssert.Close(dw64, dwt, "weight gradient");
     }
 
     // The float32 bias gradient (its own kernel) of Conv2d, Conv1d and ConvTranspose2d against the float64 path
@@ -102,7 +102,7 @@ public class ConvDirectTests
         {
             var g32 = BiasGrad(DType.Float32, kernel, op, x, b);
             var g64 = BiasGrad(DType.Float64, kernel, op, x, b);
-            AssertClose(g64.ToArray<double>(), g32.ToFloatArray(), "bias gradient");
+            KernelAssert.Close(g64.ToArray<double>(), g32.ToFloatArray(), "bias gradient");
         }
     }
 
@@ -122,18 +122,5 @@ public class ConvDirectTests
         var r = Tensor.Randn(y.Shape.ToArray(), new Generator(5)).To(dtype);
         (y * r).Sum().Backward();
         return bb.Grad!;
-    }
-
-    private static double[] D(float[] a) => Array.ConvertAll(a, v => (double)v);
-
-    private static void AssertClose(double[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double tol = 1e-4 * (1 + Math.Abs(expected[i]));
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tol,
-                $"{what}[{i}]: expected {expected[i]}, got {actual[i]}");
-        }
     }
 }

@@ -115,13 +115,13 @@ public class ConvRowsTests
         var b = withBias ? bias : [];
         var dy = Tensor.Randn([s.N * s.O * s.L], gen).ToFloatArray();
         var y64 = new double[s.N * s.O * s.L];
-        ConvReference.Forward<double>(D(x), D(wt), D(b), y64, s);
+        ConvReference.Forward<double>(KernelAssert.D(x), KernelAssert.D(wt), KernelAssert.D(b), y64, s);
 
         var y = Enumerable.Repeat(7f, y64.Length).ToArray();
         if (Conv.RowsAvailable(s))
         {
             Conv.RowsForward(x, wt, b, y, s);
-            AssertClose(y64, y, $"rows forward {s}");
+            KernelAssert.Close(y64, y, $"rows forward {s}");
             y = Enumerable.Repeat(7f, y64.Length).ToArray();
         }
         else if (s.StrideH == 1)
@@ -129,22 +129,22 @@ public class ConvRowsTests
             Assert.Throws<ArgumentException>(() => Conv.RowsForward(x, wt, b, y, s));
         }
         Conv.Forward(x, wt, b, y, s);
-        AssertClose(y64, y, $"forward {s}");
+        KernelAssert.Close(y64, y, $"forward {s}");
 
         // Output buffers start as garbage: every path must overwrite them.
         var dx = Enumerable.Repeat(7f, x.Length).ToArray();
         Conv.BackwardInput(dy, wt, dx, s);
         var dx64 = new double[x.Length];
-        ConvReference.BackwardInput<double>(D(dy), D(wt), dx64, s);
-        AssertClose(dx64, dx, $"input gradient {s}");
+        ConvReference.BackwardInput<double>(KernelAssert.D(dy), KernelAssert.D(wt), dx64, s);
+        KernelAssert.Close(dx64, dx, $"input gradient {s}");
 
         var dw64 = new double[wt.Length];
-        ConvReference.BackwardWeight<double>(D(x), D(dy), dw64, s);
+        ConvReference.BackwardWeight<double>(KernelAssert.D(x), KernelAssert.D(dy), dw64, s);
         var dw = Enumerable.Repeat(7f, wt.Length).ToArray();
         if (Conv.RowsWeightAvailable(s))
         {
             Conv.RowsBackwardWeight(x, dy, dw, s);
-            AssertClose(dw64, dw, $"rows weight gradient {s}");
+            KernelAssert.Close(dw64, dw, $"rows weight gradient {s}");
             dw = Enumerable.Repeat(7f, wt.Length).ToArray();
         }
         else if (s.StrideH == 1 && s.Og % 32 == 0)
@@ -152,19 +152,6 @@ public class ConvRowsTests
             Assert.Throws<ArgumentException>(() => Conv.RowsBackwardWeight(x, dy, dw, s));
         }
         Conv.BackwardWeight(x, dy, dw, s);
-        AssertClose(dw64, dw, $"weight gradient {s}");
-    }
-
-    private static double[] D(float[] a) => Array.ConvertAll(a, v => (double)v);
-
-    private static void AssertClose(double[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double tol = 1e-4 * (1 + Math.Abs(expected[i]));
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tol,
-                $"{what}[{i}]: expected {expected[i]}, got {actual[i]}");
-        }
+        KernelAssert.Close(dw64, dw, $"weight gradient {s}");
     }
 }

@@ -46,8 +46,8 @@ public class ConvTallTests
         {
             Conv.TallForward(x, wt, b, y, s, target);
             var y64 = new double[y.Length];
-            ConvReference.Forward<double>(D(x), D(wt), D(b), y64, s);
-            AssertClose(y64, y, "forward");
+            ConvReference.Forward<double>(KernelAssert.D(x), KernelAssert.D(wt), KernelAssert.D(b), y64, s);
+            KernelAssert.Close(y64, y, "forward");
         }
         else
         {
@@ -58,14 +58,14 @@ public class ConvTallTests
         var dx = Enumerable.Repeat(7f, x.Length).ToArray();
         Conv.BackwardInput(dy, wt, dx, s);
         var dx64 = new double[x.Length];
-        ConvReference.BackwardInput<double>(D(dy), D(wt), dx64, s);
-        AssertClose(dx64, dx, "input gradient");
+        ConvReference.BackwardInput<double>(KernelAssert.D(dy), KernelAssert.D(wt), dx64, s);
+        KernelAssert.Close(dx64, dx, "input gradient");
 
         var dw = Enumerable.Repeat(7f, wt.Length).ToArray();
         Conv.TallBackwardWeight(x, dy, dw, s, target);
         var dw64 = new double[wt.Length];
-        ConvReference.BackwardWeight<double>(D(x), D(dy), dw64, s);
-        AssertClose(dw64, dw, "weight gradient");
+        ConvReference.BackwardWeight<double>(KernelAssert.D(x), KernelAssert.D(dy), dw64, s);
+        KernelAssert.Close(dw64, dw, "weight gradient");
     }
 
     // The implicit forward with vertical dilation, asymmetric padding (more on the left than the kernel reaches
@@ -85,20 +85,7 @@ public class ConvTallTests
         var y = new float[s.N * s.O * s.L];
         Conv.TallForward(x, wt, default, y, s, target);
         var y64 = new double[y.Length];
-        ConvReference.Forward<double>(D(x), D(wt), default, y64, s);
-        AssertClose(y64, y, "forward");
-    }
-
-    private static double[] D(float[] a) => Array.ConvertAll(a, v => (double)v);
-
-    private static void AssertClose(double[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            double tol = 1e-4 * (1 + Math.Abs(expected[i]));
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tol,
-                $"{what}[{i}]: expected {expected[i]}, got {actual[i]}");
-        }
+        ConvReference.Forward<double>(KernelAssert.D(x), KernelAssert.D(wt), default, y64, s);
+        KernelAssert.Close(y64, y, "forward");
     }
 }

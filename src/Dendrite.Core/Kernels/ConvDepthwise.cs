@@ -1,0 +1,364 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Dendrite.Kernels;
+
+/// <summary>
+/// Depthwise convolutions (one input and one output channel per group) with a column stride above 1, such as
+/// MobileNet's stride-2 layers. The general paths run one tiny product per channel there; these kernels work one
+/// channel plane at a time instead. The zero-padded plane is split into its StrideW column phases: phase φ holds
+/// padded columns φ, φ + sw, φ + 2·sw, …, so the tap (p, q) of output row i reads row i·sh + p·dh of phase
+/// (q·dw) mod sw from column (q·dw) / sw on, OW consecutive floats. Forward and input gradient then run one
+/// vectorised multiply-add per output row and tap; the weight gradient accumulates per tap the products of dY
+/// rows with the same phase rows. Each phase row has slack past its last column, so the vector loops run whole
+/// vectors over the padded width.
+/// </summary>
+public static unsafe partial class Conv
+{
+    private static bool UseDepthwise(in ConvShape s) => s.Cg == 1 && s.Og == 1 && s.StrideW > 1;
+
+    // Padded rows that any tap reads: (OH - 1)·sh + (KH - 1)·dh + 1.
+    private static int DwRows(in ConvShape s) => (s.OH - 1) * s.StrideH + (s.KH - 1) * s.DilationH + 1;
+
+    // Output width rounded up to whole 16-float vectors: what the row loops compute.
+    private static int DwSpan(in ConvShape s) => (s.OW + 15) / 16 * 16;
+
+    // Floats per phase row: the widest start column of a tap plus a whole vector span, and a line of slack.
+    private static int DwPhaseWidth(in ConvShape s) =>
+        ((s.KW - 1) * s.DilationW / s.StrideW + DwSpan(s) + 16 + 15) / 16 * 16;
+
+    private static int DwPhases(in ConvShape s) => s.StrideW * DwRows(s) * DwPhaseWidth(s);
+
+    // One channel plane of x (H × W) → its column phases. Only the phase columns inside the image are written:
+    // the caller zeroes the phases once, and the padding (rows and columns outside the image) stays zero from one
+    // plane to the next.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DwSplit(float* x, float* phases, in ConvShape s)
+    {
+        int sw = s.StrideW, rows = DwRows(s), width = DwPhaseWidth(s);
+        for (int phase = 0; phase < sw; phase++)
+        {
+            var (first, lo, hi) = DwColumns(phase, s);
+            for (int r = Math.Max(0, s.PadTop); r < Math.Min(rows, s.H + s.PadTop); r++)
+            {
+                float* dst = phases + ((long)phase * rows + r) * width;
+                // Phase column m holds input column first + m·sw, inside the image for m in [lo, hi).
+                float* src = x + (long)(r - s.PadTop) * s.W + first;
+                int m = lo;
+                if (sw == 2 && Avx512F.IsSupported)
+                {
+                    // Even lanes of 32 consecutive floats, while they stay inside the row.
+                    var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                    for (; m + 16 <= hi && first + 2 * m + 32 <= s.W; m += 16)
+                    {
+                        var a = Vector512.Load(src + 2 * m);
+                        var b = Vector512.Load(src + 2 * m + 16);
+                        Vector512.Store(Avx512F.PermuteVar16x32x2(a, even, b), dst + m);
+                    }
+                    if (m < hi && s.W >= 32)
+                    {
+                        // The rest from the row's last 32 floats: their even or odd lanes, whichever belong to this
+                        // phase, rewrite a few columns already written and end at the row's last one.
+                        int rel = s.W - 32 - first, odd = rel & 1;
+                        float* last = src + rel;
+                        var lanes = odd == 0 ? even : even + Vector512<int>.One;
+                        var v = Avx512F.PermuteVar16x32x2(Vector512.Load(last), lanes, Vector512.Load(last + 16));
+                        int start = (rel + odd) / 2;
+                        Vector512.Store(v, dst + start);
+                        m = Math.Max(m, Math.Min(hi, start + 16));
+                    }
+                }
+                for (; m < hi; m++) dst[m] = src[(long)m * sw];
+            }
+        }
+    }
+
+    // For column phase `phase`: the input column of phase column 0 (PadLeft columns to the left of the image are
+    // negative), and the phase columns [lo, hi) that fall inside the image and the phase row.
+    private static (int First, int Lo, int Hi) DwColumns(int phase, in ConvShape s)
+    {
+        int sw = s.StrideW, width = DwPhaseWidth(s), first = phase - s.PadLeft;
+        int lo = first >= 0 ? 0 : (-first + sw - 1) / sw;
+        int hi = first >= s.W ? 0 : Math.Min(width, (s.W - 1 - first) / sw + 1);
+        lo = Math.Min(lo, width);
+        return (first, lo, Math.Max(lo, hi));
+    }
+
+    // Where tap t = p·KW + q reads in the phases, relative to the start of phase 0's row i·sh for output row i.
+    private static void DwTapOffsets(Span<int> tap, in ConvShape s)
+    {
+        int sw = s.StrideW, rows = DwRows(s), width = DwPhaseWidth(s);
+        for (int p = 0; p < s.KH; p++)
+        {
+            for (int q = 0; q < s.KW; q++)
+            {
+                int off = q * s.DilationW;
+                tap[p * s.KW + q] = ((off % sw) * rows + p * s.DilationH) * width + off / sw;
+            }
+        }
+    }
+
+    // acc[0..n) += a · src[0..n), n a multiple of 16.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DwAxpy(float* acc, float* src, float a, int n)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var va = Vector512.Create(a);
+            for (; j < n; j += 16)
+            {
+                Vector512.Store(Vector512.FusedMultiplyAdd(Vector512.Load(src + j), va, Vector512.Load(acc + j)),
+                    acc + j);
+            }
+            return;
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var va = Vector256.Create(a);
+            for (; j < n; j += 8)
+            {
+                Vector256.Store(Vector256.MultiplyAddEstimate(Vector256.Load(src + j), va, Vector256.Load(acc + j)),
+                    acc + j);
+            }
+            return;
+        }
+        for (; j < n; j++) acc[j] = MathF.FusedMultiplyAdd(src[j], a, acc[j]);
+    }
+
+    // acc[0..n) += u[0..n) · v[0..n), n a multiple of 16.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DwMultiplyAdd(float* acc, float* u, float* v, int n)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j < n; j += 16)
+            {
+                Vector512.Store(Vector512.FusedMultiplyAdd(Vector512.Load(u + j), Vector512.Load(v + j),
+                    Vector512.Load(acc + j)), acc + j);
+            }
+            return;
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j < n; j += 8)
+            {
+                Vector256.Store(Vector256.MultiplyAddEstimate(Vector256.Load(u + j), Vector256.Load(v + j),
+                    Vector256.Load(acc + j)), acc + j);
+            }
+            return;
+        }
+        for (; j < n; j++) acc[j] = MathF.FusedMultiplyAdd(u[j], v[j], acc[j]);
+    }
+
+    // Scratch per thread: the phases, then one output row of DwSpan floats (forward) or KH·KW of them (weight
+    // gradient), then one dY row of DwSpan floats.
+    private static int DwScratch(in ConvShape s) => DwPhases(s) + (s.KH * s.KW + 1) * DwSpan(s) + 16;
+
+    // y = depthwise conv(x, w) + b, one (image, channel) plane per task.
+    private static void ForwardDepthwise(float* x, float* w, float* bias, float* y, in ConvShape s)
+    {
+        var shape = s;
+        DwFor(s.N * s.C, 4, s, (item, scratch) => ForwardDepthwisePlane(item, x, w, bias, y, scratch, shape));
+    }
+
+    private delegate void DwTask(int index, float* scratch);
+
+    // Tasks [0, count) across the threads, each thread with its own scratch (DwScratch), the phases zeroed once.
+    private static void DwFor(int count, int grain, in ConvShape s, DwTask task)
+    {
+        int length = DwScratch(s), phases = DwPhases(s);
+        Parallel.For(count, grain, (lo, hi) =>
+        {
+            var scratch = BufferPool<float>.Rent(length);
+            fixed (float* ps = scratch)
+            {
+                new Span<float>(ps, phases).Clear();
+                for (int i = lo; i < hi; i++) task(i, ps);
+            }
+            BufferPool<float>.Return(scratch);
+        });
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardDepthwisePlane(int item, float* x, float* w, float* bias, float* y, float* scratch,
+        in ConvShape s)
+    {
+        int c = item % s.C, rows = DwRows(s), width = DwPhaseWidth(s), span = DwSpan(s), sw = s.StrideW;
+        int taps = s.KH * s.KW;
+        float* phases = scratch, acc = scratch + DwPhases(s);
+        DwSplit(x + (long)item * s.H * s.W, phases, s);
+        float* wc = w + (long)c * taps;
+        float b = bias is null ? 0f : bias[c];
+        Span<int> tap = taps <= 256 ? stackalloc int[taps] : new int[taps];
+        DwTapOffsets(tap, s);
+        for (int i = 0; i < s.OH; i++)
+        {
+            float* top = phases + (long)i * s.StrideH * width;
+            float* yrow = y + ((long)item * s.OH + i) * s.OW;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                // 32 outputs at a time in two registers, stored straight into y where they fit in the row.
+                for (int j0 = 0; j0 < s.OW; j0 += 32)
+                {
+                    var a0 = Vector512.Create(b);
+                    var a1 = a0;
+                    for (int t = 0; t < taps; t++)
+                    {
+                        float* src = top + tap[t] + j0;
+                        var wv = Vector512.Create(wc[t]);
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.Load(src), wv, a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.Load(src + 16), wv, a1);
+                    }
+                    if (j0 + 32 <= s.OW)
+                    {
+                        Vector512.Store(a0, yrow + j0);
+                        Vector512.Store(a1, yrow + j0 + 16);
+                        continue;
+                    }
+                    Vector512.Store(a0, acc);
+                    Vector512.Store(a1, acc + 16);
+                    new ReadOnlySpan<float>(acc, s.OW - j0).CopyTo(new Span<float>(yrow + j0, s.OW - j0));
+                }
+                continue;
+            }
+            new Span<float>(acc, span).Fill(b);
+            for (int t = 0; t < taps; t++) DwAxpy(acc, top + tap[t], wc[t], span);
+            new ReadOnlySpan<float>(acc, s.OW).CopyTo(new Span<float>(yrow, s.OW));
+        }
+    }
+
+    // dx = the input gradient: each plane's dY rows are spread over its padded phases (the transpose of the
+    // forward's reads), then the phases are gathered back into the plane, the padding dropped.
+    private static void BackwardInputDepthwise(float* dy, float* w, float* dx, in ConvShape s)
+    {
+        var shape = s;
+        DwFor(s.N * s.C, 4, s, (item, scratch) => BackwardInputDepthwisePlane(item, dy, w, dx, scratch, shape));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardInputDepthwisePlane(int item, float* dy, float* w, float* dx, float* scratch,
+        in ConvShape s)
+    {
+        int c = item % s.C, rows = DwRows(s), width = DwPhaseWidth(s), span = DwSpan(s), sw = s.StrideW;
+        float* phases = scratch, row = scratch + DwPhases(s);
+        new Span<float>(phases, DwPhases(s)).Clear();
+        // The dY row with zeros past OW, so that whole vectors add nothing to the columns beyond.
+        new Span<float>(row + s.OW, span - s.OW).Clear();
+        int taps = s.KH * s.KW;
+        float* wc = w + (long)c * taps;
+        Span<int> tap = taps <= 256 ? stackalloc int[taps] : new int[taps];
+        DwTapOffsets(tap, s);
+        for (int i = 0; i < s.OH; i++)
+        {
+            new ReadOnlySpan<float>(dy + ((long)item * s.OH + i) * s.OW, s.OW).CopyTo(new Span<float>(row, s.OW));
+            float* top = phases + (long)i * s.StrideH * width;
+            for (int t = 0; t < taps; t++) DwAxpy(top + tap[t], row, wc[t], span);
+        }
+        // Gather the phases back into the plane: padded column first + m·sw of phase `phase` is input column m·sw +
+        // first; columns no phase column reaches (past the windows at the far edge) keep a zero gradient.
+        float* plane = dx + (long)item * s.H * s.W;
+        if (sw == 2 && Avx512F.IsSupported)
+        {
+            GatherTwoPhases(phases, plane, s);
+            return;
+        }
+        new Span<float>(plane, s.H * s.W).Clear();
+        for (int phase = 0; phase < sw; phase++)
+        {
+            var (first, lo, hi) = DwColumns(phase, s);
+            for (int h = 0; h < s.H && h + s.PadTop < rows; h++)
+            {
+                float* src = phases + ((long)phase * rows + h + s.PadTop) * width;
+                float* dst = plane + (long)h * s.W + first;
+                for (int m = lo; m < hi; m++) dst[(long)m * sw] = src[m];
+            }
+        }
+    }
+
+    // Column stride 2: input column c of row h is phase (c + PadLeft) mod 2, column (c + PadLeft) / 2, so even
+    // columns come from one phase and odd ones from the other, each at a fixed offset; 16 of each are interleaved
+    // into 32 consecutive floats while both reads stay inside their phase rows, the rest one by one.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void GatherTwoPhases(float* phases, float* plane, in ConvShape s)
+    {
+        int rows = DwRows(s), width = DwPhaseWidth(s), pl = s.PadLeft;
+        int phaseEven = pl & 1, offEven = pl >> 1, phaseOdd = (pl + 1) & 1, offOdd = (pl + 1) >> 1;
+        var low = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        var high = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        int kMax = Math.Min((s.W - 32) >> 1, width - 16 - Math.Max(offEven, offOdd));
+        for (int h = 0; h < s.H; h++)
+        {
+            int r = h + s.PadTop;
+            float* dst = plane + (long)h * s.W;
+            if (r >= rows)
+            {
+                // Below the last window: no gradient.
+                new Span<float>(dst, s.W).Clear();
+                continue;
+            }
+            float* even = phases + ((long)phaseEven * rows + r) * width + offEven;
+            float* odd = phases + ((long)phaseOdd * rows + r) * width + offOdd;
+            int done = 0;
+            if (kMax >= 0)
+            {
+                // Whole windows of 32 columns, the last one moved back to end at the last column it may reach
+                // (rewriting a few columns with the same values).
+                for (int k = 0; ; k += 16)
+                {
+                    int kk = Math.Min(k, kMax);
+                    var a = Vector512.Load(even + kk);
+                    var b = Vector512.Load(odd + kk);
+                    Vector512.Store(Avx512F.PermuteVar16x32x2(a, low, b), dst + 2 * kk);
+                    Vector512.Store(Avx512F.PermuteVar16x32x2(a, high, b), dst + 2 * kk + 16);
+                    done = 2 * kk + 32;
+                    if (kk == kMax) break;
+                }
+            }
+            for (int c = done; c < s.W; c++)
+            {
+                int padded = c + pl, m = padded >> 1;
+                dst[c] = m < width ? phases[((long)(padded & 1) * rows + r) * width + m] : 0f;
+            }
+        }
+    }
+
+    // dw: one channel per task, over every image: per tap, the products of dY rows with the phase rows the tap
+    // reads are accumulated lane by lane and summed at the end.
+    private static void BackwardWeightDepthwise(float* x, float* dy, float* dw, in ConvShape s)
+    {
+        var shape = s;
+        DwFor(s.C, 1, s, (c, scratch) => BackwardWeightDepthwiseChannel(c, x, dy, dw, scratch, shape));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BackwardWeightDepthwiseChannel(int c, float* x, float* dy, float* dw, float* scratch,
+        in ConvShape s)
+    {
+        int rows = DwRows(s), width = DwPhaseWidth(s), span = DwSpan(s), sw = s.StrideW, taps = s.KH * s.KW;
+        float* phases = scratch, acc = scratch + DwPhases(s), row = acc + (long)taps * span;
+        new Span<float>(acc, taps * span).Clear();
+        new Span<float>(row + s.OW, span - s.OW).Clear();
+        Span<int> tap = taps <= 256 ? stackalloc int[taps] : new int[taps];
+        DwTapOffsets(tap, s);
+        for (int n = 0; n < s.N; n++)
+        {
+            int item = n * s.C + c;
+            DwSplit(x + (long)item * s.H * s.W, phases, s);
+            for (int i = 0; i < s.OH; i++)
+            {
+                new ReadOnlySpan<float>(dy + ((long)item * s.OH + i) * s.OW, s.OW).CopyTo(new Span<float>(row, s.OW));
+                float* top = phases + (long)i * s.StrideH * width;
+                for (int t = 0; t < taps; t++) DwMultiplyAdd(acc + (long)t * span, row, top + tap[t], span);
+            }
+        }
+        for (int t = 0; t < taps; t++)
+        {
+            float sum = 0f;
+            for (int j = 0; j < span; j++) sum += acc[(long)t * span + j];
+            dw[(long)c * taps + t] = sum;
+        }
+    }
+}
