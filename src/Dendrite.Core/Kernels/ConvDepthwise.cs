@@ -99,6 +99,13 @@ public static unsafe partial class Conv
         }
     }
 
+    // Asks for `count` floats from p into the cache, a line at a time.
+    private static void DwPrefetch(float* p, int count)
+    {
+        if (!Sse.IsSupported) return;
+        for (int o = 0; o < count; o += 16) Sse.Prefetch0(p + o);
+    }
+
     // acc[0..n) += a · src[0..n), n a multiple of 16.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void DwAxpy(float* acc, float* src, float a, int n)
@@ -190,6 +197,9 @@ public static unsafe partial class Conv
         int taps = s.KH * s.KW;
         float* phases = scratch, acc = scratch + DwPhases(s);
         DwSplit(x + (long)item * s.H * s.W, phases, s);
+        // The next plane is read next: ask for it while this one is computed (a MobileNet stride-2 layer's
+        // forward, 2 threads, three alternating pairs: 9.9–11.2 → 10.8–17.4 GFLOP/s).
+        if (item + 1 < s.N * s.C) DwPrefetch(x + (long)(item + 1) * s.H * s.W, s.H * s.W);
         float* wc = w + (long)c * taps;
         float b = bias is null ? 0f : bias[c];
         Span<int> tap = taps <= 256 ? stackalloc int[taps] : new int[taps];
@@ -251,6 +261,7 @@ public static unsafe partial class Conv
         float* wc = w + (long)c * taps;
         Span<int> tap = taps <= 256 ? stackalloc int[taps] : new int[taps];
         DwTapOffsets(tap, s);
+        if (item + 1 < s.N * s.C) DwPrefetch(dy + (long)(item + 1) * s.OH * s.OW, s.OH * s.OW);
         for (int i = 0; i < s.OH; i++)
         {
             new ReadOnlySpan<float>(dy + ((long)item * s.OH + i) * s.OW, s.OW).CopyTo(new Span<float>(row, s.OW));
@@ -347,6 +358,11 @@ public static unsafe partial class Conv
         {
             int item = n * s.C + c;
             DwSplit(x + (long)item * s.H * s.W, phases, s);
+            if (n + 1 < s.N)
+            {
+                DwPrefetch(x + (long)(item + s.C) * s.H * s.W, s.H * s.W);
+                DwPrefetch(dy + (long)(item + s.C) * s.OH * s.OW, s.OH * s.OW);
+            }
             for (int i = 0; i < s.OH; i++)
             {
                 new ReadOnlySpan<float>(dy + ((long)item * s.OH + i) * s.OW, s.OW).CopyTo(new Span<float>(row, s.OW));
