@@ -1039,6 +1039,10 @@ public static unsafe partial class Conv
                         {
                             src.Slice(v0 + jlo, jhi - jlo).CopyTo(d[jlo..jhi]);
                         }
+                        else if (s.StrideW == 2)
+                        {
+                            fixed (float* ps = src, pd = d) CopyStride2(ps, v0 + jlo * 2, pd + jlo, jhi - jlo);
+                        }
                         else
                         {
                             for (int j = jlo, v = v0 + jlo * s.StrideW; j < jhi; j++, v += s.StrideW) d[j] = src[v];

@@ -45,33 +45,41 @@ public static unsafe partial class Conv
                 float* dst = phases + ((long)phase * rows + r) * width;
                 // Phase column m holds input column first + m·sw, inside the image for m in [lo, hi).
                 float* src = x + (long)(r - s.PadTop) * s.W + first;
-                int m = lo;
-                if (sw == 2 && Avx512F.IsSupported)
+                if (sw == 2)
                 {
-                    // Even lanes of 32 consecutive floats, while they stay inside the row.
-                    var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-                    for (; m + 16 <= hi && first + 2 * m + 32 <= s.W; m += 16)
-                    {
-                        var a = Vector512.Load(src + 2 * m);
-                        var b = Vector512.Load(src + 2 * m + 16);
-                        Vector512.Store(Avx512F.PermuteVar16x32x2(a, even, b), dst + m);
-                    }
-                    if (m < hi && s.W >= 32)
-                    {
-                        // The rest from the row's last 32 floats: their even or odd lanes, whichever belong to this
-                        // phase, rewrite a few columns already written and end at the row's last one.
-                        int rel = s.W - 32 - first, odd = rel & 1;
-                        float* last = src + rel;
-                        var lanes = odd == 0 ? even : even + Vector512<int>.One;
-                        var v = Avx512F.PermuteVar16x32x2(Vector512.Load(last), lanes, Vector512.Load(last + 16));
-                        int start = (rel + odd) / 2;
-                        Vector512.Store(v, dst + start);
-                        m = Math.Max(m, Math.Min(hi, start + 16));
-                    }
+                    CopyStride2(src - first, first + 2 * lo, dst + lo, hi - lo);
+                    continue;
                 }
-                for (; m < hi; m++) dst[m] = src[(long)m * sw];
+                for (int m = lo; m < hi; m++) dst[m] = src[(long)m * sw];
             }
         }
+    }
+
+    // dst[k] = row[v + 2k] for k in [0, count), all of them inside the row: with AVX-512 the even lanes of 32
+    // consecutive floats, and the last 16 from the odd lanes of the 32 floats that end at the last one read.
+    internal static void CopyStride2(float* row, int v, float* dst, int count)
+    {
+        int k = 0;
+        if (Avx512F.IsSupported)
+        {
+            var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            // Strictly below count: the 32 floats of a block read one past its last even element.
+            for (; k + 16 < count; k += 16)
+            {
+                float* w = row + v + 2 * k;
+                Vector512.Store(Avx512F.PermuteVar16x32x2(Vector512.Load(w), even, Vector512.Load(w + 16)), dst + k);
+            }
+            if (k < count && count > 16)
+            {
+                // Elements v + 2·count - 33 … v + 2·count - 2: all inside the row, the odd lanes are the last 16.
+                float* w = row + v + 2 * count - 33;
+                var odd = even + Vector512<int>.One;
+                Vector512.Store(Avx512F.PermuteVar16x32x2(Vector512.Load(w), odd, Vector512.Load(w + 16)),
+                    dst + count - 16);
+                return;
+            }
+        }
+        for (; k < count; k++) dst[k] = row[v + 2 * k];
     }
 
     // For column phase `phase`: the input column of phase column 0 (PadLeft columns to the left of the image are

@@ -30,6 +30,11 @@ public class ConvTests
         [2, 3, 11, 10, 2, 5, 4, 3, 2, 2, 1],
         [1, 2, 4, 4, 2, 4, 4, 1, 0, 1, 1],
         [1, 3, 3, 3, 3, 3, 3, 1, 3, 3, 3],
+        // Stride 2 with rows of 16 to 35 output columns: im2col's vector copy of every other column, its last 16
+        // from a window moved back to the row's last column read.
+        [1, 3, 5, 70, 20, 3, 3, 2, 1, 1, 1],
+        [2, 2, 4, 34, 18, 3, 3, 2, 0, 1, 1],
+        [1, 2, 4, 36, 17, 3, 3, 2, 1, 1, 1],
     ];
 
     [Theory]
