@@ -1053,6 +1053,27 @@ public static unsafe partial class Conv
         }
     }
 
+    // row[v + 2k] += src[k] for k in [0, count): with AVX-512, 16 values spread over the even lanes of 32 (zeros in
+    // the odd ones) and added to 32 consecutive floats while those stay inside the row of rowLength floats.
+    private static void AddStride2(float* row, int v, float* src, int count, int rowLength)
+    {
+        int k = 0;
+        if (Avx512F.IsSupported)
+        {
+            var low = Vector512.Create(0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16);
+            var high = Vector512.Create(8, 16, 9, 16, 10, 16, 11, 16, 12, 16, 13, 16, 14, 16, 15, 16);
+            for (; k + 16 <= count && v + 2 * k + 32 <= rowLength; k += 16)
+            {
+                var x = Vector512.Load(src + k);
+                float* w = row + v + 2 * k;
+                Vector512.Store(Vector512.Load(w) + Avx512F.PermuteVar16x32x2(x, low, Vector512<float>.Zero), w);
+                Vector512.Store(Vector512.Load(w + 16) + Avx512F.PermuteVar16x32x2(x, high, Vector512<float>.Zero),
+                    w + 16);
+            }
+        }
+        for (; k < count; k++) row[v + 2 * k] += src[k];
+    }
+
     /// <summary>The adjoint of <see cref="Im2Col"/>: adds every column entry back onto the input position it was
     /// read from. Overwrites dx (one group of one image).</summary>
     public static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, in ConvShape s)
@@ -1079,6 +1100,10 @@ public static unsafe partial class Conv
                         {
                             var t = d.Slice(v0 + jlo, jhi - jlo);
                             TensorPrimitives.Add(t, r[jlo..jhi], t);
+                        }
+                        else if (s.StrideW == 2)
+                        {
+                            fixed (float* pd = d, pr = r) AddStride2(pd, v0 + jlo * 2, pr + jlo, jhi - jlo, s.W);
                         }
                         else
                         {
