@@ -35,6 +35,9 @@ public class ConvTests
         [1, 3, 5, 70, 20, 3, 3, 2, 1, 1, 1],
         [2, 2, 4, 34, 18, 3, 3, 2, 0, 1, 1],
         [1, 2, 4, 36, 17, 3, 3, 2, 1, 1, 1],
+        // Strides 3 and 4 with rows of 10 to 14 output columns: im2col's gathered copy (an AlexNet-like 11×11).
+        [1, 3, 5, 40, 4, 3, 3, 3, 1, 1, 1],
+        [1, 3, 23, 43, 8, 11, 11, 4, 2, 1, 1],
     ];
 
     [Theory]
