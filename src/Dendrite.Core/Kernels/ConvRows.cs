@@ -15,9 +15,9 @@ namespace Dendrite.Kernels;
 ///   forward: a register tile of 8 output channels × 48 positions (3 Vector512) takes per weight element three
 ///     unaligned loads from xp and 8 broadcasts from a weight sliver (element (r, k) at k·8 + r); the tile is
 ///     stored straight into NCHW with masked stores that skip the junk columns, the bias added on the way.
-///   weight gradient (Og a multiple of 32): dW[o][k] = Σ_{i,j} xp[offs(k) + i·Wp + j] · dYᵀ[i·OW + j][o] with dY
+///   weight gradient (Og a multiple of 16): dW[o][k] = Σ_{i,j} xp[offs(k) + i·Wp + j] · dYᵀ[i·OW + j][o] with dY
 ///     transposed to positions × channels one chunk of output rows at a time; a register tile of 6 weight
-///     elements × 64 output channels (4 Vector512; 32 channels in 2 where Og is not a multiple of 64) takes per
+///     elements × 64 output channels (4 Vector512; 32 in 2 where Og is not a multiple of 64, a last 16 in 1) takes per
 ///     position 4 loads of dYᵀ and 6 broadcasts from xp, accumulating over a chunk of output rows whose dYᵀ
 ///     stays in L1; threads take whole (image, group) items when those balance, otherwise the tiles of weight
 ///     elements.
@@ -397,21 +397,24 @@ public static unsafe partial class Conv
     private const int RowsWeightTile = 6;
 
     // Output channels per weight-gradient tile: 64 (four vectors) where a group's channels are a multiple of 64,
-    // otherwise 32 (two vectors: DenseNet's growth of 32, or 96 channels in three blocks).
+    // otherwise 32 (two vectors: DenseNet's growth of 32, or 96 channels in three blocks), the last tile 16 where
+    // the channels are an odd multiple of 16 (GoogLeNet's 48 or 208).
     private static int RowsWeightLanes(in ConvShape s) => s.Og % 64 == 0 ? 64 : 32;
+
+    private static int RowsWeightBlocks(in ConvShape s) => (s.Og + RowsWeightLanes(s) - 1) / RowsWeightLanes(s);
 
     // The whole batch is padded into one pooled array, which the pool rounds up to a power of two: at most 2³⁰.
     private static bool UseRowsWeight(in ConvShape s) =>
-        UseRows(s) && s.Og % 32 == 0 && (long)s.N * s.Groups * RowsImage(s) <= Array.MaxLength / 2;
+        UseRows(s) && s.Og % 16 == 0 && (long)s.N * s.Groups * RowsImage(s) <= Array.MaxLength / 2;
 
     /// <summary><see cref="BackwardWeight"/> on the rows kernel (tests call it directly); needs unit strides,
-    /// a multiple of 32 output channels per group and AVX-512.</summary>
+    /// a multiple of 16 output channels per group and AVX-512.</summary>
     internal static void RowsBackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw,
         in ConvShape s)
     {
         Check("Conv.RowsBackwardWeight", x.Length, dw.Length, dy.Length, s, 0);
         if (!UseRowsWeight(s))
-            throw new ArgumentException("Conv.RowsBackwardWeight: needs unit strides, a multiple of 32 output " +
+            throw new ArgumentException("Conv.RowsBackwardWeight: needs unit strides, a multiple of 16 output " +
                 $"channels per group and AVX-512 (and is not used for a 1×1 convolution without padding), got {s}");
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
@@ -431,7 +434,7 @@ public static unsafe partial class Conv
     internal static void BackwardWeightRows(float* x, float* dy, float* dw, in ConvShape s)
     {
         int items = s.N * s.Groups, image = RowsImage(s), k = s.K, og = s.Og, size = s.Groups * k * og;
-        int tasks = s.Groups * og / RowsWeightLanes(s) * ((k + RowsWeightTile - 1) / RowsWeightTile);
+        int tasks = s.Groups * RowsWeightBlocks(s) * ((k + RowsWeightTile - 1) / RowsWeightTile);
         int threads = Threads.Count;
         bool byItem = threads > 1 && (items % threads == 0 || items >= 4 * threads);
         var shape = s;
@@ -499,7 +502,7 @@ public static unsafe partial class Conv
         float* ac, int* offs, in ConvShape s)
     {
         int image = RowsImage(s), k = s.K, og = s.Og, lanes = RowsWeightLanes(s);
-        int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = og / lanes;
+        int ktiles = (k + RowsWeightTile - 1) / RowsWeightTile, oblocks = RowsWeightBlocks(s);
         // Output rows per chunk: the 64 columns of the chunk's dYᵀ that one task reads (rows · OW · 64 floats)
         // about 32 KiB, at least one row (8 to 32 KiB measured the same within the noise).
         int rowsPer = Math.Max(1, 8192 / (s.OW * lanes));
@@ -524,16 +527,11 @@ public static unsafe partial class Conv
                     {
                         int ob = task / ktiles % oblocks, k0 = task % ktiles * RowsWeightTile;
                         float* at = ac + (long)g * k * og + (long)k0 * og + ob * lanes;
-                        if (lanes == 64)
-                        {
-                            RowsWeightKernel(xi + i0 * RowsWidth(s), offs, k0, Math.Min(RowsWeightTile, k - k0),
-                                dt + ob * lanes, at, rows, s);
-                        }
-                        else
-                        {
-                            RowsWeightKernel32(xi + i0 * RowsWidth(s), offs, k0, Math.Min(RowsWeightTile, k - k0),
-                                dt + ob * lanes, at, rows, s);
-                        }
+                        int count = Math.Min(RowsWeightTile, k - k0), width = Math.Min(lanes, og - ob * lanes);
+                        float* xr = xi + i0 * RowsWidth(s), dr = dt + ob * lanes;
+                        if (width == 64) RowsWeightKernel(xr, offs, k0, count, dr, at, rows, s);
+                        else if (width == 32) RowsWeightKernel32(xr, offs, k0, count, dr, at, rows, s);
+                        else RowsWeightKernel16(xr, offs, k0, count, dr, at, rows, s);
                     }
                 }
             }
@@ -570,7 +568,7 @@ public static unsafe partial class Conv
         int og = s.Og, ow = s.OW, wp = RowsWidth(s);
         if (count < RowsWeightTile)
         {
-            for (int t = 0; t < count; t++) RowsWeightKernel1(xi + offs[k0 + t], dyT, acc + (long)t * og, rows, s);
+            for (int t = 0; t < count; t++) RowsWeightKernel1(xi + offs[k0 + t], dyT, acc + (long)t * og, rows, 4, s);
             return;
         }
         float* r0 = acc, r1 = acc + og, r2 = acc + 2 * og, r3 = acc + 3 * og, r4 = acc + 4 * og, r5 = acc + 5 * og;
@@ -673,17 +671,16 @@ public static unsafe partial class Conv
         a53.Store(r5 + 48);
     }
 
-    // One weight element (x: its input window) of the tile tail: acc[0..lanes) += Σ x[i·Wp + j] · dyT row, for
-    // 64 or 32 lanes (the last two vectors are then left alone).
+    // One weight element (x: its input window) of the tile tail: acc[0..16·vectors) += Σ x[i·Wp + j] · dyT row, for
+    // 4, 2 or 1 vectors (64, 32 or 16 lanes; the others are left alone).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowsWeightKernel1(float* x, float* dyT, float* acc, int rows, in ConvShape s)
+    private static void RowsWeightKernel1(float* x, float* dyT, float* acc, int rows, int vectors, in ConvShape s)
     {
         int og = s.Og, ow = s.OW, wp = RowsWidth(s);
-        bool four = RowsWeightLanes(s) == 64;
         var a0 = Vector512.Load(acc);
-        var a1 = Vector512.Load(acc + 16);
-        var a2 = four ? Vector512.Load(acc + 32) : default;
-        var a3 = four ? Vector512.Load(acc + 48) : default;
+        var a1 = vectors > 1 ? Vector512.Load(acc + 16) : default;
+        var a2 = vectors > 2 ? Vector512.Load(acc + 32) : default;
+        var a3 = vectors > 2 ? Vector512.Load(acc + 48) : default;
         float* d = dyT;
         for (int i = 0; i < rows; i++, x += wp)
         {
@@ -691,17 +688,68 @@ public static unsafe partial class Conv
             {
                 var b = Vector512.Create(x[j]);
                 a0 = Vector512.FusedMultiplyAdd(Vector512.Load(d), b, a0);
+                if (vectors == 1) continue;
                 a1 = Vector512.FusedMultiplyAdd(Vector512.Load(d + 16), b, a1);
-                if (!four) continue;
+                if (vectors == 2) continue;
                 a2 = Vector512.FusedMultiplyAdd(Vector512.Load(d + 32), b, a2);
                 a3 = Vector512.FusedMultiplyAdd(Vector512.Load(d + 48), b, a3);
             }
         }
         a0.Store(acc);
+        if (vectors == 1) return;
         a1.Store(acc + 16);
-        if (!four) return;
+        if (vectors == 2) return;
         a2.Store(acc + 32);
         a3.Store(acc + 48);
+    }
+
+    // RowsWeightKernel for the last 16 output channels of a group whose count is an odd multiple of 16: 6 weight
+    // elements × 1 vector, six accumulators.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowsWeightKernel16(float* xi, int* offs, int k0, int count, float* dyT, float* acc, int rows,
+        in ConvShape s)
+    {
+        int og = s.Og, ow = s.OW, wp = RowsWidth(s);
+        if (count < RowsWeightTile)
+        {
+            for (int t = 0; t < count; t++) RowsWeightKernel1(xi + offs[k0 + t], dyT, acc + (long)t * og, rows, 1, s);
+            return;
+        }
+        float* r0 = acc, r1 = acc + og, r2 = acc + 2 * og, r3 = acc + 3 * og, r4 = acc + 4 * og, r5 = acc + 5 * og;
+        var a0 = Vector512.Load(r0);
+        var a1 = Vector512.Load(r1);
+        var a2 = Vector512.Load(r2);
+        var a3 = Vector512.Load(r3);
+        var a4 = Vector512.Load(r4);
+        var a5 = Vector512.Load(r5);
+        float* x0 = xi + offs[k0], x1 = xi + offs[k0 + 1], x2 = xi + offs[k0 + 2];
+        float* x3 = xi + offs[k0 + 3], x4 = xi + offs[k0 + 4], x5 = xi + offs[k0 + 5];
+        float* d = dyT;
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < ow; j++, d += og)
+            {
+                var d0 = Vector512.Load(d);
+                a0 = Vector512.FusedMultiplyAdd(d0, Vector512.Create(x0[j]), a0);
+                a1 = Vector512.FusedMultiplyAdd(d0, Vector512.Create(x1[j]), a1);
+                a2 = Vector512.FusedMultiplyAdd(d0, Vector512.Create(x2[j]), a2);
+                a3 = Vector512.FusedMultiplyAdd(d0, Vector512.Create(x3[j]), a3);
+                a4 = Vector512.FusedMultiplyAdd(d0, Vector512.Create(x4[j]), a4);
+                a5 = Vector512.FusedMultiplyAdd(d0, Vector512.Create(x5[j]), a5);
+            }
+            x0 += wp;
+            x1 += wp;
+            x2 += wp;
+            x3 += wp;
+            x4 += wp;
+            x5 += wp;
+        }
+        a0.Store(r0);
+        a1.Store(r1);
+        a2.Store(r2);
+        a3.Store(r3);
+        a4.Store(r4);
+        a5.Store(r5);
     }
 
     // RowsWeightKernel for 32 output channels: 6 weight elements × 2 vectors, twelve accumulators; per position 2
@@ -713,7 +761,7 @@ public static unsafe partial class Conv
         int og = s.Og, ow = s.OW, wp = RowsWidth(s);
         if (count < RowsWeightTile)
         {
-            for (int t = 0; t < count; t++) RowsWeightKernel1(xi + offs[k0 + t], dyT, acc + (long)t * og, rows, s);
+            for (int t = 0; t < count; t++) RowsWeightKernel1(xi + offs[k0 + t], dyT, acc + (long)t * og, rows, 2, s);
             return;
         }
         float* r0 = acc, r1 = acc + og, r2 = acc + 2 * og, r3 = acc + 3 * og, r4 = acc + 4 * og, r5 = acc + 5 * og;
