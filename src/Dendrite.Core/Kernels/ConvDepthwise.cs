@@ -9,10 +9,11 @@ namespace Dendrite.Kernels;
 /// MobileNet's stride-2 layers. The general paths run one tiny product per channel there; these kernels work one
 /// channel plane at a time instead. The zero-padded plane is split into its StrideW column phases: phase φ holds
 /// padded columns φ, φ + sw, φ + 2·sw, …, so the tap (p, q) of output row i reads row i·sh + p·dh of phase
-/// (q·dw) mod sw from column (q·dw) / sw on, OW consecutive floats. Forward and input gradient then run one
-/// vectorised multiply-add per output row and tap; the weight gradient accumulates per tap the products of dY
-/// rows with the same phase rows. Each phase row has slack past its last column, so the vector loops run whole
-/// vectors over the padded width.
+/// (q·dw) mod sw from column (q·dw) / sw on, OW consecutive floats. The forward sums all taps of 32 outputs in two
+/// registers; the input gradient adds each dY row, scaled by each tap, onto the phase rows the forward read (then
+/// gathers the phases back into the plane); the weight gradient accumulates per tap the products of dY rows with
+/// those phase rows. Each phase row has slack past its last column, so the vector loops run whole vectors over the
+/// padded width, and the next plane is prefetched while one is computed.
 /// </summary>
 public static unsafe partial class Conv
 {
