@@ -57,28 +57,31 @@ public static unsafe partial class Conv
     }
 
     // dst[k] = row[v + 2k] for k in [0, count), all of them inside the row: with AVX-512 the even lanes of 32
-    // consecutive floats, and the last 16 from the odd lanes of the 32 floats that end at the last one read.
+    // consecutive floats, and the last 16 from the odd lanes of the 32 floats that end at the last one read;
+    // without it, AVX2 gathers.
     internal static void CopyStride2(float* row, int v, float* dst, int count)
     {
-        int k = 0;
-        if (Avx512F.IsSupported)
+        if (!Avx512F.IsSupported)
         {
-            var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-            // Strictly below count: the 32 floats of a block read one past its last even element.
-            for (; k + 16 < count; k += 16)
-            {
-                float* w = row + v + 2 * k;
-                Vector512.Store(Avx512F.PermuteVar16x32x2(Vector512.Load(w), even, Vector512.Load(w + 16)), dst + k);
-            }
-            if (k < count && count > 16)
-            {
-                // Elements v + 2·count - 33 … v + 2·count - 2: all inside the row, the odd lanes are the last 16.
-                float* w = row + v + 2 * count - 33;
-                var odd = even + Vector512<int>.One;
-                Vector512.Store(Avx512F.PermuteVar16x32x2(Vector512.Load(w), odd, Vector512.Load(w + 16)),
-                    dst + count - 16);
-                return;
-            }
+            CopyStrided(row, v, 2, dst, count);
+            return;
+        }
+        int k = 0;
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        // Strictly below count: the 32 floats of a block read one past its last even element.
+        for (; k + 16 < count; k += 16)
+        {
+            float* w = row + v + 2 * k;
+            Vector512.Store(Avx512F.PermuteVar16x32x2(Vector512.Load(w), even, Vector512.Load(w + 16)), dst + k);
+        }
+        if (k < count && count > 16)
+        {
+            // Elements v + 2·count - 33 … v + 2·count - 2: all inside the row, the odd lanes are the last 16.
+            float* w = row + v + 2 * count - 33;
+            var odd = even + Vector512<int>.One;
+            Vector512.Store(Avx512F.PermuteVar16x32x2(Vector512.Load(w), odd, Vector512.Load(w + 16)),
+                dst + count - 16);
+            return;
         }
         for (; k < count; k++) dst[k] = row[v + 2 * k];
     }
