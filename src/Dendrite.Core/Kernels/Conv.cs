@@ -1039,10 +1039,6 @@ public static unsafe partial class Conv
                         {
                             src.Slice(v0 + jlo, jhi - jlo).CopyTo(d[jlo..jhi]);
                         }
-                        else if (s.StrideW == 2)
-                        {
-                            fixed (float* ps = src, pd = d) CopyStride2(ps, v0 + jlo * 2, pd + jlo, jhi - jlo);
-                        }
                         else
                         {
                             fixed (float* ps = src, pd = d)
@@ -1054,10 +1050,16 @@ public static unsafe partial class Conv
         }
     }
 
-    // dst[k] = row[v + stride·k] for k in [0, count), all of them inside the row: AVX2 gathers of 8 where
-    // available (AlexNet's stride-4 first layer spent half its forward unfolding columns one float at a time).
+    // dst[k] = row[v + stride·k] for k in [0, count), all of them inside the row (im2col's columns, the depthwise
+    // phases): stride 2 through AVX-512 lane permutes, other strides (or stride 2 without AVX-512) through AVX2
+    // gathers of 8 (AlexNet's stride-4 first layer spent half its forward unfolding columns one float at a time).
     private static void CopyStrided(float* row, int v, int stride, float* dst, int count)
     {
+        if (stride == 2 && Avx512F.IsSupported)
+        {
+            CopyEvenLanes(row, v, dst, count);
+            return;
+        }
         int k = 0;
         if (Avx2.IsSupported)
         {
@@ -1066,6 +1068,30 @@ public static unsafe partial class Conv
                 Vector256.Store(Avx2.GatherVector256(row + v + (long)stride * k, index, 4), dst + k);
         }
         for (; k < count; k++) dst[k] = row[v + (long)stride * k];
+    }
+
+    // CopyStrided for stride 2 with AVX-512: the even lanes of 32 consecutive floats, and the last 16 from the odd
+    // lanes of the 32 floats that end at the last one read.
+    private static void CopyEvenLanes(float* row, int v, float* dst, int count)
+    {
+        int k = 0;
+        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        // Strictly below count: the 32 floats of a block read one past its last even element.
+        for (; k + 16 < count; k += 16)
+        {
+            float* w = row + v + 2 * k;
+            Vector512.Store(Avx512F.PermuteVar16x32x2(Vector512.Load(w), even, Vector512.Load(w + 16)), dst + k);
+        }
+        if (k < count && count > 16)
+        {
+            // Elements v + 2·count - 33 … v + 2·count - 2: all inside the row, the odd lanes are the last 16.
+            float* w = row + v + 2 * count - 33;
+            var odd = even + Vector512<int>.One;
+            Vector512.Store(Avx512F.PermuteVar16x32x2(Vector512.Load(w), odd, Vector512.Load(w + 16)),
+                dst + count - 16);
+            return;
+        }
+        for (; k < count; k++) dst[k] = row[v + 2 * k];
     }
 
     // row[v + 2k] += src[k] for k in [0, count): with AVX-512, 16 values spread over the even lanes of 32 (zeros in

@@ -45,45 +45,9 @@ public static unsafe partial class Conv
             {
                 float* dst = phases + ((long)phase * rows + r) * width;
                 // Phase column m holds input column first + m·sw, inside the image for m in [lo, hi).
-                float* src = x + (long)(r - s.PadTop) * s.W + first;
-                if (sw == 2)
-                {
-                    CopyStride2(src - first, first + 2 * lo, dst + lo, hi - lo);
-                    continue;
-                }
-                for (int m = lo; m < hi; m++) dst[m] = src[(long)m * sw];
+                CopyStrided(x + (long)(r - s.PadTop) * s.W, first + lo * sw, sw, dst + lo, hi - lo);
             }
         }
-    }
-
-    // dst[k] = row[v + 2k] for k in [0, count), all of them inside the row: with AVX-512 the even lanes of 32
-    // consecutive floats, and the last 16 from the odd lanes of the 32 floats that end at the last one read;
-    // without it, AVX2 gathers.
-    internal static void CopyStride2(float* row, int v, float* dst, int count)
-    {
-        if (!Avx512F.IsSupported)
-        {
-            CopyStrided(row, v, 2, dst, count);
-            return;
-        }
-        int k = 0;
-        var even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        // Strictly below count: the 32 floats of a block read one past its last even element.
-        for (; k + 16 < count; k += 16)
-        {
-            float* w = row + v + 2 * k;
-            Vector512.Store(Avx512F.PermuteVar16x32x2(Vector512.Load(w), even, Vector512.Load(w + 16)), dst + k);
-        }
-        if (k < count && count > 16)
-        {
-            // Elements v + 2·count - 33 … v + 2·count - 2: all inside the row, the odd lanes are the last 16.
-            float* w = row + v + 2 * count - 33;
-            var odd = even + Vector512<int>.One;
-            Vector512.Store(Avx512F.PermuteVar16x32x2(Vector512.Load(w), odd, Vector512.Load(w + 16)),
-                dst + count - 16);
-            return;
-        }
-        for (; k < count; k++) dst[k] = row[v + 2 * k];
     }
 
     // For column phase `phase`: the input column of phase column 0 (PadLeft columns to the left of the image are
@@ -118,7 +82,8 @@ public static unsafe partial class Conv
         for (int o = 0; o < count; o += 16) Sse.Prefetch0(p + o);
     }
 
-    // acc[0..n) += a · src[0..n), n a multiple of 16.
+    // acc[0..n) += a · src[0..n), n a multiple of 16. Rows here are 16 to a few hundred floats, called once per row
+    // and tap: TensorPrimitives.FusedMultiplyAdd in its place halved the weight and input gradients (call cost).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void DwAxpy(float* acc, float* src, float a, int n)
     {
@@ -180,13 +145,14 @@ public static unsafe partial class Conv
     private static void ForwardDepthwise(float* x, float* w, float* bias, float* y, in ConvShape s)
     {
         var shape = s;
-        DwFor(s.N * s.C, 4, s, (item, scratch) => ForwardDepthwisePlane(item, x, w, bias, y, scratch, shape));
+        DwFor(s.N * s.C, 4, s, true, (item, scratch) => ForwardDepthwisePlane(item, x, w, bias, y, scratch, shape));
     }
 
     private delegate void DwTask(int index, float* scratch);
 
-    // Tasks [0, count) across the threads, each thread with its own scratch (DwScratch), the phases zeroed once.
-    private static void DwFor(int count, int grain, in ConvShape s, DwTask task)
+    // Tasks [0, count) across the threads, each thread with its own scratch (DwScratch), the phases zeroed once
+    // where the tasks only write the image's columns into them (DwSplit).
+    private static void DwFor(int count, int grain, in ConvShape s, bool zeroPhases, DwTask task)
     {
         int length = DwScratch(s), phases = DwPhases(s);
         Parallel.For(count, grain, (lo, hi) =>
@@ -194,7 +160,7 @@ public static unsafe partial class Conv
             var scratch = BufferPool<float>.Rent(length);
             fixed (float* ps = scratch)
             {
-                new Span<float>(ps, phases).Clear();
+                if (zeroPhases) new Span<float>(ps, phases).Clear();
                 for (int i = lo; i < hi; i++) task(i, ps);
             }
             BufferPool<float>.Return(scratch);
@@ -257,7 +223,9 @@ public static unsafe partial class Conv
     private static void BackwardInputDepthwise(float* dy, float* w, float* dx, in ConvShape s)
     {
         var shape = s;
-        DwFor(s.N * s.C, 4, s, (item, scratch) => BackwardInputDepthwisePlane(item, dy, w, dx, scratch, shape));
+        // Each plane zeroes the phases it accumulates into.
+        DwFor(s.N * s.C, 4, s, false,
+            (item, scratch) => BackwardInputDepthwisePlane(item, dy, w, dx, scratch, shape));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -353,7 +321,7 @@ public static unsafe partial class Conv
     private static void BackwardWeightDepthwise(float* x, float* dy, float* dw, in ConvShape s)
     {
         var shape = s;
-        DwFor(s.C, 1, s, (c, scratch) => BackwardWeightDepthwiseChannel(c, x, dy, dw, scratch, shape));
+        DwFor(s.C, 1, s, true, (c, scratch) => BackwardWeightDepthwiseChannel(c, x, dy, dw, scratch, shape));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

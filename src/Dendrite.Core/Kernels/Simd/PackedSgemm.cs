@@ -109,7 +109,7 @@ public static unsafe class PackedSgemm
         var blk = Normalise(blocking, mr, nr);
         long work = (long)m * n * k;
         int maxThreads = (int)Math.Clamp(work / MinWorkPerThread, 1, Math.Max(1, threads));
-        var job = new Job(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, path, blk, null);
+        var job = new Job(transA, transB, k, alpha, a, lda, b, ldb, beta, c, ldc, path, blk, null) { PlannedRows = m };
         long sharedSize = (long)k * RoundUp(n, nr);
         if (maxThreads == 1)
         {
@@ -287,7 +287,8 @@ public static unsafe class PackedSgemm
 
         public SharedB? Shared { get; init; } = shared;
 
-        // Rows of C per thread that decide whether B is read in place (0: the rows of the block being run).
+        // Rows of C per thread that decide whether B is read in place: all of m on one thread, the planned share of
+        // a row split, all of m again for a column split.
         public int PlannedRows { get; init; }
 
         // Equal k blocks (784 = 4×196 rather than 3×256 + 16): a short last block would pay a full C update.
@@ -320,7 +321,7 @@ public static unsafe class PackedSgemm
                     {
                         int kc = Math.Min(kcEven, k - pc);
                         float betaNow = pc == 0 ? beta : 1f;
-                        int bInPlace = InPlaceB(PlannedRows > 0 ? PlannedRows : i1 - i0, nc, nr);
+                        int bInPlace = InPlaceB(PlannedRows, nc, nr);
                         if (bInPlace < nc) PackB(transB, b, ldb, pc, kc, jc + bInPlace, nc - bInPlace, nr, pb);
                         for (int ic = i0; ic < i1; ic += mcEven)
                         {
