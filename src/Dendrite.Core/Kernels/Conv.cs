@@ -106,7 +106,7 @@ public static unsafe partial class Conv
         Check("Conv.BackwardWeight", x.Length, dw.Length, dy.Length, s, 0);
         int items = s.N * s.Groups, threads = Math.Min(Threads.Count, items), size = s.O * s.K;
         var shape = s;
-        bool direct = UseDirect(s), lanes = direct && UseLanes(s);
+        bool direct = UseDirect(s), lanes = direct && UseLanes(s) && Avx512F.IsSupported;
         int scratch = direct ? DirectScratch(s) + s.Og * s.OH * RoundUp(s.OW) : ColLength(s);
         dw.Clear();
         fixed (float* px = x, pdy = dy, pdw = dw)
@@ -280,7 +280,8 @@ public static unsafe partial class Conv
     private const int Lanes = 16;
 
     private static bool UseLanes(in ConvShape s) =>
-        Vector512.IsHardwareAccelerated && Avx512F.IsSupported && s.Og > DirectBlock && s.Og <= Lanes;
+        (Vector512.IsHardwareAccelerated && Avx512F.IsSupported || HasLanes256) && s.Og > DirectBlock &&
+        s.Og <= Lanes;
 
     // Padded image, then the L×16 channels-last tile (with StrideH padded rows between them, read by the dropped
     // second row of an odd last pair in ForwardLanes).
@@ -330,12 +331,25 @@ public static unsafe partial class Conv
                 PadImage(x, n, g, pad, s);
             }
             float* wt = wl + (long)g * s.K * Lanes;
-            int pieces = (ow + MaxPiece - 1) / MaxPiece, narrow = ow / pieces, wider = ow % pieces;
+            bool wide = Avx512F.IsSupported;
+            int most = wide ? MaxPiece : MaxPiece256;
+            int pieces = (ow + most - 1) / most, narrow = ow / pieces, wider = ow % pieces;
             for (int i = 0; i < s.OH; i += 2)
             {
                 for (int piece = 0, j0 = 0; piece < pieces; piece++)
                 {
                     int width = narrow + (piece < wider ? 1 : 0);
+                    if (!wide)
+                    {
+                        switch (width)
+                        {
+                            case 1: ForwardLanes256<Count1>(pad, wp, plane, wt, tile, i, j0, s); break;
+                            case 2: ForwardLanes256<Count2>(pad, wp, plane, wt, tile, i, j0, s); break;
+                            default: ForwardLanes256<Count3>(pad, wp, plane, wt, tile, i, j0, s); break;
+                        }
+                        j0 += width;
+                        continue;
+                    }
                     switch (width)
                     {
                         case 1: ForwardLanes<Count1>(pad, wp, plane, wt, tile, i, j0, s); break;

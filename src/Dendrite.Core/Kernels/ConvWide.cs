@@ -536,6 +536,11 @@ public static unsafe partial class Conv
     private static void Transpose16(float* src, int srcStride, int srcRows, int srcWidth, float* dst, int dstStride,
         int dstRows, int dstWidth, float* bias)
     {
+        if (!Avx512F.IsSupported)
+        {
+            Transpose16By8(src, srcStride, srcRows, srcWidth, dst, dstStride, dstRows, dstWidth, bias);
+            return;
+        }
         var idx = Vector512<int>.Indices;
         var inMask = Vector512.LessThan(idx, Vector512.Create(srcWidth)).AsSingle();
         var outMask = Vector512.LessThan(idx, Vector512.Create(dstWidth)).AsSingle();
