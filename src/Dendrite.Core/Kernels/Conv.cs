@@ -132,7 +132,7 @@ public static unsafe partial class Conv
                 BackwardWeightLanes(xp, dyp, dwp, s);
                 return;
             }
-            if (direct && UseWide(s))
+            if (direct && UseWide(s) && Avx512F.IsSupported)
             {
                 BackwardWeightWide(xp, dyp, dwp, s);
                 return;

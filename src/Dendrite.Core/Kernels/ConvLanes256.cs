@@ -162,4 +162,149 @@ public static unsafe partial class Conv
         if (bias is not null) v += Vector256.Create(bias[c]);
         Avx.MaskStore(dst + (long)c * dstStride, mask, v);
     }
+
+    // ForwardWide with AVX2: each 16-column position block as two Vector256 halves. Channels o0 .. o0+TM-1 of the
+    // item, TV ≤ 2 blocks at a time, TM·TV ≤ 6 (12 accumulators); 7 and 8 channels run as 4 + 3 and 4 + 4.
+    private static void ForwardWide256(int item, float* pad, float* wt, float* bias, float* y, in ConvShape s)
+    {
+        switch (s.Og)
+        {
+            case 1: ForwardWide256<Count1, Count2>(item, pad, wt, bias, y, 0, s); break;
+            case 2: ForwardWide256<Count2, Count2>(item, pad, wt, bias, y, 0, s); break;
+            case 3: ForwardWide256<Count3, Count2>(item, pad, wt, bias, y, 0, s); break;
+            case 4: ForwardWide256<Count4, Count1>(item, pad, wt, bias, y, 0, s); break;
+            case 5: ForwardWide256<Count5, Count1>(item, pad, wt, bias, y, 0, s); break;
+            case 6: ForwardWide256<Count6, Count1>(item, pad, wt, bias, y, 0, s); break;
+            case 7:
+                ForwardWide256<Count4, Count1>(item, pad, wt, bias, y, 0, s);
+                ForwardWide256<Count3, Count2>(item, pad, wt, bias, y, 4, s);
+                break;
+            default:
+                ForwardWide256<Count4, Count1>(item, pad, wt, bias, y, 0, s);
+                ForwardWide256<Count4, Count1>(item, pad, wt, bias, y, 4, s);
+                break;
+        }
+    }
+
+    private static void ForwardWide256<TM, TV>(int item, float* pad, float* wt, float* bias, float* y, int o0,
+        in ConvShape s)
+        where TM : struct, ICount
+        where TV : struct, ICount
+    {
+        int n = item / s.Groups, g = item % s.Groups, og = s.Og, l = s.L;
+        int hp = PaddedHeight(s), wp = WidePaddedWidth(s), plane = hp * wp;
+        int kh = s.KH, kw = s.KW, dh = s.DilationH * wp, dw = s.DilationW, cg = s.Cg;
+        float* w0 = wt + (long)g * s.K * DirectBlock + o0;
+        float* outBase = y + (long)(n * s.O + g * og + o0) * l;
+        float* b = bias is null ? null : bias + g * og + o0;
+        int blocks = (s.OW + Wide - 1) / Wide, count = s.OH * blocks, last = count - 1;
+        for (int v0 = 0; v0 < count; v0 += TV.Value)
+        {
+            // A block past the end repeats the last one and is not stored.
+            float* r0 = pad + WideOrigin(v0, blocks, wp, s);
+            float* r1 = pad + WideOrigin(Math.Min(v0 + 1, last), blocks, wp, s);
+            Vector256<float> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector256<float> a10 = default, a11 = default, a12 = default, a13 = default;
+            Vector256<float> a20 = default, a21 = default, a22 = default, a23 = default;
+            Vector256<float> a30 = default, a31 = default;
+            Vector256<float> a40 = default, a41 = default;
+            Vector256<float> a50 = default, a51 = default;
+            int top = KernelRowsFrom(Math.Min(v0 + TV.Value - 1, last) / blocks, s);
+            int bottom = KernelRowsUntil(v0 / blocks, s);
+            for (int c = 0; c < cg; c++)
+            {
+                for (int p = top; p < bottom; p++)
+                {
+                    int rowOff = c * plane + p * dh;
+                    float* wv = w0 + (c * kh + p) * kw * DirectBlock;
+                    for (int q = 0; q < kw; q++, wv += DirectBlock)
+                    {
+                        int off = rowOff + q * dw;
+                        var i0 = Vector256.Load(r0 + off);
+                        var i1 = Vector256.Load(r0 + off + 8);
+                        var i2 = TV.Value > 1 ? Vector256.Load(r1 + off) : default;
+                        var i3 = TV.Value > 1 ? Vector256.Load(r1 + off + 8) : default;
+                        var bw = Vector256.Create(wv[0]);
+                        a00 = Vector256.FusedMultiplyAdd(i0, bw, a00);
+                        a01 = Vector256.FusedMultiplyAdd(i1, bw, a01);
+                        if (TV.Value > 1) a02 = Vector256.FusedMultiplyAdd(i2, bw, a02);
+                        if (TV.Value > 1) a03 = Vector256.FusedMultiplyAdd(i3, bw, a03);
+                        if (TM.Value > 1)
+                        {
+                            bw = Vector256.Create(wv[1]);
+                            a10 = Vector256.FusedMultiplyAdd(i0, bw, a10);
+                            a11 = Vector256.FusedMultiplyAdd(i1, bw, a11);
+                            if (TV.Value > 1) a12 = Vector256.FusedMultiplyAdd(i2, bw, a12);
+                            if (TV.Value > 1) a13 = Vector256.FusedMultiplyAdd(i3, bw, a13);
+                        }
+                        if (TM.Value > 2)
+                        {
+                            bw = Vector256.Create(wv[2]);
+                            a20 = Vector256.FusedMultiplyAdd(i0, bw, a20);
+                            a21 = Vector256.FusedMultiplyAdd(i1, bw, a21);
+                            if (TV.Value > 1) a22 = Vector256.FusedMultiplyAdd(i2, bw, a22);
+                            if (TV.Value > 1) a23 = Vector256.FusedMultiplyAdd(i3, bw, a23);
+                        }
+                        if (TM.Value > 3)
+                        {
+                            bw = Vector256.Create(wv[3]);
+                            a30 = Vector256.FusedMultiplyAdd(i0, bw, a30);
+                            a31 = Vector256.FusedMultiplyAdd(i1, bw, a31);
+                        }
+                        if (TM.Value > 4)
+                        {
+                            bw = Vector256.Create(wv[4]);
+                            a40 = Vector256.FusedMultiplyAdd(i0, bw, a40);
+                            a41 = Vector256.FusedMultiplyAdd(i1, bw, a41);
+                        }
+                        if (TM.Value > 5)
+                        {
+                            bw = Vector256.Create(wv[5]);
+                            a50 = Vector256.FusedMultiplyAdd(i0, bw, a50);
+                            a51 = Vector256.FusedMultiplyAdd(i1, bw, a51);
+                        }
+                    }
+                }
+            }
+            StoreWide256<TM>(a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51, v0, blocks, outBase, b, s);
+            if (TV.Value > 1 && v0 + 1 < count)
+            {
+                StoreWide256<TM>(a02, a03, a12, a13, a22, a23, default, default, default, default, default, default,
+                    v0 + 1, blocks, outBase, b, s);
+            }
+        }
+    }
+
+    // Position block v of the TM output planes at outBase (+ bias when not null): channel m's halves are (m0, m1).
+    private static void StoreWide256<TM>(Vector256<float> c00, Vector256<float> c01, Vector256<float> c10,
+        Vector256<float> c11, Vector256<float> c20, Vector256<float> c21, Vector256<float> c30, Vector256<float> c31,
+        Vector256<float> c40, Vector256<float> c41, Vector256<float> c50, Vector256<float> c51, int v, int blocks,
+        float* outBase, float* bias, in ConvShape s)
+        where TM : struct, ICount
+    {
+        int i = v / blocks, jb = (v - i * blocks) * Wide, l = s.L;
+        float* dst = outBase + i * s.OW + jb;
+        var lanes = Vector256<int>.Indices;
+        var lo = Vector256.LessThan(lanes, Vector256.Create(s.OW - jb)).AsSingle();
+        var hi = Vector256.LessThan(lanes, Vector256.Create(s.OW - jb - 8)).AsSingle();
+        PutWide256(c00, c01, dst, lo, hi, bias, 0);
+        if (TM.Value > 1) PutWide256(c10, c11, dst + l, lo, hi, bias, 1);
+        if (TM.Value > 2) PutWide256(c20, c21, dst + 2 * l, lo, hi, bias, 2);
+        if (TM.Value > 3) PutWide256(c30, c31, dst + 3 * l, lo, hi, bias, 3);
+        if (TM.Value > 4) PutWide256(c40, c41, dst + 4 * l, lo, hi, bias, 4);
+        if (TM.Value > 5) PutWide256(c50, c51, dst + 5 * l, lo, hi, bias, 5);
+    }
+
+    private static void PutWide256(Vector256<float> low, Vector256<float> high, float* dst, Vector256<float> lo,
+        Vector256<float> hi, float* bias, int o)
+    {
+        if (bias is not null)
+        {
+            var bv = Vector256.Create(bias[o]);
+            low += bv;
+            high += bv;
+        }
+        Avx.MaskStore(dst, lo, low);
+        Avx.MaskStore(dst + 8, hi, high);
+    }
 }

@@ -83,7 +83,7 @@ public static unsafe partial class Conv
     private const int Wide = 16;
 
     private static bool UseWide(in ConvShape s) =>
-        Vector512.IsHardwareAccelerated && Avx512F.IsSupported && s.Og <= DirectBlock;
+        (Vector512.IsHardwareAccelerated && Avx512F.IsSupported || HasLanes256) && s.Og <= DirectBlock;
 
     // Padded width for 16-lane rows: the output width rounded up to 16, plus the kernel's reach.
     private static int WidePaddedWidth(in ConvShape s) =>
@@ -113,6 +113,11 @@ public static unsafe partial class Conv
         fixed (float* pad = scratch)
         {
             PadImage(x, item / s.Groups, item % s.Groups, pad, PaddedHeight(s), WidePaddedWidth(s), s);
+            if (!Avx512F.IsSupported)
+            {
+                ForwardWide256(item, pad, wt, bias, y, s);
+                return;
+            }
             switch (s.Og)
             {
                 case 1: ForwardWide<Count1, Count4>(item, pad, wt, bias, y, s); break;
