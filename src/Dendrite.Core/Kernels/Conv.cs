@@ -106,7 +106,7 @@ public static unsafe partial class Conv
         Check("Conv.BackwardWeight", x.Length, dw.Length, dy.Length, s, 0);
         int items = s.N * s.Groups, threads = Math.Min(Threads.Count, items), size = s.O * s.K;
         var shape = s;
-        bool direct = UseDirect(s), lanes = direct && UseLanes(s) && Avx512F.IsSupported;
+        bool direct = UseDirect(s), lanes = direct && UseLanes(s);
         int scratch = direct ? DirectScratch(s) + s.Og * s.OH * RoundUp(s.OW) : ColLength(s);
         dw.Clear();
         fixed (float* px = x, pdy = dy, pdw = dw)
@@ -132,7 +132,7 @@ public static unsafe partial class Conv
                 BackwardWeightLanes(xp, dyp, dwp, s);
                 return;
             }
-            if (direct && UseWide(s) && Avx512F.IsSupported)
+            if (direct && UseWide(s))
             {
                 BackwardWeightWide(xp, dyp, dwp, s);
                 return;
@@ -532,7 +532,21 @@ public static unsafe partial class Conv
                 Transpose16(dyg + f, l, og, width, tile + f * Lanes, Lanes, width, Lanes, null);
             }
             float* dwl = acc + (long)g * s.K * Lanes;
-            if (s.DilationW == 1 && s.StrideW == 1 && s.KW <= 6)
+            bool unit = s.DilationW == 1 && s.StrideW == 1 && s.KW <= 6;
+            if (!Avx512F.IsSupported)
+            {
+                switch (unit ? s.KW : 0)
+                {
+                    case 0: WeightTaps256(pad, hp, wp, tile, dwl, s); break;
+                    case 1: WeightRows256<Count1>(pad, hp, wp, tile, dwl, s); break;
+                    case 2: WeightRows256<Count2>(pad, hp, wp, tile, dwl, s); break;
+                    case 3: WeightRows256<Count3>(pad, hp, wp, tile, dwl, s); break;
+                    case 4: WeightRows256<Count4>(pad, hp, wp, tile, dwl, s); break;
+                    case 5: WeightRows256<Count5>(pad, hp, wp, tile, dwl, s); break;
+                    default: WeightRows256<Count6>(pad, hp, wp, tile, dwl, s); break;
+                }
+            }
+            else if (unit)
             {
                 switch (s.KW)
                 {

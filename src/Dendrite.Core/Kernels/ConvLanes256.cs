@@ -307,4 +307,229 @@ public static unsafe partial class Conv
         Avx.MaskStore(dst, lo, low);
         Avx.MaskStore(dst + 8, hi, high);
     }
+
+    // WeightRows with AVX2: one kernel row at a time, its TQ ≤ 6 taps (unit horizontal stride and dilation) in two
+    // halves each, over every position of the channels-last dY tile.
+    private static void WeightRows256<TQ>(float* pad, int hp, int wp, float* tile, float* dwl, in ConvShape s)
+        where TQ : struct, ICount
+    {
+        int rows = s.Cg * s.KH, kw = s.KW, ow = s.OW;
+        for (int kr = 0; kr < rows; kr++)
+        {
+            float* p0 = pad + KernelRowOffset(kr, hp, wp, s);
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+            Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default;
+            float* d = tile;
+            for (int i = 0; i < s.OH; i++)
+            {
+                float* r = p0 + (long)i * s.StrideH * wp;
+                for (int j = 0; j < ow; j++, d += Lanes)
+                {
+                    var lo = Vector256.Load(d);
+                    var hi = Vector256.Load(d + 8);
+                    var x = Vector256.Create(r[j]);
+                    a0 = Vector256.FusedMultiplyAdd(x, lo, a0);
+                    b0 = Vector256.FusedMultiplyAdd(x, hi, b0);
+                    if (TQ.Value > 1)
+                    {
+                        x = Vector256.Create(r[j + 1]);
+                        a1 = Vector256.FusedMultiplyAdd(x, lo, a1);
+                        b1 = Vector256.FusedMultiplyAdd(x, hi, b1);
+                    }
+                    if (TQ.Value > 2)
+                    {
+                        x = Vector256.Create(r[j + 2]);
+                        a2 = Vector256.FusedMultiplyAdd(x, lo, a2);
+                        b2 = Vector256.FusedMultiplyAdd(x, hi, b2);
+                    }
+                    if (TQ.Value > 3)
+                    {
+                        x = Vector256.Create(r[j + 3]);
+                        a3 = Vector256.FusedMultiplyAdd(x, lo, a3);
+                        b3 = Vector256.FusedMultiplyAdd(x, hi, b3);
+                    }
+                    if (TQ.Value > 4)
+                    {
+                        x = Vector256.Create(r[j + 4]);
+                        a4 = Vector256.FusedMultiplyAdd(x, lo, a4);
+                        b4 = Vector256.FusedMultiplyAdd(x, hi, b4);
+                    }
+                    if (TQ.Value > 5)
+                    {
+                        x = Vector256.Create(r[j + 5]);
+                        a5 = Vector256.FusedMultiplyAdd(x, lo, a5);
+                        b5 = Vector256.FusedMultiplyAdd(x, hi, b5);
+                    }
+                }
+            }
+            float* dt = dwl + kr * kw * Lanes;
+            Accumulate256(a0, b0, dt);
+            if (TQ.Value > 1) Accumulate256(a1, b1, dt + Lanes);
+            if (TQ.Value > 2) Accumulate256(a2, b2, dt + 2 * Lanes);
+            if (TQ.Value > 3) Accumulate256(a3, b3, dt + 3 * Lanes);
+            if (TQ.Value > 4) Accumulate256(a4, b4, dt + 4 * Lanes);
+            if (TQ.Value > 5) Accumulate256(a5, b5, dt + 5 * Lanes);
+        }
+    }
+
+    // WeightTaps with AVX2: any geometry, 6 taps at a time (their offsets in registers), two halves each.
+    private static void WeightTaps256(float* pad, int hp, int wp, float* tile, float* dwl, in ConvShape s)
+    {
+        int k = s.K, khw = s.KH * s.KW, last = k - 1;
+        for (int t0 = 0; t0 < k; t0 += 6)
+        {
+            int o0 = TapOffset(t0, khw, hp, wp, s), o1 = TapOffset(Math.Min(t0 + 1, last), khw, hp, wp, s);
+            int o2 = TapOffset(Math.Min(t0 + 2, last), khw, hp, wp, s);
+            int o3 = TapOffset(Math.Min(t0 + 3, last), khw, hp, wp, s);
+            int o4 = TapOffset(Math.Min(t0 + 4, last), khw, hp, wp, s);
+            int o5 = TapOffset(Math.Min(t0 + 5, last), khw, hp, wp, s);
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
+            Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default;
+            float* d = tile;
+            for (int i = 0; i < s.OH; i++)
+            {
+                float* r = pad + i * s.StrideH * wp;
+                for (int j = 0; j < s.OW; j++, r += s.StrideW, d += Lanes)
+                {
+                    var lo = Vector256.Load(d);
+                    var hi = Vector256.Load(d + 8);
+                    var x = Vector256.Create(r[o0]);
+                    a0 = Vector256.FusedMultiplyAdd(x, lo, a0);
+                    b0 = Vector256.FusedMultiplyAdd(x, hi, b0);
+                    x = Vector256.Create(r[o1]);
+                    a1 = Vector256.FusedMultiplyAdd(x, lo, a1);
+                    b1 = Vector256.FusedMultiplyAdd(x, hi, b1);
+                    x = Vector256.Create(r[o2]);
+                    a2 = Vector256.FusedMultiplyAdd(x, lo, a2);
+                    b2 = Vector256.FusedMultiplyAdd(x, hi, b2);
+                    x = Vector256.Create(r[o3]);
+                    a3 = Vector256.FusedMultiplyAdd(x, lo, a3);
+                    b3 = Vector256.FusedMultiplyAdd(x, hi, b3);
+                    x = Vector256.Create(r[o4]);
+                    a4 = Vector256.FusedMultiplyAdd(x, lo, a4);
+                    b4 = Vector256.FusedMultiplyAdd(x, hi, b4);
+                    x = Vector256.Create(r[o5]);
+                    a5 = Vector256.FusedMultiplyAdd(x, lo, a5);
+                    b5 = Vector256.FusedMultiplyAdd(x, hi, b5);
+                }
+            }
+            int taps = Math.Min(6, k - t0);
+            float* dt = dwl + t0 * Lanes;
+            Accumulate256(a0, b0, dt);
+            if (taps > 1) Accumulate256(a1, b1, dt + Lanes);
+            if (taps > 2) Accumulate256(a2, b2, dt + 2 * Lanes);
+            if (taps > 3) Accumulate256(a3, b3, dt + 3 * Lanes);
+            if (taps > 4) Accumulate256(a4, b4, dt + 4 * Lanes);
+            if (taps > 5) Accumulate256(a5, b5, dt + 5 * Lanes);
+        }
+    }
+
+    private static void Accumulate256(Vector256<float> lo, Vector256<float> hi, float* d)
+    {
+        (Vector256.Load(d) + lo).Store(d);
+        (Vector256.Load(d + 8) + hi).Store(d + 8);
+    }
+
+    // WeightWide with AVX2: TM channels × TQ taps (TM·TQ ≤ 12) of one kernel row; both halves of a 16-position
+    // block add into the same accumulator, whose 8 lanes go to the first half of the 16-lane partial sums.
+    private static void WeightWide256<TM>(float* pad, float* grad, float* acc, in ConvShape s)
+        where TM : struct, ICount
+    {
+        int rows = s.Cg * s.KH, most = TM.Value <= 4 ? 3 : TM.Value <= 6 ? 2 : 1;
+        for (int kr = 0; kr < rows; kr++)
+        {
+            for (int q0 = 0; q0 < s.KW; q0 += most)
+            {
+                switch (Math.Min(most, s.KW - q0))
+                {
+                    case 1: WeightWide256<TM, Count1>(pad, grad, acc, kr, q0, s); break;
+                    case 2: WeightWide256<TM, Count2>(pad, grad, acc, kr, q0, s); break;
+                    default: WeightWide256<TM, Count3>(pad, grad, acc, kr, q0, s); break;
+                }
+            }
+        }
+    }
+
+    // TM ≤ 4 channels with TQ ≤ 3 taps, TM ≤ 6 with TQ ≤ 2, TM ≤ 8 with TQ = 1.
+    private static void WeightWide256<TM, TQ>(float* pad, float* grad, float* acc, int kr, int q0, in ConvShape s)
+        where TM : struct, ICount
+        where TQ : struct, ICount
+    {
+        int hp = PaddedHeight(s), wp = WidePaddedWidth(s), k = s.K, t = kr * s.KW + q0, og = s.Og;
+        int blocks = WideRow(s) / Wide, dw = s.DilationW;
+        float* start = pad + KernelRowOffset(kr, hp, wp, s) + q0 * dw;
+        Vector256<float> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default;
+        Vector256<float> a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default;
+        Vector256<float> a40 = default, a41 = default, a50 = default, a51 = default, a60 = default, a70 = default;
+        float* gp = grad;
+        for (int i = 0; i < s.OH; i++)
+        {
+            float* r0 = start + (long)i * s.StrideH * wp, r1 = r0 + dw, r2 = r1 + dw;
+            for (int j = 0; j < blocks * Wide; j += Wide, gp += og * Wide)
+            {
+                for (int h = 0; h < Wide; h += 8)
+                {
+                    var x0 = Vector256.Load(r0 + j + h);
+                    var x1 = TQ.Value > 1 ? Vector256.Load(r1 + j + h) : default;
+                    var x2 = TQ.Value > 2 ? Vector256.Load(r2 + j + h) : default;
+                    var g = Vector256.Load(gp + h);
+                    a00 = Vector256.FusedMultiplyAdd(x0, g, a00);
+                    if (TQ.Value > 1) a01 = Vector256.FusedMultiplyAdd(x1, g, a01);
+                    if (TQ.Value > 2) a02 = Vector256.FusedMultiplyAdd(x2, g, a02);
+                    if (TM.Value > 1)
+                    {
+                        g = Vector256.Load(gp + Wide + h);
+                        a10 = Vector256.FusedMultiplyAdd(x0, g, a10);
+                        if (TQ.Value > 1) a11 = Vector256.FusedMultiplyAdd(x1, g, a11);
+                        if (TQ.Value > 2) a12 = Vector256.FusedMultiplyAdd(x2, g, a12);
+                    }
+                    if (TM.Value > 2)
+                    {
+                        g = Vector256.Load(gp + 2 * Wide + h);
+                        a20 = Vector256.FusedMultiplyAdd(x0, g, a20);
+                        if (TQ.Value > 1) a21 = Vector256.FusedMultiplyAdd(x1, g, a21);
+                        if (TQ.Value > 2) a22 = Vector256.FusedMultiplyAdd(x2, g, a22);
+                    }
+                    if (TM.Value > 3)
+                    {
+                        g = Vector256.Load(gp + 3 * Wide + h);
+                        a30 = Vector256.FusedMultiplyAdd(x0, g, a30);
+                        if (TQ.Value > 1) a31 = Vector256.FusedMultiplyAdd(x1, g, a31);
+                        if (TQ.Value > 2) a32 = Vector256.FusedMultiplyAdd(x2, g, a32);
+                    }
+                    if (TM.Value > 4)
+                    {
+                        g = Vector256.Load(gp + 4 * Wide + h);
+                        a40 = Vector256.FusedMultiplyAdd(x0, g, a40);
+                        if (TQ.Value > 1) a41 = Vector256.FusedMultiplyAdd(x1, g, a41);
+                    }
+                    if (TM.Value > 5)
+                    {
+                        g = Vector256.Load(gp + 5 * Wide + h);
+                        a50 = Vector256.FusedMultiplyAdd(x0, g, a50);
+                        if (TQ.Value > 1) a51 = Vector256.FusedMultiplyAdd(x1, g, a51);
+                    }
+                    if (TM.Value > 6) a60 = Vector256.FusedMultiplyAdd(x0, Vector256.Load(gp + 6 * Wide + h), a60);
+                    if (TM.Value > 7) a70 = Vector256.FusedMultiplyAdd(x0, Vector256.Load(gp + 7 * Wide + h), a70);
+                }
+            }
+        }
+        float* d = acc + (long)t * Wide;
+        AddTaps256<TQ>(a00, a01, a02, d);
+        if (TM.Value > 1) AddTaps256<TQ>(a10, a11, a12, d + (long)k * Wide);
+        if (TM.Value > 2) AddTaps256<TQ>(a20, a21, a22, d + 2L * k * Wide);
+        if (TM.Value > 3) AddTaps256<TQ>(a30, a31, a32, d + 3L * k * Wide);
+        if (TM.Value > 4) AddTaps256<TQ>(a40, a41, default, d + 4L * k * Wide);
+        if (TM.Value > 5) AddTaps256<TQ>(a50, a51, default, d + 5L * k * Wide);
+        if (TM.Value > 6) AddTaps256<TQ>(a60, default, default, d + 6L * k * Wide);
+        if (TM.Value > 7) AddTaps256<TQ>(a70, default, default, d + 7L * k * Wide);
+    }
+
+    private static void AddTaps256<TQ>(Vector256<float> t0, Vector256<float> t1, Vector256<float> t2, float* d)
+        where TQ : struct, ICount
+    {
+        (Vector256.Load(d) + t0).Store(d);
+        if (TQ.Value > 1) (Vector256.Load(d + Wide) + t1).Store(d + Wide);
+        if (TQ.Value > 2) (Vector256.Load(d + 2 * Wide) + t2).Store(d + 2 * Wide);
+    }
 }

@@ -331,7 +331,12 @@ public static unsafe partial class Conv
             });
         fixed (float* ps = sum)
         {
-            for (int i = 0; i < s.O * s.K; i++) dw[i] = Vector512.Sum(Vector512.Load(ps + (long)i * Wide));
+            for (int i = 0; i < s.O * s.K; i++)
+            {
+                float* p = ps + (long)i * Wide;
+                dw[i] = Avx512F.IsSupported ? Vector512.Sum(Vector512.Load(p))
+                    : Vector256.Sum(Vector256.Load(p) + Vector256.Load(p + 8));
+            }
         }
         BufferPool<float>.Return(sum);
     }
@@ -352,8 +357,21 @@ public static unsafe partial class Conv
             for (int b = 0; b < blocks; b++)
             {
                 int j = b * Wide, width = Math.Min(Wide, ow - j);
-                var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
                 float* dst = grad + ((long)(i * blocks + b) * og) * Wide;
+                if (!Avx512F.IsSupported)
+                {
+                    var lanes = Vector256<int>.Indices;
+                    var lo = Vector256.LessThan(lanes, Vector256.Create(width)).AsSingle();
+                    var hi = Vector256.LessThan(lanes, Vector256.Create(width - 8)).AsSingle();
+                    for (int o = 0; o < og; o++)
+                    {
+                        float* src = dyg + (long)o * l + i * ow + j;
+                        Avx.MaskLoad(src, lo).Store(dst + o * Wide);
+                        Avx.MaskLoad(src + 8, hi).Store(dst + o * Wide + 8);
+                    }
+                    continue;
+                }
+                var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(width)).AsSingle();
                 for (int o = 0; o < og; o++)
                 {
                     Avx512F.MaskLoad(dyg + (long)o * l + i * ow + j, mask, Vector512<float>.Zero)
@@ -362,6 +380,21 @@ public static unsafe partial class Conv
             }
         }
         float* accg = acc + (long)g * og * s.K * Wide;
+        if (!Avx512F.IsSupported)
+        {
+            switch (og)
+            {
+                case 1: WeightWide256<Count1>(pad, grad, accg, s); break;
+                case 2: WeightWide256<Count2>(pad, grad, accg, s); break;
+                case 3: WeightWide256<Count3>(pad, grad, accg, s); break;
+                case 4: WeightWide256<Count4>(pad, grad, accg, s); break;
+                case 5: WeightWide256<Count5>(pad, grad, accg, s); break;
+                case 6: WeightWide256<Count6>(pad, grad, accg, s); break;
+                case 7: WeightWide256<Count7>(pad, grad, accg, s); break;
+                default: WeightWide256<Count8>(pad, grad, accg, s); break;
+            }
+            return;
+        }
         switch (og)
         {
             case 1: WeightWide<Count1>(pad, grad, accg, s); break;
