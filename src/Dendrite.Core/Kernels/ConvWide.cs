@@ -77,7 +77,8 @@ internal readonly struct Count12 : ICount
 // one accumulator per (output channel, position vector). A position vector is 16 consecutive columns of one output
 // row; 3 or 4 of them (from any rows) are computed at once, so 6 channels keep 24 independent FMA chains in flight
 // (the Vector256 kernel of Conv.cs keeps 8, enough only to cover the FMA latency, and computes all 8 channels
-// whatever the count). Per tap: one load per position vector and one broadcast weight per channel.
+// whatever the count). Per tap: one load per position vector and one broadcast weight per channel. With AVX2 only,
+// ConvLanes256.cs runs the same blocks as two Vector256 halves.
 public static unsafe partial class Conv
 {
     private const int Wide = 16;
@@ -317,7 +318,7 @@ public static unsafe partial class Conv
         Avx512F.MaskStore(dst, mask, acc);
     }
 
-    // dw for at most 8 output channels per group with AVX-512: output positions in 16 lanes. Each thread adds its
+    // dw for at most 8 output channels per group (AVX-512, or two AVX2 halves): output positions in 16 lanes. Each thread adds its
     // items into its own accumulator of 16-lane partial sums (O, K, 16) with vector adds; the accumulators are
     // summed and each 16-lane sum reduced into dw at the end.
     private static void BackwardWeightWide(float* x, float* dy, float* dw, in ConvShape s)

@@ -4,8 +4,9 @@ using Dendrite.Kernels.Reference;
 namespace Dendrite.Tests.Kernels;
 
 /// <summary>
-/// The direct convolution kernels (at most 16 output channels per group, unit horizontal stride; with AVX-512 the
-/// 16-lane position kernel for up to 8 channels and the channels-in-lanes kernels for 9 to 16) against the float64
+/// The direct convolution kernels (at most 16 output channels per group, unit horizontal stride; with AVX-512, or
+/// AVX2 in two halves, the 16-lane position kernel for up to 8 channels and the channels-in-lanes kernels for 9 to
+/// 16; the 8-lane kernels with 128-bit vectors) against the float64
 /// loops of <see cref="ConvReference"/>: forward, input gradient and weight gradient, for every output channel
 /// count from 1 to 18, ragged rows (widths below, at and above 16), vertical stride, dilation, asymmetric padding,
 /// groups, batch 1 and odd batches, and the two LeNet layers.
