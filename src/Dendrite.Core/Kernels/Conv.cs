@@ -1079,7 +1079,7 @@ public static unsafe partial class Conv
     }
 
     // dst[k] = row[v + stride·k] for k in [0, count), all of them inside the row (im2col's columns, the depthwise
-    // phases): stride 2 through AVX-512 lane permutes, other strides (or stride 2 without AVX-512) through AVX2
+    // phases): stride 2 through AVX-512 lane permutes (AVX2 shuffles without AVX-512), other strides through AVX2
     // gathers of 8 (AlexNet's stride-4 first layer spent half its forward unfolding columns one float at a time).
     private static void CopyStrided(float* row, int v, int stride, float* dst, int count)
     {
@@ -1089,7 +1089,18 @@ public static unsafe partial class Conv
             return;
         }
         int k = 0;
-        if (Avx2.IsSupported)
+        if (stride == 2 && Avx2.IsSupported)
+        {
+            // The even lanes of 16 consecutive floats: a shuffle picks them per 128-bit half, a permute orders the
+            // halves (strictly below count, as the 16 floats of a block read one past its last even element).
+            for (; k + 8 < count; k += 8)
+            {
+                float* w = row + v + 2 * k;
+                var even = Avx.Shuffle(Vector256.Load(w), Vector256.Load(w + 8), 0x88);
+                Vector256.Store(Avx2.Permute4x64(even.AsDouble(), 0xD8).AsSingle(), dst + k);
+            }
+        }
+        else if (Avx2.IsSupported)
         {
             var index = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * stride;
             for (; k + 8 <= count; k += 8)

@@ -212,6 +212,33 @@ public static unsafe partial class Conv
                 }
                 continue;
             }
+            if (Vector256.IsHardwareAccelerated && Fma.IsSupported)
+            {
+                // The same with AVX2: 32 outputs in four registers.
+                for (int j0 = 0; j0 < s.OW; j0 += 32)
+                {
+                    var a0 = Vector256.Create(b);
+                    var a1 = a0;
+                    var a2 = a0;
+                    var a3 = a0;
+                    for (int t = 0; t < taps; t++)
+                    {
+                        float* src = top + tap[t] + j0;
+                        var wv = Vector256.Create(wc[t]);
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.Load(src), wv, a0);
+                        a1 = Vector256.FusedMultiplyAdd(Vector256.Load(src + 8), wv, a1);
+                        a2 = Vector256.FusedMultiplyAdd(Vector256.Load(src + 16), wv, a2);
+                        a3 = Vector256.FusedMultiplyAdd(Vector256.Load(src + 24), wv, a3);
+                    }
+                    float* dst = j0 + 32 <= s.OW ? yrow + j0 : acc;
+                    Vector256.Store(a0, dst);
+                    Vector256.Store(a1, dst + 8);
+                    Vector256.Store(a2, dst + 16);
+                    Vector256.Store(a3, dst + 24);
+                    if (dst == acc) new ReadOnlySpan<float>(acc, s.OW - j0).CopyTo(new Span<float>(yrow + j0, s.OW - j0));
+                }
+                continue;
+            }
             new Span<float>(acc, span).Fill(b);
             for (int t = 0; t < taps; t++) DwAxpy(acc, top + tap[t], wc[t], span);
             new ReadOnlySpan<float>(acc, s.OW).CopyTo(new Span<float>(yrow, s.OW));
@@ -251,7 +278,7 @@ public static unsafe partial class Conv
         // Gather the phases back into the plane: padded column first + m·sw of phase `phase` is input column m·sw +
         // first; columns no phase column reaches (past the windows at the far edge) keep a zero gradient.
         float* plane = dx + (long)item * s.H * s.W;
-        if (sw == 2 && Avx512F.IsSupported)
+        if (sw == 2 && (Avx512F.IsSupported || Avx2.IsSupported))
         {
             GatherTwoPhases(phases, plane, s);
             return;
@@ -293,7 +320,11 @@ public static unsafe partial class Conv
             float* even = phases + ((long)phaseEven * rows + r) * width + offEven;
             float* odd = phases + ((long)phaseOdd * rows + r) * width + offOdd;
             int done = 0;
-            if (kMax >= 0)
+            if (!Avx512F.IsSupported)
+            {
+                done = Interleave8(even, odd, dst, Math.Min((s.W - 16) >> 1, width - 8 - Math.Max(offEven, offOdd)));
+            }
+            else if (kMax >= 0)
             {
                 // Whole windows of 32 columns, the last one moved back to end at the last column it may reach
                 // (rewriting a few columns with the same values).
@@ -313,6 +344,24 @@ public static unsafe partial class Conv
                 int padded = c + pl, m = padded >> 1;
                 dst[c] = m < width ? phases[((long)(padded & 1) * rows + r) * width + m] : 0f;
             }
+        }
+    }
+
+    // GatherTwoPhases' windows with AVX2: 8 even and 8 odd columns interleaved into 16 consecutive floats, the last
+    // window moved back to start at kMax. Returns the columns written (0 when not even one window fits).
+    private static int Interleave8(float* even, float* odd, float* dst, int kMax)
+    {
+        if (kMax < 0) return 0;
+        for (int k = 0; ; k += 8)
+        {
+            int kk = Math.Min(k, kMax);
+            var a = Vector256.Load(even + kk);
+            var b = Vector256.Load(odd + kk);
+            var lo = Avx.UnpackLow(a, b);
+            var hi = Avx.UnpackHigh(a, b);
+            Vector256.Store(Avx.Permute2x128(lo, hi, 0x20), dst + 2 * kk);
+            Vector256.Store(Avx.Permute2x128(lo, hi, 0x31), dst + 2 * kk + 8);
+            if (kk == kMax) return 2 * kk + 16;
         }
     }
 
