@@ -534,6 +534,13 @@ public static unsafe class PackedSgemm
                         Vector512.Store(Vector512.Load(src + s + 16), o + 16);
                         continue;
                     }
+                    if (cols == 16 && Vector256.IsHardwareAccelerated)
+                    {
+                        // The AVX2 path's full sliver row (memmove measured 3 % of a 1024³ profile).
+                        Vector256.Store(Vector256.Load(src + s), o);
+                        Vector256.Store(Vector256.Load(src + s + 8), o + 8);
+                        continue;
+                    }
                     new ReadOnlySpan<float>(src + s, cols).CopyTo(new Span<float>(o, cols));
                     if (cols < nr) new Span<float>(o + cols, nr - cols).Clear();
                 }
@@ -589,6 +596,32 @@ public static unsafe class PackedSgemm
                     d[2] = s2[p];
                     d[3] = s3[p];
                 }
+            }
+            if (r + 2 <= rows && Sse2.IsSupported && (dstStride & 1) == 0)
+            {
+                // Two rows left (the 6-row slivers of the AVX2 path): 2×4 blocks, each column pair stored as 64 bits.
+                float* s0 = src + (long)r * ld, s1 = s0 + ld;
+                int p = 0;
+                for (; p + 4 <= kc; p += 4)
+                {
+                    var x0 = Sse.LoadVector128(s0 + p);
+                    var x1 = Sse.LoadVector128(s1 + p);
+                    var lo = Sse.UnpackLow(x0, x1).AsDouble();   // x0[0] x1[0] x0[1] x1[1]
+                    var hi = Sse.UnpackHigh(x0, x1).AsDouble();  // x0[2] x1[2] x0[3] x1[3]
+                    double* d = (double*)(dst + (long)p * dstStride + r);
+                    int step = dstStride / 2;
+                    Sse2.StoreScalar(d, lo);
+                    Sse2.StoreHigh(d + step, lo);
+                    Sse2.StoreScalar(d + 2 * step, hi);
+                    Sse2.StoreHigh(d + 3 * step, hi);
+                }
+                for (; p < kc; p++)
+                {
+                    float* d = dst + (long)p * dstStride + r;
+                    d[0] = s0[p];
+                    d[1] = s1[p];
+                }
+                r += 2;
             }
         }
         for (; r < rows; r++)
