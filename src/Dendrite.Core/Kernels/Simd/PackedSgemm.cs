@@ -135,10 +135,14 @@ public static unsafe class PackedSgemm
         // at 2 threads) with an A of at most 16 MiB, read by every thread: 2 threads, 256³, GFLOP/s row / column
         // split, medians of 3 runs, 314 / 403 and 265 / 368. Wider products measured no better split by columns
         // (512³ 413 / 373 and 400 / 402, 1024³ 379 / 388, 1024x4096@4096x1024 387 / 380); narrower ones would
-        // read all of A for only a few slivers per thread.
+        // read all of A for only a few slivers per thread. The AVX2 path gains only while A fits in L2 (under
+        // 1 MiB): 2 threads, medians of 5 alternating runs, row / column split, 64x784@784x256 206 / 220, 256³
+        // 231 / 233, but 512x512@512x256 214 / 205 and 1024x1024@1024x256 222 / 203.
         int colsPerThread = (n + maxThreads - 1) / maxThreads;
-        if (byRows && tilesN >= maxThreads && !transA && path == GemmPath.Vector512 && colsPerThread > 96
-            && colsPerThread <= 128 && (long)m * k <= 4L << 20) byRows = false;
+        long aSize = (long)m * k;
+        bool aShared = path == GemmPath.Vector512 ? aSize <= 4L << 20 : path == GemmPath.Vector256 && aSize < 1L << 18;
+        if (byRows && tilesN >= maxThreads && !transA && aShared && colsPerThread > 96 && colsPerThread <= 128)
+            byRows = false;
         // Rows go out in units of 4 on the AVX-512 path, whose 4- and 8-row edge kernels run short slivers at full
         // speed: 512 rows split 256 + 256 (21 slivers + 4 rows each) rather than 252 + 260 in whole 12-row slivers.
         int rowUnit = path == GemmPath.Vector512 ? 4 : mr;
