@@ -60,6 +60,8 @@ public static unsafe partial class Conv
                 ForwardDepthwise(xp, wp, bp, yp, s);
             else if (UseRows(s))
                 ForwardRows(xp, wp, bp, yp, s);
+            else if (UseRows256(s))
+                ForwardRows256(xp, wp, bp, yp, s);
             else if (UseImplicit(s))
                 ForwardTall(xp, wp, bp, yp, s);
             else

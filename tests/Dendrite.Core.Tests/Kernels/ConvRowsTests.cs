@@ -8,7 +8,8 @@ namespace Dendrite.Tests.Kernels;
 /// <see cref="ConvReference"/> in float64: forward through the kernel itself and through <see cref="Conv.Forward"/>,
 /// input and weight gradients through the public entry points, over 3×3, 5×5 and 1×3 kernels, dilation, padding
 /// 0 to 2, output widths 1 to 20, batches 1 and 3, groups, output channels that are not a multiple of 8, with and
-/// without bias. Without AVX-512 the kernel refuses and the same cases check the fallback paths.
+/// without bias. Without AVX-512 the kernel refuses and the same cases check the fallback paths (with AVX2, the
+/// 6-channel × 16-position rows forward of ConvRows256.cs).
 /// </summary>
 [Trait("Category", "Kernels")]
 public class ConvRowsTests
