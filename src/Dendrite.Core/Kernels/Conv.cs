@@ -275,9 +275,10 @@ public static unsafe partial class Conv
     private const int DirectBlock = 8;
 
     // The channels-in-lanes direct kernels: with AVX-512 and 9 to 16 output channels per group, one Vector512
-    // (two Vector256 halves with AVX2, see ConvLanes256.cs) holds all output channels of one output position, so no lane is spent on a row's ragged end (lenet_conv2's
-    // 10-wide rows fill 8-lane row blocks at 10/16). Each position in flight (up to 24, see ForwardLanes) keeps its
-    // own accumulator; per tap the 16 weights are one load and every position adds its broadcast input times them.
+    // (two Vector256 halves with AVX2, see ConvLanes256.cs) holds all output channels of one output position, so no
+    // lane is spent on a row's ragged end (lenet_conv2's 10-wide rows fill 8-lane row blocks at 10/16). Each
+    // position in flight (up to 24, see ForwardLanes) keeps its own accumulator; per tap the 16 weights are one load
+    // and every position adds its broadcast input times them.
     // The result is produced channels-last (L×16) and transposed into the NCHW output 16×16 at a time.
     private const int Lanes = 16;
 

@@ -235,7 +235,8 @@ public static unsafe partial class Conv
                     Vector256.Store(a1, dst + 8);
                     Vector256.Store(a2, dst + 16);
                     Vector256.Store(a3, dst + 24);
-                    if (dst == acc) new ReadOnlySpan<float>(acc, s.OW - j0).CopyTo(new Span<float>(yrow + j0, s.OW - j0));
+                    if (dst == acc)
+                        new ReadOnlySpan<float>(acc, s.OW - j0).CopyTo(new Span<float>(yrow + j0, s.OW - j0));
                 }
                 continue;
             }

@@ -206,4 +206,92 @@ public static unsafe partial class Conv
         for (int m = 0; m < plan->Count[0]; m++) Avx.MaskStore(yo + plan->Offset[m], plan->Mask[m], a0);
         for (int m = 8; m < 8 + plan->Count[1]; m++) Avx.MaskStore(yo + plan->Offset[m], plan->Mask[m], a1);
     }
+
+    // RowsWeightKernel for AVX2: 16 output channels (two Vector256) × 6 weight elements, 12 accumulators; a tile
+    // cut short (count < 6) runs its elements one at a time.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowsWeightKernel256(float* xi, int* offs, int k0, int count, float* dyT, float* acc, int rows,
+        in ConvShape s)
+    {
+        int og = s.Og, ow = s.OW, wp = RowsWidth(s);
+        if (count < RowsWeightTile)
+        {
+            for (int t = 0; t < count; t++) RowsWeightKernel256One(xi + offs[k0 + t], dyT, acc + (long)t * og, rows, s);
+            return;
+        }
+        float* r0 = acc, r1 = acc + og, r2 = acc + 2 * og, r3 = acc + 3 * og, r4 = acc + 4 * og, r5 = acc + 5 * og;
+        Vector256<float> a0 = Vector256.Load(r0), c0 = Vector256.Load(r0 + 8);
+        Vector256<float> a1 = Vector256.Load(r1), c1 = Vector256.Load(r1 + 8);
+        Vector256<float> a2 = Vector256.Load(r2), c2 = Vector256.Load(r2 + 8);
+        Vector256<float> a3 = Vector256.Load(r3), c3 = Vector256.Load(r3 + 8);
+        Vector256<float> a4 = Vector256.Load(r4), c4 = Vector256.Load(r4 + 8);
+        Vector256<float> a5 = Vector256.Load(r5), c5 = Vector256.Load(r5 + 8);
+        float* x0 = xi + offs[k0], x1 = xi + offs[k0 + 1], x2 = xi + offs[k0 + 2];
+        float* x3 = xi + offs[k0 + 3], x4 = xi + offs[k0 + 4], x5 = xi + offs[k0 + 5];
+        float* d = dyT;
+        for (int i = 0; i < rows; i++)
+        {
+            for (int j = 0; j < ow; j++, d += og)
+            {
+                var d0 = Vector256.Load(d);
+                var d1 = Vector256.Load(d + 8);
+                var b = Vector256.Create(x0[j]);
+                a0 = Vector256.FusedMultiplyAdd(d0, b, a0);
+                c0 = Vector256.FusedMultiplyAdd(d1, b, c0);
+                b = Vector256.Create(x1[j]);
+                a1 = Vector256.FusedMultiplyAdd(d0, b, a1);
+                c1 = Vector256.FusedMultiplyAdd(d1, b, c1);
+                b = Vector256.Create(x2[j]);
+                a2 = Vector256.FusedMultiplyAdd(d0, b, a2);
+                c2 = Vector256.FusedMultiplyAdd(d1, b, c2);
+                b = Vector256.Create(x3[j]);
+                a3 = Vector256.FusedMultiplyAdd(d0, b, a3);
+                c3 = Vector256.FusedMultiplyAdd(d1, b, c3);
+                b = Vector256.Create(x4[j]);
+                a4 = Vector256.FusedMultiplyAdd(d0, b, a4);
+                c4 = Vector256.FusedMultiplyAdd(d1, b, c4);
+                b = Vector256.Create(x5[j]);
+                a5 = Vector256.FusedMultiplyAdd(d0, b, a5);
+                c5 = Vector256.FusedMultiplyAdd(d1, b, c5);
+            }
+            x0 += wp;
+            x1 += wp;
+            x2 += wp;
+            x3 += wp;
+            x4 += wp;
+            x5 += wp;
+        }
+        a0.Store(r0);
+        c0.Store(r0 + 8);
+        a1.Store(r1);
+        c1.Store(r1 + 8);
+        a2.Store(r2);
+        c2.Store(r2 + 8);
+        a3.Store(r3);
+        c3.Store(r3 + 8);
+        a4.Store(r4);
+        c4.Store(r4 + 8);
+        a5.Store(r5);
+        c5.Store(r5 + 8);
+    }
+
+    // One weight element (x: its input window): acc[0..16) += Σ x[i·Wp + j] · dyT row.
+    private static void RowsWeightKernel256One(float* x, float* dyT, float* acc, int rows, in ConvShape s)
+    {
+        int og = s.Og, ow = s.OW, wp = RowsWidth(s);
+        var a0 = Vector256.Load(acc);
+        var c0 = Vector256.Load(acc + 8);
+        float* d = dyT;
+        for (int i = 0; i < rows; i++, x += wp)
+        {
+            for (int j = 0; j < ow; j++, d += og)
+            {
+                var b = Vector256.Create(x[j]);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(d), b, a0);
+                c0 = Vector256.FusedMultiplyAdd(Vector256.Load(d + 8), b, c0);
+            }
+        }
+        a0.Store(acc);
+        c0.Store(acc + 8);
+    }
 }

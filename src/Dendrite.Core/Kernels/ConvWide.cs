@@ -318,9 +318,9 @@ public static unsafe partial class Conv
         Avx512F.MaskStore(dst, mask, acc);
     }
 
-    // dw for at most 8 output channels per group (AVX-512, or two AVX2 halves): output positions in 16 lanes. Each thread adds its
-    // items into its own accumulator of 16-lane partial sums (O, K, 16) with vector adds; the accumulators are
-    // summed and each 16-lane sum reduced into dw at the end.
+    // dw for at most 8 output channels per group (AVX-512, or two AVX2 halves): output positions in 16 lanes. Each
+    // thread adds its items into its own accumulator of 16-lane partial sums (O, K, 16) with vector adds; the
+    // accumulators are summed and each 16-lane sum reduced into dw at the end.
     private static void BackwardWeightWide(float* x, float* dy, float* dw, in ConvShape s)
     {
         var shape = s;
