@@ -38,6 +38,11 @@ public static unsafe partial class Conv
     private static void DwSplit(float* x, float* phases, in ConvShape s)
     {
         int sw = s.StrideW, rows = DwRows(s), width = DwPhaseWidth(s);
+        if (sw == 2 && Avx2.IsSupported)
+        {
+            SplitTwoPhases(x, phases, s);
+            return;
+        }
         for (int phase = 0; phase < sw; phase++)
         {
             var (first, lo, hi) = DwColumns(phase, s);
@@ -46,6 +51,57 @@ public static unsafe partial class Conv
                 float* dst = phases + ((long)phase * rows + r) * width;
                 // Phase column m holds input column first + m·sw, inside the image for m in [lo, hi).
                 CopyStrided(x + (long)(r - s.PadTop) * s.W, first + lo * sw, sw, dst + lo, hi - lo);
+            }
+        }
+    }
+
+    // DwSplit for column stride 2, both phases from one pass over each image row: input column c is phase
+    // (c + PadLeft) mod 2, column (c + PadLeft) / 2, so the even columns of a row go to one phase and the odd ones
+    // to the other, each at a fixed offset (GatherTwoPhases undone). 32 (AVX-512) or 16 (AVX2) input columns at a
+    // time while both phase rows have room, the rest one by one.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SplitTwoPhases(float* x, float* phases, in ConvShape s)
+    {
+        int rows = DwRows(s), width = DwPhaseWidth(s), pl = s.PadLeft;
+        int phaseEven = pl & 1, offEven = pl >> 1, phaseOdd = (pl + 1) & 1, offOdd = (pl + 1) >> 1;
+        int room = width - Math.Max(offEven, offOdd);
+        bool wide = Avx512F.IsSupported;
+        int step = wide ? 16 : 8;
+        for (int h = 0; h < s.H && h + s.PadTop < rows; h++)
+        {
+            int r = h + s.PadTop;
+            if (r < 0) continue;
+            float* src = x + (long)h * s.W;
+            float* even = phases + ((long)phaseEven * rows + r) * width + offEven;
+            float* odd = phases + ((long)phaseOdd * rows + r) * width + offOdd;
+            // Whole windows, the last one moved back to end at the last column it may reach (rewriting a few
+            // phase columns with the same values).
+            int kMax = Math.Min((s.W - 2 * step) >> 1, room - step), done = 0;
+            for (int k0 = 0; kMax >= 0; k0 += step)
+            {
+                int k = Math.Min(k0, kMax);
+                done = 2 * k + 2 * step;
+                if (wide)
+                {
+                    var a = Vector512.Load(src + 2 * k);
+                    var b = Vector512.Load(src + 2 * k + 16);
+                    var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+                    Vector512.Store(Avx512F.PermuteVar16x32x2(a, evens, b), even + k);
+                    Vector512.Store(Avx512F.PermuteVar16x32x2(a, evens + Vector512<int>.One, b), odd + k);
+                }
+                else
+                {
+                    var a = Vector256.Load(src + 2 * k);
+                    var b = Vector256.Load(src + 2 * k + 8);
+                    Vector256.Store(Avx2.Permute4x64(Avx.Shuffle(a, b, 0x88).AsDouble(), 0xD8).AsSingle(), even + k);
+                    Vector256.Store(Avx2.Permute4x64(Avx.Shuffle(a, b, 0xDD).AsDouble(), 0xD8).AsSingle(), odd + k);
+                }
+                if (k == kMax) break;
+            }
+            for (int c = done; c < s.W; c++)
+            {
+                int m = (c + pl) >> 1;
+                if (m < width) phases[((long)((c + pl) & 1) * rows + r) * width + m] = src[c];
             }
         }
     }
