@@ -110,7 +110,7 @@ public static unsafe partial class Conv
         var shape = s;
         bool direct = UseDirect(s), lanes = direct && UseLanes(s);
         int scratch = direct ? DirectScratch(s) + s.Og * s.OH * RoundUp(s.OW) : ColLength(s);
-        dw.Clear();
+        dw[..size].Clear();
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
             float* xp = px, dyp = pdy, dwp = pdw;

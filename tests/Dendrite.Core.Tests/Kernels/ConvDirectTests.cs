@@ -57,9 +57,9 @@ public class ConvDirectTests
         var dy = Tensor.Randn([n * o * s.L], gen).ToFloatArray();
 
         // Every output buffer starts as garbage: the kernels must overwrite it.
-        var y = Enumerable.Repeat(7f, n * o * s.L).ToArray();
+        var y = KernelAssert.Garbage(n * o * s.L);
         Conv.Forward(x, wt, b, y, s);
-        var y64 = new double[y.Length];
+        var y64 = new double[n * o * s.L];
         ConvReference.Forward<double>(KernelAssert.D(x), KernelAssert.D(wt), KernelAssert.D(b), y64, s);
         KernelAssert.Close(y64, y, "forward with bias");
 
@@ -67,13 +67,13 @@ public class ConvDirectTests
         ConvReference.Forward<double>(KernelAssert.D(x), KernelAssert.D(wt), default, y64, s);
         KernelAssert.Close(y64, y, "forward");
 
-        var dx = Enumerable.Repeat(7f, x.Length).ToArray();
+        var dx = KernelAssert.Garbage(x.Length);
         Conv.BackwardInput(dy, wt, dx, s);
         var dx64 = new double[x.Length];
         ConvReference.BackwardInput<double>(KernelAssert.D(dy), KernelAssert.D(wt), dx64, s);
         KernelAssert.Close(dx64, dx, "input gradient");
 
-        var dwt = Enumerable.Repeat(7f, wt.Length).ToArray();
+        var dwt = KernelAssert.Garbage(wt.Length);
         Conv.BackwardWeight(x, dy, dwt, s);
         var dw64 = new double[wt.Length];
         ConvReference.BackwardWeight<double>(KernelAssert.D(x), KernelAssert.D(dy), dw64, s);

@@ -124,12 +124,12 @@ public class ConvRowsTests
         var y64 = new double[s.N * s.O * s.L];
         ConvReference.Forward<double>(KernelAssert.D(x), KernelAssert.D(wt), KernelAssert.D(b), y64, s);
 
-        var y = Enumerable.Repeat(7f, y64.Length).ToArray();
+        var y = KernelAssert.Garbage(y64.Length);
         if (Conv.RowsAvailable(s))
         {
             Conv.RowsForward(x, wt, b, y, s);
             KernelAssert.Close(y64, y, $"rows forward {s}");
-            y = Enumerable.Repeat(7f, y64.Length).ToArray();
+            y = KernelAssert.Garbage(y64.Length);
         }
         else if (s.StrideH == 1)
         {
@@ -139,7 +139,7 @@ public class ConvRowsTests
         KernelAssert.Close(y64, y, $"forward {s}");
 
         // Output buffers start as garbage: every path must overwrite them.
-        var dx = Enumerable.Repeat(7f, x.Length).ToArray();
+        var dx = KernelAssert.Garbage(x.Length);
         Conv.BackwardInput(dy, wt, dx, s);
         var dx64 = new double[x.Length];
         ConvReference.BackwardInput<double>(KernelAssert.D(dy), KernelAssert.D(wt), dx64, s);
@@ -147,12 +147,12 @@ public class ConvRowsTests
 
         var dw64 = new double[wt.Length];
         ConvReference.BackwardWeight<double>(KernelAssert.D(x), KernelAssert.D(dy), dw64, s);
-        var dw = Enumerable.Repeat(7f, wt.Length).ToArray();
+        var dw = KernelAssert.Garbage(wt.Length);
         if (Conv.RowsWeightAvailable(s))
         {
             Conv.RowsBackwardWeight(x, dy, dw, s);
             KernelAssert.Close(dw64, dw, $"rows weight gradient {s}");
-            dw = Enumerable.Repeat(7f, wt.Length).ToArray();
+            dw = KernelAssert.Garbage(wt.Length);
         }
         else if (s.StrideH == 1 && s.Og % 16 == 0)
         {
