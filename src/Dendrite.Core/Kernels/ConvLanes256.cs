@@ -107,7 +107,7 @@ public static unsafe partial class Conv
 
     // An 8×8 transpose through registers: source row r (r < srcRows; srcWidth lanes read, the rest and the rows past
     // srcRows read 0) at src + r·srcStride; column c goes to dst + c·dstStride for c < dstRows, dstWidth lanes of it
-    // (+ bias[c] when bias is not null). Interleaves of 32-bit elements, then of pairs, then of 128-bit halves.
+    // (+ bias[c] when bias is not null), through Transpose8x8.
     private static void Transpose8(float* src, int srcStride, int srcRows, int srcWidth, float* dst, int dstStride,
         int dstRows, int dstWidth, float* bias)
     {
@@ -122,32 +122,15 @@ public static unsafe partial class Conv
         var r5 = Row8(src, 5, srcStride, srcRows, inMask);
         var r6 = Row8(src, 6, srcStride, srcRows, inMask);
         var r7 = Row8(src, 7, srcStride, srcRows, inMask);
-        // t: rows 2k and 2k+1 interleaved by element within each 128-bit half.
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-        // u[m] (rows 0-3) and u[4 + m] (rows 4-7): column m in the low half, column 4 + m in the high half.
-        var u0 = Avx.Shuffle(t0, t2, 0x44);
-        var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44);
-        var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44);
-        var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44);
-        var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        PutColumn8(Avx.Permute2x128(u0, u4, 0x20), 0, dst, dstStride, dstRows, outMask, bias);
-        PutColumn8(Avx.Permute2x128(u1, u5, 0x20), 1, dst, dstStride, dstRows, outMask, bias);
-        PutColumn8(Avx.Permute2x128(u2, u6, 0x20), 2, dst, dstStride, dstRows, outMask, bias);
-        PutColumn8(Avx.Permute2x128(u3, u7, 0x20), 3, dst, dstStride, dstRows, outMask, bias);
-        PutColumn8(Avx.Permute2x128(u0, u4, 0x31), 4, dst, dstStride, dstRows, outMask, bias);
-        PutColumn8(Avx.Permute2x128(u1, u5, 0x31), 5, dst, dstStride, dstRows, outMask, bias);
-        PutColumn8(Avx.Permute2x128(u2, u6, 0x31), 6, dst, dstStride, dstRows, outMask, bias);
-        PutColumn8(Avx.Permute2x128(u3, u7, 0x31), 7, dst, dstStride, dstRows, outMask, bias);
+        Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        PutColumn8(r0, 0, dst, dstStride, dstRows, outMask, bias);
+        PutColumn8(r1, 1, dst, dstStride, dstRows, outMask, bias);
+        PutColumn8(r2, 2, dst, dstStride, dstRows, outMask, bias);
+        PutColumn8(r3, 3, dst, dstStride, dstRows, outMask, bias);
+        PutColumn8(r4, 4, dst, dstStride, dstRows, outMask, bias);
+        PutColumn8(r5, 5, dst, dstStride, dstRows, outMask, bias);
+        PutColumn8(r6, 6, dst, dstStride, dstRows, outMask, bias);
+        PutColumn8(r7, 7, dst, dstStride, dstRows, outMask, bias);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -360,22 +360,36 @@ public static unsafe partial class Conv
 
     private static void RowsPlanTile(RowsPlan* plan, int v0, in ConvShape s)
     {
-        int wp = RowsWidth(s), ow = s.OW;
         var lane = Vector512<int>.Indices;
+        int* lo = stackalloc int[16], hi = stackalloc int[16];
         for (int j = 0; j < 3; j++)
         {
-            int vs = v0 + 16 * j, end = vs + 16, m = 0;
-            for (int y = vs / wp; y < s.OH && y * wp < end; y++)
+            int count = RowsStores(v0 + 16 * j, 16, plan->Offset + 16 * j, lo, hi, s);
+            for (int m = 0; m < count; m++)
             {
-                int a = Math.Max(vs, y * wp), b = Math.Min(end, y * wp + ow);
-                if (a >= b) continue;
-                plan->Offset[16 * j + m] = vs - y * (wp - ow);
-                plan->Mask[16 * j + m] = (Vector512.GreaterThanOrEqual(lane, Vector512.Create(a - vs)) &
-                    Vector512.LessThan(lane, Vector512.Create(b - vs))).AsSingle();
-                m++;
+                plan->Mask[16 * j + m] = (Vector512.GreaterThanOrEqual(lane, Vector512.Create(lo[m])) &
+                    Vector512.LessThan(lane, Vector512.Create(hi[m]))).AsSingle();
             }
-            plan->Count[j] = m;
+            plan->Count[j] = count;
         }
+    }
+
+    // Where a vector of `lanes` virtual positions from vs goes in a channel plane: one store per output row it
+    // touches (real columns of real rows only), store m at offset[m] with lanes [lo[m], hi[m]). Returns the count
+    // (at most `lanes`).
+    private static int RowsStores(int vs, int lanes, int* offset, int* lo, int* hi, in ConvShape s)
+    {
+        int wp = RowsWidth(s), ow = s.OW, end = vs + lanes, m = 0;
+        for (int y = vs / wp; y < s.OH && y * wp < end; y++)
+        {
+            int a = Math.Max(vs, y * wp), b = Math.Min(end, y * wp + ow);
+            if (a >= b) continue;
+            offset[m] = vs - y * (wp - ow);
+            lo[m] = a - vs;
+            hi[m] = b - vs;
+            m++;
+        }
+        return m;
     }
 
     // One output channel's 48 positions (plus bias[r] when bias is not null) into its NCHW plane yo.

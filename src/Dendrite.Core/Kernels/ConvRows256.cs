@@ -175,21 +175,17 @@ public static unsafe partial class Conv
 
     private static void Rows256PlanTile(Rows256Plan* plan, int v0, in ConvShape s)
     {
-        int wp = RowsWidth(s), ow = s.OW;
         var lane = Vector256<int>.Indices;
+        int* lo = stackalloc int[8], hi = stackalloc int[8];
         for (int j = 0; j < 2; j++)
         {
-            int vs = v0 + 8 * j, end = vs + 8, m = 0;
-            for (int y = vs / wp; y < s.OH && y * wp < end; y++)
+            int count = RowsStores(v0 + 8 * j, 8, plan->Offset + 8 * j, lo, hi, s);
+            for (int m = 0; m < count; m++)
             {
-                int a = Math.Max(vs, y * wp), b = Math.Min(end, y * wp + ow);
-                if (a >= b) continue;
-                plan->Offset[8 * j + m] = vs - y * (wp - ow);
-                plan->Mask[8 * j + m] = (Vector256.GreaterThanOrEqual(lane, Vector256.Create(a - vs)) &
-                    Vector256.LessThan(lane, Vector256.Create(b - vs))).AsSingle();
-                m++;
+                plan->Mask[8 * j + m] = (Vector256.GreaterThanOrEqual(lane, Vector256.Create(lo[m])) &
+                    Vector256.LessThan(lane, Vector256.Create(hi[m]))).AsSingle();
             }
-            plan->Count[j] = m;
+            plan->Count[j] = count;
         }
     }
 

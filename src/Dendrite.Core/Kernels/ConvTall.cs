@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -245,6 +246,35 @@ public static unsafe partial class Conv
         var r5 = Avx.LoadVector256(src + 5 * srcStride);
         var r6 = Avx.LoadVector256(src + 6 * srcStride);
         var r7 = Avx.LoadVector256(src + 7 * srcStride);
+        Transpose8x8(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+        if (rowBias is not null)
+        {
+            r0 = Avx.Add(r0, Vector256.Create(rowBias[0]));
+            r1 = Avx.Add(r1, Vector256.Create(rowBias[1]));
+            r2 = Avx.Add(r2, Vector256.Create(rowBias[2]));
+            r3 = Avx.Add(r3, Vector256.Create(rowBias[3]));
+            r4 = Avx.Add(r4, Vector256.Create(rowBias[4]));
+            r5 = Avx.Add(r5, Vector256.Create(rowBias[5]));
+            r6 = Avx.Add(r6, Vector256.Create(rowBias[6]));
+            r7 = Avx.Add(r7, Vector256.Create(rowBias[7]));
+        }
+        Avx.Store(dst, r0);
+        Avx.Store(dst + dstStride, r1);
+        Avx.Store(dst + 2 * dstStride, r2);
+        Avx.Store(dst + 3 * dstStride, r3);
+        Avx.Store(dst + 4 * dstStride, r4);
+        Avx.Store(dst + 5 * dstStride, r5);
+        Avx.Store(dst + 6 * dstStride, r6);
+        Avx.Store(dst + 7 * dstStride, r7);
+    }
+
+    // Rows r0..r7 of an 8×8 block become its columns, in registers: interleaves of 32-bit elements, then of pairs
+    // (within each 128-bit half), then of the halves.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2,
+        ref Vector256<float> r3, ref Vector256<float> r4, ref Vector256<float> r5, ref Vector256<float> r6,
+        ref Vector256<float> r7)
+    {
         var t0 = Avx.UnpackLow(r0, r1);
         var t1 = Avx.UnpackHigh(r0, r1);
         var t2 = Avx.UnpackLow(r2, r3);
@@ -261,33 +291,14 @@ public static unsafe partial class Conv
         var u5 = Avx.Shuffle(t4, t6, 0xEE);
         var u6 = Avx.Shuffle(t5, t7, 0x44);
         var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        var d0 = Avx.Permute2x128(u0, u4, 0x20);
-        var d1 = Avx.Permute2x128(u1, u5, 0x20);
-        var d2 = Avx.Permute2x128(u2, u6, 0x20);
-        var d3 = Avx.Permute2x128(u3, u7, 0x20);
-        var d4 = Avx.Permute2x128(u0, u4, 0x31);
-        var d5 = Avx.Permute2x128(u1, u5, 0x31);
-        var d6 = Avx.Permute2x128(u2, u6, 0x31);
-        var d7 = Avx.Permute2x128(u3, u7, 0x31);
-        if (rowBias is not null)
-        {
-            d0 = Avx.Add(d0, Vector256.Create(rowBias[0]));
-            d1 = Avx.Add(d1, Vector256.Create(rowBias[1]));
-            d2 = Avx.Add(d2, Vector256.Create(rowBias[2]));
-            d3 = Avx.Add(d3, Vector256.Create(rowBias[3]));
-            d4 = Avx.Add(d4, Vector256.Create(rowBias[4]));
-            d5 = Avx.Add(d5, Vector256.Create(rowBias[5]));
-            d6 = Avx.Add(d6, Vector256.Create(rowBias[6]));
-            d7 = Avx.Add(d7, Vector256.Create(rowBias[7]));
-        }
-        Avx.Store(dst, d0);
-        Avx.Store(dst + dstStride, d1);
-        Avx.Store(dst + 2 * dstStride, d2);
-        Avx.Store(dst + 3 * dstStride, d3);
-        Avx.Store(dst + 4 * dstStride, d4);
-        Avx.Store(dst + 5 * dstStride, d5);
-        Avx.Store(dst + 6 * dstStride, d6);
-        Avx.Store(dst + 7 * dstStride, d7);
+        r0 = Avx.Permute2x128(u0, u4, 0x20);
+        r1 = Avx.Permute2x128(u1, u5, 0x20);
+        r2 = Avx.Permute2x128(u2, u6, 0x20);
+        r3 = Avx.Permute2x128(u3, u7, 0x20);
+        r4 = Avx.Permute2x128(u0, u4, 0x31);
+        r5 = Avx.Permute2x128(u1, u5, 0x31);
+        r6 = Avx.Permute2x128(u2, u6, 0x31);
+        r7 = Avx.Permute2x128(u3, u7, 0x31);
     }
 
     private static void ImplicitChunk(float* xp, float* wr, float* bias, float* y, float* tile, int item, int i0,
