@@ -102,6 +102,21 @@ public class ConvRowsTests
         Check(new ConvShape(2, 6, 9, 10, 21, 3, 3, 7, 11, 1, 1, 2, 2, 2, 1, 3), true, 43);
     }
 
+    // All the padding on one side, with more than 16 output channels so that the rows kernels run: the padded rows
+    // share their padding (RowsWidth), so a row must leave room for the reach of its last window on the right
+    // (padding only on the right) and for all of its image columns (padding only on the left).
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(2, 1)]
+    [InlineData(0, 2)]
+    [InlineData(4, 2)]
+    public void Rows_PaddingOnOneSide(int left, int dilation)
+    {
+        // Output as wide and tall as the input: what the kernel's reach does not take on the left goes to the right.
+        Check(new ConvShape(2, 5, 7, 9, 24, 3, 3, 7, 9, 1, 1, left, left, dilation, dilation, 1), true, 45 + left);
+        Check(new ConvShape(1, 20, 6, 11, 32, 3, 3, 6, 11, 1, 1, left, left, dilation, dilation, 1), false, 46 + left);
+    }
+
     // Stride 2 is not a rows shape: the kernel refuses it with the op's name, and Conv.Forward takes another path.
     [Fact]
     public void RowsForward_RejectsStride()
