@@ -1,0 +1,63 @@
+using Dendrite.Kernels;
+using Dendrite.Kernels.Reference;
+
+namespace Dendrite.Tests.Kernels;
+
+/// <summary>
+/// Small output maps (at most 64 positions, at least 32 output channels per group: ResNet's last stages), where the
+/// images of the batch are unfolded side by side into one product, against the float64 loops of
+/// <see cref="ConvReference"/>: forward, input and weight gradients through the public entry points, for 1×1 to 7×7
+/// maps, 3×3 and 1×3 kernels, padding, dilation, stride 2, groups, batches that take several products (more than
+/// 1024 columns), with and without bias. Every output buffer carries a guard that no kernel may write.
+/// </summary>
+[Trait("Category", "Kernels")]
+public class ConvSmallTests
+{
+    // N, C, H, W, O, KH, KW, stride, padding, dilation, groups, bias
+    public static IEnumerable<object[]> Cases =>
+    [
+        [8, 24, 7, 7, 32, 3, 3, 1, 1, 1, 1, true],
+        [3, 40, 4, 4, 64, 3, 3, 1, 1, 1, 1, false],
+        [2, 6, 1, 1, 32, 3, 3, 1, 1, 1, 1, true],
+        [5, 16, 8, 8, 48, 3, 3, 1, 2, 2, 1, false],
+        [4, 12, 6, 5, 64, 1, 3, 1, 0, 1, 2, true],
+        [3, 10, 14, 14, 40, 3, 3, 2, 1, 1, 1, true],
+        [2, 8, 8, 8, 36, 5, 5, 1, 2, 1, 1, false],
+        // 25 images of 49 positions: products of 20 and 5 images.
+        [25, 6, 7, 7, 32, 3, 3, 1, 1, 1, 1, true],
+    ];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Small_MatchesReference(int n, int c, int h, int w, int o, int kh, int kw, int stride, int pad,
+        int dil, int groups, bool withBias)
+    {
+        int oh = ConvShape.OutputSize(h, kh, stride, pad, pad, dil);
+        int ow = ConvShape.OutputSize(w, kw, stride, pad, pad, dil);
+        var s = new ConvShape(n, c, h, w, o, kh, kw, oh, ow, stride, stride, pad, pad, dil, dil, groups);
+        Assert.True(Conv.SmallAvailable(s), $"not a small-map shape: {s}");
+        var gen = new Generator(71);
+        var x = Tensor.Randn([n * c * h * w], gen).ToFloatArray();
+        var wt = Tensor.Randn([o * s.K], gen).ToFloatArray();
+        var b = withBias ? Tensor.Randn([o], gen).ToFloatArray() : [];
+        var dy = Tensor.Randn([n * o * s.L], gen).ToFloatArray();
+
+        var y64 = new double[n * o * s.L];
+        ConvReference.Forward<double>(KernelAssert.D(x), KernelAssert.D(wt), KernelAssert.D(b), y64, s);
+        var y = KernelAssert.Garbage(y64.Length);
+        Conv.Forward(x, wt, b, y, s);
+        KernelAssert.Close(y64, y, $"forward {s}");
+
+        var dx64 = new double[x.Length];
+        ConvReference.BackwardInput<double>(KernelAssert.D(dy), KernelAssert.D(wt), dx64, s);
+        var dx = KernelAssert.Garbage(x.Length);
+        Conv.BackwardInput(dy, wt, dx, s);
+        KernelAssert.Close(dx64, dx, $"input gradient {s}");
+
+        var dw64 = new double[wt.Length];
+        ConvReference.BackwardWeight<double>(KernelAssert.D(x), KernelAssert.D(dy), dw64, s);
+        var dw = KernelAssert.Garbage(wt.Length);
+        Conv.BackwardWeight(x, dy, dw, s);
+        KernelAssert.Close(dw64, dw, $"weight gradient {s}");
+    }
+}
