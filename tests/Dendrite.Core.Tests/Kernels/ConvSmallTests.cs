@@ -4,10 +4,10 @@ using Dendrite.Kernels.Reference;
 namespace Dendrite.Tests.Kernels;
 
 /// <summary>
-/// Small output maps (at most 64 positions, at least 32 output channels per group: ResNet's last stages), where the
+/// Small output maps (at most 100 positions, at least 32 output channels per group: ResNet's last stages), where the
 /// images of the batch are unfolded side by side into one product, against the float64 loops of
-/// <see cref="ConvReference"/>: forward, input and weight gradients through the public entry points, for 1×1 to 7×7
-/// maps, 3×3 and 1×3 kernels, padding, dilation, stride 2, groups, batches that take several products (more than
+/// <see cref="ConvReference"/>: forward, input and weight gradients through the public entry points, for 1×1 to
+/// 10×10 maps, 3×3 and 1×3 kernels, padding, dilation, stride 2, groups, batches that take several products (more than
 /// 1024 columns), with and without bias. Every output buffer carries a guard that no kernel may write.
 /// </summary>
 [Trait("Category", "Kernels")]
@@ -23,6 +23,7 @@ public class ConvSmallTests
         [4, 12, 6, 5, 64, 1, 3, 1, 0, 1, 2, true],
         [3, 10, 14, 14, 40, 3, 3, 2, 1, 1, 1, true],
         [2, 8, 8, 8, 36, 5, 5, 1, 2, 1, 1, false],
+        [3, 10, 10, 10, 32, 3, 3, 1, 1, 1, 1, true],
         // 25 images of 49 positions: products of 20 and 5 images.
         [25, 6, 7, 7, 32, 3, 3, 1, 1, 1, 1, true],
     ];
