@@ -22,7 +22,8 @@ public static unsafe partial class Conv
     // forward: there the rows kernels stay ahead.
     private static bool UseSmall(in ConvShape s) => !IsPointwise(s) && s.L <= 100 && s.Og >= 32;
 
-    /// <summary>Whether the batched small-map path runs for <paramref name="s"/> (tests pick their shapes by it).</summary>
+    /// <summary>Whether the batched small-map path runs for <paramref name="s"/> (tests check their shapes by
+    /// it).</summary>
     internal static bool SmallAvailable(in ConvShape s) => UseSmall(s);
 
     // Images per batched product: as many as fit in SmallColumns columns, at least one.
