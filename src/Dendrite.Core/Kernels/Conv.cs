@@ -99,6 +99,11 @@ public static unsafe partial class Conv
         fixed (float* pdy = dy, pw = w, pdx = dx)
         {
             float* dyp = pdy, wp = pw, dxp = pdx;
+            if (UseSmall(s))
+            {
+                BackwardInputSmall(dyp, wp, dxp, s);
+                return;
+            }
             Split(s, ColLength(s), (item, col, gemmThreads) => BackwardInputItem(item, dyp, wp, dxp, col, shape,
                 gemmThreads));
         }
@@ -1172,7 +1177,10 @@ public static unsafe partial class Conv
 
     /// <summary>The adjoint of <see cref="Im2Col"/>: adds every column entry back onto the input position it was
     /// read from. Overwrites dx (one group of one image).</summary>
-    public static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, in ConvShape s)
+    public static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, in ConvShape s) => Col2Im(col, dx, s.L, s);
+
+    // Col2Im with the rows of col ld floats apart (one image's columns among others side by side).
+    private static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, int ld, in ConvShape s)
     {
         dx.Clear();
         int row = 0;
@@ -1182,7 +1190,7 @@ public static unsafe partial class Conv
             {
                 for (int q = 0; q < s.KW; q++, row++)
                 {
-                    var src = col.Slice(row * s.L, s.L);
+                    var src = col.Slice(row * ld, s.L);
                     int v0 = q * s.DilationW - s.PadLeft;
                     var (jlo, jhi) = Inside(v0, s.StrideW, s.W, s.OW);
                     if (jlo >= jhi) continue;

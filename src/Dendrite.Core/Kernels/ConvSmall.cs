@@ -127,14 +127,7 @@ public static unsafe partial class Conv
                 {
                     int images = Math.Min(per, s.N - n0), cols = images * l, group = g;
                     Parallel.For(images, 1, (lo, hi) => UnfoldImages(x, n0, lo, hi, group, cp, cols, shape));
-                    for (int i = 0; i < images; i++)
-                    {
-                        for (int o = 0; o < og; o++)
-                        {
-                            new ReadOnlySpan<float>(dy + ((long)(n0 + i) * s.O + g * og + o) * l, l)
-                                .CopyTo(new Span<float>(gp + (long)o * cols + (long)i * l, l));
-                        }
-                    }
+                    GatherGradient(dy, n0, images, g, gp, cols, s);
                     Gemm.Sgemm(false, true, og, k, cols, 1f, new ReadOnlySpan<float>(gp, og * cols), cols,
                         new ReadOnlySpan<float>(cp, k * cols), cols, 1f, new Span<float>(dw + (long)g * og * k, og * k),
                         k, PackedSgemm.BestPath, Threads.Count);
@@ -143,5 +136,57 @@ public static unsafe partial class Conv
         }
         BufferPool<float>.Return(grad);
         BufferPool<float>.Return(col);
+    }
+
+    // dx for strided small maps (unit strides take the forward with flipped weights): per group and chunk of
+    // images, the chunk's dY gathered into Og × columns, dcol = Wᵀ · dY with all threads, then each image's columns
+    // added back into its plane (Col2Im).
+    private static void BackwardInputSmall(float* dy, float* w, float* dx, in ConvShape s)
+    {
+        int k = s.K, l = s.L, og = s.Og, per = Math.Min(s.N, SmallImages(s)), most = per * l;
+        var col = BufferPool<float>.Rent(k * most);
+        var grad = BufferPool<float>.Rent(og * most);
+        var shape = s;
+        fixed (float* pc = col, pg = grad)
+        {
+            float* cp = pc, gp = pg;
+            for (int g = 0; g < s.Groups; g++)
+            {
+                for (int n0 = 0; n0 < s.N; n0 += per)
+                {
+                    int images = Math.Min(per, s.N - n0), cols = images * l, group = g;
+                    GatherGradient(dy, n0, images, g, gp, cols, s);
+                    Gemm.Sgemm(true, false, k, cols, og, 1f, new ReadOnlySpan<float>(w + (long)g * og * k, og * k), k,
+                        new ReadOnlySpan<float>(gp, og * cols), cols, 0f, new Span<float>(cp, k * cols), cols,
+                        PackedSgemm.BestPath, Threads.Count);
+                    Parallel.For(images, 1, (lo, hi) =>
+                    {
+                        for (int i = lo; i < hi; i++)
+                        {
+                            long plane = (long)shape.Cg * shape.H * shape.W;
+                            var dxg = new Span<float>(dx + ((long)(n0 + i) * shape.C + group * shape.Cg) * shape.H *
+                                shape.W, (int)plane);
+                            Col2Im(new ReadOnlySpan<float>(cp + (long)i * l, (k - 1) * cols + l), dxg, cols, shape);
+                        }
+                    });
+                }
+            }
+        }
+        BufferPool<float>.Return(grad);
+        BufferPool<float>.Return(col);
+    }
+
+    // dY of images [n0, n0 + images), group g, into grad (Og × cols): image i's plane of channel o at column i·L.
+    private static void GatherGradient(float* dy, int n0, int images, int g, float* grad, int cols, in ConvShape s)
+    {
+        int l = s.L, og = s.Og;
+        for (int i = 0; i < images; i++)
+        {
+            for (int o = 0; o < og; o++)
+            {
+                new ReadOnlySpan<float>(dy + ((long)(n0 + i) * s.O + g * og + o) * l, l)
+                    .CopyTo(new Span<float>(grad + (long)o * cols + (long)i * l, l));
+            }
+        }
     }
 }

@@ -24,8 +24,12 @@ public class ConvSmallTests
         [3, 10, 14, 14, 40, 3, 3, 2, 1, 1, 1, true],
         [2, 8, 8, 8, 36, 5, 5, 1, 2, 1, 1, false],
         [3, 10, 10, 10, 32, 3, 3, 1, 1, 1, 1, true],
-        // 25 images of 49 positions: products of 20 and 5 images.
+        // 25 images of 49 positions: products of 20 and 5 images (unit stride, and stride 2, whose input gradient
+        // adds the batched product back image by image).
         [25, 6, 7, 7, 32, 3, 3, 1, 1, 1, 1, true],
+        [25, 4, 14, 14, 32, 3, 3, 2, 1, 1, 1, false],
+        // A ResNet projection: 1×1, stride 2.
+        [6, 16, 8, 8, 32, 1, 1, 2, 0, 1, 1, true],
     ];
 
     [Theory]
