@@ -28,8 +28,9 @@ public class ConvSmallTests
         // adds the batched product back image by image).
         [25, 6, 7, 7, 32, 3, 3, 1, 1, 1, 1, true],
         [25, 4, 14, 14, 32, 3, 3, 2, 1, 1, 1, false],
-        // A ResNet projection: 1×1, stride 2.
+        // A ResNet projection (1×1, stride 2) and a plain 1×1 layer.
         [6, 16, 8, 8, 32, 1, 1, 2, 0, 1, 1, true],
+        [4, 40, 6, 6, 48, 1, 1, 1, 0, 1, 1, false],
     ];
 
     [Theory]
