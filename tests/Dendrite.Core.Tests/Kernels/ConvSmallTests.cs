@@ -4,11 +4,11 @@ using Dendrite.Kernels.Reference;
 namespace Dendrite.Tests.Kernels;
 
 /// <summary>
-/// Small output maps (at most 100 positions, at least 32 output channels per group: ResNet's last stages), where the
-/// images of the batch are unfolded side by side into one product, against the float64 loops of
+/// Small output maps (at most 100 positions, at least 32 output channels per group: ResNet's last stages), where
+/// the images of the batch are unfolded side by side into one product, against the float64 loops of
 /// <see cref="ConvReference"/>: forward, input and weight gradients through the public entry points, for 1×1 to
-/// 10×10 maps, 3×3 and 1×3 kernels, padding, dilation, stride 2, groups, batches that take several products (more than
-/// 1024 columns), with and without bias. Every output buffer carries a guard that no kernel may write.
+/// 10×10 maps, 3×3, 1×3 and 1×1 kernels, padding, dilation, stride 2, groups, batches that take several products
+/// (more than 1024 columns), with and without bias. Every output buffer carries a guard that no kernel may write.
 /// </summary>
 [Trait("Category", "Kernels")]
 public class ConvSmallTests
