@@ -21,14 +21,16 @@ public static unsafe partial class Conv
     // 313 / 254 / 301 → 347 / 332 / 315, but at 12×12 320 / 291 / 319 → 292 / 271 / 288, and at 14×14 349 → 329
     // forward: there the rows kernels stay ahead. 1×1 layers too (one product instead of one per image): 512 → 512
     // at 7×7 310 / 355 / 216 → 337 / 368 / 331, 1024 → 1024 at 4×4 211 / 230 / 105 → 345 / 342 / 316.
-    private static bool UseSmall(in ConvShape s) => s.L <= 100 && s.Og >= 32;
+    private static bool UseSmall(in ConvShape s) => s.L > 0 && s.L <= 100 && s.Og >= 32;
 
     /// <summary>Whether the batched small-map path runs for <paramref name="s"/> (tests check their shapes by
     /// it).</summary>
     internal static bool SmallAvailable(in ConvShape s) => UseSmall(s);
 
-    // Images per batched product: as many as fit in SmallColumns columns, at least one.
-    private static int SmallImages(in ConvShape s) => Math.Max(1, SmallColumns / s.L);
+    // Images per batched product: as many as fit in SmallColumns columns, and in an unfolding of at most 8M floats
+    // (32 MiB: a 2048-channel 3×3 layer gets about 450 columns), at least one.
+    private static int SmallImages(in ConvShape s) =>
+        Math.Max(1, Math.Min(SmallColumns, (8 << 20) / Math.Max(1, s.K)) / s.L);
 
     // y = conv(x, w) + b, group by group and chunk of images by chunk: unfold, multiply with all threads, scatter.
     private static void ForwardSmall(float* x, float* w, float* bias, float* y, in ConvShape s)

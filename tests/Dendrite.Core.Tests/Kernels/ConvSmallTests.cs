@@ -33,6 +33,15 @@ public class ConvSmallTests
         [4, 40, 6, 6, 48, 1, 1, 1, 0, 1, 1, false],
     ];
 
+    // An empty output (no positions) is not a small-map shape: Conv.Forward writes nothing and does not fail.
+    [Fact]
+    public void Small_EmptyOutput()
+    {
+        var s = new ConvShape(2, 4, 2, 2, 32, 3, 3, 0, 0, 1, 1, 0, 0, 1, 1, 1);
+        Assert.False(Conv.SmallAvailable(s));
+        Conv.Forward(new float[2 * 4 * 2 * 2], new float[32 * s.K], default, Span<float>.Empty, s);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Small_MatchesReference(int n, int c, int h, int w, int o, int kh, int kw, int stride, int pad,
