@@ -25,6 +25,7 @@ public static unsafe partial class Conv
         in ConvShape s)
     {
         Check("Conv.Forward", x.Length, w.Length, y.Length, s, bias.Length);
+        if (s.L == 0 || s.N == 0) return;
         var shape = s;
         bool direct = UseDirect(s);
         fixed (float* px = x, pw = w, pb = bias, py = y)
@@ -76,6 +77,12 @@ public static unsafe partial class Conv
     public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, in ConvShape s)
     {
         Check("Conv.BackwardInput", dx.Length, w.Length, dy.Length, s, 0);
+        if (s.L == 0 || s.N == 0)
+        {
+            // No output position reads the input: its gradient is zero.
+            dx[..(s.N * s.C * s.H * s.W)].Clear();
+            return;
+        }
         if (UseDepthwise(s))
         {
             fixed (float* pdy = dy, pw = w, pdx = dx) BackwardInputDepthwise(pdy, pw, pdx, s);
@@ -118,6 +125,7 @@ public static unsafe partial class Conv
         bool direct = UseDirect(s), lanes = direct && UseLanes(s);
         int scratch = direct ? DirectScratch(s) + s.Og * s.OH * RoundUp(s.OW) : ColLength(s);
         dw[..size].Clear();
+        if (s.L == 0 || s.N == 0) return;
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
             float* xp = px, dyp = pdy, dwp = pdw;

@@ -33,13 +33,22 @@ public class ConvSmallTests
         [4, 40, 6, 6, 48, 1, 1, 1, 0, 1, 1, false],
     ];
 
-    // An empty output (no positions) is not a small-map shape: Conv.Forward writes nothing and does not fail.
+    // An empty output (no positions) is not a small-map shape: the forward writes nothing, and both gradients are
+    // zero, on every path.
     [Fact]
     public void Small_EmptyOutput()
     {
         var s = new ConvShape(2, 4, 2, 2, 32, 3, 3, 0, 0, 1, 1, 0, 0, 1, 1, 1);
         Assert.False(Conv.SmallAvailable(s));
-        Conv.Forward(new float[2 * 4 * 2 * 2], new float[32 * s.K], default, Span<float>.Empty, s);
+        var x = new float[2 * 4 * 2 * 2];
+        var w = new float[32 * s.K];
+        Conv.Forward(x, w, default, Span<float>.Empty, s);
+        var dx = KernelAssert.Garbage(x.Length);
+        Conv.BackwardInput(ReadOnlySpan<float>.Empty, w, dx, s);
+        KernelAssert.Close(new double[x.Length], dx, "input gradient");
+        var dw = KernelAssert.Garbage(w.Length);
+        Conv.BackwardWeight(x, ReadOnlySpan<float>.Empty, dw, s);
+        KernelAssert.Close(new double[w.Length], dw, "weight gradient");
     }
 
     [Theory]
