@@ -11,6 +11,7 @@ var scenarios = new Dictionary<string, Func<Options, int>>
     ["peak"] = PeakScenario.Run,
     ["mlp-epoch"] = TrainScenario.Mlp,
     ["conv"] = ConvScenario.Run,
+    ["conv-ops"] = ConvOpsScenario.Run,
 };
 if (args.Length == 0 || !scenarios.ContainsKey(args[0]))
 {

@@ -1,0 +1,78 @@
+using Dendrite.Kernels;
+
+namespace Dendrite.Bench;
+
+/// <summary>Each convolution kernel timed alone (Dendrite only): forward, weight gradient and input gradient of
+/// course-model layers outside the conv scenario's cases, straight on <see cref="Conv"/> with float32 NCHW buffers.
+/// GFLOP/s counts 2 flop per multiply-add of the forward, the same for each gradient. This is how the per-op
+/// figures of bench/README.md are taken; compare builds by running it on each.</summary>
+internal static class ConvOpsScenario
+{
+    /// <summary>A layer: batch, input channels, input size (square), output channels, kernel, stride, padding and
+    /// groups.</summary>
+    private sealed record Case(string Name, int N, int C, int H, int O, int K, int Stride, int Pad, int Groups);
+
+    private static readonly Case[] Cases =
+    [
+        new("lenet_conv1", 64, 1, 28, 6, 5, 1, 2, 1),
+        new("lenet_conv2", 64, 6, 14, 16, 5, 1, 0, 1),
+        new("resnet_conv3x3_56", 8, 64, 56, 64, 3, 1, 1, 1),
+        new("resnet_conv3x3_14", 8, 256, 14, 256, 3, 1, 1, 1),
+        new("resnet_conv3x3_7", 8, 512, 7, 512, 3, 1, 1, 1),
+        new("resnet_conv3x3_4", 8, 512, 4, 512, 3, 1, 1, 1),
+        new("resnet_down3x3_s2_56", 8, 64, 56, 128, 3, 2, 1, 1),
+        new("resnet_down3x3_s2_14", 8, 256, 14, 512, 3, 2, 1, 1),
+        new("resnet_proj1x1_s2", 8, 64, 56, 128, 1, 2, 0, 1),
+        new("resnet_stem7x7_s2", 8, 3, 224, 64, 7, 2, 3, 1),
+        new("vgg_conv3x3_28", 16, 128, 28, 128, 3, 1, 1, 1),
+        new("densenet_conv3x3_28", 16, 128, 28, 32, 3, 1, 1, 1),
+        new("googlenet_5x5_28", 16, 16, 28, 32, 5, 1, 2, 1),
+        new("googlenet_3x3_208_14", 16, 96, 14, 208, 3, 1, 1, 1),
+        new("alexnet_conv1", 8, 3, 224, 64, 11, 4, 2, 1),
+        new("mobilenet_dw3x3_56", 8, 128, 56, 128, 3, 1, 1, 128),
+        new("mobilenet_dw3x3_s2_56", 8, 128, 56, 128, 3, 2, 1, 128),
+        new("mobilenet_pw1x1_56", 8, 128, 56, 128, 1, 1, 0, 1),
+        new("pointwise1x1_7", 8, 512, 7, 512, 1, 1, 0, 1),
+    ];
+
+    public static int Run(Options o)
+    {
+        var wanted = o.Shapes?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = wanted?.Where(w => Cases.All(c => c.Name != w)).ToArray() ?? [];
+        if (unknown.Length > 0)
+        {
+            Console.Error.WriteLine($"conv-ops: unknown case(s) {string.Join(", ", unknown)}; cases: " +
+                string.Join(", ", Cases.Select(c => c.Name)));
+            return 2;
+        }
+        foreach (var c in Cases.Where(c => wanted is null || wanted.Contains(c.Name)))
+        {
+            int oh = ConvShape.OutputSize(c.H, c.K, c.Stride, c.Pad, c.Pad, 1);
+            var s = new ConvShape(c.N, c.C, c.H, c.H, c.O, c.K, c.K, oh, oh, c.Stride, c.Stride, c.Pad, c.Pad, 1, 1,
+                c.Groups);
+            var gen = new Random(0);
+            float[] x = GemmScenario.Fill(c.N * c.C * c.H * c.H, gen), w = GemmScenario.Fill(c.O * s.K, gen);
+            float[] dy = GemmScenario.Fill(c.N * c.O * s.L, gen);
+            float[] y = new float[dy.Length], dw = new float[w.Length], dx = new float[x.Length];
+            double flop = 2.0 * c.N * c.O * s.L * s.Cg * c.K * c.K;
+            var ops = new (string Mode, Action Call)[]
+            {
+                ("fwd", () => Conv.Forward(x, w, default, y, s)),
+                ("dW", () => Conv.BackwardWeight(x, dy, dw, s)),
+                ("dX", () => Conv.BackwardInput(dy, w, dx, s)),
+            };
+            foreach (var (mode, call) in ops)
+            {
+                // Half a second of calls first, so that the timed rounds run the fully optimised kernels (a cold
+                // call is compiled by the quick tier, and a short op's first block would time that code).
+                var warm = System.Diagnostics.Stopwatch.StartNew();
+                for (int i = 0; i < 50 || warm.Elapsed.TotalSeconds < 0.5; i++) call();
+                var times = new List<double>();
+                for (int r = 0; r < o.Rounds; r++) times.Add(Report.TimeBlock(call, o.MinTime));
+                Report.Emit("conv-ops", c.Name, mode, "dendrite", o.Threads, "gflops",
+                    flop / Report.Median(times) / 1e9, "GFLOP/s");
+            }
+        }
+        return 0;
+    }
+}
