@@ -305,9 +305,8 @@ public static unsafe partial class Conv
     // The result is produced channels-last (L×16) and transposed into the NCHW output 16×16 at a time.
     private const int Lanes = 16;
 
-    private static bool UseLanes(in ConvShape s) =>
-        (Vector512.IsHardwareAccelerated && Avx512F.IsSupported || HasLanes256) && s.Og > DirectBlock &&
-        s.Og <= Lanes;
+    // AVX2 and FMA (which AVX-512 implies); the kernels pick Vector512 where AVX-512 is there.
+    private static bool UseLanes(in ConvShape s) => HasLanes256 && s.Og > DirectBlock && s.Og <= Lanes;
 
     // Padded image, then the L×16 channels-last tile (with StrideH padded rows between them, read by the dropped
     // second row of an odd last pair in ForwardLanes).

@@ -32,40 +32,64 @@ public static unsafe partial class Conv
     private static int SmallImages(in ConvShape s) =>
         Math.Max(1, Math.Min(SmallColumns, (8 << 20) / Math.Max(1, s.K)) / s.L);
 
-    // y = conv(x, w) + b, group by group and chunk of images by chunk: unfold, multiply with all threads, scatter.
-    private static void ForwardSmall(float* x, float* w, float* bias, float* y, in ConvShape s)
+    // One chunk of images [n0, n0 + images) of group g, cols = images·L columns: col holds K × cols floats (the
+    // chunk's unfolding), planes Og × cols (its channel planes side by side, see MovePlanes).
+    private delegate void SmallChunk(int g, int n0, int images, int cols, float* col, float* planes);
+
+    // Runs body for every group and chunk of images, with pooled buffers for the chunk's unfolding and planes.
+    private static void SmallChunks(in ConvShape s, SmallChunk body)
     {
-        int k = s.K, l = s.L, og = s.Og, per = Math.Min(s.N, SmallImages(s)), most = per * l;
-        var col = BufferPool<float>.Rent(k * most);
-        var product = BufferPool<float>.Rent(og * most);
-        var shape = s;
-        fixed (float* pc = col, pp = product)
+        int per = Math.Min(s.N, SmallImages(s)), most = per * s.L;
+        var col = BufferPool<float>.Rent(s.K * most);
+        var planes = BufferPool<float>.Rent(s.Og * most);
+        fixed (float* pc = col, pp = planes)
         {
-            float* cp = pc, prod = pp;
             for (int g = 0; g < s.Groups; g++)
             {
                 for (int n0 = 0; n0 < s.N; n0 += per)
                 {
-                    int images = Math.Min(per, s.N - n0), cols = images * l, group = g;
-                    Parallel.For(images, 1, (lo, hi) => UnfoldImages(x, n0, lo, hi, group, cp, cols, shape));
-                    Gemm.Sgemm(false, false, og, cols, k, 1f, new ReadOnlySpan<float>(w + (long)g * og * k, og * k),
-                        k, new ReadOnlySpan<float>(cp, k * cols), cols, 0f, new Span<float>(prod, og * cols), cols,
-                        PackedSgemm.BestPath, Threads.Count);
-                    for (int i = 0; i < images; i++)
-                    {
-                        for (int o = 0; o < og; o++)
-                        {
-                            var src = new ReadOnlySpan<float>(prod + (long)o * cols + (long)i * l, l);
-                            var dst = new Span<float>(y + ((long)(n0 + i) * s.O + g * og + o) * l, l);
-                            if (bias is null) src.CopyTo(dst);
-                            else System.Numerics.Tensors.TensorPrimitives.Add(src, bias[g * og + o], dst);
-                        }
-                    }
+                    int images = Math.Min(per, s.N - n0);
+                    body(g, n0, images, images * s.L, pc, pp);
                 }
             }
         }
-        BufferPool<float>.Return(product);
+        BufferPool<float>.Return(planes);
         BufferPool<float>.Return(col);
+    }
+
+    // Between the NCHW tensor t (images n0 .., group g's Og channels) and a chunk's planes (Og × cols, image i's
+    // plane of channel o at column i·L): gathered into planes, or scattered out of them with bias[g·Og + o] added
+    // when bias is not null.
+    private static void MovePlanes(float* t, float* planes, int n0, int images, int g, int cols, bool gather,
+        float* bias, in ConvShape s)
+    {
+        int l = s.L, og = s.Og;
+        for (int i = 0; i < images; i++)
+        {
+            for (int o = 0; o < og; o++)
+            {
+                var chunk = new Span<float>(planes + (long)o * cols + (long)i * l, l);
+                var plane = new Span<float>(t + ((long)(n0 + i) * s.O + g * og + o) * l, l);
+                if (gather) plane.CopyTo(chunk);
+                else if (bias is null) chunk.CopyTo(plane);
+                else System.Numerics.Tensors.TensorPrimitives.Add(chunk, bias[g * og + o], plane);
+            }
+        }
+    }
+
+    // y = conv(x, w) + b, chunk by chunk: unfold, multiply with all threads, scatter into y.
+    private static void ForwardSmall(float* x, float* w, float* bias, float* y, in ConvShape s)
+    {
+        var shape = s;
+        int k = s.K, og = s.Og;
+        SmallChunks(s, (g, n0, images, cols, col, planes) =>
+        {
+            Parallel.For(images, 1, (lo, hi) => UnfoldImages(x, n0, lo, hi, g, col, cols, shape));
+            Gemm.Sgemm(false, false, og, cols, k, 1f, new ReadOnlySpan<float>(w + (long)g * og * k, og * k), k,
+                new ReadOnlySpan<float>(col, k * cols), cols, 0f, new Span<float>(planes, og * cols), cols,
+                PackedSgemm.BestPath, Threads.Count);
+            MovePlanes(y, planes, n0, images, g, cols, false, bias, shape);
+        });
     }
 
     // Images [n0 + lo, n0 + hi) of group g unfolded into col (K rows, ld floats apart, image i at column i·L). With
@@ -113,83 +137,43 @@ public static unsafe partial class Conv
         BufferPool<float>.Return(pad);
     }
 
-    // dw (cleared by the caller) += dY · colᵀ, group by group and chunk of images by chunk: the chunk's dY gathered
-    // into Og × columns, its unfolding K × columns, one product with all threads.
+    // dw (cleared by the caller) += dY · colᵀ, chunk by chunk: the chunk's unfolding and its dY planes, one product
+    // with all threads.
     private static void BackwardWeightSmall(float* x, float* dy, float* dw, in ConvShape s)
     {
-        int k = s.K, l = s.L, og = s.Og, per = Math.Min(s.N, SmallImages(s)), most = per * l;
-        var col = BufferPool<float>.Rent(k * most);
-        var grad = BufferPool<float>.Rent(og * most);
         var shape = s;
-        fixed (float* pc = col, pg = grad)
+        int k = s.K, og = s.Og;
+        SmallChunks(s, (g, n0, images, cols, col, planes) =>
         {
-            float* cp = pc, gp = pg;
-            for (int g = 0; g < s.Groups; g++)
-            {
-                for (int n0 = 0; n0 < s.N; n0 += per)
-                {
-                    int images = Math.Min(per, s.N - n0), cols = images * l, group = g;
-                    Parallel.For(images, 1, (lo, hi) => UnfoldImages(x, n0, lo, hi, group, cp, cols, shape));
-                    GatherGradient(dy, n0, images, g, gp, cols, s);
-                    Gemm.Sgemm(false, true, og, k, cols, 1f, new ReadOnlySpan<float>(gp, og * cols), cols,
-                        new ReadOnlySpan<float>(cp, k * cols), cols, 1f, new Span<float>(dw + (long)g * og * k, og * k),
-                        k, PackedSgemm.BestPath, Threads.Count);
-                }
-            }
-        }
-        BufferPool<float>.Return(grad);
-        BufferPool<float>.Return(col);
+            Parallel.For(images, 1, (lo, hi) => UnfoldImages(x, n0, lo, hi, g, col, cols, shape));
+            MovePlanes(dy, planes, n0, images, g, cols, true, null, shape);
+            Gemm.Sgemm(false, true, og, k, cols, 1f, new ReadOnlySpan<float>(planes, og * cols), cols,
+                new ReadOnlySpan<float>(col, k * cols), cols, 1f, new Span<float>(dw + (long)g * og * k, og * k), k,
+                PackedSgemm.BestPath, Threads.Count);
+        });
     }
 
-    // dx for strided small maps (unit strides take the forward with flipped weights): per group and chunk of
-    // images, the chunk's dY gathered into Og × columns, dcol = Wᵀ · dY with all threads, then each image's columns
-    // added back into its plane (Col2Im).
+    // dx for strided small maps (unit strides take the forward with flipped weights), chunk by chunk: the chunk's dY
+    // planes, dcol = Wᵀ · dY with all threads, then each image's columns added back into its plane (Col2Im).
     private static void BackwardInputSmall(float* dy, float* w, float* dx, in ConvShape s)
     {
-        int k = s.K, l = s.L, og = s.Og, per = Math.Min(s.N, SmallImages(s)), most = per * l;
-        var col = BufferPool<float>.Rent(k * most);
-        var grad = BufferPool<float>.Rent(og * most);
         var shape = s;
-        fixed (float* pc = col, pg = grad)
+        int k = s.K, og = s.Og, plane = s.Cg * s.H * s.W;
+        SmallChunks(s, (g, n0, images, cols, col, planes) =>
         {
-            float* cp = pc, gp = pg;
-            for (int g = 0; g < s.Groups; g++)
+            MovePlanes(dy, planes, n0, images, g, cols, true, null, shape);
+            Gemm.Sgemm(true, false, k, cols, og, 1f, new ReadOnlySpan<float>(w + (long)g * og * k, og * k), k,
+                new ReadOnlySpan<float>(planes, og * cols), cols, 0f, new Span<float>(col, k * cols), cols,
+                PackedSgemm.BestPath, Threads.Count);
+            Parallel.For(images, 1, (lo, hi) =>
             {
-                for (int n0 = 0; n0 < s.N; n0 += per)
+                for (int i = lo; i < hi; i++)
                 {
-                    int images = Math.Min(per, s.N - n0), cols = images * l, group = g;
-                    GatherGradient(dy, n0, images, g, gp, cols, s);
-                    Gemm.Sgemm(true, false, k, cols, og, 1f, new ReadOnlySpan<float>(w + (long)g * og * k, og * k), k,
-                        new ReadOnlySpan<float>(gp, og * cols), cols, 0f, new Span<float>(cp, k * cols), cols,
-                        PackedSgemm.BestPath, Threads.Count);
-                    Parallel.For(images, 1, (lo, hi) =>
-                    {
-                        for (int i = lo; i < hi; i++)
-                        {
-                            long plane = (long)shape.Cg * shape.H * shape.W;
-                            var dxg = new Span<float>(dx + ((long)(n0 + i) * shape.C + group * shape.Cg) * shape.H *
-                                shape.W, (int)plane);
-                            Col2Im(new ReadOnlySpan<float>(cp + (long)i * l, (k - 1) * cols + l), dxg, cols, shape);
-                        }
-                    });
+                    var dxg = new Span<float>(dx + ((long)(n0 + i) * shape.C + g * shape.Cg) * shape.H * shape.W, plane);
+                    Col2Im(new ReadOnlySpan<float>(col + (long)i * shape.L, (k - 1) * cols + shape.L), dxg, cols,
+                        shape);
                 }
-            }
-        }
-        BufferPool<float>.Return(grad);
-        BufferPool<float>.Return(col);
-    }
-
-    // dY of images [n0, n0 + images), group g, into grad (Og × cols): image i's plane of channel o at column i·L.
-    private static void GatherGradient(float* dy, int n0, int images, int g, float* grad, int cols, in ConvShape s)
-    {
-        int l = s.L, og = s.Og;
-        for (int i = 0; i < images; i++)
-        {
-            for (int o = 0; o < og; o++)
-            {
-                new ReadOnlySpan<float>(dy + ((long)(n0 + i) * s.O + g * og + o) * l, l)
-                    .CopyTo(new Span<float>(grad + (long)o * cols + (long)i * l, l));
-            }
-        }
+            });
+        });
     }
 }

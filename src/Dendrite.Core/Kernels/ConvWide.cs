@@ -83,8 +83,7 @@ public static unsafe partial class Conv
 {
     private const int Wide = 16;
 
-    private static bool UseWide(in ConvShape s) =>
-        (Vector512.IsHardwareAccelerated && Avx512F.IsSupported || HasLanes256) && s.Og <= DirectBlock;
+    private static bool UseWide(in ConvShape s) => HasLanes256 && s.Og <= DirectBlock;
 
     // Padded width for 16-lane rows: the output width rounded up to 16, plus the kernel's reach.
     private static int WidePaddedWidth(in ConvShape s) =>

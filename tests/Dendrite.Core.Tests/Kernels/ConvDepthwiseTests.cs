@@ -51,31 +51,7 @@ public class ConvDepthwiseTests
         Check(new ConvShape(1, 2, 10, 11, 2, 3, 3, 3, 3, 2, 3, 0, 2, 1, 1, 2), false, 63);
     }
 
-    private static void Check(ConvShape s, bool withBias, int seed)
-    {
-        var gen = new Generator((ulong)seed);
-        var x = Tensor.Randn([s.N * s.C * s.H * s.W], gen).ToFloatArray();
-        var wt = Tensor.Randn([s.O * s.K], gen).ToFloatArray();
-        var b = withBias ? Tensor.Randn([s.O], gen).ToFloatArray() : [];
-        var dy = Tensor.Randn([s.N * s.O * s.L], gen).ToFloatArray();
-
-        var y64 = new double[s.N * s.O * s.L];
-        ConvReference.Forward<double>(KernelAssert.D(x), KernelAssert.D(wt), KernelAssert.D(b), y64, s);
-        // Output buffers start as garbage: every element must be written, and nothing past the output.
-        var y = KernelAssert.Garbage(y64.Length);
-        Conv.Forward(x, wt, b, y, s);
-        KernelAssert.Close(y64, y, $"forward {s}");
-
-        var dx64 = new double[x.Length];
-        ConvReference.BackwardInput<double>(KernelAssert.D(dy), KernelAssert.D(wt), dx64, s);
-        var dx = KernelAssert.Garbage(x.Length);
-        Conv.BackwardInput(dy, wt, dx, s);
-        KernelAssert.Close(dx64, dx, $"input gradient {s}");
-
-        var dw64 = new double[wt.Length];
-        ConvReference.BackwardWeight<double>(KernelAssert.D(x), KernelAssert.D(dy), dw64, s);
-        var dw = KernelAssert.Garbage(wt.Length);
-        Conv.BackwardWeight(x, dy, dw, s);
-        KernelAssert.Close(dw64, dw, $"weight gradient {s}");
-    }
+    // Output buffers start as garbage: every element must be written, and nothing past the output.
+    private static void Check(ConvShape s, bool withBias, int seed) =>
+        KernelAssert.ConvMatchesReference(s, withBias, (ulong)seed);
 }

@@ -60,28 +60,6 @@ public class ConvSmallTests
         int ow = ConvShape.OutputSize(w, kw, stride, pad, pad, dil);
         var s = new ConvShape(n, c, h, w, o, kh, kw, oh, ow, stride, stride, pad, pad, dil, dil, groups);
         Assert.True(Conv.SmallAvailable(s), $"not a small-map shape: {s}");
-        var gen = new Generator(71);
-        var x = Tensor.Randn([n * c * h * w], gen).ToFloatArray();
-        var wt = Tensor.Randn([o * s.K], gen).ToFloatArray();
-        var b = withBias ? Tensor.Randn([o], gen).ToFloatArray() : [];
-        var dy = Tensor.Randn([n * o * s.L], gen).ToFloatArray();
-
-        var y64 = new double[n * o * s.L];
-        ConvReference.Forward<double>(KernelAssert.D(x), KernelAssert.D(wt), KernelAssert.D(b), y64, s);
-        var y = KernelAssert.Garbage(y64.Length);
-        Conv.Forward(x, wt, b, y, s);
-        KernelAssert.Close(y64, y, $"forward {s}");
-
-        var dx64 = new double[x.Length];
-        ConvReference.BackwardInput<double>(KernelAssert.D(dy), KernelAssert.D(wt), dx64, s);
-        var dx = KernelAssert.Garbage(x.Length);
-        Conv.BackwardInput(dy, wt, dx, s);
-        KernelAssert.Close(dx64, dx, $"input gradient {s}");
-
-        var dw64 = new double[wt.Length];
-        ConvReference.BackwardWeight<double>(KernelAssert.D(x), KernelAssert.D(dy), dw64, s);
-        var dw = KernelAssert.Garbage(wt.Length);
-        Conv.BackwardWeight(x, dy, dw, s);
-        KernelAssert.Close(dw64, dw, $"weight gradient {s}");
+        KernelAssert.ConvMatchesReference(s, withBias, 71);
     }
 }

@@ -1,3 +1,6 @@
+using Dendrite.Kernels;
+using Dendrite.Kernels.Reference;
+
 namespace Dendrite.Tests.Kernels;
 
 /// <summary>Comparisons of float32 kernel results with a float64 reference, shared by the convolution tests.</summary>
@@ -30,4 +33,34 @@ internal static class KernelAssert
     /// <summary>An output buffer of <paramref name="length"/> floats plus a guard, all of it garbage (7): a kernel
     /// must overwrite every element of the result and nothing after it (see <see cref="Close"/>).</summary>
     public static float[] Garbage(int length) => Enumerable.Repeat(Fill, length + GuardLength).ToArray();
+
+    /// <summary>Forward (with a bias when <paramref name="withBias"/>), input and weight gradients of
+    /// <paramref name="s"/> through the public entry points against <see cref="ConvReference"/> in float64, on
+    /// random data from <paramref name="seed"/>, each into a <see cref="Garbage"/> buffer.</summary>
+    public static void ConvMatchesReference(ConvShape s, bool withBias, ulong seed)
+    {
+        var gen = new Generator(seed);
+        var x = Tensor.Randn([s.N * s.C * s.H * s.W], gen).ToFloatArray();
+        var wt = Tensor.Randn([s.O * s.K], gen).ToFloatArray();
+        var b = withBias ? Tensor.Randn([s.O], gen).ToFloatArray() : [];
+        var dy = Tensor.Randn([s.N * s.O * s.L], gen).ToFloatArray();
+
+        var y64 = new double[s.N * s.O * s.L];
+        ConvReference.Forward<double>(D(x), D(wt), D(b), y64, s);
+        var y = Garbage(y64.Length);
+        Conv.Forward(x, wt, b, y, s);
+        Close(y64, y, $"forward {s}");
+
+        var dx64 = new double[x.Length];
+        ConvReference.BackwardInput<double>(D(dy), D(wt), dx64, s);
+        var dx = Garbage(x.Length);
+        Conv.BackwardInput(dy, wt, dx, s);
+        Close(dx64, dx, $"input gradient {s}");
+
+        var dw64 = new double[wt.Length];
+        ConvReference.BackwardWeight<double>(D(x), D(dy), dw64, s);
+        var dw = Garbage(wt.Length);
+        Conv.BackwardWeight(x, dy, dw, s);
+        Close(dw64, dw, $"weight gradient {s}");
+    }
 }
