@@ -2,10 +2,12 @@ using Dendrite.Kernels;
 
 namespace Dendrite.Bench;
 
-/// <summary>Each convolution kernel timed alone (Dendrite only): forward, weight gradient and input gradient of
-/// course-model layers outside the conv scenario's cases, straight on <see cref="Conv"/> with float32 NCHW buffers.
-/// GFLOP/s counts 2 flop per multiply-add of the forward, the same for each gradient. This is how the per-op
-/// figures of bench/README.md are taken; compare builds by running it on each.</summary>
+/// <summary>Each convolution kernel timed alone: forward, weight gradient and input gradient of course-model layers
+/// outside the conv scenario's cases, straight on <see cref="Conv"/> with float32 NCHW buffers, in alternating rounds
+/// against the same op in PyTorch (bench/reference/conv_ops.py: conv2d, and aten.convolution_backward for one
+/// gradient at a time) when PyTorch is available. GFLOP/s counts 2 flop per multiply-add of the forward, the same
+/// for each gradient. This is how the per-op figures of bench/README.md are taken; compare builds by running it on
+/// each.</summary>
 internal static class ConvOpsScenario
 {
     /// <summary>A layer: batch, input channels, input size (square), output channels, kernel, stride, padding and
@@ -45,6 +47,8 @@ internal static class ConvOpsScenario
                 string.Join(", ", Cases.Select(c => c.Name)));
             return 2;
         }
+        using var torch = o.PyTorch ? PyTorch.Start("conv_ops.py", o.Threads) : null;
+        var load = new Report.Load();
         foreach (var c in Cases.Where(c => wanted is null || wanted.Contains(c.Name)))
         {
             int oh = ConvShape.OutputSize(c.H, c.K, c.Stride, c.Pad, c.Pad, 1);
@@ -67,12 +71,25 @@ internal static class ConvOpsScenario
                 // call is compiled by the quick tier, and a short op's first block would time that code).
                 var warm = System.Diagnostics.Stopwatch.StartNew();
                 for (int i = 0; i < 50 || warm.Elapsed.TotalSeconds < 0.5; i++) call();
-                var times = new List<double>();
-                for (int r = 0; r < o.Rounds; r++) times.Add(Report.TimeBlock(call, o.MinTime));
-                Report.Emit("conv-ops", c.Name, mode, "dendrite", o.Threads, "gflops",
-                    flop / Report.Median(times) / 1e9, "GFLOP/s");
+                var mine = new List<double>();
+                var theirs = new List<double>();
+                string request = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"{c.N} {c.C} {c.H} {c.O} {c.K} {c.Stride} {c.Pad} {c.Groups} {mode} {o.MinTime}");
+                for (int r = 0; r < o.Rounds; r++)
+                {
+                    mine.Add(Report.TimeBlock(call, o.MinTime));
+                    if (torch is not null) theirs.Add(torch.Request(request, "seconds"));
+                }
+                double gMine = flop / Report.Median(mine) / 1e9;
+                Report.Emit("conv-ops", c.Name, mode, "dendrite", o.Threads, "gflops", gMine, "GFLOP/s");
+                if (torch is null) continue;
+                double gTheirs = flop / Report.Median(theirs) / 1e9;
+                Report.Emit("conv-ops", c.Name, mode, "pytorch", o.Threads, "gflops", gTheirs, "GFLOP/s");
+                Report.Emit("conv-ops", c.Name, mode, "dendrite", o.Threads, "ratio_vs_pytorch", gMine / gTheirs, "x");
             }
         }
+        Report.Emit("conv-ops", "all", "load", "dendrite", o.Threads, "other_cpu_frac",
+            load.OtherFraction(torch?.CpuSeconds ?? 0), "fraction");
         return 0;
     }
 }
