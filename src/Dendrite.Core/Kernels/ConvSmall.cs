@@ -94,9 +94,15 @@ public static unsafe partial class Conv
 
     // Images [n0 + lo, n0 + hi) of group g unfolded into col (K rows, ld floats apart, image i at column i·L). With
     // AVX2 and unit strides each image is first zero-padded, so that every output row of an unfolded row is one
-    // masked vector move per 8 floats; otherwise Im2Col.
+    // masked vector move per 8 floats; with AVX-512 and a column stride of 2 to 31 the same, through lane permutes
+    // (UnfoldStrided); otherwise Im2Col.
     private static void UnfoldImages(float* x, int n0, int lo, int hi, int g, float* col, int ld, in ConvShape s)
     {
+        if (Avx512F.IsSupported && s.StrideW > 1 && s.StrideW < 32)
+        {
+            UnfoldStrided(x, n0, lo, hi, g, col, ld, s);
+            return;
+        }
         if (!Avx2.IsSupported || s.StrideW != 1)
         {
             for (int i = lo; i < hi; i++)
@@ -128,6 +134,52 @@ public static unsafe partial class Conv
                                 int j = 0;
                                 for (; j + 8 <= s.OW; j += 8) Vector256.Load(src + j).Store(d + j);
                                 if (j < s.OW) Avx.MaskStore(d + j, tail, Avx.MaskLoad(src + j, tail));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        BufferPool<float>.Return(pad);
+    }
+
+    // UnfoldImages for column strides of 2 to 31 with AVX-512: each image zero-padded once, then every output row of
+    // an unfolded row taken from the padded row in pieces of up to 32 / stride values, each one lane permute of the
+    // 32 floats that start at the piece's first value and one masked store. Strided layers onto small maps spent
+    // most of their forward in Im2Col's per-row bookkeeping (7 values a row for ResNet's downsampling onto 7×7).
+    private static void UnfoldStrided(float* x, int n0, int lo, int hi, int g, float* col, int ld, in ConvShape s)
+    {
+        int sw = s.StrideW;
+        int hp = (s.OH - 1) * s.StrideH + (s.KH - 1) * s.DilationH + 1;
+        int wp = (s.OW - 1) * sw + (s.KW - 1) * s.DilationW + 1;
+        int piece = 31 / sw + 1;
+        var index = Vector512<int>.Indices * sw;
+        var indices = Vector512<int>.Indices;
+        // The permute of a piece reads 32 floats from its first value on: slack past the last padded row.
+        var pad = BufferPool<float>.Rent(s.Cg * hp * wp + 32);
+        fixed (float* pp = pad)
+        {
+            for (int i = lo; i < hi; i++)
+            {
+                PadImage(x, n0 + i, g, pp, hp, wp, s);
+                float* dst = col + (long)i * s.L;
+                for (int c = 0; c < s.Cg; c++)
+                {
+                    for (int p = 0; p < s.KH; p++)
+                    {
+                        for (int q = 0; q < s.KW; q++, dst += ld)
+                        {
+                            float* src = pp + ((long)c * hp + p * s.DilationH) * wp + q * s.DilationW;
+                            float* d = dst;
+                            for (int r = 0; r < s.OH; r++, src += s.StrideH * wp, d += s.OW)
+                            {
+                                for (int j = 0; j < s.OW; j += piece)
+                                {
+                                    float* w = src + (long)j * sw;
+                                    var v = Avx512F.PermuteVar16x32x2(Vector512.Load(w), index, Vector512.Load(w + 16));
+                                    var mask = Vector512.LessThan(indices, Vector512.Create(Math.Min(piece, s.OW - j)));
+                                    Avx512F.MaskStore(d + j, mask.AsSingle(), v);
+                                }
                             }
                         }
                     }

@@ -7,7 +7,7 @@ namespace Dendrite.Tests.Kernels;
 /// Small output maps (at most 100 positions, at least 32 output channels per group: ResNet's last stages), where
 /// the images of the batch are unfolded side by side into one product, against the float64 loops of
 /// <see cref="ConvReference"/>: forward, input and weight gradients through the public entry points, for 1×1 to
-/// 10×10 maps, 3×3, 1×3 and 1×1 kernels, padding, dilation, stride 2, groups, batches that take several products
+/// 10×10 maps, 5×5, 3×3, 1×3 and 1×1 kernels, padding, dilation, strides 2 to 4, groups, batches that take several products
 /// (more than 1024 columns), with and without bias. Every output buffer carries a guard that no kernel may write.
 /// </summary>
 [Trait("Category", "Kernels")]
@@ -28,6 +28,11 @@ public class ConvSmallTests
         // adds the batched product back image by image).
         [25, 6, 7, 7, 32, 3, 3, 1, 1, 1, 1, true],
         [25, 4, 14, 14, 32, 3, 3, 2, 1, 1, 1, false],
+        // Column strides of 2 to 4 unfolded through lane permutes: 10 positions a row at stride 2 (one piece of 16)
+        // and stride 4 (pieces of 8 and 2), stride 3 with dilation 2.
+        [3, 5, 20, 20, 32, 5, 5, 2, 2, 1, 1, true],
+        [2, 6, 37, 37, 32, 3, 3, 4, 1, 1, 1, false],
+        [3, 7, 20, 20, 40, 3, 3, 3, 2, 2, 1, true],
         // A ResNet projection (1×1, stride 2) and a plain 1×1 layer.
         [6, 16, 8, 8, 32, 1, 1, 2, 0, 1, 1, true],
         [4, 40, 6, 6, 48, 1, 1, 1, 0, 1, 1, false],
