@@ -25,6 +25,7 @@ internal static class ConvOpsScenario
         new("resnet_down3x3_s2_56", 8, 64, 56, 128, 3, 2, 1, 1),
         new("resnet_down3x3_s2_14", 8, 256, 14, 512, 3, 2, 1, 1),
         new("resnet_proj1x1_s2", 8, 64, 56, 128, 1, 2, 0, 1),
+        new("resnet_proj1x1_s2_14", 8, 256, 14, 512, 1, 2, 0, 1),
         new("resnet_stem7x7_s2", 8, 3, 224, 64, 7, 2, 3, 1),
         new("vgg_conv3x3_28", 16, 128, 28, 128, 3, 1, 1, 1),
         new("densenet_conv3x3_28", 16, 128, 28, 32, 3, 1, 1, 1),

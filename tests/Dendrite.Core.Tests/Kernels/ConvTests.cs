@@ -100,6 +100,22 @@ public class ConvTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void Im2Col_ShortSpans_Throw(int stride)
+    {
+        // Unit and strided unfoldings alike refuse an image or a column buffer one float short rather than read or
+        // write past it.
+        int o = ConvShape.OutputSize(9, 3, stride, 1, 1, 1);
+        var s = new ConvShape(1, 2, 9, 9, 1, 3, 3, o, o, stride, stride, 1, 1, 1, 1, 1);
+        var x = new float[s.Cg * s.H * s.W];
+        var col = new float[s.K * s.L];
+        Assert.Throws<ArgumentOutOfRangeException>(() => Conv.Im2Col(x.AsSpan(1), col, s));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Conv.Im2Col(x, col.AsSpan(1), s));
+    }
+
+    [Theory]
     [InlineData(1, 0, 1, 1)]
     [InlineData(2, 1, 1, 1)]
     [InlineData(1, 2, 2, 2)]
