@@ -10,8 +10,8 @@ namespace Dendrite.Kernels;
 /// channel plane at a time instead. The zero-padded plane is split into its StrideW column phases: phase φ holds
 /// padded columns φ, φ + sw, φ + 2·sw, …, so the tap (p, q) of output row i reads row i·sh + p·dh of phase
 /// (q·dw) mod sw from column (q·dw) / sw on, OW consecutive floats. The forward sums all taps of 32 outputs in two
-/// registers; the input gradient adds each dY row, scaled by each tap, onto the phase rows the forward read (then
-/// gathers the phases back into the plane); the weight gradient accumulates per tap the products of dY rows with
+/// registers; the input gradient builds each phase row in registers as the sum of the dY rows its taps read from,
+/// shifted and scaled (then gathers the phases back into the plane); the weight gradient accumulates per tap the products of dY rows with
 /// those phase rows. Each phase row has slack past its last column, so the vector loops run whole vectors over the
 /// padded width, and the next plane is prefetched while one is computed.
 /// </summary>
@@ -167,6 +167,41 @@ public static unsafe partial class Conv
         for (; j < n; j++) acc[j] = MathF.FusedMultiplyAdd(src[j], a, acc[j]);
     }
 
+    // dst[0..width) = Σ_k wt[k] · src[k][0..width), width a multiple of 16 (zeros when count is 0).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DwSumRows(float* dst, float** src, float* wt, int count, int width)
+    {
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; j < width; j += 16)
+            {
+                var acc = Vector512<float>.Zero;
+                for (int k = 0; k < count; k++)
+                    acc = Vector512.FusedMultiplyAdd(Vector512.Load(src[k] + j), Vector512.Create(wt[k]), acc);
+                Vector512.Store(acc, dst + j);
+            }
+            return;
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j < width; j += 8)
+            {
+                var acc = Vector256<float>.Zero;
+                for (int k = 0; k < count; k++)
+                    acc = Vector256.MultiplyAddEstimate(Vector256.Load(src[k] + j), Vector256.Create(wt[k]), acc);
+                Vector256.Store(acc, dst + j);
+            }
+            return;
+        }
+        for (; j < width; j++)
+        {
+            float acc = 0f;
+            for (int k = 0; k < count; k++) acc = MathF.FusedMultiplyAdd(src[k][j], wt[k], acc);
+            dst[j] = acc;
+        }
+    }
+
     // acc[0..n) += u[0..n) · v[0..n), n a multiple of 16.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void DwMultiplyAdd(float* acc, float* u, float* v, int n)
@@ -194,8 +229,9 @@ public static unsafe partial class Conv
     }
 
     // Scratch per thread: the phases, then one output row of DwSpan floats (forward) or KH·KW of them (weight
-    // gradient), then one dY row of DwSpan floats.
-    private static int DwScratch(in ConvShape s) => DwPhases(s) + (s.KH * s.KW + 1) * DwSpan(s) + 16;
+    // gradient), then one dY row of DwSpan floats; or, for the input gradient, a zero-padded copy of one dY plane.
+    private static int DwScratch(in ConvShape s) =>
+        DwPhases(s) + Math.Max((s.KH * s.KW + 1) * DwSpan(s), s.OH * DwDyWidth(s)) + 16;
 
     // y = depthwise conv(x, w) + b, one (image, channel) plane per task.
     private static void ForwardDepthwise(float* x, float* w, float* bias, float* y, in ConvShape s)
@@ -318,30 +354,91 @@ public static unsafe partial class Conv
     private static void BackwardInputDepthwise(float* dy, float* w, float* dx, in ConvShape s)
     {
         var shape = s;
-        // Each plane zeroes the phases it accumulates into.
-        DwFor(s.N * s.C, 4, s, false,
-            (item, scratch) => BackwardInputDepthwisePlane(item, dy, w, dx, scratch, shape));
+        var plan = DwInputPlan(s);
+        // Each plane writes every phase row it gathers from.
+        DwFor(s.N * s.C, 4, s, false, (item, scratch) =>
+        {
+            fixed (int* pp = plan) BackwardInputDepthwisePlane(item, dy, w, dx, scratch, pp, shape);
+        });
     }
+
+    // Which taps land on each phase row, for the input gradient: per (phase, padded row) its entry count, then per
+    // entry the dY row's offset in the padded dY copy (row · DwDyWidth + lead - column offset) and the tap index, all
+    // in one array; and, after a header of sw·rows starts, how many columns each phase needs (the gather reads phase
+    // columns below DwColumns' Hi only), rounded up to whole vectors.
+    private static int[] DwInputPlan(in ConvShape s)
+    {
+        int sw = s.StrideW, rows = DwRows(s), lead = DwLead(s), dyw = DwDyWidth(s), width = DwPhaseWidth(s);
+        var plan = new List<int>();
+        for (int phase = 0; phase < sw; phase++)
+            plan.Add(Math.Min(width, (DwColumns(phase, s).Hi + 15) / 16 * 16));
+        for (int phase = 0; phase < sw; phase++)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                int at = plan.Count;
+                plan.Add(0);
+                for (int p = 0; p < s.KH; p++)
+                {
+                    int t = r - p * s.DilationH;
+                    if (t < 0 || t % s.StrideH != 0 || t / s.StrideH >= s.OH) continue;
+                    for (int q = 0; q < s.KW; q++)
+                    {
+                        int off = q * s.DilationW;
+                        if (off % sw != phase) continue;
+                        plan.Add(t / s.StrideH * dyw + lead - off / sw);
+                        plan.Add(p * s.KW + q);
+                        plan[at]++;
+                    }
+                }
+            }
+        }
+        return [.. plan];
+    }
+
+    // Columns of zeros left of each dY row in the input gradient's padded copy of a dY plane: the widest tap
+    // offset within a phase, so that a phase column m reads dY column m - offset at a non-negative index.
+    private static int DwLead(in ConvShape s) => (s.KW - 1) * s.DilationW / s.StrideW;
+
+    // Floats per row of that copy: the lead, a phase row, and a vector of slack.
+    private static int DwDyWidth(in ConvShape s) => DwLead(s) + DwPhaseWidth(s) + 16;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void BackwardInputDepthwisePlane(int item, float* dy, float* w, float* dx, float* scratch,
-        in ConvShape s)
+        int* plan, in ConvShape s)
     {
-        int c = item % s.C, rows = DwRows(s), width = DwPhaseWidth(s), span = DwSpan(s), sw = s.StrideW;
-        float* phases = scratch, row = scratch + DwPhases(s);
-        new Span<float>(phases, DwPhases(s)).Clear();
-        // The dY row with zeros past OW, so that whole vectors add nothing to the columns beyond.
-        new Span<float>(row + s.OW, span - s.OW).Clear();
-        int taps = s.KH * s.KW;
-        float* wc = w + (long)c * taps;
-        Span<int> tap = taps <= 256 ? stackalloc int[taps] : new int[taps];
-        DwTapOffsets(tap, s);
-        if (item + 1 < s.N * s.C) DwPrefetch(dy + (long)(item + 1) * s.OH * s.OW, s.OH * s.OW);
+        int c = item % s.C, rows = DwRows(s), width = DwPhaseWidth(s), sw = s.StrideW, taps = s.KH * s.KW;
+        int lead = DwLead(s), dyw = DwDyWidth(s);
+        float* phases = scratch, dyp = scratch + DwPhases(s);
+        // The plane's dY rows with zeros around them, so that shifted whole-vector reads pick up zeros off the row.
         for (int i = 0; i < s.OH; i++)
         {
-            new ReadOnlySpan<float>(dy + ((long)item * s.OH + i) * s.OW, s.OW).CopyTo(new Span<float>(row, s.OW));
-            float* top = phases + (long)i * s.StrideH * width;
-            for (int t = 0; t < taps; t++) DwAxpy(top + tap[t], row, wc[t], span);
+            float* r = dyp + (long)i * dyw;
+            new Span<float>(r, lead).Clear();
+            new ReadOnlySpan<float>(dy + ((long)item * s.OH + i) * s.OW, s.OW).CopyTo(new Span<float>(r + lead, s.OW));
+            new Span<float>(r + lead + s.OW, dyw - lead - s.OW).Clear();
+        }
+        if (item + 1 < s.N * s.C) DwPrefetch(dy + (long)(item + 1) * s.OH * s.OW, s.OH * s.OW);
+        float* wc = w + (long)c * taps;
+        float** rowsAt = stackalloc float*[taps];
+        float* wt = stackalloc float[taps];
+        // Each phase row is the sum, over the taps that land on it, of a dY row shifted by the tap's column offset
+        // and scaled by its weight, accumulated in registers and stored once (adding every tap's row into the phases
+        // in memory stalled on loads that overlapped the previous tap's stores).
+        int* entry = plan + sw;
+        for (int phase = 0; phase < sw; phase++)
+        {
+            int cols = plan[phase];
+            for (int r = 0; r < rows; r++)
+            {
+                int n = *entry++;
+                for (int k = 0; k < n; k++, entry += 2)
+                {
+                    rowsAt[k] = dyp + entry[0];
+                    wt[k] = wc[entry[1]];
+                }
+                DwSumRows(phases + ((long)phase * rows + r) * width, rowsAt, wt, n, cols);
+            }
         }
         // Gather the phases back into the plane: padded column first + m·sw of phase `phase` is input column m·sw +
         // first; columns no phase column reaches (past the windows at the far edge) keep a zero gradient.
