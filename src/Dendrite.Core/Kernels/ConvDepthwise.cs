@@ -11,9 +11,9 @@ namespace Dendrite.Kernels;
 /// padded columns φ, φ + sw, φ + 2·sw, …, so the tap (p, q) of output row i reads row i·sh + p·dh of phase
 /// (q·dw) mod sw from column (q·dw) / sw on, OW consecutive floats. The forward sums all taps of 32 outputs in two
 /// registers; the input gradient builds each phase row in registers as the sum of the dY rows its taps read from,
-/// shifted and scaled (then gathers the phases back into the plane); the weight gradient accumulates per tap the products of dY rows with
-/// those phase rows. Each phase row has slack past its last column, so the vector loops run whole vectors over the
-/// padded width, and the next plane is prefetched while one is computed.
+/// shifted and scaled (then gathers the phases back into the plane); the weight gradient accumulates per tap the
+/// products of dY rows with those phase rows. Each phase row has slack past its last column, so the vector loops run
+/// whole vectors over the padded width, and the next plane is prefetched while one is computed.
 /// </summary>
 public static unsafe partial class Conv
 {

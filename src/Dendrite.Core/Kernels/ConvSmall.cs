@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Dendrite.Kernels.Simd;
@@ -92,72 +93,81 @@ public static unsafe partial class Conv
         });
     }
 
-    // Images [n0 + lo, n0 + hi) of group g unfolded into col (K rows, ld floats apart, image i at column i·L). With
-    // AVX2 and unit strides each image is first zero-padded, so that every output row of an unfolded row is one
-    // masked vector move per 8 floats; with AVX-512, a column stride of 2 to 31 and a kernel wider than 1×1 the same,
-    // through lane permutes (UnfoldStrided); otherwise Im2Col.
+    // Images [n0 + lo, n0 + hi) of group g unfolded into col (K rows, ld floats apart, image i at column i·L). Each
+    // image is first zero-padded, so that every output row of an unfolded row is a few vector moves from its padded
+    // row: with AVX2 and unit strides, masked moves of 8 floats (UnitRows); with AVX-512, a column stride of 2 to 31
+    // and a kernel wider than 1×1, lane permutes (StridedRows). Otherwise Im2Col.
     private static void UnfoldImages(float* x, int n0, int lo, int hi, int g, float* col, int ld, in ConvShape s)
     {
         // A 1×1 kernel reads each input value at most once: padding the image first would only add a pass (ResNet's
         // 1×1 stride-2 projection onto 7×7 measured 3 % slower that way).
         if (Avx512F.IsSupported && s.StrideW > 1 && s.StrideW < 32 && s.KH * s.KW > 1)
         {
-            UnfoldStrided(x, n0, lo, hi, g, col, ld, s);
+            UnfoldPadded(x, n0, lo, hi, g, col, ld, s, new StridedRows(s.StrideW));
             return;
         }
-        if (!Avx2.IsSupported || s.StrideW != 1)
+        if (Avx2.IsSupported && s.StrideW == 1)
         {
-            for (int i = lo; i < hi; i++)
-            {
-                var xg = new ReadOnlySpan<float>(x + ((long)(n0 + i) * s.C + g * s.Cg) * s.H * s.W, s.Cg * s.H * s.W);
-                Im2Col(xg, new Span<float>(col + (long)i * s.L, (s.K - 1) * ld + s.L), ld, s);
-            }
+            UnfoldPadded(x, n0, lo, hi, g, col, ld, s, new UnitRows(s.OW));
             return;
         }
-        int hp = (s.OH - 1) * s.StrideH + (s.KH - 1) * s.DilationH + 1, wp = s.OW + (s.KW - 1) * s.DilationW;
-        var pad = BufferPool<float>.Rent(s.Cg * hp * wp + 8);
-        var tail = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(s.OW % 8)).AsSingle();
-        fixed (float* pp = pad)
+        for (int i = lo; i < hi; i++)
         {
-            for (int i = lo; i < hi; i++)
-            {
-                PadImage(x, n0 + i, g, pp, hp, wp, s);
-                float* dst = col + (long)i * s.L;
-                for (int c = 0; c < s.Cg; c++)
-                {
-                    for (int p = 0; p < s.KH; p++)
-                    {
-                        for (int q = 0; q < s.KW; q++, dst += ld)
-                        {
-                            float* src = pp + ((long)c * hp + p * s.DilationH) * wp + q * s.DilationW;
-                            float* d = dst;
-                            for (int r = 0; r < s.OH; r++, src += s.StrideH * wp, d += s.OW)
-                            {
-                                int j = 0;
-                                for (; j + 8 <= s.OW; j += 8) Vector256.Load(src + j).Store(d + j);
-                                if (j < s.OW) Avx.MaskStore(d + j, tail, Avx.MaskLoad(src + j, tail));
-                            }
-                        }
-                    }
-                }
-            }
+            var xg = new ReadOnlySpan<float>(x + ((long)(n0 + i) * s.C + g * s.Cg) * s.H * s.W, s.Cg * s.H * s.W);
+            Im2Col(xg, new Span<float>(col + (long)i * s.L, (s.K - 1) * ld + s.L), ld, s);
         }
-        BufferPool<float>.Return(pad);
     }
 
-    // UnfoldImages for column strides of 2 to 31 with AVX-512: each image zero-padded once, then every output row of
-    // an unfolded row taken from the padded row in pieces of up to 32 / stride values, each one lane permute of the
-    // 32 floats that start at the piece's first value and one masked store. Strided layers onto small maps spent
-    // most of their forward in Im2Col's per-row bookkeeping (7 values a row for ResNet's downsampling onto 7×7).
-    private static void UnfoldStrided(float* x, int n0, int lo, int hi, int g, float* col, int ld, in ConvShape s)
+    // Copies one output row of an unfolded row (ow values, the column stride apart from src on) to dst; may read up
+    // to 32 floats past the row's last value.
+    private interface IRowMove
     {
-        int sw = s.StrideW;
+        void Move(float* src, float* dst, int ow);
+    }
+
+    // Unit column stride with AVX2: 8 floats at a time, the row's end through a masked move.
+    private readonly struct UnitRows(int ow) : IRowMove
+    {
+        private readonly Vector256<float> tail =
+            Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(ow % 8)).AsSingle();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Move(float* src, float* dst, int ow)
+        {
+            int j = 0;
+            for (; j + 8 <= ow; j += 8) Vector256.Load(src + j).Store(dst + j);
+            if (j < ow) Avx.MaskStore(dst + j, tail, Avx.MaskLoad(src + j, tail));
+        }
+    }
+
+    // Column strides of 2 to 31 with AVX-512: pieces of up to 32 / stride values, each one lane permute of the 32
+    // floats that start at the piece's first value and one masked store. Strided layers onto small maps spent most of
+    // their forward in Im2Col's per-row bookkeeping (7 values a row for ResNet's downsampling onto 7×7).
+    private readonly struct StridedRows(int sw) : IRowMove
+    {
+        private readonly Vector512<int> index = Vector512<int>.Indices * sw;
+        private readonly int piece = 31 / sw + 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Move(float* src, float* dst, int ow)
+        {
+            for (int j = 0; j < ow; j += piece)
+            {
+                float* w = src + (long)j * sw;
+                var v = Avx512F.PermuteVar16x32x2(Vector512.Load(w), index, Vector512.Load(w + 16));
+                var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(Math.Min(piece, ow - j)));
+                Avx512F.MaskStore(dst + j, mask.AsSingle(), v);
+            }
+        }
+    }
+
+    // UnfoldImages through a padded copy of each image: rows of (OW - 1)·sw + (KW - 1)·dw + 1 floats, the rows the
+    // taps read, and 32 floats of slack past the last for the row mover's reads.
+    private static void UnfoldPadded<TRows>(float* x, int n0, int lo, int hi, int g, float* col, int ld,
+        in ConvShape s, TRows rows) where TRows : struct, IRowMove
+    {
         int hp = (s.OH - 1) * s.StrideH + (s.KH - 1) * s.DilationH + 1;
-        int wp = (s.OW - 1) * sw + (s.KW - 1) * s.DilationW + 1;
-        int piece = 31 / sw + 1;
-        var index = Vector512<int>.Indices * sw;
-        var indices = Vector512<int>.Indices;
-        // The permute of a piece reads 32 floats from its first value on: slack past the last padded row.
+        int wp = (s.OW - 1) * s.StrideW + (s.KW - 1) * s.DilationW + 1;
         var pad = BufferPool<float>.Rent(s.Cg * hp * wp + 32);
         fixed (float* pp = pad)
         {
@@ -173,16 +183,7 @@ public static unsafe partial class Conv
                         {
                             float* src = pp + ((long)c * hp + p * s.DilationH) * wp + q * s.DilationW;
                             float* d = dst;
-                            for (int r = 0; r < s.OH; r++, src += s.StrideH * wp, d += s.OW)
-                            {
-                                for (int j = 0; j < s.OW; j += piece)
-                                {
-                                    float* w = src + (long)j * sw;
-                                    var v = Avx512F.PermuteVar16x32x2(Vector512.Load(w), index, Vector512.Load(w + 16));
-                                    var mask = Vector512.LessThan(indices, Vector512.Create(Math.Min(piece, s.OW - j)));
-                                    Avx512F.MaskStore(d + j, mask.AsSingle(), v);
-                                }
-                            }
+                            for (int r = 0; r < s.OH; r++, src += s.StrideH * wp, d += s.OW) rows.Move(src, d, s.OW);
                         }
                     }
                 }
