@@ -81,12 +81,7 @@ internal static class ConvOpsScenario
                     mine.Add(Report.TimeBlock(call, o.MinTime));
                     if (torch is not null) theirs.Add(torch.Request(request, "seconds"));
                 }
-                double gMine = flop / Report.Median(mine) / 1e9;
-                Report.Emit("conv-ops", c.Name, mode, "dendrite", o.Threads, "gflops", gMine, "GFLOP/s");
-                if (torch is null) continue;
-                double gTheirs = flop / Report.Median(theirs) / 1e9;
-                Report.Emit("conv-ops", c.Name, mode, "pytorch", o.Threads, "gflops", gTheirs, "GFLOP/s");
-                Report.Emit("conv-ops", c.Name, mode, "dendrite", o.Threads, "ratio_vs_pytorch", gMine / gTheirs, "x");
+                Report.EmitPair("conv-ops", c.Name, mode, o.Threads, flop, mine, theirs);
             }
         }
         Report.Emit("conv-ops", "all", "load", "dendrite", o.Threads, "other_cpu_frac",

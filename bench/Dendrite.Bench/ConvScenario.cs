@@ -83,12 +83,7 @@ internal static class ConvScenario
                             string.Create(CultureInfo.InvariantCulture, $"{c.Name} {mode} {o.MinTime}"), "seconds"));
                     }
                 }
-                double gMine = flop / Report.Median(mine) / 1e9;
-                Report.Emit("conv", c.Name, mode, "dendrite", o.Threads, "gflops", gMine, "GFLOP/s");
-                if (torch is null) continue;
-                double gTheirs = flop / Report.Median(theirs) / 1e9;
-                Report.Emit("conv", c.Name, mode, "pytorch", o.Threads, "gflops", gTheirs, "GFLOP/s");
-                Report.Emit("conv", c.Name, mode, "dendrite", o.Threads, "ratio_vs_pytorch", gMine / gTheirs, "x");
+                Report.EmitPair("conv", c.Name, mode, o.Threads, flop, mine, theirs);
             }
         }
         Report.Emit("conv", "all", "load", "dendrite", o.Threads, "other_cpu_frac",

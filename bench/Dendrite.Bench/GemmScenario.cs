@@ -33,12 +33,7 @@ internal static class GemmScenario
                 }
             }
             double flop = 2.0 * m * n * k;
-            double gMine = flop / Report.Median(mine) / 1e9;
-            Report.Emit("gemm", name, "sgemm", "dendrite", o.Threads, "gflops", gMine, "GFLOP/s");
-            if (torch is null) continue;
-            double gTheirs = flop / Report.Median(theirs) / 1e9;
-            Report.Emit("gemm", name, "sgemm", "pytorch", o.Threads, "gflops", gTheirs, "GFLOP/s");
-            Report.Emit("gemm", name, "sgemm", "dendrite", o.Threads, "ratio_vs_pytorch", gMine / gTheirs, "x");
+            Report.EmitPair("gemm", name, "sgemm", o.Threads, flop, mine, theirs);
         }
         Report.Emit("gemm", "all", "load", "dendrite", o.Threads, "other_cpu_frac",
             load.OtherFraction(torch?.CpuSeconds ?? 0), "fraction");

@@ -42,6 +42,19 @@ internal static class Report
         return sw.Elapsed.TotalSeconds / inner;
     }
 
+    /// <summary>The GFLOP/s of both sides from their per-call seconds (medians over the rounds), and Dendrite's ratio
+    /// to PyTorch; only Dendrite's line when PyTorch did not run (theirs empty).</summary>
+    public static void EmitPair(string scenario, string @case, string mode, int threads, double flop,
+        List<double> mine, List<double> theirs)
+    {
+        double gMine = flop / Median(mine) / 1e9;
+        Emit(scenario, @case, mode, "dendrite", threads, "gflops", gMine, "GFLOP/s");
+        if (theirs.Count == 0) return;
+        double gTheirs = flop / Median(theirs) / 1e9;
+        Emit(scenario, @case, mode, "pytorch", threads, "gflops", gTheirs, "GFLOP/s");
+        Emit(scenario, @case, mode, "dendrite", threads, "ratio_vs_pytorch", gMine / gTheirs, "x");
+    }
+
     public static double Median(List<double> xs)
     {
         var s = xs.Order().ToArray();

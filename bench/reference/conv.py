@@ -9,24 +9,13 @@ MIN_TIME seconds after a warm-up call, and answers one JSON line {"case", "mode"
 fwd runs the module under no_grad; fwd+bwd clears the parameter and input gradients, then runs backward(g) with a
 fixed random g of the output's shape.
 """
-import argparse
 import json
-import os
 import sys
-import time
 
-p = argparse.ArgumentParser(description=__doc__)
-p.add_argument("--threads", type=int, required=True)
-args = p.parse_args()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(args.threads)
+from opponent import start, time_block
 
-import torch  # noqa: E402  (after the thread variables)
-import torch.nn as nn  # noqa: E402
-
-torch.set_num_threads(args.threads)
-torch.set_num_interop_threads(1)
-torch.manual_seed(0)
+torch = start(__doc__)
+import torch.nn as nn  # noqa: E402  (after start fixed the threads)
 
 
 class BasicBlock(nn.Module):
@@ -82,7 +71,6 @@ def build(name):
     return {"fwd": f_fwd, "fwd+bwd": f_fb}
 
 
-print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
 for line in sys.stdin:
     name, mode, min_time = line.split()
     if name not in cases:
@@ -90,14 +78,5 @@ for line in sys.stdin:
         continue
     if name not in built:
         built[name] = build(name)
-    f = built[name][mode]
-    f()
-    t0 = time.perf_counter()
-    f()
-    one = time.perf_counter() - t0
-    inner = max(1, int(float(min_time) / max(one, 1e-6)))
-    t0 = time.perf_counter()
-    for _ in range(inner):
-        f()
-    seconds = (time.perf_counter() - t0) / inner
+    seconds, inner = time_block(built[name][mode], float(min_time))
     print(json.dumps({"case": name, "mode": mode, "seconds": seconds, "inner": inner}), flush=True)

@@ -8,24 +8,13 @@ input gradient alone, through aten.convolution_backward (the op autograd calls) 
 It times one block of calls lasting about MIN_TIME seconds after half a second of warm-up, and answers one JSON line
 {"mode", "seconds": per-call seconds}.
 """
-import argparse
 import json
-import os
 import sys
-import time
 
-p = argparse.ArgumentParser(description=__doc__)
-p.add_argument("--threads", type=int, required=True)
-args = p.parse_args()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(args.threads)
+from opponent import start, time_block
 
-import torch  # noqa: E402  (after the thread variables)
-import torch.nn.functional as F  # noqa: E402
-
-torch.set_num_threads(args.threads)
-torch.set_num_interop_threads(1)
-torch.manual_seed(0)
+torch = start(__doc__)
+import torch.nn.functional as F  # noqa: E402  (after start fixed the threads)
 
 built = {}
 
@@ -51,7 +40,6 @@ def build(n, c, h, o, k, stride, pad, groups):
     return {"fwd": fwd, "dW": dw, "dX": dx}
 
 
-print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
 for line in sys.stdin:
     fields = line.split()
     layer = tuple(int(v) for v in fields[:8])
@@ -61,16 +49,5 @@ for line in sys.stdin:
     if mode not in built[layer]:
         print(json.dumps({"error": f"unknown mode {mode}"}), flush=True)
         continue
-    f = built[layer][mode]
-    warm = time.perf_counter()
-    while time.perf_counter() - warm < 0.5:
-        f()
-    t0 = time.perf_counter()
-    f()
-    one = time.perf_counter() - t0
-    inner = max(1, int(min_time / max(one, 1e-6)))
-    t0 = time.perf_counter()
-    for _ in range(inner):
-        f()
-    seconds = (time.perf_counter() - t0) / inner
+    seconds, inner = time_block(built[layer][mode], min_time, warm_seconds=0.5)
     print(json.dumps({"mode": mode, "seconds": seconds, "inner": inner}), flush=True)

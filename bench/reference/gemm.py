@@ -5,24 +5,13 @@ Protocol: each stdin line "M K N MIN_TIME" (A is MxK, B is KxN) times one block 
 seconds after a warm-up, and answers one JSON line {"shape": "MxK@KxN", "seconds": per-call seconds}.
 Threads are fixed (torch, OpenMP, OpenBLAS) before torch loads; see bench/README.md for the environment.
 """
-import argparse
 import json
-import os
 import sys
-import time
+from functools import partial
 
-p = argparse.ArgumentParser(description=__doc__)
-p.add_argument("--threads", type=int, required=True)
-args = p.parse_args()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(args.threads)
+from opponent import start, time_block
 
-import torch  # noqa: E402  (after the thread variables)
-
-torch.set_num_threads(args.threads)
-torch.set_num_interop_threads(1)
-torch.manual_seed(0)
-print(json.dumps({"ready": True, "torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+torch = start(__doc__)
 
 cache = {}
 for line in sys.stdin:
@@ -31,13 +20,5 @@ for line in sys.stdin:
     if (m, k, n) not in cache:
         cache[(m, k, n)] = (torch.randn(m, k), torch.randn(k, n), torch.empty(m, n))
     a, b, c = cache[(m, k, n)]
-    torch.mm(a, b, out=c)
-    t0 = time.perf_counter()
-    torch.mm(a, b, out=c)
-    one = time.perf_counter() - t0
-    inner = max(1, int(min_time / max(one, 1e-6)))
-    t0 = time.perf_counter()
-    for _ in range(inner):
-        torch.mm(a, b, out=c)
-    seconds = (time.perf_counter() - t0) / inner
+    seconds, inner = time_block(partial(torch.mm, a, b, out=c), min_time)
     print(json.dumps({"shape": f"{m}x{k}@{k}x{n}", "seconds": seconds, "inner": inner}), flush=True)
