@@ -27,7 +27,8 @@ public static unsafe partial class Conv
         Check("Conv.Forward", x.Length, w.Length, y.Length, s, bias.Length);
         if (s.L == 0 || s.N == 0) return;
         var shape = s;
-        bool direct = UseDirect(s);
+        bool depthwise = UseDepthwiseForward(s);
+        bool direct = UseDirect(s) && !depthwise;
         fixed (float* px = x, pw = w, pb = bias, py = y)
         {
             float* xp = px, wp = pw, bp = bias.IsEmpty ? null : pb, yp = py;
@@ -57,7 +58,7 @@ public static unsafe partial class Conv
             }
             else if (direct)
                 Split(s, DirectScratch(s), (item, scratch, _) => ForwardDirect(item, xp, wp, bp, yp, scratch!, shape));
-            else if (UseDepthwise(s))
+            else if (depthwise)
                 ForwardDepthwise(xp, wp, bp, yp, s);
             else if (UseSmall(s))
                 ForwardSmall(xp, wp, bp, yp, s);

@@ -4,9 +4,9 @@ using Dendrite.Kernels.Reference;
 namespace Dendrite.Tests.Kernels;
 
 /// <summary>
-/// Depthwise convolutions with a column stride above 1 (the phase-split kernels) against the direct loops of
-/// <see cref="ConvReference"/> in float64: forward, input and weight gradients through the public entry points, over
-/// strides 2 and 3 (and a row stride of 1), 1×1 to 5×5 kernels, dilation, asymmetric padding, output widths across
+/// Depthwise convolutions (the phase-split kernels: every column stride above 1, and the forward at unit stride with
+/// AVX-512) against the direct loops of <see cref="ConvReference"/> in float64: forward, input and weight gradients
+/// through the public entry points, over strides 1 to 3, 1×1 to 5×5 kernels, dilation, asymmetric padding, output widths across
 /// several vectors, with and without bias. The same cases run on every instruction set in CI.
 /// </summary>
 [Trait("Category", "Kernels")]
@@ -31,6 +31,12 @@ public class ConvDepthwiseTests
         [1, 2, 4, 67, 5, 5, 2, 2, 2, 1, true],
         // 30 output columns: the forward's last row ends 2 short of a 32-column block (masked stores).
         [1, 2, 5, 59, 3, 3, 2, 2, 1, 1, true],
+        // Unit column stride, whose forward takes the phase kernel with AVX-512 (one phase, the padded plane): rows
+        // of 56 (MobileNet), 33 and 7 outputs, 5×5 with dilation, a row stride of 2.
+        [2, 3, 12, 56, 3, 3, 1, 1, 1, 1, true],
+        [1, 2, 9, 33, 3, 3, 1, 1, 1, 1, false],
+        [2, 2, 11, 11, 5, 5, 1, 1, 2, 2, true],
+        [1, 3, 10, 9, 3, 3, 2, 1, 1, 1, false],
     ];
 
     [Theory]
