@@ -28,7 +28,7 @@ public static unsafe partial class Conv
         s.Cg == 1 && s.Og == 1 && (s.StrideW > 1 || Vector512.IsHardwareAccelerated);
 
     // Padded rows that any tap reads: (OH - 1)·sh + (KH - 1)·dh + 1.
-    private static int DwRows(in ConvShape s) => (s.OH - 1) * s.StrideH + (s.KH - 1) * s.DilationH + 1;
+    private static int DwRows(in ConvShape s) => PaddedHeight(s);
 
     // Output width rounded up to whole 16-float vectors: what the row loops compute.
     private static int DwSpan(in ConvShape s) => (s.OW + 15) / 16 * 16;
@@ -368,24 +368,27 @@ public static unsafe partial class Conv
         {
             fixed (int* pp = plan) BackwardInputDepthwisePlane(item, dy, w, dx, scratch, pp, shape);
         });
+        BufferPool<int>.Return(plan);
     }
 
-    // Which taps land on each phase row, for the input gradient: per (phase, padded row) its entry count, then per
-    // entry the dY row's offset in the padded dY copy (row · DwDyWidth + lead - column offset) and the tap index, all
-    // in one array; and, after a header of sw·rows starts, how many columns each phase needs (the gather reads phase
-    // columns below DwColumns' Hi only), rounded up to whole vectors.
+    // Which taps land on each phase row, for the input gradient, in one pooled array (the caller returns it): first,
+    // per phase, how many columns it needs (the gather reads phase columns below DwColumns' Hi only), rounded up to
+    // whole vectors; then, per (phase, padded row), its entry count followed by each entry's dY row offset in the
+    // padded dY copy (row · DwDyWidth + lead - column offset) and tap index. Every tap meets every output row once,
+    // so there are KH·KW·OH entries in all.
     private static int[] DwInputPlan(in ConvShape s)
     {
         int sw = s.StrideW, rows = DwRows(s), lead = DwLead(s), dyw = DwDyWidth(s), width = DwPhaseWidth(s);
-        var plan = new List<int>();
+        var plan = BufferPool<int>.Rent(sw + sw * rows + 2 * s.KH * s.KW * s.OH);
+        int at = 0;
         for (int phase = 0; phase < sw; phase++)
-            plan.Add(Math.Min(width, (DwColumns(phase, s).Hi + 15) / 16 * 16));
+            plan[at++] = Math.Min(width, (DwColumns(phase, s).Hi + 15) / 16 * 16);
         for (int phase = 0; phase < sw; phase++)
         {
             for (int r = 0; r < rows; r++)
             {
-                int at = plan.Count;
-                plan.Add(0);
+                int count = at++;
+                plan[count] = 0;
                 for (int p = 0; p < s.KH; p++)
                 {
                     int t = r - p * s.DilationH;
@@ -394,14 +397,14 @@ public static unsafe partial class Conv
                     {
                         int off = q * s.DilationW;
                         if (off % sw != phase) continue;
-                        plan.Add(t / s.StrideH * dyw + lead - off / sw);
-                        plan.Add(p * s.KW + q);
-                        plan[at]++;
+                        plan[at++] = t / s.StrideH * dyw + lead - off / sw;
+                        plan[at++] = p * s.KW + q;
+                        plan[count]++;
                     }
                 }
             }
         }
-        return [.. plan];
+        return plan;
     }
 
     // Columns of zeros left of each dY row in the input gradient's padded copy of a dY plane: the widest tap

@@ -166,8 +166,7 @@ public static unsafe partial class Conv
     private static void UnfoldPadded<TRows>(float* x, int n0, int lo, int hi, int g, float* col, int ld,
         in ConvShape s, TRows rows) where TRows : struct, IRowMove
     {
-        int hp = (s.OH - 1) * s.StrideH + (s.KH - 1) * s.DilationH + 1;
-        int wp = (s.OW - 1) * s.StrideW + (s.KW - 1) * s.DilationW + 1;
+        int hp = PaddedHeight(s), wp = (s.OW - 1) * s.StrideW + (s.KW - 1) * s.DilationW + 1;
         var pad = BufferPool<float>.Rent(s.Cg * hp * wp + 32);
         fixed (float* pp = pad)
         {
