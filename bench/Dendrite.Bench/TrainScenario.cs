@@ -44,7 +44,7 @@ internal static class TrainScenario
             theirs.Add(torch.Request("epoch", "epoch_s"));
             Report.Emit(scenario, name, "train", "pytorch", o.Threads, "epoch_s", theirs[^1], "s");
         }
-        var (_, acc) = new Nn.Train.Trainer(model, forward, optimizer, (p, t) => Losses.CrossEntropy(p, t)).Evaluate(xTest, yTest);
+        var (_, acc) = new Training.Trainer(model, forward, optimizer, (p, t) => Losses.CrossEntropy(p, t)).Evaluate(xTest, yTest);
         Report.Emit(scenario, name, "eval", "dendrite", o.Threads, "test_acc", acc, "fraction");
         if (torch is not null)
         {

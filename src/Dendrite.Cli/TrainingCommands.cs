@@ -5,7 +5,7 @@ using Dendrite.IO;
 using Dendrite.Models;
 using Dendrite.Nn;
 using Dendrite.Nn.Optim;
-using Dendrite.Nn.Train;
+using Dendrite.Training;
 using Spectre.Console;
 
 namespace Dendrite.Cli;

@@ -198,11 +198,12 @@ public partial class Tensor
     /// <summary>Entries of x picked along <paramref name="dim"/> by an index tensor of any shape: the result has
     /// x's shape with that dimension replaced by the index's shape (numpy take; torch.index_select for 1-D
     /// indices; ONNX Gather).   dx = index-add of g</summary>
-    public Tensor IndexSelect(int dim, Tensor index) => IndexSelect(dim, index, manual: false);
+    public Tensor IndexSelect(int dim, Tensor index) => IndexSelect(dim, index, pooled: false);
 
-    /// <summary><see cref="IndexSelect(int, Tensor)"/> whose result, with <paramref name="manual"/>, lives in pooled
-    /// storage that the caller hands back with <see cref="ReleaseStorage"/>.</summary>
-    internal Tensor IndexSelect(int dim, Tensor index, bool manual)
+    /// <summary><see cref="IndexSelect(int, Tensor)"/> whose result, with <paramref name="pooled"/>, lives in pooled
+    /// memory outside any <see cref="TensorScope"/> that the caller hands back with <see cref="ReleaseStorage"/>
+    /// (a data loader's batches: no large allocation per batch).</summary>
+    public Tensor IndexSelect(int dim, Tensor index, bool pooled)
     {
         var x = this;
         int d = Shapes.Axis("IndexSelect", dim, Rank);
@@ -211,7 +212,7 @@ public partial class Tensor
         for (int i = 0; i < d; i++) outer *= shape[i];
         for (int i = d + 1; i < Rank; i++) inner *= shape[i];
         int[] ys = [.. shape.AsSpan(0, d), .. index.shape, .. shape.AsSpan(d + 1)];
-        var y = Empty(DType, ys, manual: manual);
+        var y = Empty(DType, ys, manual: pooled);
         var c = Contiguous();
         int n = shape[d];
         switch (DType)

@@ -37,9 +37,17 @@ public partial class Tensor
         return new Tensor(Storage.Create(dtype, n, clear, manual), shape, Shapes.ContiguousStrides(shape), 0);
     }
 
-    /// <summary>Hands this tensor's pooled storage back now (for buffers whose lifetime is managed by hand, such as
-    /// the DataLoader's batches); reading it afterwards throws.</summary>
-    internal void ReleaseStorage() => Storage.Release();
+    /// <summary>Hands the storage of a tensor made with <c>pooled: true</c> (for example
+    /// <see cref="IndexSelect(int, Tensor, bool)"/>) back to the pool now, as a data loader does with a batch once
+    /// the next one is in use; reading it, or any view of it, afterwards throws.</summary>
+    public void ReleaseStorage()
+    {
+        if (!Storage.Manual)
+            throw new InvalidOperationException(
+                $"ReleaseStorage: tensor {Shapes.Format(shape)} was not made with pooled: true; " +
+                "its memory is returned by the garbage collector or by its TensorScope");
+        Storage.Release();
+    }
 
     /// <summary>The storage this tensor views.</summary>
     public Storage Storage { get; }

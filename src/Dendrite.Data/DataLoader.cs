@@ -39,7 +39,7 @@ public sealed class DataLoader(Tensor inputs, Tensor targets, int batchSize, boo
         {
             int start = b * BatchSize, len = Math.Min(BatchSize, order.Length - start);
             var idx = Tensor.From(order.AsSpan(start, len).ToArray());
-            return (Inputs.IndexSelect(0, idx, manual: true), Targets.IndexSelect(0, idx, manual: true));
+            return (Inputs.IndexSelect(0, idx, pooled: true), Targets.IndexSelect(0, idx, pooled: true));
         }
         (Tensor X, Tensor Y)? previous = null;
         void Recycle((Tensor X, Tensor Y)? batch)

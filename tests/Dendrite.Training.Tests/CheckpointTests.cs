@@ -1,7 +1,7 @@
 using Dendrite.Data;
 using Dendrite.Nn;
 using Dendrite.Nn.Optim;
-using Dendrite.Nn.Train;
+using Dendrite.Training;
 
 namespace Dendrite.IO.Tests;
 

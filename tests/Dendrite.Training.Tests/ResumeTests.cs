@@ -2,7 +2,7 @@ using Dendrite.Data;
 using Dendrite.Models;
 using Dendrite.Nn;
 using Dendrite.Nn.Optim;
-using Dendrite.Nn.Train;
+using Dendrite.Training;
 
 namespace Dendrite.Tests;
 

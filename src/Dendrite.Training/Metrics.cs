@@ -1,4 +1,6 @@
-namespace Dendrite.Nn.Train;
+using Dendrite.Nn;
+
+namespace Dendrite.Training;
 
 /// <summary>Classification and regression metrics over whole prediction sets. Scores are (N, C) logits or
 /// probabilities; labels are (N) Int64.</summary>

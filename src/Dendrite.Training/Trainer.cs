@@ -1,7 +1,8 @@
 using Dendrite.Data;
+using Dendrite.Nn;
 using Dendrite.Nn.Optim;
 
-namespace Dendrite.Nn.Train;
+namespace Dendrite.Training;
 
 /// <summary>What one epoch produced: mean training loss and, when validation data is given, its loss and accuracy.</summary>
 public sealed record EpochResult(int Epoch, double TrainLoss, double TrainAccuracy, double? ValLoss, double? ValAccuracy,

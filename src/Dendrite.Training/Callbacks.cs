@@ -1,7 +1,8 @@
 using System.Globalization;
+using Dendrite.Nn;
 using Dendrite.Nn.Optim;
 
-namespace Dendrite.Nn.Train;
+namespace Dendrite.Training;
 
 /// <summary>Stops when the monitored validation loss has not improved by <c>minDelta</c> for <c>patience</c>
 /// epochs, and (optionally) puts back the weights of the best epoch.</summary>
