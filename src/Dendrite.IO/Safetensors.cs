@@ -87,19 +87,33 @@ public static class Safetensors
         _ => "BOOL",
     };
 
+    private static string NotSafetensors(string path, ReadOnlySpan<byte> head, long fileLength)
+    {
+        string what = FileSignature.Describe(head) is { } kind ? $"it starts like {kind}" : "its first bytes match no known format";
+        return $"{path}: not a safetensors file ({fileLength} bytes; a safetensors file starts with an 8-byte header " +
+            $"length and a JSON header '{{'): {what}";
+    }
+
     /// <summary>Reads every tensor and the metadata. F16 and BF16 are widened to Float32; I8, U8, I16, I32 and U32 to
     /// Int64.</summary>
     public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(string path)
     {
         using var f = File.OpenRead(path);
         long fileLength = f.Length;
-        if (fileLength < 8) throw new SafetensorsFormatException($"{path}: offset 0: header length needs 8 bytes, file has {fileLength}");
-        Span<byte> lenBytes = stackalloc byte[8];
-        f.ReadExactly(lenBytes);
-        ulong headerLen = BinaryPrimitives.ReadUInt64LittleEndian(lenBytes);
+        Span<byte> head = stackalloc byte[(int)Math.Min(FileSignature.Length, fileLength)];
+        f.ReadExactly(head);
+        if (fileLength < 8) throw new SafetensorsFormatException(NotSafetensors(path, head, fileLength));
+        ulong headerLen = BinaryPrimitives.ReadUInt64LittleEndian(head);
         if (headerLen > MaxHeader || (long)headerLen > fileLength - 8)
+        {
+            // A safetensors file has its JSON header's opening brace right after the length; without it the file is
+            // something else, and its "length" is just its first eight bytes.
+            if (fileLength < 9 || head[8] != (byte)'{')
+                throw new SafetensorsFormatException(NotSafetensors(path, head, fileLength));
             throw new SafetensorsFormatException($"{path}: offset 0: header length {headerLen} exceeds the file ({fileLength - 8} bytes follow)");
+        }
         var headerBytes = new byte[headerLen];
+        f.Position = 8;
         f.ReadExactly(headerBytes);
         long dataStart = 8 + (long)headerLen, dataLength = fileLength - dataStart;
         var entries = new List<(string Name, string DType, int[] Shape, long Begin, long End)>();

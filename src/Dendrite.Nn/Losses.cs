@@ -104,6 +104,7 @@ public static class Losses
         {
             if (target.Rank != 1 || target.Size(0) != n)
                 throw new ArgumentException($"{op}: class indices must be ({n}), got {Shapes.Format(target.Shape)}");
+            CheckClassRange(op, target, c);
             perSample = -logP.Gather(1, target.Unsqueeze(1)).Squeeze(1);
             if (smoothing > 0) perSample = perSample * (1 - smoothing) - logP.Mean(1) * smoothing;
         }
@@ -115,6 +116,18 @@ public static class Losses
             perSample = -(t * logP).Sum(1);
         }
         return Reduce(perSample, reduction);
+    }
+
+    // Out-of-range labels are the caller's data error: say so here rather than let the Gather below report an index.
+    private static void CheckClassRange(string op, Tensor target, int classes)
+    {
+        if (target.Numel == 0) return;
+        long low = (long)target.Min().Item(), high = (long)target.Max().Item();
+        if (low >= 0 && high < classes) return;
+        long bad = low < 0 ? low : high;
+        throw new ArgumentException(
+            $"{op}: target holds class index {bad}, outside [0, {classes - 1}] for scores with {classes} classes " +
+            "(labels must be 0-based and the last layer must have one output per class)");
     }
 
     /// <summary>Kullback–Leibler divergence KL(target ‖ input) with input given as log-probabilities, as

@@ -163,6 +163,24 @@ public sealed class SafetensorsTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48 }, "a PNG image")]
+    [InlineData(new byte[] { 0x50, 0x4B, 3, 4, 20, 0, 0, 0, 8, 0, 1, 2, 3, 4 }, "a zip archive")]
+    [InlineData(new byte[] { 0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4 }, "a gzip file")]
+    [InlineData(new byte[] { 0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8 }, "a Python pickle")]
+    [InlineData(new byte[] { 0x74, 0x65, 0x6E, 0x73, 0x6F, 0x72, 0x73, 0x20, 0x68, 0x65, 0x72, 0x65 }, "a text file")]
+    [InlineData(new byte[] { 0x08, 0x07, 0x12, 0x07, 0x70, 0x79, 0x74, 0x6F, 0x72, 0x63, 0x68, 0x1A }, "a protobuf message")]
+    [InlineData(new byte[] { 0xC3, 0x01, 0xFE }, "no known format")]
+    public void Load_OtherFormatIsNamed(byte[] bytes, string kind)
+    {
+        string path = Path.Combine(dir, "other.safetensors");
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<SafetensorsFormatException>(() => Safetensors.Load(path));
+        Assert.Contains("not a safetensors file", e.Message);
+        Assert.Contains(kind, e.Message);
+        Assert.DoesNotContain("exceeds the file", e.Message);
+    }
+
     [Fact]
     public void Load_HeaderLongerThanFile()
     {
