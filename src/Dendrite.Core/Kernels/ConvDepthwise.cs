@@ -17,16 +17,6 @@ namespace Dendrite.Kernels;
 /// </summary>
 public static unsafe partial class Conv
 {
-    private static bool UseDepthwise(in ConvShape s) => s.Cg == 1 && s.Og == 1 && s.StrideW > 1;
-
-    // The forward takes the phase kernel at unit column stride too where AVX-512 is there (one phase: the padded
-    // plane): MobileNet's 3×3 depthwise layer of 128 channels at 56×56, batch 8, 2 threads, eleven alternating pairs
-    // against the direct kernels, GFLOP/s: 22.1–43.1 (median 35.7) → 35.1–44.0 (median 41.6), ahead in ten.
-    // With AVX2 only, three pairs were mixed; its gradients stay on the direct kernels, which measured 2× faster than
-    // the phase kernels at unit stride.
-    private static bool UseDepthwiseForward(in ConvShape s) =>
-        s.Cg == 1 && s.Og == 1 && (s.StrideW > 1 || Vector512.IsHardwareAccelerated);
-
     // Padded rows that any tap reads: (OH - 1)·sh + (KH - 1)·dh + 1.
     private static int DwRows(in ConvShape s) => PaddedHeight(s);
 

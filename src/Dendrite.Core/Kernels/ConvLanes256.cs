@@ -11,7 +11,6 @@ namespace Dendrite.Kernels;
 // micro-kernel. The channels-last tiles go to and from NCHW through 8×8 transposes.
 public static unsafe partial class Conv
 {
-    private static bool HasLanes256 => Avx2.IsSupported && Fma.IsSupported;
 
     // At most 3 positions per row of the pair: 12 accumulators, 2 weight vectors and a broadcast in 16 registers.
     private const int MaxPiece256 = 3;

@@ -16,9 +16,6 @@ public static unsafe partial class Conv
     private const int Rows256Sliver = 6;
     private const int Rows256Tile = 16;
 
-    private static bool UseRows256(in ConvShape s) =>
-        HasLanes256 && !Avx512F.IsSupported && s.StrideH == 1 && s.StrideW == 1 && !IsPointwise(s);
-
     private static int Rows256Tiles(in ConvShape s) => (s.OH * RowsWidth(s) + Rows256Tile - 1) / Rows256Tile;
 
     internal static void ForwardRows256(float* x, float* w, float* bias, float* y, in ConvShape s)

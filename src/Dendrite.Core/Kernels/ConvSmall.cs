@@ -15,19 +15,6 @@ public static unsafe partial class Conv
     // MiB for the K of a 512-channel 3×3 layer.
     private const int SmallColumns = 1024;
 
-    // Output maps of at most 100 positions (10×10) and at least 32 output channels per group. 2 threads, GFLOP/s,
-    // ResNet 3×3 512 → 512, batch 8, forward / weight gradient / input gradient, per-image kernels → batched:
-    // AVX-512 at 4×4 148 / 65 / 96 → 393 / 365 / 239, at 7×7 226 / 151 / 168 → 344 / 365 / 280; AVX2 at 4×4
-    // 86 / 59 / 80 → 202 / 203 / 161, at 7×7 150 / 116 / 137 → 190 / 201 / 181. 256 channels, AVX-512: at 10×10
-    // 313 / 254 / 301 → 347 / 332 / 315, but at 12×12 320 / 291 / 319 → 292 / 271 / 288, and at 14×14 349 → 329
-    // forward: there the rows kernels stay ahead. 1×1 layers too (one product instead of one per image): 512 → 512
-    // at 7×7 310 / 355 / 216 → 337 / 368 / 331, 1024 → 1024 at 4×4 211 / 230 / 105 → 345 / 342 / 316.
-    private static bool UseSmall(in ConvShape s) => s.L > 0 && s.L <= 100 && s.Og >= 32;
-
-    /// <summary>Whether the batched small-map path runs for <paramref name="s"/> (tests check their shapes by
-    /// it).</summary>
-    internal static bool SmallAvailable(in ConvShape s) => UseSmall(s);
-
     // Images per batched product: as many as fit in SmallColumns columns, and in an unfolding of at most 8M floats
     // (32 MiB: a 2048-channel 3×3 layer gets about 450 columns), at least one.
     private static int SmallImages(in ConvShape s) =>

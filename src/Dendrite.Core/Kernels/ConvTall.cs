@@ -27,9 +27,6 @@ public static unsafe partial class Conv
     private const int TallTarget = 512;
     private const int ImplicitTarget = 1024;
 
-    // The tall path for every shape that would otherwise unfold whole images.
-    private static bool UseTall(in ConvShape s) => !IsPointwise(s);
-
     // Chunks per (image, group) of at most target positions and their length (balanced, the last one may be shorter).
     private static int TallChunks(in ConvShape s, int target, out int len)
     {
@@ -70,9 +67,6 @@ public static unsafe partial class Conv
     // so for kernel row p the KW·Cg inputs of position v start at xp + (v + p·dh·Wp)·Cg and consecutive positions
     // are Cg floats apart: an m×(KW·Cg) matrix with row stride Cg (rows overlap), read in place by the packed GEMM.
     // A chunk of rows of the output is then Σ_p A_p · W'_pᵀ with W' the weights reordered to (O, KH, KW, Cg).
-    private static bool UseImplicit(in ConvShape s) =>
-        s.StrideH == 1 && s.StrideW == 1 && s.DilationW == 1 && !IsPointwise(s);
-
     private static int ImplicitWidth(in ConvShape s) => s.OW + s.KW - 1;
 
     private static int ImplicitHeight(in ConvShape s) => s.OH + (s.KH - 1) * s.DilationH;

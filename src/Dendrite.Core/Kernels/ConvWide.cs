@@ -83,8 +83,6 @@ public static unsafe partial class Conv
 {
     private const int Wide = 16;
 
-    private static bool UseWide(in ConvShape s) => HasLanes256 && s.Og <= DirectBlock;
-
     // Padded width for 16-lane rows: the output width rounded up to 16, plus the kernel's reach.
     private static int WidePaddedWidth(in ConvShape s) =>
         (s.OW + Wide - 1) / Wide * Wide + (s.KW - 1) * s.DilationW;
