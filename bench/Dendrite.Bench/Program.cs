@@ -1,6 +1,6 @@
 using System.Globalization;
+using Dendrite;
 using Dendrite.Bench;
-using Dendrite.Kernels;
 
 // dotnet run -c Release --project bench/Dendrite.Bench -- SCENARIO [--threads N] [--rounds R] [--min-time S]
 //     [--shapes LIST] [--no-pytorch] [--epochs E]
@@ -29,7 +29,7 @@ catch (Exception e) when (e is FormatException or InvalidOperationException)
     Console.Error.WriteLine(e.Message);
     return 2;
 }
-Threads.Count = options.Threads;
+Threading.Count = options.Threads;
 return scenarios[args[0]](options);
 
 namespace Dendrite.Bench
@@ -39,7 +39,7 @@ namespace Dendrite.Bench
     {
         public static Options Parse(string[] args)
         {
-            int threads = Dendrite.Kernels.Threads.Count, rounds = 5;
+            int threads = Threading.Count, rounds = 5;
             double minTime = 0.2;
             string? shapes = null;
             bool pytorch = true;

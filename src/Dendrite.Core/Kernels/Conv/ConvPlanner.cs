@@ -6,7 +6,8 @@ namespace Dendrite.Kernels;
 /// <summary>The convolution kernels, one per way of computing a pass (see docs/convolution.md).</summary>
 internal enum ConvKernel
 {
-    /// <summary>Unfold each image (im2col), then one GEMM per (image, group); folds back for dX. Runs anything.</summary>
+    /// <summary>Unfold each image (im2col), then one GEMM per (image, group); folded back for dX. Runs
+    /// anything.</summary>
     Im2col,
 
     /// <summary>Several small maps unfolded side by side into one batched GEMM (ConvSmall.cs).</summary>
@@ -148,7 +149,8 @@ internal static class ConvPlanner
     public static bool IsPointwise(in ConvShape s) =>
         s.KH == 1 && s.KW == 1 && UnitStrides(s) && s.PadTop == 0 && s.PadLeft == 0 && s.OH == s.H && s.OW == s.W;
 
-    private static bool RowsWeightFits(in ConvShape s) => (long)s.N * s.Groups * Conv.RowsImage(s) <= Array.MaxLength / 2;
+    private static bool RowsWeightFits(in ConvShape s) =>
+        (long)s.N * s.Groups * Conv.RowsImage(s) <= Array.MaxLength / 2;
 
     /// <summary>The convolution whose forward pass is the input gradient of s, when s has unit strides and its
     /// padding does not exceed the dilated kernel extent; null otherwise.</summary>

@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Dendrite.Kernels.Simd;
 
 namespace Dendrite.Kernels;
 
@@ -18,7 +17,7 @@ namespace Dendrite.Kernels;
 /// threads, each running single-threaded GEMMs on its own pooled unfolding buffer (and, for the weight gradient,
 /// its own partial sum); otherwise the items run one after another with each GEMM split across the threads.
 /// </summary>
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
     /// <summary>y = conv(x, w) + b over contiguous NCHW buffers; <paramref name="bias"/> may be empty. The kernel is
     /// <see cref="ConvPlanner"/>'s choice.</summary>
@@ -40,31 +39,32 @@ public static unsafe partial class Conv
         switch (kernel)
         {
             case ConvKernel.Lanes:
-            {
-                // Weights transposed once to tap-major rows of 16 (missing output channels read 0).
-                var lanesW = BufferPool<float>.Rent(s.Groups * s.K * Lanes);
-                fixed (float* pl = lanesW)
                 {
-                    float* wl = pl;
-                    LanesWeights(wp, wl, s);
-                    Split(s, LanesScratch(s), (item, scratch, _) => ForwardLanes(item, xp, wl, bp, yp, scratch!,
-                        shape));
+                    // Weights transposed once to tap-major rows of 16 (missing output channels read 0).
+                    var lanesW = BufferPool<float>.Rent(s.Groups * s.K * Lanes);
+                    fixed (float* pl = lanesW)
+                    {
+                        float* wl = pl;
+                        LanesWeights(wp, wl, s);
+                        Split(s, LanesScratch(s), (item, scratch, _) => ForwardLanes(item, xp, wl, bp, yp, scratch!,
+                            shape));
+                    }
+                    BufferPool<float>.Return(lanesW);
+                    break;
                 }
-                BufferPool<float>.Return(lanesW);
-                break;
-            }
             case ConvKernel.Wide:
-            {
-                var wideW = BufferPool<float>.Rent(s.Groups * s.K * DirectBlock);
-                fixed (float* pt = wideW)
                 {
-                    float* wt = pt;
-                    WideWeights(wp, wt, s);
-                    Split(s, WideScratch(s), (item, scratch, _) => ForwardWide(item, xp, wt, bp, yp, scratch!, shape));
+                    var wideW = BufferPool<float>.Rent(s.Groups * s.K * DirectBlock);
+                    fixed (float* pt = wideW)
+                    {
+                        float* wt = pt;
+                        WideWeights(wp, wt, s);
+                        Split(s, WideScratch(s), (item, scratch, _) => ForwardWide(item, xp, wt, bp, yp, scratch!,
+                            shape));
+                    }
+                    BufferPool<float>.Return(wideW);
+                    break;
                 }
-                BufferPool<float>.Return(wideW);
-                break;
-            }
             case ConvKernel.Direct:
                 Split(s, DirectScratch(s), (item, scratch, _) => ForwardDirect(item, xp, wp, bp, yp, scratch!, shape));
                 break;

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Dendrite.Kernels.Simd;
 
 namespace Dendrite.Kernels;
 
@@ -9,7 +8,7 @@ namespace Dendrite.Kernels;
 // unfolded side by side, so that one product covers many images. A kernel that tiles one image at a time computes
 // mostly padding there (a 7×7 map fills 49 of the 80 lanes of its tiles), and a per-image product has only L
 // columns.
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
     // Columns of one batched product: the unfolding (K × columns) and the product (Og × columns) stay within a few
     // MiB for the K of a 512-channel 3×3 layer.

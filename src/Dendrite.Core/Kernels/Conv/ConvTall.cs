@@ -2,7 +2,6 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Dendrite.Kernels.Simd;
 
 namespace Dendrite.Kernels;
 
@@ -19,7 +18,7 @@ namespace Dendrite.Kernels;
 /// im2col path in bench/README.md ("Round three"); the input gradient of other shapes stays on that path (a
 /// chunked version measured no faster).
 /// </summary>
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
     // Positions per weight-gradient chunk (576×512 floats of unfolding for a 64-channel 3×3 layer), and virtual
     // positions per implicit forward chunk (the packed kernel ran 177 GFLOP/s at m = 464, 189 at m = 928 on one

@@ -11,7 +11,7 @@ namespace Dendrite.Kernels;
 // GEMM it replaces on AVX2 (2 threads, AVX-512 off, medians of 5 alternating runs, forward GFLOP/s): ResNet 3×3
 // 64 → 64 at 56×56 187 → 210, VGG 3×3 128 → 128 at 28×28 194 → 204, DenseNet 3×3 128 → 32 175 → 190; VGG's input
 // gradient 192 → 204.
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
     private const int Rows256Sliver = 6;
     private const int Rows256Tile = 16;

@@ -15,7 +15,7 @@ namespace Dendrite.Kernels;
 /// products of dY rows with those phase rows. Each phase row has slack past its last column, so the vector loops run
 /// whole vectors over the padded width, and the next plane is prefetched while one is computed.
 /// </summary>
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
     // Padded rows that any tap reads: (OH - 1)·sh + (KH - 1)·dh + 1.
     private static int DwRows(in ConvShape s) => PaddedHeight(s);

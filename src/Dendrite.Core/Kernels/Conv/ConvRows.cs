@@ -25,7 +25,7 @@ namespace Dendrite.Kernels;
 /// forward kernel. Used when Vector512 is accelerated; with AVX2 only, ConvRows256.cs has the forward (6 channels ×
 /// 16 positions) and the weight gradient runs tiles of 16 channels; the other paths remain the fallbacks.
 /// </summary>
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
     private const int RowsSliver = 8;
     private const int RowsTile = 3 * 16;

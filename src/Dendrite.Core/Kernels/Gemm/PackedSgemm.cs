@@ -2,10 +2,10 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Dendrite.Kernels.Simd;
+namespace Dendrite.Kernels;
 
 /// <summary>Which register-blocked micro-kernel SGEMM runs: the widest vectors the hardware accelerates.</summary>
-public enum GemmPath
+internal enum GemmPath
 {
     /// <summary>12×32 tile of Vector512 accumulators (AVX-512).</summary>
     Vector512,
@@ -19,7 +19,7 @@ public enum GemmPath
 
 /// <summary>Cache blocking: B blocks of kc×nc stay in L2, A blocks of mc×kc in L3, and one MR×kc sliver of A
 /// in L1 while the micro-kernel sweeps the B block.</summary>
-public readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
+internal readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
 
 /// <summary>Single-precision GEMM with packed panels (Goto/BLIS scheme). Row-major, C = alpha·op(A)·op(B) + beta·C.
 /// op(A) and op(B) are read in place whatever their transposition: packing reorders them into micro-panels, so no
@@ -38,7 +38,7 @@ public readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
 /// Threads split C into disjoint row ranges (4-row units on the AVX-512 path, whole slivers otherwise) or column
 /// ranges (whole slivers), each running the loop nest alone.
 /// </remarks>
-public static unsafe class PackedSgemm
+internal static unsafe class PackedSgemm
 {
     /// <summary>The path this machine runs by default.</summary>
     public static GemmPath BestPath { get; } =
