@@ -200,37 +200,22 @@ internal static unsafe partial class Conv
         }
     }
 
-    // dst[j·dstStride + i] = src[i·srcStride + j] for an 8×8 block (unpack / shuffle / lane-permute with AVX).
-    private static void Transpose8(float* src, long srcStride, float* dst, long dstStride)
+    // dst[j·dstStride + i] = src[i·srcStride + j] (+ rowBias[j] when rowBias is not null) for an 8×8 block:
+    // unpack / shuffle / lane-permute with AVX (Transpose8x8), element by element without.
+    private static void Transpose8(float* src, long srcStride, float* dst, long dstStride, float* rowBias = null)
     {
         if (!Avx.IsSupported)
         {
             for (int i = 0; i < 8; i++)
             {
-                for (int j = 0; j < 8; j++) dst[j * dstStride + i] = src[i * srcStride + j];
+                for (int j = 0; j < 8; j++)
+                {
+                    float v = src[i * srcStride + j];
+                    dst[j * dstStride + i] = rowBias is null ? v : v + rowBias[j];
+                }
             }
             return;
         }
-        Transpose8Avx(src, srcStride, dst, dstStride, null);
-    }
-
-    // As Transpose8 with rowBias[j] added to every element of destination row j.
-    private static void Transpose8(float* src, long srcStride, float* dst, long dstStride, float* rowBias)
-    {
-        if (!Avx.IsSupported)
-        {
-            for (int i = 0; i < 8; i++)
-            {
-                for (int j = 0; j < 8; j++) dst[j * dstStride + i] = src[i * srcStride + j] + rowBias[j];
-            }
-            return;
-        }
-        Transpose8Avx(src, srcStride, dst, dstStride, rowBias);
-    }
-
-    // The AVX 8×8 transpose; rowBias[j] (when not null) is added to destination row j.
-    private static void Transpose8Avx(float* src, long srcStride, float* dst, long dstStride, float* rowBias)
-    {
         var r0 = Avx.LoadVector256(src);
         var r1 = Avx.LoadVector256(src + srcStride);
         var r2 = Avx.LoadVector256(src + 2 * srcStride);
