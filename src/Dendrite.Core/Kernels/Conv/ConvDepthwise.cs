@@ -265,8 +265,8 @@ internal static unsafe partial class Conv
         int taps = s.KH * s.KW;
         float* phases = scratch, acc = scratch + DwPhases(s);
         DwSplit(x + (long)item * s.H * s.W, phases, s);
-        // The next plane is read next: ask for it while this one is computed (a MobileNet stride-2 layer's
-        // forward, 2 threads, three alternating pairs: 9.9–11.2 → 10.8–17.4 GFLOP/s).
+        // The next plane is read next: ask for it while this one is computed (faster on MobileNet's stride-2
+        // layer).
         if (item + 1 < s.N * s.C) DwPrefetch(x + (long)(item + 1) * s.H * s.W, s.H * s.W);
         float* wc = w + (long)c * taps;
         float b = bias is null ? 0f : bias[c];

@@ -34,9 +34,7 @@ internal static unsafe partial class Conv
     // reaches past its row's end reads the next row's left padding (zeros), so a row needs room only for PadLeft +
     // W floats and for the reach of its last real window past PadLeft; the junk columns of each row drop from
     // (KW-1)·dw to about PadRight (3×3 with padding 1: one junk column instead of two; a 5×5 with padding 2: two
-    // instead of four). Forward, 2 threads, medians of 3 alternating runs, GFLOP/s: ResNet 3×3 64 → 64 at 56×56
-    // 425 → 437, VGG 3×3 at 28×28 415 → 423, DenseNet 3×3 128 → 32 399 → 408, GoogLeNet 5×5 16 → 32 at 28×28
-    // 375 → 386.
+    // instead of four), a few percent faster on every course layer (bench/README.md, "Convolution planner").
     private static int RowsWidth(in ConvShape s) =>
         Math.Max(s.OW, Math.Max(s.OW + (s.KW - 1) * s.DilationW - s.PadLeft, s.PadLeft + s.W));
 

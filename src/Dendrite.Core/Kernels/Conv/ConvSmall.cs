@@ -86,7 +86,7 @@ internal static unsafe partial class Conv
     private static void UnfoldImages(float* x, int n0, int lo, int hi, int g, float* col, int ld, in ConvShape s)
     {
         // A 1×1 kernel reads each input value at most once: padding the image first would only add a pass (ResNet's
-        // 1×1 stride-2 projection onto 7×7 measured 3 % slower that way).
+        // 1×1 stride-2 projection onto 7×7 measured slower that way).
         if (Avx512F.IsSupported && s.StrideW > 1 && s.StrideW < 32 && s.KH * s.KW > 1)
         {
             UnfoldPadded(x, n0, lo, hi, g, col, ld, s, new StridedRows(s.StrideW));
