@@ -74,11 +74,14 @@ internal readonly record struct ConvPlan(ConvKernel Kernel, bool Transposed = fa
 internal static class ConvPlanner
 {
     /// <summary>The instruction set of this machine, as the kernels see it.</summary>
-    public static readonly ConvIsa Isa =
-        Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? ConvIsa.Avx512
-        : Avx2.IsSupported && Fma.IsSupported ? ConvIsa.Avx2
-        : Vector128.IsHardwareAccelerated ? ConvIsa.Vector128
-        : ConvIsa.Scalar;
+    public static readonly ConvIsa Isa = Detect();
+
+    private static ConvIsa Detect()
+    {
+        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported) return ConvIsa.Avx512;
+        if (Avx2.IsSupported && Fma.IsSupported) return ConvIsa.Avx2;
+        return Vector128.IsHardwareAccelerated ? ConvIsa.Vector128 : ConvIsa.Scalar;
+    }
 
     /// <summary>y = conv(x, w) + b.</summary>
     public static ConvPlan Forward(in ConvShape s, ConvIsa isa)
@@ -107,7 +110,8 @@ internal static class ConvPlanner
         // Strided depthwise: the phase kernel, as for its forward.
         if (IsDepthwise(s) && s.StrideW > 1) return new(ConvKernel.Depthwise);
         // Unit strides: dX is a forward convolution, so it takes the forward's kernel when that one reads the image
-        // in place (few outputs, rows, implicit); the unfolding it saves is the largest buffer of the pass.
+        // in place (few outputs, rows, implicit); the unfolding it saves is the largest buffer of the pass. With
+        // AVX2 and column dilation the transposed form was never measured, and stays on the paths below.
         if (TransposedShape(s) is { } t && !IsPointwise(t) &&
             (FewOutputs(t) || isa == ConvIsa.Avx512 || t.DilationW == 1))
             return Forward(t, isa) with { Transposed = true };
@@ -119,6 +123,7 @@ internal static class ConvPlanner
     /// <summary>dW = ∂(Σ y·dy)/∂w.</summary>
     public static ConvPlan WeightGradient(in ConvShape s, ConvIsa isa)
     {
+        // The first three rules as for the forward.
         if (IsDepthwise(s) && s.StrideW > 1) return new(ConvKernel.Depthwise);
         if (FewOutputs(s)) return new(DirectFamily(s, isa));
         if (SmallMap(s)) return new(ConvKernel.Small);
@@ -134,8 +139,11 @@ internal static class ConvPlanner
 
     // At most 16 output channels per group and unit column stride (not a plain 1×1 product): the direct kernels.
     // With AVX2 the lanes kernels carry up to 24 positions in flight, against 8 for the Vector256 blocks.
-    private static ConvKernel DirectFamily(in ConvShape s, ConvIsa isa) =>
-        isa < ConvIsa.Avx2 ? ConvKernel.Direct : s.Og > 8 ? ConvKernel.Lanes : ConvKernel.Wide;
+    private static ConvKernel DirectFamily(in ConvShape s, ConvIsa isa)
+    {
+        if (isa < ConvIsa.Avx2) return ConvKernel.Direct;
+        return s.Og > 8 ? ConvKernel.Lanes : ConvKernel.Wide;
+    }
 
     private static bool FewOutputs(in ConvShape s) => s.Og <= 16 && s.StrideW == 1 && !IsPointwise(s);
 
