@@ -5,7 +5,9 @@ namespace Dendrite.Bench;
 /// <summary>Each convolution kernel timed alone: forward, weight gradient and input gradient of course-model layers
 /// outside the conv scenario's cases, straight on <see cref="Conv"/> with float32 NCHW buffers, in alternating rounds
 /// against the same op in PyTorch (bench/reference/conv_ops.py: conv2d, and aten.convolution_backward for one
-/// gradient at a time) when PyTorch is available. GFLOP/s counts 2 flop per multiply-add of the forward, the same
+/// gradient at a time) when PyTorch is available. <c>--kernel NAME</c> forces one kernel (a
+/// <see cref="ConvKernel"/> name; <c>transposed NAME</c> for the input gradient as a forward) on the passes it can
+/// run, and skips the others; by default each pass runs the planner's choice. GFLOP/s counts 2 flop per multiply-add of the forward, the same
 /// for each gradient. This is how the per-op figures of bench/README.md are taken; compare builds by running it on
 /// each.</summary>
 internal static class ConvOpsScenario
@@ -48,6 +50,18 @@ internal static class ConvOpsScenario
                 string.Join(", ", Cases.Select(c => c.Name)));
             return 2;
         }
+        ConvPlan? forced = null;
+        if (o.Kernel is { } name)
+        {
+            bool transposed = name.StartsWith("transposed ", StringComparison.Ordinal);
+            if (!Enum.TryParse<ConvKernel>(transposed ? name["transposed ".Length..] : name, out var kernel))
+            {
+                Console.Error.WriteLine($"conv-ops: unknown kernel '{name}'; kernels: " +
+                    string.Join(", ", Enum.GetNames<ConvKernel>()) + " (and 'transposed NAME' for dX)");
+                return 2;
+            }
+            forced = new ConvPlan(kernel, transposed);
+        }
         using var torch = o.PyTorch ? PyTorch.Start("conv_ops.py", o.Threads) : null;
         var load = new Report.Load();
         foreach (var c in Cases.Where(c => wanted is null || wanted.Contains(c.Name)))
@@ -60,14 +74,20 @@ internal static class ConvOpsScenario
             float[] dy = GemmScenario.Fill(c.N * c.O * s.L, gen);
             float[] y = new float[dy.Length], dw = new float[w.Length], dx = new float[x.Length];
             double flop = 2.0 * c.N * c.O * s.L * s.Cg * c.K * c.K;
-            var ops = new (string Mode, Action Call)[]
+            var ops = new (string Mode, ConvPass Pass, Action Call)[]
             {
-                ("fwd", () => Conv.Forward(x, w, default, y, s)),
-                ("dW", () => Conv.BackwardWeight(x, dy, dw, s)),
-                ("dX", () => Conv.BackwardInput(dy, w, dx, s)),
+                ("fwd", ConvPass.Forward, () => Conv.Forward(x, w, default, y, s)),
+                ("dW", ConvPass.WeightGradient, () => Conv.BackwardWeight(x, dy, dw, s)),
+                ("dX", ConvPass.InputGradient, () => Conv.BackwardInput(dy, w, dx, s)),
             };
-            foreach (var (mode, call) in ops)
+            foreach (var (mode, pass, call) in ops)
             {
+                if (forced is { } plan && ConvPlanner.Unsupported(pass, plan, s, ConvPlanner.Isa) is { } why)
+                {
+                    Console.Error.WriteLine($"conv-ops: {c.Name} {mode}: skipped, {plan} {why}");
+                    continue;
+                }
+                using var scope = forced is { } p ? ConvPlanner.Force(pass, p) : null;
                 // Half a second of calls first, so that the timed rounds run the fully optimised kernels (a cold
                 // call is compiled by the quick tier, and a short op's first block would time that code).
                 var warm = System.Diagnostics.Stopwatch.StartNew();

@@ -43,7 +43,7 @@ internal static class PeakScenario
     {
         float sink = 0;
         var sw = Stopwatch.StartNew();
-        Kernels.Parallel.For(threads, 1, (lo, hi) =>
+        Threading.For(threads, 1, (lo, hi) =>
         {
             for (int t = lo; t < hi; t++)
             {

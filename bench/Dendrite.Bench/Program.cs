@@ -1,9 +1,9 @@
 using System.Globalization;
+using Dendrite;
 using Dendrite.Bench;
-using Dendrite.Kernels;
 
 // dotnet run -c Release --project bench/Dendrite.Bench -- SCENARIO [--threads N] [--rounds R] [--min-time S]
-//     [--shapes LIST] [--no-pytorch] [--epochs E]
+//     [--shapes LIST] [--no-pytorch] [--epochs E] [--kernel NAME (conv-ops: force one convolution kernel)]
 // Prints one JSON line per measurement (see bench/README.md).
 var scenarios = new Dictionary<string, Func<Options, int>>
 {
@@ -16,7 +16,7 @@ var scenarios = new Dictionary<string, Func<Options, int>>
 if (args.Length == 0 || !scenarios.ContainsKey(args[0]))
 {
     Console.Error.WriteLine($"usage: Dendrite.Bench SCENARIO [--threads N] [--rounds R] [--min-time S] " +
-        $"[--shapes LIST] [--no-pytorch]; scenarios: {string.Join(", ", scenarios.Keys)}");
+        $"[--shapes LIST] [--no-pytorch] [--epochs E] [--kernel NAME]; scenarios: {string.Join(", ", scenarios.Keys)}");
     return 2;
 }
 Options options;
@@ -29,21 +29,23 @@ catch (Exception e) when (e is FormatException or InvalidOperationException)
     Console.Error.WriteLine(e.Message);
     return 2;
 }
-Threads.Count = options.Threads;
+Threading.Count = options.Threads;
 return scenarios[args[0]](options);
 
 namespace Dendrite.Bench
 {
     /// <summary>Command-line options shared by the scenarios.</summary>
-    internal sealed record Options(int Threads, int Rounds, double MinTime, string? Shapes, bool PyTorch, int Epochs = 5)
+    internal sealed record Options(int Threads, int Rounds, double MinTime, string? Shapes, bool PyTorch, int Epochs = 5,
+        string? Kernel = null)
     {
         public static Options Parse(string[] args)
         {
-            int threads = Dendrite.Kernels.Threads.Count, rounds = 5;
+            int threads = Threading.Count, rounds = 5;
             double minTime = 0.2;
             string? shapes = null;
             bool pytorch = true;
             int epochs = 5;
+            string? kernel = null;
             for (int i = 0; i < args.Length; i++)
             {
                 string Next() =>
@@ -60,10 +62,11 @@ namespace Dendrite.Bench
                     case "--shapes": shapes = Next(); break;
                     case "--no-pytorch": pytorch = false; break;
                     case "--epochs": epochs = PositiveInt("--epochs", Next()); break;
+                    case "--kernel": kernel = Next(); break;
                     default: throw new FormatException($"unknown option '{args[i]}'");
                 }
             }
-            return new Options(threads, rounds, minTime, shapes, pytorch, epochs);
+            return new Options(threads, rounds, minTime, shapes, pytorch, epochs, kernel);
         }
 
         private static int PositiveInt(string name, string text) =>

@@ -4,7 +4,7 @@ namespace Dendrite.Kernels;
 
 /// <summary>The number of threads Dendrite's kernels use. Defaults to <c>DENDRITE_NUM_THREADS</c> when set,
 /// otherwise to the number of cores the process may run on.</summary>
-public static class Threads
+internal static class Threads
 {
     private static int count; // 0 until first read: the environment is parsed then, so a bad value throws there
 
@@ -19,7 +19,7 @@ public static class Threads
         set
         {
             if (value < 1)
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Threads.Count: must be at least 1");
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Threading.Count: must be at least 1");
             count = value;
         }
     }
@@ -41,7 +41,7 @@ public static class Threads
 /// <remarks>A worker that finishes a job spins for <see cref="SpinMicroseconds"/> watching for the next one before
 /// it blocks on its event: deep-learning loops issue many small products back to back, and waking a sleeping
 /// thread through the kernel costs tens of microseconds, as much as a 64×256×128 product takes.</remarks>
-public static class Parallel
+internal static class Parallel
 {
     /// <summary>How long an idle worker keeps polling for work before it sleeps.</summary>
     public const int SpinMicroseconds = 200;

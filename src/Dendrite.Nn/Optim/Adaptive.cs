@@ -93,7 +93,7 @@ public sealed class Adam(IEnumerable<ParamGroup> groups, double lr = 1e-3, doubl
         int n = p.Numel;
         var m = s.Buffer("exp_avg", n);
         var v = s.Buffer("exp_avg_sq", n);
-        Kernels.Parallel.For(n, SliceGrain, (start, end) =>
+        Threading.For(n, SliceGrain, (start, end) =>
         {
             var ps = p.AsSpan<float>().Slice(start, end - start);
             if (decay != 1)

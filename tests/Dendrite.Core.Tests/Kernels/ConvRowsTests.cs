@@ -122,9 +122,9 @@ public class ConvRowsTests
     public void RowsForward_RejectsStride()
     {
         var s = new ConvShape(1, 2, 8, 8, 20, 3, 3, 4, 4, 2, 2, 1, 1, 1, 1, 1);
-        var e = Assert.Throws<ArgumentException>(() => Conv.RowsForward(new float[128], new float[360], default,
-            new float[320], s));
-        Assert.Contains("Conv.RowsForward", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => Forced(ConvPass.Forward, ConvKernel.Rows,
+            () => Conv.Forward(new float[128], new float[360], default, new float[320], s)));
+        Assert.Contains("Conv.Forward: forced kernel Rows", e.Message);
         Check(s, true, 44);
     }
 
@@ -140,15 +140,16 @@ public class ConvRowsTests
         ConvReference.Forward<double>(KernelAssert.D(x), KernelAssert.D(wt), KernelAssert.D(b), y64, s);
 
         var y = KernelAssert.Garbage(y64.Length);
-        if (Conv.RowsAvailable(s))
+        if (Runs(ConvPass.Forward, s))
         {
-            Conv.RowsForward(x, wt, b, y, s);
+            Forced(ConvPass.Forward, ConvKernel.Rows, () => Conv.Forward(x, wt, b, y, s));
             KernelAssert.Close(y64, y, $"rows forward {s}");
             y = KernelAssert.Garbage(y64.Length);
         }
         else if (s.StrideH == 1)
         {
-            Assert.Throws<ArgumentException>(() => Conv.RowsForward(x, wt, b, y, s));
+            Assert.Throws<ArgumentException>(() => Forced(ConvPass.Forward, ConvKernel.Rows,
+                () => Conv.Forward(x, wt, b, y, s)));
         }
         Conv.Forward(x, wt, b, y, s);
         KernelAssert.Close(y64, y, $"forward {s}");
@@ -163,17 +164,28 @@ public class ConvRowsTests
         var dw64 = new double[wt.Length];
         ConvReference.BackwardWeight<double>(KernelAssert.D(x), KernelAssert.D(dy), dw64, s);
         var dw = KernelAssert.Garbage(wt.Length);
-        if (Conv.RowsWeightAvailable(s))
+        if (Runs(ConvPass.WeightGradient, s))
         {
-            Conv.RowsBackwardWeight(x, dy, dw, s);
+            Forced(ConvPass.WeightGradient, ConvKernel.Rows, () => Conv.BackwardWeight(x, dy, dw, s));
             KernelAssert.Close(dw64, dw, $"rows weight gradient {s}");
             dw = KernelAssert.Garbage(wt.Length);
         }
         else if (s.StrideH == 1 && s.Og % 16 == 0)
         {
-            Assert.Throws<ArgumentException>(() => Conv.RowsBackwardWeight(x, dy, dw, s));
+            Assert.Throws<ArgumentException>(() => Forced(ConvPass.WeightGradient, ConvKernel.Rows,
+                () => Conv.BackwardWeight(x, dy, dw, s)));
         }
         Conv.BackwardWeight(x, dy, dw, s);
         KernelAssert.Close(dw64, dw, $"weight gradient {s}");
+    }
+
+    // Whether the rows kernel runs the pass of s on this machine.
+    private static bool Runs(ConvPass pass, ConvShape s) =>
+        ConvPlanner.Unsupported(pass, new ConvPlan(ConvKernel.Rows), s, ConvPlanner.Isa) is null;
+
+    private static void Forced(ConvPass pass, ConvKernel kernel, Action call)
+    {
+        using var _ = ConvPlanner.Force(pass, kernel);
+        call();
     }
 }

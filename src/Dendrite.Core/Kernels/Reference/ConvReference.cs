@@ -8,7 +8,7 @@ namespace Dendrite.Kernels.Reference;
 /// <see cref="Conv"/> are tested against them. All buffers are contiguous NCHW / (O, C/G, KH, KW).
 /// y[n,o,i,j] = b[o] + Σ_{c,p,q} w[o,c,p,q] · x[n, g·Cg + c, i·sh - pt + p·dh, j·sw - pl + q·dw]   (g = o / Og)
 /// </summary>
-public static class ConvReference
+internal static class ConvReference
 {
     /// <summary>y = conv(x, w) + b; <paramref name="bias"/> may be empty.</summary>
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> y, in ConvShape s)

@@ -4,7 +4,7 @@ namespace Dendrite.Kernels.Reference;
 
 /// <summary>The specification of GEMM: C = alpha·op(A)·op(B) + beta·C in row-major storage, where op(X) is X or Xᵀ.
 /// A plain triple loop with no blocking; fast kernels are tested against it.</summary>
-public static class GemmReference
+internal static class GemmReference
 {
     /// <summary>op(A) is m×k (A stored k×m when transposed), op(B) is k×n, C is m×n; lda/ldb/ldc are row strides.</summary>
     public static void Gemm<T>(bool transA, bool transB, int m, int n, int k, T alpha,

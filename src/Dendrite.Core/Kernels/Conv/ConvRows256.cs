@@ -7,17 +7,12 @@ namespace Dendrite.Kernels;
 // The rows forward (see ConvRows.cs) for CPUs with AVX2 and FMA but no AVX-512: a register tile of 6 output channels
 // × 16 virtual positions (2 Vector256, 12 accumulators of the 16 registers) takes per weight element two unaligned
 // loads from the padded image and 6 broadcasts from a 6-wide weight sliver, and is stored straight into NCHW with
-// masked stores that skip the junk columns. A group's last sliver may hold fewer channels (TM). Against the implicit
-// GEMM it replaces on AVX2 (2 threads, AVX-512 off, medians of 5 alternating runs, forward GFLOP/s): ResNet 3×3
-// 64 → 64 at 56×56 187 → 210, VGG 3×3 128 → 128 at 28×28 194 → 204, DenseNet 3×3 128 → 32 175 → 190; VGG's input
-// gradient 192 → 204.
-public static unsafe partial class Conv
+// masked stores that skip the junk columns. A group's last sliver may hold fewer channels (TM). It replaced the
+// implicit GEMM on AVX2 (bench/README.md, "Convolution planner").
+internal static unsafe partial class Conv
 {
     private const int Rows256Sliver = 6;
     private const int Rows256Tile = 16;
-
-    private static bool UseRows256(in ConvShape s) =>
-        HasLanes256 && !Avx512F.IsSupported && s.StrideH == 1 && s.StrideW == 1 && !IsPointwise(s);
 
     private static int Rows256Tiles(in ConvShape s) => (s.OH * RowsWidth(s) + Rows256Tile - 1) / Rows256Tile;
 

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Dendrite.Kernels.Simd;
 
 namespace Dendrite.Kernels;
 
@@ -9,24 +8,11 @@ namespace Dendrite.Kernels;
 // unfolded side by side, so that one product covers many images. A kernel that tiles one image at a time computes
 // mostly padding there (a 7×7 map fills 49 of the 80 lanes of its tiles), and a per-image product has only L
 // columns.
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
     // Columns of one batched product: the unfolding (K × columns) and the product (Og × columns) stay within a few
     // MiB for the K of a 512-channel 3×3 layer.
     private const int SmallColumns = 1024;
-
-    // Output maps of at most 100 positions (10×10) and at least 32 output channels per group. 2 threads, GFLOP/s,
-    // ResNet 3×3 512 → 512, batch 8, forward / weight gradient / input gradient, per-image kernels → batched:
-    // AVX-512 at 4×4 148 / 65 / 96 → 393 / 365 / 239, at 7×7 226 / 151 / 168 → 344 / 365 / 280; AVX2 at 4×4
-    // 86 / 59 / 80 → 202 / 203 / 161, at 7×7 150 / 116 / 137 → 190 / 201 / 181. 256 channels, AVX-512: at 10×10
-    // 313 / 254 / 301 → 347 / 332 / 315, but at 12×12 320 / 291 / 319 → 292 / 271 / 288, and at 14×14 349 → 329
-    // forward: there the rows kernels stay ahead. 1×1 layers too (one product instead of one per image): 512 → 512
-    // at 7×7 310 / 355 / 216 → 337 / 368 / 331, 1024 → 1024 at 4×4 211 / 230 / 105 → 345 / 342 / 316.
-    private static bool UseSmall(in ConvShape s) => s.L > 0 && s.L <= 100 && s.Og >= 32;
-
-    /// <summary>Whether the batched small-map path runs for <paramref name="s"/> (tests check their shapes by
-    /// it).</summary>
-    internal static bool SmallAvailable(in ConvShape s) => UseSmall(s);
 
     // Images per batched product: as many as fit in SmallColumns columns, and in an unfolding of at most 8M floats
     // (32 MiB: a 2048-channel 3×3 layer gets about 450 columns), at least one.
@@ -100,7 +86,7 @@ public static unsafe partial class Conv
     private static void UnfoldImages(float* x, int n0, int lo, int hi, int g, float* col, int ld, in ConvShape s)
     {
         // A 1×1 kernel reads each input value at most once: padding the image first would only add a pass (ResNet's
-        // 1×1 stride-2 projection onto 7×7 measured 3 % slower that way).
+        // 1×1 stride-2 projection onto 7×7 measured slower that way).
         if (Avx512F.IsSupported && s.StrideW > 1 && s.StrideW < 32 && s.KH * s.KW > 1)
         {
             UnfoldPadded(x, n0, lo, hi, g, col, ld, s, new StridedRows(s.StrideW));

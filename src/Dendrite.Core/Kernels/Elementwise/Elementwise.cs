@@ -267,16 +267,6 @@ internal readonly struct LeOp<T> : IPredicate<T> where T : IComparisonOperators<
     public static bool Apply(T a, T b) => a <= b;
 }
 
-internal readonly struct GtOp<T> : IPredicate<T> where T : IComparisonOperators<T, T, bool>
-{
-    public static bool Apply(T a, T b) => a > b;
-}
-
-internal readonly struct GeOp<T> : IPredicate<T> where T : IComparisonOperators<T, T, bool>
-{
-    public static bool Apply(T a, T b) => a >= b;
-}
-
 // ---- row drivers: operand 0 is the output ----
 
 internal struct UnaryRow<T, TOp> : IRowKernel where TOp : IUnaryOp<TOp, T>

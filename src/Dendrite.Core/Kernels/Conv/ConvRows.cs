@@ -25,22 +25,16 @@ namespace Dendrite.Kernels;
 /// forward kernel. Used when Vector512 is accelerated; with AVX2 only, ConvRows256.cs has the forward (6 channels ×
 /// 16 positions) and the weight gradient runs tiles of 16 channels; the other paths remain the fallbacks.
 /// </summary>
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
     private const int RowsSliver = 8;
     private const int RowsTile = 3 * 16;
-
-    private static bool UseRows(in ConvShape s) =>
-        Vector512.IsHardwareAccelerated && Avx512F.IsSupported && s.StrideH == 1 && s.StrideW == 1 &&
-        !IsPointwise(s);
 
     // Padded row width: the right padding of one row and the left padding of the next are shared. A window that
     // reaches past its row's end reads the next row's left padding (zeros), so a row needs room only for PadLeft +
     // W floats and for the reach of its last real window past PadLeft; the junk columns of each row drop from
     // (KW-1)·dw to about PadRight (3×3 with padding 1: one junk column instead of two; a 5×5 with padding 2: two
-    // instead of four). Forward, 2 threads, medians of 3 alternating runs, GFLOP/s: ResNet 3×3 64 → 64 at 56×56
-    // 425 → 437, VGG 3×3 at 28×28 415 → 423, DenseNet 3×3 128 → 32 399 → 408, GoogLeNet 5×5 16 → 32 at 28×28
-    // 375 → 386.
+    // instead of four), a few percent faster on every course layer (bench/README.md, "Convolution planner").
     private static int RowsWidth(in ConvShape s) =>
         Math.Max(s.OW, Math.Max(s.OW + (s.KW - 1) * s.DilationW - s.PadLeft, s.PadLeft + s.W));
 
@@ -53,26 +47,8 @@ public static unsafe partial class Conv
 
     // One padded (image, group): Cg planes plus the slack that the junk lanes of the last tile read past the last
     // plane (below 48 + (KW-1)·dw floats), rounded to whole cache lines.
-    private static int RowsImage(in ConvShape s) =>
+    internal static int RowsImage(in ConvShape s) =>
         (s.Cg * RowsPlane(s) + RowsTile + (s.KW - 1) * s.DilationW + 15) / 16 * 16;
-
-    /// <summary><see cref="Forward"/> on the rows kernel (tests call it directly); needs unit strides and
-    /// AVX-512.</summary>
-    internal static void RowsForward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias,
-        Span<float> y, in ConvShape s)
-    {
-        Check("Conv.RowsForward", x.Length, w.Length, y.Length, s, bias.Length);
-        if (!UseRows(s))
-            throw new ArgumentException("Conv.RowsForward: needs unit strides and AVX-512 (and is not used for a 1×1 " +
-                $"convolution without padding, a plain product), got {s}");
-        fixed (float* px = x, pw = w, pb = bias, py = y)
-        {
-            ForwardRows(px, pw, bias.IsEmpty ? null : pb, py, s);
-        }
-    }
-
-    /// <summary>Whether the rows kernels run on this machine for <paramref name="s"/>.</summary>
-    internal static bool RowsAvailable(in ConvShape s) => UseRows(s);
 
     // y = conv(x, w) + b (bias may be null): tiles of 48 positions × all output channels of the group, split evenly
     // across the threads; each thread pads the (image, group) items its tasks meet into its own buffer, one at a
@@ -425,32 +401,6 @@ public static unsafe partial class Conv
     private static int RowsWeightLanes(in ConvShape s) => !Avx512F.IsSupported ? 16 : s.Og % 64 == 0 ? 64 : 32;
 
     private static int RowsWeightBlocks(in ConvShape s) => (s.Og + RowsWeightLanes(s) - 1) / RowsWeightLanes(s);
-
-    // The whole batch is padded into one pooled array, which the pool rounds up to a power of two: at most 2³⁰.
-    // With AVX2 only, tiles of 16 channels (ConvRows256.cs): 2 threads, AVX-512 off, medians of 5 alternating runs
-    // against the tall path, weight gradient GFLOP/s: ResNet 3×3 64 → 64 179 → 211, VGG 128 → 128 190 → 216,
-    // DenseNet 128 → 32 140 → 208.
-    private static bool UseRowsWeight(in ConvShape s) =>
-        (UseRows(s) || UseRows256(s)) && s.Og % 16 == 0 && (long)s.N * s.Groups * RowsImage(s) <= Array.MaxLength / 2;
-
-    /// <summary><see cref="BackwardWeight"/> on the rows kernel (tests call it directly); needs unit strides,
-    /// a multiple of 16 output channels per group and AVX-512 or AVX2.</summary>
-    internal static void RowsBackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw,
-        in ConvShape s)
-    {
-        Check("Conv.RowsBackwardWeight", x.Length, dw.Length, dy.Length, s, 0);
-        if (!UseRowsWeight(s))
-            throw new ArgumentException("Conv.RowsBackwardWeight: needs unit strides, a multiple of 16 output " +
-                "channels per group and AVX-512 or AVX2 (and is not used for a 1×1 convolution without padding), " +
-                $"got {s}");
-        fixed (float* px = x, pdy = dy, pdw = dw)
-        {
-            BackwardWeightRows(px, pdy, pdw, s);
-        }
-    }
-
-    /// <summary>Whether the rows weight-gradient kernel runs on this machine for <paramref name="s"/>.</summary>
-    internal static bool RowsWeightAvailable(in ConvShape s) => UseRowsWeight(s);
 
     // dw (overwritten). With as many (image, group) items per thread as balance (a multiple of the thread count, or
     // at least 4 per thread), each thread takes whole items: it pads each into its own buffer, transposes dY chunk

@@ -2,7 +2,6 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Dendrite.Kernels.Simd;
 
 namespace Dendrite.Kernels;
 
@@ -19,16 +18,12 @@ namespace Dendrite.Kernels;
 /// im2col path in bench/README.md ("Round three"); the input gradient of other shapes stays on that path (a
 /// chunked version measured no faster).
 /// </summary>
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
     // Positions per weight-gradient chunk (576×512 floats of unfolding for a 64-channel 3×3 layer), and virtual
-    // positions per implicit forward chunk (the packed kernel ran 177 GFLOP/s at m = 464, 189 at m = 928 on one
-    // core for K = 576, n = 64).
+    // positions per implicit forward chunk (the packed kernel runs faster at about 1000 rows than at 500).
     private const int TallTarget = 512;
     private const int ImplicitTarget = 1024;
-
-    // The tall path for every shape that would otherwise unfold whole images.
-    private static bool UseTall(in ConvShape s) => !IsPointwise(s);
 
     // Chunks per (image, group) of at most target positions and their length (balanced, the last one may be shorter).
     private static int TallChunks(in ConvShape s, int target, out int len)
@@ -70,9 +65,6 @@ public static unsafe partial class Conv
     // so for kernel row p the KW·Cg inputs of position v start at xp + (v + p·dh·Wp)·Cg and consecutive positions
     // are Cg floats apart: an m×(KW·Cg) matrix with row stride Cg (rows overlap), read in place by the packed GEMM.
     // A chunk of rows of the output is then Σ_p A_p · W'_pᵀ with W' the weights reordered to (O, KH, KW, Cg).
-    private static bool UseImplicit(in ConvShape s) =>
-        s.StrideH == 1 && s.StrideW == 1 && s.DilationW == 1 && !IsPointwise(s);
-
     private static int ImplicitWidth(in ConvShape s) => s.OW + s.KW - 1;
 
     private static int ImplicitHeight(in ConvShape s) => s.OH + (s.KH - 1) * s.DilationH;
@@ -207,37 +199,22 @@ public static unsafe partial class Conv
         }
     }
 
-    // dst[j·dstStride + i] = src[i·srcStride + j] for an 8×8 block (unpack / shuffle / lane-permute with AVX).
-    private static void Transpose8(float* src, long srcStride, float* dst, long dstStride)
+    // dst[j·dstStride + i] = src[i·srcStride + j] (+ rowBias[j] when rowBias is not null) for an 8×8 block:
+    // unpack / shuffle / lane-permute with AVX (Transpose8x8), element by element without.
+    private static void Transpose8(float* src, long srcStride, float* dst, long dstStride, float* rowBias = null)
     {
         if (!Avx.IsSupported)
         {
             for (int i = 0; i < 8; i++)
             {
-                for (int j = 0; j < 8; j++) dst[j * dstStride + i] = src[i * srcStride + j];
+                for (int j = 0; j < 8; j++)
+                {
+                    float v = src[i * srcStride + j];
+                    dst[j * dstStride + i] = rowBias is null ? v : v + rowBias[j];
+                }
             }
             return;
         }
-        Transpose8Avx(src, srcStride, dst, dstStride, null);
-    }
-
-    // As Transpose8 with rowBias[j] added to every element of destination row j.
-    private static void Transpose8(float* src, long srcStride, float* dst, long dstStride, float* rowBias)
-    {
-        if (!Avx.IsSupported)
-        {
-            for (int i = 0; i < 8; i++)
-            {
-                for (int j = 0; j < 8; j++) dst[j * dstStride + i] = src[i * srcStride + j] + rowBias[j];
-            }
-            return;
-        }
-        Transpose8Avx(src, srcStride, dst, dstStride, rowBias);
-    }
-
-    // The AVX 8×8 transpose; rowBias[j] (when not null) is added to destination row j.
-    private static void Transpose8Avx(float* src, long srcStride, float* dst, long dstStride, float* rowBias)
-    {
         var r0 = Avx.LoadVector256(src);
         var r1 = Avx.LoadVector256(src + srcStride);
         var r2 = Avx.LoadVector256(src + 2 * srcStride);

@@ -79,11 +79,9 @@ internal readonly struct Count12 : ICount
 // (the Vector256 kernel of Conv.cs keeps 8, enough only to cover the FMA latency, and computes all 8 channels
 // whatever the count). Per tap: one load per position vector and one broadcast weight per channel. With AVX2 only,
 // ConvLanes256.cs runs the same blocks as two Vector256 halves.
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
     private const int Wide = 16;
-
-    private static bool UseWide(in ConvShape s) => HasLanes256 && s.Og <= DirectBlock;
 
     // Padded width for 16-lane rows: the output width rounded up to 16, plus the kernel's reach.
     private static int WidePaddedWidth(in ConvShape s) =>

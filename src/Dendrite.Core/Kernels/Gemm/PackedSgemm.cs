@@ -2,10 +2,10 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Dendrite.Kernels.Simd;
+namespace Dendrite.Kernels;
 
 /// <summary>Which register-blocked micro-kernel SGEMM runs: the widest vectors the hardware accelerates.</summary>
-public enum GemmPath
+internal enum GemmPath
 {
     /// <summary>12×32 tile of Vector512 accumulators (AVX-512).</summary>
     Vector512,
@@ -19,7 +19,7 @@ public enum GemmPath
 
 /// <summary>Cache blocking: B blocks of kc×nc stay in L2, A blocks of mc×kc in L3, and one MR×kc sliver of A
 /// in L1 while the micro-kernel sweeps the B block.</summary>
-public readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
+internal readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
 
 /// <summary>Single-precision GEMM with packed panels (Goto/BLIS scheme). Row-major, C = alpha·op(A)·op(B) + beta·C.
 /// op(A) and op(B) are read in place whatever their transposition: packing reorders them into micro-panels, so no
@@ -38,7 +38,7 @@ public readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
 /// Threads split C into disjoint row ranges (4-row units on the AVX-512 path, whole slivers otherwise) or column
 /// ranges (whole slivers), each running the loop nest alone.
 /// </remarks>
-public static unsafe class PackedSgemm
+internal static unsafe class PackedSgemm
 {
     /// <summary>The path this machine runs by default.</summary>
     public static GemmPath BestPath { get; } =
@@ -48,11 +48,8 @@ public static unsafe class PackedSgemm
 
     /// <summary>Blocking for this CPU (48 KiB L1d, 1 MiB L2 per core, 32 MiB L3): one A sliver (MR·kc·4 bytes,
     /// 24 KiB at kc = 512 on the AVX-512 path) stays in L1 while the micro-kernel sweeps a B block of kc×nc (512 KiB)
-    /// held in L2; the A block (mc×kc) lives in L3. Measured at 2 threads against 480/256/4096 with the B sliver in
-    /// L1: 1024³ 335/308 → 355/350 GFLOP/s, 2048³ 344/335 → 361/372. The AVX-512 path's kc of 512 rather than 384
-    /// passes over C fewer times (1024³ in 2 k blocks, not 3); medians of 5–7 alternating runs at 2 threads,
-    /// GFLOP/s: 1024³ 432.6 → 440.3 and 402.2 → 414.6, 2048³ 437.8 → 443.0, 64x784@784x256 377.9 → 389.4,
-    /// 256x784@784x64 434.8 → 443.2, 1024x4096@4096x1024 419.6 → 420.2, 512³ level; 1 thread, 1024³ level.</summary>
+    /// held in L2; the A block (mc×kc) lives in L3. The AVX-512 path's kc of 512 rather than 384 passes over C fewer
+    /// times (1024³ in 2 k blocks, not 3). Figures: bench/README.md, "GEMM parameters".</summary>
     public static GemmBlocking DefaultBlocking(GemmPath path) => path switch
     {
         GemmPath.Vector512 => new(1200, 512, 256),
@@ -61,24 +58,16 @@ public static unsafe class PackedSgemm
     };
 
     /// <summary>Widest sweep of packed B (in columns) for which the AVX-512 and AVX2 paths read row-major A in place
-    /// instead of packing it. At 1 thread, 256 against 128 (where 256 columns were packed): 256³ 215 → 225
-    /// GFLOP/s, 64x784@784x256 191 → 198, 1024x1024@1024x256 205 → 218. 512 against 256, medians of 600–1000
-    /// calls: 2 threads 512³ 414–417 → 424–427 (five alternating pairs), 384³ 402–405 → 423–426, 2048x512@512x512
-    /// 399 → 426; 1 thread 1024x1024@1024x512 203–207 → 214–215. 1024 (at 1024³) measured no better than 512.
-    /// The AVX2 path (run with AVX-512 switched off), A packed / in place at 1 thread: 256x784@784x64 82 → 94,
-    /// 64x784@784x256 91 → 112, 512³ 106 → 110.</summary>
+    /// instead of packing it: faster than 128 and 256 on both paths, 1024 no better (bench/README.md, "GEMM
+    /// parameters").</summary>
     private const int MaxColsForInPlaceA = 512;
 
     private static bool ReadsBInPlace(bool transB, GemmPath path, int rows) =>
         !transB && path != GemmPath.Vector128 && rows <= MaxRowsForInPlaceB;
 
     /// <summary>Most rows of C (per thread) for which the AVX-512 path reads row-major B in place instead of packing
-    /// it: a packed B block pays for its copy only across enough 12-row slivers of A. Medians of 3000 calls, packed
-    /// / in place, GFLOP/s: 1 thread 64x256@256x128 200 / 212, 128x784@784x256 209 / 223, 128x512@512x512 200 /
-    /// 223, 64x1000@1000x1000 163–177 / 201; 2 threads 64x784@784x256 303–312 / 338–348, 256x784@784x64 371 /
-    /// 404. At 256 rows (256³ at 2 threads, split by columns) the two measured the same. The AVX2 path (6×16 tiles,
-    /// run here with AVX-512 switched off) gains alike: 1 thread 64x784@784x256 93–95 / 106, 64x256@256x128 93 /
-    /// 102–103.</summary>
+    /// it: a packed B block pays for its copy only across enough 12-row slivers of A; at 256 rows the two measured
+    /// the same (bench/README.md, "GEMM parameters").</summary>
     private const int MaxRowsForInPlaceB = 128;
 
     /// <summary>Fewest multiply-adds worth handing to one more thread (waking a worker costs microseconds).</summary>
@@ -129,18 +118,14 @@ public static unsafe class PackedSgemm
         int tilesM = (m + mr - 1) / mr, tilesN = (n + nr - 1) / nr;
         // Rows are split when there are enough of them for an even split; the threads then share one packed copy
         // of B (see SharedB). A few row tiles (m = 64 is 6 tiles, the last short) split by columns instead, each
-        // thread packing its own columns of B and all of the small A: a row split of m = 64 in 4-row units
-        // (2 × 32 rows) measured 144 rather than 236 GFLOP/s at 64x784@784x256, as both threads then want the same
-        // chunk of B at once and its packing serialises.
+        // thread packing its own columns of B and all of the small A: with a row split of m = 64 both threads want
+        // the same chunk of B at once and its packing serialises.
         bool byRows = tilesN < maxThreads || tilesM >= 4 * maxThreads;
         // Where A is read in place, a column split shares nothing but the read-only A: each thread packs its own
         // columns of B into its own cache, and nothing is packed twice. Taken at 97–128 columns per thread (n = 256
-        // at 2 threads) with an A of at most 16 MiB, read by every thread: 2 threads, 256³, GFLOP/s row / column
-        // split, medians of 3 runs, 314 / 403 and 265 / 368. Wider products measured no better split by columns
-        // (512³ 413 / 373 and 400 / 402, 1024³ 379 / 388, 1024x4096@4096x1024 387 / 380); narrower ones would
-        // read all of A for only a few slivers per thread. The AVX2 path gains only while A fits in L2 (under
-        // 1 MiB): 2 threads, medians of 5 alternating runs, row / column split, 64x784@784x256 206 / 220, 256³
-        // 231 / 233, but 512x512@512x256 214 / 205 and 1024x1024@1024x256 222 / 203.
+        // at 2 threads) with an A of at most 16 MiB, read by every thread; wider products measured no better split
+        // by columns, narrower ones would read all of A for only a few slivers per thread. The AVX2 path gains only
+        // while A fits in L2 (under 1 MiB). Figures: bench/README.md, "GEMM parameters".
         int colsPerThread = (n + maxThreads - 1) / maxThreads;
         long aSize = (long)m * k;
         bool aShared = path == GemmPath.Vector512 ? aSize <= 4L << 20 : path == GemmPath.Vector256 && aSize < 1L << 18;
@@ -272,8 +257,7 @@ public static unsafe class PackedSgemm
     }
 
     // A pinned buffer of at least `size` floats starting on a cache line: a packed sliver that straddled lines
-    // would split every Vector512 load in two (runs measured at 200 rather than 340 GFLOP/s depending on where
-    // the buffers happened to land).
+    // would split every Vector512 load in two (runs varied by half with where the buffers happened to land).
     private static float* Buffer(ref float[]? buffer, int size)
     {
         if (buffer is null || buffer.Length < size + LinePad)
@@ -543,7 +527,7 @@ public static unsafe class PackedSgemm
                     }
                     if (cols == 16 && nr == 16 && Vector256.IsHardwareAccelerated)
                     {
-                        // The AVX2 path's full sliver row (memmove measured 3 % of a 1024³ profile).
+                        // The AVX2 path's full sliver row (a memmove showed up in the 1024³ profile).
                         Vector256.Store(Vector256.Load(src + s), o);
                         Vector256.Store(Vector256.Load(src + s + 8), o + 8);
                         continue;

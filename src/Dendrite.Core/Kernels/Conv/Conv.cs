@@ -1,7 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Dendrite.Kernels.Simd;
 
 namespace Dendrite.Kernels;
 
@@ -12,65 +11,70 @@ namespace Dendrite.Kernels;
 ///   input grad:     col (K×L)      = W[g]ᵀ (K×Og) · dY[n,g] (Og×L), folded back by col2im (overlaps add)
 ///   weight grad:    dW[g] (Og×K)  += dY[n,g] (Og×L) · colᵀ (L×K)
 /// A 1×1 convolution with stride 1 and no padding needs no unfolding: the image itself is the K×L matrix.
-/// Depthwise convolutions take the same path: measured once (4×32×56×56, 3×3, single thread), im2col + GEMM took
-/// 7.2 ms against 10.5 ms for the direct loops of ConvReference (and 27 ms against 445 ms for a dense 3×3).
 /// Threading: when there are at least as many (image, group) items as threads, the items are split across the
 /// threads, each running single-threaded GEMMs on its own pooled unfolding buffer (and, for the weight gradient,
 /// its own partial sum); otherwise the items run one after another with each GEMM split across the threads.
 /// </summary>
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
-    /// <summary>y = conv(x, w) + b over contiguous NCHW buffers; <paramref name="bias"/> may be empty.</summary>
+    /// <summary>y = conv(x, w) + b over contiguous NCHW buffers; <paramref name="bias"/> may be empty. The kernel is
+    /// <see cref="ConvPlanner"/>'s choice.</summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> y,
         in ConvShape s)
     {
         Check("Conv.Forward", x.Length, w.Length, y.Length, s, bias.Length);
+        var plan = ConvPlanner.Choose("Conv.Forward", ConvPass.Forward, s);
         if (s.L == 0 || s.N == 0) return;
-        var shape = s;
-        bool depthwise = UseDepthwiseForward(s);
-        bool direct = UseDirect(s) && !depthwise;
         fixed (float* px = x, pw = w, pb = bias, py = y)
         {
-            float* xp = px, wp = pw, bp = bias.IsEmpty ? null : pb, yp = py;
-            if (direct && UseLanes(s))
-            {
-                // Weights transposed once to tap-major rows of 16 (missing output channels read 0).
-                var lanesW = BufferPool<float>.Rent(s.Groups * s.K * Lanes);
-                fixed (float* pl = lanesW)
+            Forward(px, pw, bias.IsEmpty ? null : pb, py, s, plan.Kernel);
+        }
+    }
+
+    private static void Forward(float* xp, float* wp, float* bp, float* yp, in ConvShape s, ConvKernel kernel)
+    {
+        var shape = s;
+        switch (kernel)
+        {
+            case ConvKernel.Lanes:
                 {
-                    float* wl = pl;
-                    LanesWeights(wp, wl, s);
-                    Split(s, LanesScratch(s), (item, scratch, _) => ForwardLanes(item, xp, wl, bp, yp, scratch!,
-                        shape));
+                    // Weights transposed once to tap-major rows of 16 (missing output channels read 0).
+                    var lanesW = BufferPool<float>.Rent(s.Groups * s.K * Lanes);
+                    fixed (float* pl = lanesW)
+                    {
+                        float* wl = pl;
+                        LanesWeights(wp, wl, s);
+                        Split(s, LanesScratch(s), (item, scratch, _) => ForwardLanes(item, xp, wl, bp, yp, scratch!,
+                            shape));
+                    }
+                    BufferPool<float>.Return(lanesW);
+                    break;
                 }
-                BufferPool<float>.Return(lanesW);
-            }
-            else if (direct && UseWide(s))
-            {
-                var wideW = BufferPool<float>.Rent(s.Groups * s.K * DirectBlock);
-                fixed (float* pt = wideW)
+            case ConvKernel.Wide:
                 {
-                    float* wt = pt;
-                    WideWeights(wp, wt, s);
-                    Split(s, WideScratch(s), (item, scratch, _) => ForwardWide(item, xp, wt, bp, yp, scratch!, shape));
+                    var wideW = BufferPool<float>.Rent(s.Groups * s.K * DirectBlock);
+                    fixed (float* pt = wideW)
+                    {
+                        float* wt = pt;
+                        WideWeights(wp, wt, s);
+                        Split(s, WideScratch(s), (item, scratch, _) => ForwardWide(item, xp, wt, bp, yp, scratch!,
+                            shape));
+                    }
+                    BufferPool<float>.Return(wideW);
+                    break;
                 }
-                BufferPool<float>.Return(wideW);
-            }
-            else if (direct)
+            case ConvKernel.Direct:
                 Split(s, DirectScratch(s), (item, scratch, _) => ForwardDirect(item, xp, wp, bp, yp, scratch!, shape));
-            else if (depthwise)
-                ForwardDepthwise(xp, wp, bp, yp, s);
-            else if (UseSmall(s))
-                ForwardSmall(xp, wp, bp, yp, s);
-            else if (UseRows(s))
-                ForwardRows(xp, wp, bp, yp, s);
-            else if (UseRows256(s))
-                ForwardRows256(xp, wp, bp, yp, s);
-            else if (UseImplicit(s))
-                ForwardTall(xp, wp, bp, yp, s);
-            else
+                break;
+            case ConvKernel.Depthwise: ForwardDepthwise(xp, wp, bp, yp, s); break;
+            case ConvKernel.Small: ForwardSmall(xp, wp, bp, yp, s); break;
+            case ConvKernel.Rows: ForwardRows(xp, wp, bp, yp, s); break;
+            case ConvKernel.Rows256: ForwardRows256(xp, wp, bp, yp, s); break;
+            case ConvKernel.Implicit: ForwardTall(xp, wp, bp, yp, s); break;
+            default:
                 Split(s, ColLength(s), (item, col, gemmThreads) => ForwardItem(item, xp, wp, bp, yp, col, shape,
                     gemmThreads));
+                break;
         }
     }
 
@@ -78,141 +82,95 @@ public static unsafe partial class Conv
     public static void BackwardInput(ReadOnlySpan<float> dy, ReadOnlySpan<float> w, Span<float> dx, in ConvShape s)
     {
         Check("Conv.BackwardInput", dx.Length, w.Length, dy.Length, s, 0);
+        var plan = ConvPlanner.Choose("Conv.BackwardInput", ConvPass.InputGradient, s);
         if (s.L == 0 || s.N == 0)
         {
             // No output position reads the input: its gradient is zero.
             dx[..(s.N * s.C * s.H * s.W)].Clear();
             return;
         }
-        if (UseDepthwise(s))
-        {
-            fixed (float* pdy = dy, pw = w, pdx = dx) BackwardInputDepthwise(pdy, pw, pdx, s);
-            return;
-        }
-        if (TransposedShape(s) is { } t && (UseDirect(t) || UseRows(t) || UseImplicit(t)))
-        {
-            // With unit strides the input gradient is itself a convolution: dY padded by (KH-1)·dh - ph rows and
-            // (KW-1)·dw - pw columns, correlated with the weights flipped in both spatial axes and with the input
-            // and output channels of each group exchanged. Few input channels make it a direct-kernel case.
-            var flipped = BufferPool<float>.Rent(s.O * s.K);
-            fixed (float* pw = w, pf = flipped)
-            {
-                FlipWeights(pw, pf, s);
-            }
-            Forward(dy, flipped.AsSpan(0, s.O * s.K), default, dx, t);
-            BufferPool<float>.Return(flipped);
-            return;
-        }
         var shape = s;
         fixed (float* pdy = dy, pw = w, pdx = dx)
         {
             float* dyp = pdy, wp = pw, dxp = pdx;
-            if (UseSmall(s))
+            if (plan.Transposed)
             {
-                BackwardInputSmall(dyp, wp, dxp, s);
+                // With unit strides the input gradient is itself a convolution: dY padded by (KH-1)·dh - ph rows and
+                // (KW-1)·dw - pw columns, correlated with the weights flipped in both spatial axes and with the
+                // input and output channels of each group exchanged.
+                var flipped = BufferPool<float>.Rent(s.O * s.K);
+                fixed (float* pf = flipped)
+                {
+                    FlipWeights(wp, pf, s);
+                    Forward(dyp, pf, null, dxp, ConvPlanner.TransposedShape(s)!.Value, plan.Kernel);
+                }
+                BufferPool<float>.Return(flipped);
                 return;
             }
-            Split(s, ColLength(s), (item, col, gemmThreads) => BackwardInputItem(item, dyp, wp, dxp, col, shape,
-                gemmThreads));
+            switch (plan.Kernel)
+            {
+                case ConvKernel.Depthwise: BackwardInputDepthwise(dyp, wp, dxp, s); break;
+                case ConvKernel.Small: BackwardInputSmall(dyp, wp, dxp, s); break;
+                default:
+                    Split(s, ColLength(s), (item, col, gemmThreads) => BackwardInputItem(item, dyp, wp, dxp, col,
+                        shape, gemmThreads));
+                    break;
+            }
         }
     }
 
-    /// <summary>dw = ∂(Σ y·dy)/∂x. Overwrites dw.</summary>
+    /// <summary>dw = ∂(Σ y·dy)/∂w. Overwrites dw.</summary>
     public static void BackwardWeight(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, in ConvShape s)
     {
         Check("Conv.BackwardWeight", x.Length, dw.Length, dy.Length, s, 0);
-        int items = s.N * s.Groups, threads = Math.Min(Threads.Count, items), size = s.O * s.K;
-        var shape = s;
-        bool direct = UseDirect(s), lanes = direct && UseLanes(s);
-        int scratch = direct ? DirectScratch(s) + s.Og * s.OH * RoundUp(s.OW) : ColLength(s);
+        var plan = ConvPlanner.Choose("Conv.BackwardWeight", ConvPass.WeightGradient, s);
+        int size = s.O * s.K;
         dw[..size].Clear();
         if (s.L == 0 || s.N == 0) return;
         fixed (float* px = x, pdy = dy, pdw = dw)
         {
             float* xp = px, dyp = pdy, dwp = pdw;
-            if (UseDepthwise(s))
+            switch (plan.Kernel)
             {
-                BackwardWeightDepthwise(xp, dyp, dwp, s);
-                return;
-            }
-            if (!direct && UseSmall(s))
-            {
-                BackwardWeightSmall(xp, dyp, dwp, s);
-                return;
-            }
-            if (!direct && UseRowsWeight(s))
-            {
-                BackwardWeightRows(xp, dyp, dwp, s);
-                return;
-            }
-            if (!direct && UseTall(s))
-            {
-                BackwardWeightTall(xp, dyp, dwp, s);
-                return;
-            }
-            if (lanes)
-            {
-                BackwardWeightLanes(xp, dyp, dwp, s);
-                return;
-            }
-            if (direct && UseWide(s))
-            {
-                BackwardWeightWide(xp, dyp, dwp, s);
-                return;
-            }
-            void Item(int item, float* target, float[]? col, int gemmThreads)
-            {
-                if (direct) BackwardWeightDirect(item, xp, dyp, target, col!, shape);
-                else BackwardWeightItem(item, xp, dyp, target, col, shape, gemmThreads);
-            }
-            if (threads <= 1)
-            {
-                var col = scratch == 0 ? null : BufferPool<float>.Rent(scratch);
-                for (int item = 0; item < items; item++) Item(item, dwp, col, Threads.Count);
-                if (col is not null) BufferPool<float>.Return(col);
-                return;
-            }
-            // One partial sum per thread (the first is dw itself), added together at the end.
-            var partials = new float[]?[threads];
-            Parallel.For(threads, 1, (lo, hi) =>
-            {
-                for (int t = lo; t < hi; t++)
-                {
-                    var col = scratch == 0 ? null : BufferPool<float>.Rent(scratch);
-                    float[]? own = t == 0 ? null : BufferPool<float>.Rent(size);
-                    if (own is not null) Array.Clear(own, 0, size);
-                    fixed (float* po = own)
-                    {
-                        float* target = own is null ? dwp : po;
-                        for (int item = (int)((long)t * items / threads); item < (long)(t + 1) * items / threads;
-                             item++)
-                        {
-                            Item(item, target, col, 1);
-                        }
-                    }
-                    partials[t] = own;
-                    if (col is not null) BufferPool<float>.Return(col);
-                }
-            });
-            var sum = new Span<float>(dwp, size);
-            for (int t = 1; t < threads; t++)
-            {
-                TensorPrimitives.Add(sum, partials[t]!.AsSpan(0, size), sum);
-                BufferPool<float>.Return(partials[t]!);
+                case ConvKernel.Depthwise: BackwardWeightDepthwise(xp, dyp, dwp, s); break;
+                case ConvKernel.Small: BackwardWeightSmall(xp, dyp, dwp, s); break;
+                case ConvKernel.Rows: BackwardWeightRows(xp, dyp, dwp, s); break;
+                case ConvKernel.Tall: BackwardWeightTall(xp, dyp, dwp, s); break;
+                case ConvKernel.Lanes: BackwardWeightLanes(xp, dyp, dwp, s); break;
+                case ConvKernel.Wide: BackwardWeightWide(xp, dyp, dwp, s); break;
+                case ConvKernel.Direct:
+                    BackwardWeightItems(xp, dyp, dwp, s, DirectScratch(s) + s.Og * s.OH * RoundUp(s.OW), true);
+                    break;
+                default: BackwardWeightItems(xp, dyp, dwp, s, ColLength(s), false); break;
             }
         }
     }
 
-    // The convolution whose forward pass is the input gradient of s, when s has unit strides and its padding does
-    // not exceed the dilated kernel extent; null otherwise.
-    private static ConvShape? TransposedShape(in ConvShape s)
+    // dw (zeroed) += the weight gradient of every (image, group) item, by the direct loops or by im2col + GEMM. With
+    // fewer items than threads, the items run one after another with threaded GEMMs; otherwise SumPerThread.
+    private static void BackwardWeightItems(float* x, float* dy, float* dw, in ConvShape s, int scratch, bool direct)
     {
-        int top = (s.KH - 1) * s.DilationH - s.PadTop, left = (s.KW - 1) * s.DilationW - s.PadLeft;
-        if (s.StrideH != 1 || s.StrideW != 1 || top < 0 || left < 0) return null;
-        return new ConvShape(s.N, s.O, s.OH, s.OW, s.C, s.KH, s.KW, s.H, s.W, 1, 1, top, left, s.DilationH,
-            s.DilationW, s.Groups);
+        int items = s.N * s.Groups, size = s.O * s.K;
+        var shape = s;
+        if (Math.Min(Threads.Count, items) <= 1)
+        {
+            var col = scratch == 0 ? null : BufferPool<float>.Rent(scratch);
+            for (int item = 0; item < items; item++)
+            {
+                if (direct) BackwardWeightDirect(item, x, dy, dw, col!, s);
+                else BackwardWeightItem(item, x, dy, dw, col, s, Threads.Count);
+            }
+            if (col is not null) BufferPool<float>.Return(col);
+            return;
+        }
+        var sum = SumPerThread(items, size, scratch, (item, acc, col) =>
+        {
+            if (direct) BackwardWeightDirect(item, x, dy, acc, col, shape);
+            else BackwardWeightItem(item, x, dy, acc, scratch == 0 ? null : col, shape, 1);
+        });
+        new ReadOnlySpan<float>(sum, 0, size).CopyTo(new Span<float>(dw, size));
+        BufferPool<float>.Return(sum);
     }
-
     // w (O, Cg, KH, KW) → f (C, Og, KH, KW): f[g·Cg + c, o, p, q] = w[g·Og + o, c, KH-1-p, KW-1-q].
     // Split across the threads by output channel: for a 512-channel 3×3 layer on a 7×7 map the flip is about a
     // quarter of the input gradient's time.
@@ -289,12 +247,10 @@ public static unsafe partial class Conv
         });
     }
 
-    private static int ColLength(in ConvShape s) => IsPointwise(s) ? 0 : s.K * s.L;
-
+    private static int ColLength(in ConvShape s) => ConvPlanner.IsPointwise(s) ? 0 : s.K * s.L;
 
     // The direct forward: few output channels (one block of at most 8 accumulators per output column block) and
     // unit horizontal stride. It reads shifted rows of a zero-padded copy of the image instead of an unfolding.
-    private static bool UseDirect(in ConvShape s) => s.Og <= 2 * DirectBlock && s.StrideW == 1 && !IsPointwise(s);
 
     private const int DirectBlock = 8;
 
@@ -305,9 +261,6 @@ public static unsafe partial class Conv
     // and every position adds its broadcast input times them.
     // The result is produced channels-last (L×16) and transposed into the NCHW output 16×16 at a time.
     private const int Lanes = 16;
-
-    // AVX2 and FMA (which AVX-512 implies); the kernels pick Vector512 where AVX-512 is there.
-    private static bool UseLanes(in ConvShape s) => HasLanes256 && s.Og > DirectBlock && s.Og <= Lanes;
 
     // Padded image, then the L×16 channels-last tile (with StrideH padded rows between them, read by the dropped
     // second row of an odd last pair in ForwardLanes).
@@ -1234,8 +1187,4 @@ public static unsafe partial class Conv
         int hi = v0 >= width ? 0 : Math.Min(outWidth, (width - 1 - v0) / stride + 1);
         return (Math.Min(lo, outWidth), hi);
     }
-
-    private static bool IsPointwise(in ConvShape s) =>
-        s.KH == 1 && s.KW == 1 && s.StrideH == 1 && s.StrideW == 1 && s.PadTop == 0 && s.PadLeft == 0 &&
-        s.OH == s.H && s.OW == s.W;
 }

@@ -6,7 +6,7 @@ namespace Dendrite.Kernels;
 /// may differ (asymmetric ONNX pads, the output padding of a transposed convolution). A 1-D convolution is the
 /// case H = KH = 1.
 /// </summary>
-public readonly record struct ConvShape(
+internal readonly record struct ConvShape(
     int N, int C, int H, int W, int O, int KH, int KW, int OH, int OW,
     int StrideH, int StrideW, int PadTop, int PadLeft, int DilationH, int DilationW, int Groups)
 {

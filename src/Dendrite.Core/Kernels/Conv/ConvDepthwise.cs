@@ -15,18 +15,8 @@ namespace Dendrite.Kernels;
 /// products of dY rows with those phase rows. Each phase row has slack past its last column, so the vector loops run
 /// whole vectors over the padded width, and the next plane is prefetched while one is computed.
 /// </summary>
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
-    private static bool UseDepthwise(in ConvShape s) => s.Cg == 1 && s.Og == 1 && s.StrideW > 1;
-
-    // The forward takes the phase kernel at unit column stride too where AVX-512 is there (one phase: the padded
-    // plane): MobileNet's 3×3 depthwise layer of 128 channels at 56×56, batch 8, 2 threads, eleven alternating pairs
-    // against the direct kernels, GFLOP/s: 22.1–43.1 (median 35.7) → 35.1–44.0 (median 41.6), ahead in ten.
-    // With AVX2 only, three pairs were mixed; its gradients stay on the direct kernels, which measured 2× faster than
-    // the phase kernels at unit stride.
-    private static bool UseDepthwiseForward(in ConvShape s) =>
-        s.Cg == 1 && s.Og == 1 && (s.StrideW > 1 || Vector512.IsHardwareAccelerated);
-
     // Padded rows that any tap reads: (OH - 1)·sh + (KH - 1)·dh + 1.
     private static int DwRows(in ConvShape s) => PaddedHeight(s);
 
@@ -275,8 +265,8 @@ public static unsafe partial class Conv
         int taps = s.KH * s.KW;
         float* phases = scratch, acc = scratch + DwPhases(s);
         DwSplit(x + (long)item * s.H * s.W, phases, s);
-        // The next plane is read next: ask for it while this one is computed (a MobileNet stride-2 layer's
-        // forward, 2 threads, three alternating pairs: 9.9–11.2 → 10.8–17.4 GFLOP/s).
+        // The next plane is read next: ask for it while this one is computed (faster on MobileNet's stride-2
+        // layer).
         if (item + 1 < s.N * s.C) DwPrefetch(x + (long)(item + 1) * s.H * s.W, s.H * s.W);
         float* wc = w + (long)c * taps;
         float b = bias is null ? 0f : bias[c];

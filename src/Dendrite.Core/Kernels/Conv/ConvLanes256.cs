@@ -9,9 +9,8 @@ namespace Dendrite.Kernels;
 // row pair (2 × 3 × 2) in the forward, 6 taps of one kernel row (6 × 2) in the weight gradient. Per tap or position
 // that is 2 vector loads, one broadcast per position or tap, and 2 FMAs per broadcast, the shape of the 6×16 GEMM
 // micro-kernel. The channels-last tiles go to and from NCHW through 8×8 transposes.
-public static unsafe partial class Conv
+internal static unsafe partial class Conv
 {
-    private static bool HasLanes256 => Avx2.IsSupported && Fma.IsSupported;
 
     // At most 3 positions per row of the pair: 12 accumulators, 2 weight vectors and a broadcast in 16 registers.
     private const int MaxPiece256 = 3;

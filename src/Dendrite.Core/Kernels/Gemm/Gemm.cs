@@ -1,12 +1,11 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using Dendrite.Kernels.Simd;
 
 namespace Dendrite.Kernels;
 
 /// <summary>Matrix products for the tensor ops. Float32 goes through <see cref="Sgemm"/>; other types use a
 /// row-oriented generic loop.</summary>
-public static class Gemm
+internal static class Gemm
 {
     /// <summary>C = alpha·op(A)·op(B) + beta·C, row-major, op(X) = X or Xᵀ. op(A) is m×k, op(B) is k×n.
     /// A is stored m×k (k×m when transposed) with row stride lda; likewise B; C is m×n with row stride ldc.

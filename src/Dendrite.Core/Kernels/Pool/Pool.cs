@@ -8,7 +8,7 @@ namespace Dendrite.Kernels;
 /// counts when padding is included (as PyTorch: a window is clipped to the padded extent first, then to the
 /// image). A 1-D pool is the case H = KH = 1.
 /// </summary>
-public readonly record struct PoolShape(
+internal readonly record struct PoolShape(
     int Planes, int H, int W, int KH, int KW, int OH, int OW, int StrideH, int StrideW,
     int PadTop, int PadLeft, int PadBottom, int PadRight, int DilationH, int DilationW)
 {
@@ -24,7 +24,7 @@ public readonly record struct PoolShape(
 }
 
 /// <summary>Pooling kernels, generic over the element type (scalar loops; the windows are small).</summary>
-public static class Pool
+internal static class Pool
 {
     /// <summary>y = max over each window; idx = flat position h·W + w of the maximum within its plane (PyTorch's
     /// indices). NaN wins, as in PyTorch. A window wholly in the padding yields -∞ and index 0.</summary>

@@ -15,7 +15,7 @@ namespace Dendrite.Kernels;
 ///               dγ = Σg·x̂ = r(Σg·x - mean·Σg), dβ = Σg.
 /// Channels are split across the threads.
 /// </summary>
-public static class BatchNorm
+internal static class BatchNorm
 {
     /// <summary>Biased batch mean and variance per channel of x (N, C, S).</summary>
     public static void Statistics(ReadOnlySpan<float> x, int n, int c, int s, Span<float> mean, Span<float> var)
