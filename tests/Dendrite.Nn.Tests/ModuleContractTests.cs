@@ -478,6 +478,30 @@ public class ModuleContractTests
         Assert.Contains("TwoInTwoOut: a forward hook returned Tensor", e.Message);
     }
 
+    [Fact]
+    public void Call_WithoutHooksAllocatesNothing()
+    {
+        var id = new Identity();
+        var x = Tensor.Zeros(2);
+        id.Call(x);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) id.Call(x);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void ModuleDict_SetAddsOrReplacesInPlace()
+    {
+        var dict = new ModuleDict<Linear>([("a", new Linear(1, 1)), ("b", new Linear(1, 2))]);
+        dict["a"] = new Linear(1, 3);
+        dict["c"] = new Linear(1, 4);
+        Assert.Equal(["a", "b", "c"], dict.Keys);
+        Assert.Equal(["a.weight", "a.bias", "b.weight", "b.bias", "c.weight", "c.bias"], dict.StateDict().Keys);
+        Assert.Equal([3, 1], dict.StateDict()["a.weight"].Shape.ToArray());
+        var e = Assert.Throws<KeyNotFoundException>(() => dict["z"]);
+        Assert.Contains("ModuleDict: no module named 'z'; names: [a, b, c]", e.Message);
+    }
+
     // ---- Summary ----
 
     private sealed class Encoder : Module, ILayer
