@@ -24,7 +24,7 @@ var optimizer = new Adam(mlp.Parameters(), lr: 0.05);
 var yXor = Tensor.From([0f, 1, 1, 0], 4, 1);
 for (int step = 1; step <= 300; step++)
 {
-    var loss = Losses.BinaryCrossEntropyWithLogits(mlp.Forward(x), yXor);
+    var loss = Losses.BinaryCrossEntropyWithLogits(mlp.Call(x), yXor);
     optimizer.ZeroGrad();
     loss.Backward();
     optimizer.Step();
@@ -32,6 +32,6 @@ for (int step = 1; step <= 300; step++)
 }
 using (Autograd.NoGrad())
 {
-    var predicted = mlp.Forward(x).Sigmoid().Gt(0.5).To(DType.Int64);
+    var predicted = mlp.Call(x).Sigmoid().Gt(0.5).To(DType.Int64);
     Console.WriteLine($"MLP on XOR predicts {string.Join(" ", predicted.ToArray<long>())} (targets 0 1 1 0)");
 }

@@ -22,7 +22,7 @@ internal static class TrainScenario
         var load = new Report.Load();
         Generator.ManualSeed(0);
         var model = create();
-        var forward = ((ILayer)model).Forward;
+        var forward = ((ILayer)model).Call;
         var optimizer = new Adam(model.Parameters(), 1e-3);
         var loader = new DataLoader(xTrain, yTrain, 64, shuffle: true, generator: new Generator(0));
         var mine = new List<double>();
@@ -44,7 +44,7 @@ internal static class TrainScenario
             theirs.Add(torch.Request("epoch", "epoch_s"));
             Report.Emit(scenario, name, "train", "pytorch", o.Threads, "epoch_s", theirs[^1], "s");
         }
-        var (_, acc) = new Training.Trainer(model, forward, optimizer, (p, t) => Losses.CrossEntropy(p, t)).Evaluate(xTest, yTest);
+        var (_, acc) = new Training.Trainer(model, optimizer, Losses.CrossEntropy).Evaluate(xTest, yTest);
         Report.Emit(scenario, name, "eval", "dendrite", o.Threads, "test_acc", acc, "fraction");
         if (torch is not null)
         {

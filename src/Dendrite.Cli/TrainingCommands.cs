@@ -115,10 +115,9 @@ public static class TrainingCommands
         Console.WriteLine($"train {Shapes.Format(xTrain.Shape)}, {(o.ValSplit > 0 ? "validation" : "test")} " +
             $"{Shapes.Format(validation.Item1.Shape)} (validated each epoch), test {Shapes.Format(xTest.Shape)}");
         var model = entry.Create();
-        var layer = (ILayer)model;
         var optimizer = MakeOptimizer(o.Optimizer, model.Parameters(), o.Lr);
         var loader = new DataLoader(xTrain, yTrain, o.Batch, shuffle: true, generator: new Generator(o.Seed + 1));
-        var trainer = new Trainer(model, layer.Forward, optimizer, (out_, y) => Losses.CrossEntropy(out_, y));
+        var trainer = new Trainer(model, optimizer, Losses.CrossEntropy);
         var dir = Path.Combine("runs", o.Name);
         Directory.CreateDirectory(dir);
         var ckpt = Path.Combine(dir, "checkpoint.safetensors");
@@ -239,7 +238,7 @@ public static class TrainingCommands
         {
             var (model, name) = LoadModel(p.GetValue(ckpt)!);
             var (x, y) = FashionMnist.Load(FashionMnist.Locate(p.GetValue(data)), "t10k");
-            var trainer = new Trainer(model, ((ILayer)model).Forward, new Sgd(model.Parameters(), 0), (o, t) => Losses.CrossEntropy(o, t));
+            var trainer = new Trainer(model, new Sgd(model.Parameters(), 0), Losses.CrossEntropy);
             var scores = trainer.Predict(x);
             var predicted = scores.ArgMax(1);
             var cm = Metrics.ConfusionMatrix(predicted, y, 10);
@@ -283,7 +282,7 @@ public static class TrainingCommands
             }
             x = (x - FashionMnist.Mean) / FashionMnist.Std;
             using var _ = Autograd.NoGrad();
-            var probs = ((ILayer)model).Forward(x).Softmax(1);
+            var probs = ((ILayer)model).Call(x).Softmax(1);
             var best = probs.ArgMax(1).ToArray<long>();
             for (int i = 0; i < best.Length; i++)
                 Console.WriteLine($"{i}: {FashionMnist.Classes[(int)best[i]]} ({probs[i, (int)best[i]].ToString("P1", Inv)})");

@@ -55,7 +55,7 @@ public sealed class Mlp : Module, ILayer
     public static Mlp Xor(int hidden = 4, string activation = "tanh") => new(new MlpConfig(2, [hidden], 1, activation));
 
     /// <inheritdoc/>
-    public Tensor Forward(Tensor x) => Layers.Forward(x.Rank > 2 ? x.Flatten(1) : x); // (N, F) → (N, C)
+    public Tensor Forward(Tensor x) => Layers.Call(x.Rank > 2 ? x.Flatten(1) : x); // (N, F) → (N, C)
 
     private static ILayer MakeActivation(string name) => name switch
     {

@@ -1,6 +1,7 @@
 using Dendrite.Data;
 using Dendrite.Nn;
 using Dendrite.Nn.Optim;
+using Expr = System.Linq.Expressions.Expression;
 
 namespace Dendrite.Training;
 
@@ -48,14 +49,77 @@ public interface ICallback
 /// The training loop users would write (forward, loss, zero-grad, backward, clip, step), packaged with
 /// validation, metrics and callbacks. Each batch runs in a <see cref="TensorScope"/>, so its intermediates go back
 /// to the pool.
+/// The model runs through its call path (<see cref="ModuleExtensions.Call"/>), so its forward hooks fire.
 /// </summary>
-public sealed class Trainer(Module model, Func<Tensor, Tensor> forward, Optimizer optimizer, Func<Tensor, Tensor, Tensor> loss)
+public sealed class Trainer
 {
+    private readonly Func<Tensor, Tensor> forward;
+    private readonly Func<Tensor, Tensor, Tensor> loss;
+
+    /// <summary>Trains <paramref name="model"/> (one tensor in, one out) with <paramref name="loss"/>(output, target).
+    /// </summary>
+    public Trainer(Module model, Optimizer optimizer, Func<Tensor, Tensor, Tensor> loss)
+        : this(model, CallOf(model), optimizer, loss)
+    {
+    }
+
+    /// <summary>Trains <paramref name="model"/> with a loss written as a method with optional parameters after
+    /// (output, target), such as <c>Losses.CrossEntropy</c>: the optional ones take their default values.</summary>
+    public Trainer(Module model, Optimizer optimizer, Delegate loss)
+        : this(model, CallOf(model), optimizer, Adapt(loss))
+    {
+    }
+
+    /// <summary>Trains a model whose forward is not a single-tensor <see cref="ILayer"/>: <paramref name="forward"/>
+    /// maps a batch of inputs to the outputs the loss takes.</summary>
+    public Trainer(Module model, Func<Tensor, Tensor> forward, Optimizer optimizer, Func<Tensor, Tensor, Tensor> loss)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        ArgumentNullException.ThrowIfNull(loss);
+        Model = model;
+        this.forward = forward;
+        Optimizer = optimizer;
+        this.loss = loss;
+    }
+
+    private static Func<Tensor, Tensor> CallOf(Module model) => model is ILayer layer
+        ? layer.Call
+        : throw new ArgumentException($"Trainer: {model?.GetType().Name ?? "null"} does not take one tensor (it is " +
+            "not an ILayer); pass its forward: new Trainer(model, x => …, optimizer, loss)");
+
+    // (output, target, optional…) → (output, target): the optional parameters are bound to their defaults once.
+    private static Func<Tensor, Tensor, Tensor> Adapt(Delegate loss)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        if (loss is Func<Tensor, Tensor, Tensor> plain) return plain;
+        var ps = loss.Method.GetParameters();
+        bool fits = ps.Length >= 2 && ps[0].ParameterType == typeof(Tensor) && ps[1].ParameterType == typeof(Tensor) &&
+            ps.Skip(2).All(p => p.HasDefaultValue) && typeof(Tensor).IsAssignableFrom(loss.Method.ReturnType);
+        if (!fits)
+            throw new ArgumentException(
+                $"Trainer: loss {loss.Method.Name}({string.Join(", ", ps.Select(p => p.ParameterType.Name))}) " +
+                "must take (Tensor output, Tensor target) and nothing but optional parameters after them");
+        var output = Expr.Parameter(typeof(Tensor), "output");
+        var target = Expr.Parameter(typeof(Tensor), "target");
+        var args = new List<Expr> { output, target };
+        foreach (var p in ps.Skip(2))
+        {
+            object? value = p.DefaultValue;
+            if (p.ParameterType.IsEnum && value is not null && !p.ParameterType.IsInstanceOfType(value))
+                value = Enum.ToObject(p.ParameterType, value);
+            args.Add(Expr.Constant(value, p.ParameterType));
+        }
+        var call = Expr.Invoke(Expr.Constant(loss), args);
+        return Expr.Lambda<Func<Tensor, Tensor, Tensor>>(call, output, target).Compile();
+    }
+
     /// <summary>The model being trained.</summary>
-    public Module Model { get; } = model;
+    public Module Model { get; }
 
     /// <summary>The optimizer.</summary>
-    public Optimizer Optimizer { get; } = optimizer;
+    public Optimizer Optimizer { get; }
 
     /// <summary>Clip gradients to this joint L2 norm when set.</summary>
     public double? ClipNorm { get; init; }

@@ -15,8 +15,7 @@ public sealed class CheckpointTests : IDisposable
     {
         Generator.ManualSeed((ulong)seed);
         var model = new Linear(3, 2);
-        var trainer = new Trainer(model, model.Forward, new Adam(model.Parameters(), 0.01),
-            (o, y) => Losses.CrossEntropy(o, y));
+        var trainer = new Trainer(model, new Adam(model.Parameters(), 0.01), Losses.CrossEntropy);
         var gen = new Generator(1);
         var x = Tensor.Randn([8, 3], gen);
         var y = Tensor.Randint(0, 2, [8], gen);

@@ -35,8 +35,7 @@ public class TrainerTests
         var g = new Generator(5);
         mlp.LoadStateDict(mlp.StateDict().ToDictionary(kv => kv.Key,
             kv => Tensor.Rand(kv.Value.Shape, g, -0.5, 0.5)));
-        return (mlp, new Trainer(mlp, mlp.Forward, new Adam(mlp.Parameters(), lr: lr),
-            (o, t) => Losses.CrossEntropy(o, t)));
+        return (mlp, new Trainer(mlp, new Adam(mlp.Parameters(), lr: lr), Losses.CrossEntropy));
     }
 
     [Fact]

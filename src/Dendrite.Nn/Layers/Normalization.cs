@@ -13,13 +13,13 @@ public abstract class BatchNorm(int numFeatures, double eps, double momentum) : 
     public Parameter Bias { get; } = Init.Zeros([numFeatures]);
 
     /// <summary>Running mean, [C].</summary>
-    public Tensor RunningMean { get; } = Tensor.Zeros(numFeatures);
+    public Tensor RunningMean { get; } = KeepBuffer(Tensor.Zeros(numFeatures));
 
     /// <summary>Running variance, [C].</summary>
-    public Tensor RunningVar { get; } = Tensor.Ones(numFeatures);
+    public Tensor RunningVar { get; } = KeepBuffer(Tensor.Ones(numFeatures));
 
     /// <summary>Number of batches seen in training (Int64 scalar).</summary>
-    public Tensor NumBatchesTracked { get; } = Tensor.Zeros(DType.Int64);
+    public Tensor NumBatchesTracked { get; } = KeepBuffer(Tensor.Zeros(DType.Int64));
 
     /// <summary>Normalises x, whose channels are dimension 1 and whose statistics run over <paramref name="axes"/>;
     /// parameters are reshaped to <paramref name="view"/> to broadcast.</summary>

@@ -1,11 +1,13 @@
 namespace Dendrite.Nn.Optim;
 
 /// <summary>Parameters that share hyper-parameters (fine-tuning gives the pretrained base a lower rate than the
-/// new head). Unset values take the optimizer's defaults.</summary>
+/// new head). Unset values take the optimizer's defaults. A parameter listed twice (tied weights gathered by hand)
+/// is kept once, at its first position, so that a step never updates it twice.</summary>
 public sealed class ParamGroup(IEnumerable<Parameter> parameters, double? lr = null, double? weightDecay = null)
 {
-    /// <summary>The parameters of the group.</summary>
-    public IReadOnlyList<Parameter> Parameters { get; } = [.. parameters];
+    /// <summary>The distinct parameters of the group, in order of first appearance.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; } =
+        [.. parameters.Distinct<Parameter>(ReferenceEqualityComparer.Instance)];
 
     /// <summary>Learning rate (changed by schedulers).</summary>
     public double Lr { get; set; } = lr ?? double.NaN;
@@ -55,6 +57,16 @@ public abstract class Optimizer
     {
         if (lr < 0) throw new ArgumentOutOfRangeException(nameof(lr), $"{GetType().Name}: learning rate must be non-negative, got {lr}");
         Groups = [.. groups];
+        var owner = new Dictionary<Parameter, int>(ReferenceEqualityComparer.Instance);
+        for (int j = 0; j < Groups.Count; j++)
+        {
+            foreach (var p in Groups[j].Parameters)
+            {
+                if (!owner.TryAdd(p, j))
+                    throw new ArgumentException($"{GetType().Name}: a parameter of shape {Shapes.Format(p.Shape)} is " +
+                        $"in groups {owner[p]} and {j}; each parameter may belong to one group only");
+            }
+        }
         foreach (var g in Groups)
         {
             if (double.IsNaN(g.Lr)) g.Lr = lr;
