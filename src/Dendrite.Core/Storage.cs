@@ -27,6 +27,10 @@ public abstract class Storage
     /// handed back to the pool when the leaf's gradient is replaced before anyone read it.</summary>
     internal bool Adopted { get; set; }
 
+    /// <summary>True while a <see cref="TensorScope"/> owns this memory: it goes back to the pool when that scope
+    /// ends, so anything that must outlive the scope is copied out (<see cref="TensorScope.Outside{T}"/>) or kept.</summary>
+    public bool IsScoped => Owner is not null;
+
     /// <summary>Number of elements the storage holds.</summary>
     public int Length { get; protected init; }
 
@@ -196,8 +200,9 @@ public partial class TensorScope : IDisposable
 
 public partial class TensorScope
 {
-    /// <summary>Runs <paramref name="make"/> with no scope active, so what it allocates is ordinary GC memory.</summary>
-    internal static T Outside<T>(Func<T> make)
+    /// <summary>Runs <paramref name="make"/> with no scope active on this thread, so what it allocates is ordinary
+    /// GC memory that no scope hands back (model parameters and buffers made while a step's scope is open).</summary>
+    public static T Outside<T>(Func<T> make)
     {
         var saved = current;
         current = null;

@@ -9,7 +9,7 @@ namespace Dendrite.Nn;
 public sealed class Parameter : Tensor
 {
     /// <summary>Wraps (a detached view of) <paramref name="data"/> as a parameter. When a <see cref="TensorScope"/>
-    /// is open on this thread the values are copied into memory no scope owns, so a model built inside a scope keeps
+    /// owns the data's memory the values are copied into memory no scope owns, so a model built inside a scope keeps
     /// its weights after the scope ends.</summary>
     public Parameter(Tensor data, bool requiresGrad = true)
         : base(Persistent.Of(data))
@@ -21,29 +21,12 @@ public sealed class Parameter : Tensor
 /// <summary>Makes tensors whose storage no <see cref="TensorScope"/> owns, whatever scope is open.</summary>
 internal static class Persistent
 {
-    /// <summary>A detached view of <paramref name="data"/> when no scope is open on this thread; otherwise a copy
-    /// made on a thread that has no scope (scopes are per thread), which is therefore ordinary GC memory.</summary>
+    /// <summary>A detached view of <paramref name="data"/>, or a copy in ordinary GC memory when a scope owns its
+    /// storage (a model built inside a training step's scope keeps its weights after the scope ends).</summary>
     public static Tensor Of(Tensor data)
     {
         var view = data.Detach();
-        if (TensorScope.Current is null) return view;
-        Tensor? copy = null;
-        Exception? error = null;
-        var worker = new Thread(() =>
-        {
-            try
-            {
-                copy = view.Clone();
-            }
-            catch (Exception e)
-            {
-                error = e;
-            }
-        });
-        worker.Start();
-        worker.Join();
-        if (error is not null) throw error;
-        return copy!;
+        return view.Storage.IsScoped ? TensorScope.Outside(() => view.Clone()) : view;
     }
 }
 
