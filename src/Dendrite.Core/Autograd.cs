@@ -339,7 +339,8 @@ public partial class Tensor
     /// <summary>Sets <see cref="GradFn"/> when recording is on and some input requires gradients.
     /// <paramref name="saved"/>: the tensors the backward reads (their versions are checked before it runs);
     /// <paramref name="attributes"/>: the op's arguments, for <see cref="Node.Attributes"/>;
-    /// <paramref name="differentiable"/>: false when the backward calls kernels directly (no double backward).</summary>
+    /// <paramref name="differentiable"/>: false when the backward calls kernels directly (no double backward).
+    /// </summary>
     internal Tensor Record(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward,
         ReadOnlySpan<Tensor> saved = default, (string Name, object Value)[]? attributes = null,
         bool differentiable = true)

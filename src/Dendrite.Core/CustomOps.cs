@@ -42,7 +42,7 @@ public static partial class Autograd
     /// Records an op with several outputs (for example an LSTM cell's h and c) as one node and returns
     /// <paramref name="outputs"/>. <paramref name="backward"/> receives one gradient per output, in order (zeros
     /// for an output no loss depends on), and returns one gradient per input. Everything else is as in the
-    /// single-output <see cref="Op(string, Tensor, Tensor[], Func{Tensor, Tensor?[]}, Tensor[], IReadOnlyDictionary{string, object})"/>.
+    /// single-output overload.
     /// </summary>
     public static Tensor[] Op(string name, Tensor[] outputs, Tensor[] inputs, Func<Tensor[], Tensor?[]> backward,
         Tensor[]? saved = null, IReadOnlyDictionary<string, object>? attributes = null)

@@ -144,7 +144,8 @@ public partial class Tensor
         {
             if (gc.DType == DType.Float32) Pool.AvgBackward<float>(gc.Span<float>(), dx.Span<float>(), s, includePad);
             else Pool.AvgBackward<double>(gc.Span<double>(), dx.Span<double>(), s, includePad);
-        })], attributes: [.. PoolAttributes(kernel, stride, padding, (1, 1), ceilMode), ("countIncludePad", includePad)],
+        })], attributes:
+            [.. PoolAttributes(kernel, stride, padding, (1, 1), ceilMode), ("countIncludePad", Box(includePad))],
             differentiable: false);
     }
 
@@ -154,7 +155,7 @@ public partial class Tensor
     {
         return [("kernel", new[] { kernel.H, kernel.W }), ("stride", new[] { stride.H, stride.W }),
             ("padding", new[] { padding.Top, padding.Left, padding.Bottom, padding.Right }),
-            ("dilation", new[] { dilation.H, dilation.W }), ("ceilMode", ceilMode)];
+            ("dilation", new[] { dilation.H, dilation.W }), ("ceilMode", Box(ceilMode))];
     }
 
     // Runs a pooling kernel from a contiguous copy of src into a new tensor of outShape, without recording.

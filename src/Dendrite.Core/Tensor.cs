@@ -109,8 +109,8 @@ public partial class Tensor
     }
 
     /// <summary>The elements of a contiguous tensor as a read-only span (no copy), for kernels of custom ops
-    /// (<see cref="Autograd.Op(string, Tensor, Tensor[], Func{Tensor, Tensor?[]}, Tensor[], IReadOnlyDictionary{string, object})"/>).
-    /// Call <see cref="Contiguous"/> first for a view with gaps.</summary>
+    /// (<c>Autograd.Op</c>). Reading does not change <see cref="Version"/>. Call <see cref="Contiguous"/> first for
+    /// a view with gaps.</summary>
     public ReadOnlySpan<T> AsReadOnlySpan<T>() where T : unmanaged
     {
         if (DTypes.Of<T>() != DType)

@@ -117,7 +117,8 @@ public class GradTests
     [Fact]
     public void Grad_CreateGraph_GradientPenalty()
     {
-        // f(x) = Σ (W x)²,  ∇ₓf = 2 Wᵀ W x,  penalty P = |∇ₓf|²,  dP/dW = 2·(∂/∂W) ... checked by finite differences
+        // f(x) = Σ (W x)², ∇ₓf = 2 Wᵀ W x, penalty P(W) = |∇ₓf|². dP/dW through the recorded gradient must match
+        // central differences of P in W.
         var w = Tensor.From([0.5, -0.2, 0.1, 0.3, 0.8, -0.4], 2, 3).RequireGrad();
         var x = Tensor.From([1.0, -2.0, 0.5], 3, 1).RequireGrad();
         Tensor Penalty(Tensor wt)

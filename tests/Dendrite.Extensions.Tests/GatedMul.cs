@@ -25,7 +25,8 @@ public static class GatedMul
             if (x.DType == DType.Float32)
                 Kernel(xc.AsReadOnlySpan<float>(), wc.AsReadOnlySpan<float>(), s.AsSpan<float>(), y.AsSpan<float>());
             else
-                Kernel(xc.AsReadOnlySpan<double>(), wc.AsReadOnlySpan<double>(), s.AsSpan<double>(), y.AsSpan<double>());
+                Kernel(xc.AsReadOnlySpan<double>(), wc.AsReadOnlySpan<double>(), s.AsSpan<double>(),
+                    y.AsSpan<double>());
         }
         return Autograd.Op("GatedMul", y, [x, w], dy =>
         {
