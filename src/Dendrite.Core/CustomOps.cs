@@ -20,7 +20,9 @@ public static partial class Autograd
     /// be a new tensor that no recorded op produced. The backward runs under NoGrad, except for
     /// <see cref="Grad(Tensor[], Tensor[], Tensor[], bool, bool)"/> with createGraph: then <see cref="IsEnabled"/>
     /// is true inside it and, for second derivatives to be right, it must compute from the inputs (or outputs) with
-    /// Tensor ops, since tensors made under NoGrad in the forward are constants to the graph.
+    /// Tensor ops, since tensors made under NoGrad in the forward are constants to the graph. Pass
+    /// <paramref name="differentiable"/> false when it does not (a kernel over spans, or saved NoGrad
+    /// intermediates): createGraph then fails at this op instead of giving wrong second derivatives.
     /// </summary>
     /// <example><code>
     /// Tensor y, s;
@@ -32,10 +34,10 @@ public static partial class Autograd
     /// y = Autograd.Op("GatedMul", y, [x, w], dy => [dy * s, dy * x * s * (1 - s)], saved: [x, s]);
     /// </code></example>
     public static Tensor Op(string name, Tensor output, Tensor[] inputs, Func<Tensor, Tensor?[]> backward,
-        Tensor[]? saved = null, IReadOnlyDictionary<string, object>? attributes = null)
+        Tensor[]? saved = null, IReadOnlyDictionary<string, object>? attributes = null, bool differentiable = true)
     {
         CheckOp(name, [output], inputs, backward);
-        return output.Record(name, inputs, backward, saved, Pairs(attributes));
+        return output.Record(name, inputs, backward, saved, Pairs(attributes), differentiable);
     }
 
     /// <summary>
@@ -45,7 +47,7 @@ public static partial class Autograd
     /// single-output overload.
     /// </summary>
     public static Tensor[] Op(string name, Tensor[] outputs, Tensor[] inputs, Func<Tensor[], Tensor?[]> backward,
-        Tensor[]? saved = null, IReadOnlyDictionary<string, object>? attributes = null)
+        Tensor[]? saved = null, IReadOnlyDictionary<string, object>? attributes = null, bool differentiable = true)
     {
         CheckOp(name, outputs, inputs, backward);
         if (!IsEnabled || !inputs.Any(x => x.RequiresGrad)) return outputs;
@@ -64,7 +66,7 @@ public static partial class Autograd
                 slots[i] = null;
             }
             return backward(dys);
-        }, saved, Pairs(attributes));
+        }, saved, Pairs(attributes), differentiable);
         for (int i = 0; i < n; i++)
         {
             if (!outputs[i].DType.IsFloating()) continue;

@@ -191,6 +191,16 @@ public class CustomOpTests
         }
     }
 
+    [Fact]
+    public void LstmCell_MarkedNotDifferentiable_RefusesCreateGraph()
+    {
+        var gates = Randn(27, 2, 8).RequireGrad();
+        var (h, _) = LstmCell.Apply(gates, Randn(28, 2, 2));
+        var e = Assert.Throws<NotSupportedException>(() => Autograd.Grad(h.Sum(), gates, createGraph: true));
+        Assert.Contains("LstmCell(hidden=2) backward", e.Message);
+        Assert.Equal([2, 8], Autograd.Grad(h.Sum(), gates).Shape.ToArray());
+    }
+
     private static void AssertClose(Tensor expected, Tensor actual, double tol = 1e-5)
     {
         Assert.Equal(expected.Shape.ToArray(), actual.Shape.ToArray());

@@ -5,6 +5,7 @@ namespace Dendrite.Extensions.Tests;
 /// Schmidhuber, 1997), from the pre-activation gates to the new hidden and cell state. Shapes: gates (N, 4H) in
 /// PyTorch's order i, f, g, o; cPrev, h, c (N, H).
 ///   c = σ(f)·cPrev + σ(i)·tanh(g),   h = σ(o)·tanh(c)
+/// The backward reads gate values computed under NoGrad, so it is marked not differentiable (no createGraph).
 /// One backward receives dL/dh and dL/dc together:
 ///   dc* = dc + dh·σ(o)·(1 - tanh²c)
 ///   di = dc*·tanh(g)·σ(i)(1-σ(i)),  df = dc*·cPrev·σ(f)(1-σ(f)),  dg = dc*·σ(i)·(1-tanh²g),
@@ -37,7 +38,8 @@ public static class LstmCell
             var dg = dcs * i * (1 - g * g);
             var dout = dh * tc * o * (1 - o);
             return [Tensor.Cat([di, df, dg, dout], 1), dcs * f];
-        }, saved: [i, f, g, o, cPrev, tc], attributes: new Dictionary<string, object> { ["hidden"] = hidden });
+        }, saved: [i, f, g, o, cPrev, tc], attributes: new Dictionary<string, object> { ["hidden"] = hidden },
+            differentiable: false);
         return (outs[0], outs[1]);
     }
 }
