@@ -1,27 +1,7 @@
 namespace Dendrite;
 
-/// <summary>One recorded op in the autograd graph: its inputs and the rule that maps the output's gradient to
-/// the inputs' gradients (null where an input needs none).</summary>
-public sealed class Node
-{
-    internal Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
-    {
-        Name = name;
-        Inputs = inputs;
-        Backward = backward;
-    }
-
-    /// <summary>The op's name, as shown in errors and printing.</summary>
-    public string Name { get; }
-
-    /// <summary>The op's tensor inputs.</summary>
-    public IReadOnlyList<Tensor> Inputs { get; }
-
-    internal Func<Tensor, Tensor?[]> Backward { get; }
-}
-
 /// <summary>Switches for the autograd engine on the current thread.</summary>
-public static class Autograd
+public static partial class Autograd
 {
     [ThreadStatic] private static int noGradDepth;
     [ThreadStatic] private static int stamp;
@@ -49,63 +29,112 @@ public static class Autograd
         public void Dispose() => noGradDepth--;
     }
 
-    internal static void Run(Tensor root, Tensor gradient)
+    // Identifies one backward pass among all threads (multi-output ops tell this pass's gradients from stale ones).
+    private static long passes;
+
+    [ThreadStatic] internal static long Pass;
+
+    internal static void Run(Tensor root, Tensor gradient) => Run([root], [gradient], null, null, createGraph: false);
+
+    // The engine behind Backward and Grad. With `capture` (tensor → slot) the gradients reaching those tensors are
+    // stored in `captured` and no .Grad anywhere is touched; with `createGraph` the backward rules run with
+    // recording on, so the gradients are themselves differentiable.
+    internal static void Run(ReadOnlySpan<Tensor> roots, ReadOnlySpan<Tensor> gradients,
+        Dictionary<Tensor, int>? capture, Tensor?[]? captured, bool createGraph)
     {
-        var topo = Sort(root);
+        var topo = Sort(roots);
         // Gradients whose storage is newer than this were made by this pass; the caller's own gradient is not.
-        long born = Storage.NextSerial;
-        root.PendingGrad = gradient;
-        root.PendingOwned = false;
-        using var _ = NoGrad();
-        foreach (var t in topo)
+        int born = Storage.NextSerial;
+        long pass = Interlocked.Increment(ref passes);
+        for (int i = 0; i < roots.Length; i++)
         {
-            var g = t.PendingGrad;
-            bool owned = t.PendingOwned;
-            t.PendingGrad = null;
-            t.PendingOwned = false;
-            if (g is null) continue;
-            t.RunHooks(g);
+            var r = roots[i];
+            r.PendingGrad = r.PendingGrad is null ? gradients[i] : r.PendingGrad.Add(gradients[i]);
+            r.PendingOwned = false;
+        }
+        long outerPass = Pass;
+        Pass = pass;
+        if (!createGraph) noGradDepth++;
+        try
+        {
+            foreach (var t in topo) Step(t, capture, captured, createGraph, born);
+        }
+        finally
+        {
+            if (!createGraph) noGradDepth--;
+            Pass = outerPass;
+            // After a failure part of the graph still holds pending gradients; the next pass must not see them.
+            foreach (var t in topo)
+            {
+                t.PendingGrad = null;
+                t.PendingOwned = false;
+            }
+            topo.Clear();
+        }
+    }
+
+    private static void Step(Tensor t, Dictionary<Tensor, int>? capture, Tensor?[]? captured, bool createGraph,
+        int born)
+    {
+        var g = t.PendingGrad;
+        bool owned = t.PendingOwned;
+        t.PendingGrad = null;
+        t.PendingOwned = false;
+        if (g is null) return;
+        t.RunHooks(g);
+        var fn = t.GradFn;
+        if (capture is not null)
+        {
+            if (capture.TryGetValue(t, out int slot)) captured![slot] = g;
+        }
+        else
+        {
             // A gradient a hook has seen may be held by user code, and a retained one becomes t.Grad.
             owned &= !t.HasHooks && !t.RetainsGrad;
-            var fn = t.GradFn;
-            if (fn is null || t.RetainsGrad)
+            if (fn is null || t.RetainsGrad) t.AccumulateGrad(g, owned);
+        }
+        if (fn is null) return;
+        fn.CheckSaved(t);
+        if (createGraph && !fn.Differentiable)
+            throw new NotSupportedException(
+                $"{fn} backward: its gradient is computed by kernels, not by recorded tensor ops, so it cannot be " +
+                "differentiated again (createGraph: true)");
+        var grads = fn.Backward(g);
+        var inputs = fn.Inputs;
+        if (grads.Length != inputs.Count)
+            throw new InvalidOperationException(
+                $"{fn} backward: returned {grads.Length} gradients for {inputs.Count} inputs");
+        for (int i = 0; i < grads.Length; i++)
+        {
+            var gi = grads[i];
+            var input = inputs[i];
+            if (gi is null || !input.RequiresGrad) continue;
+            if (!Shapes.Equal(gi.Shape, input.Shape))
+                throw new InvalidOperationException(
+                    $"{fn} backward: gradient for input {i} has shape {Shapes.Format(gi.Shape)}, " +
+                    $"the input has {Shapes.Format(input.Shape)}");
+            if (DetectAnomaly && gi.DType.IsFloating() && !gi.AllFinite())
+                throw new ArithmeticException(
+                    $"{fn} backward produced NaN or infinity in the gradient of input {i} " +
+                    $"(shape {Shapes.Format(input.Shape)})");
+            if (input.PendingGrad is null)
             {
-                t.AccumulateGrad(g, owned);
+                input.PendingGrad = gi;
+                input.PendingOwned = Exclusive(gi, i, grads, g, owned, born);
             }
-            if (fn is null) continue;
-            var grads = fn.Backward(g);
-            var inputs = fn.Inputs;
-            for (int i = 0; i < grads.Length; i++)
+            else
             {
-                var gi = grads[i];
-                var input = inputs[i];
-                if (gi is null || !input.RequiresGrad) continue;
-                if (!Shapes.Equal(gi.Shape, input.Shape))
-                    throw new InvalidOperationException(
-                        $"{fn.Name} backward: gradient for input {i} has shape {Shapes.Format(gi.Shape)}, " +
-                        $"the input has {Shapes.Format(input.Shape)}");
-                if (DetectAnomaly && gi.DType.IsFloating() && !gi.AllFinite())
-                    throw new ArithmeticException($"{fn.Name} backward produced NaN or infinity in the gradient of input {i}");
-                if (input.PendingGrad is null)
-                {
-                    input.PendingGrad = gi;
-                    input.PendingOwned = Exclusive(gi, i, grads, g, owned, born);
-                }
-                else
-                {
-                    input.PendingGrad = input.PendingGrad.Add(gi);
-                    input.PendingOwned = Whole(input.PendingGrad, born);
-                }
+                input.PendingGrad = input.PendingGrad.Add(gi);
+                input.PendingOwned = Whole(input.PendingGrad, born);
             }
         }
-        topo.Clear();
     }
 
     // Whether gradient `gi` (for input i of a node whose upstream gradient is g) is the only reference to its memory,
     // so that a leaf may keep it as its .Grad instead of a copy (later accumulations write into it in place). It
     // must cover a storage made during this pass that no other gradient of the node shares; the upstream gradient's
     // storage counts only when the node passed on an exclusive upstream gradient to this input alone.
-    private static bool Exclusive(Tensor gi, int i, Tensor?[] grads, Tensor g, bool upstreamOwned, long born)
+    private static bool Exclusive(Tensor gi, int i, Tensor?[] grads, Tensor g, bool upstreamOwned, int born)
     {
         if (!Whole(gi, born)) return false;
         for (int j = 0; j < grads.Length; j++)
@@ -117,21 +146,32 @@ public static class Autograd
 
     // A contiguous tensor spanning all of a storage created at or after serial `born`, either garbage-collected or
     // rented by a TensorScope (a leaf that keeps it takes it out of the scope), but not managed by hand.
-    private static bool Whole(Tensor t, long born) =>
-        t.Storage.Serial >= born && !t.Storage.Manual && t.Offset == 0 && t.IsContiguous
+    private static bool Whole(Tensor t, int born) =>
+        t.Storage.MadeSince(born) && !t.Storage.Manual && t.Offset == 0 && t.IsContiguous
         && t.Numel == t.Storage.Length;
 
     // Reverse topological order (root first, every tensor after all of its consumers), iterative so that
     // graphs unrolled over thousands of time steps do not overflow the call stack.
-    private static List<Tensor> Sort(Tensor root)
+    private static List<Tensor> Sort(ReadOnlySpan<Tensor> roots)
     {
         order ??= [];
         stack ??= new Stack<(Tensor, int)>();
         order.Clear();
         int mark = ++stamp;
-        stack.Push((root, 0));
-        root.Visit = mark;
-        while (stack.Count > 0)
+        foreach (var root in roots)
+        {
+            if (root.Visit == mark) continue;
+            stack.Push((root, 0));
+            root.Visit = mark;
+            Walk(mark);
+        }
+        order.Reverse();
+        return order;
+    }
+
+    private static void Walk(int mark)
+    {
+        while (stack!.Count > 0)
         {
             var (t, next) = stack.Pop();
             var inputs = t.GradFn?.Inputs;
@@ -146,10 +186,8 @@ public static class Autograd
                 }
                 continue;
             }
-            order.Add(t);
+            order!.Add(t);
         }
-        order.Reverse();
-        return order;
     }
 }
 
@@ -298,21 +336,32 @@ public partial class Tensor
         gradSeen = false;
     }
 
-    /// <summary>Sets <see cref="GradFn"/> when recording is on and some input requires gradients.</summary>
-    internal Tensor Record(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward)
+    /// <summary>Sets <see cref="GradFn"/> when recording is on and some input requires gradients.
+    /// <paramref name="saved"/>: the tensors the backward reads (their versions are checked before it runs);
+    /// <paramref name="attributes"/>: the op's arguments, for <see cref="Node.Attributes"/>;
+    /// <paramref name="differentiable"/>: false when the backward calls kernels directly (no double backward).
+    /// </summary>
+    internal Tensor Record(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward,
+        ReadOnlySpan<Tensor> saved = default, (string Name, object Value)[]? attributes = null,
+        bool differentiable = true)
     {
         if (!Autograd.IsEnabled) return this;
         foreach (var x in inputs)
         {
             if (x.requiresGrad)
             {
-                GradFn = new Node(name, inputs, backward);
+                GradFn = new Node(name, inputs, backward, saved, attributes, differentiable);
                 requiresGrad = true;
                 return this;
             }
         }
         return this;
     }
+
+    // Boxed once: attribute values of ops recorded every step should not allocate.
+    internal static readonly object True = true, False = false;
+
+    internal static object Box(bool value) => value ? True : False;
 
     internal static bool Tracks(Tensor a) => a.requiresGrad && Autograd.IsEnabled;
 

@@ -9,16 +9,22 @@ namespace Dendrite;
 /// </summary>
 public abstract class Storage
 {
-    private static long created;
+    private static int created;
 
     internal TensorScope? Owner;
 
     /// <summary>Order of creation among all storages: lets autograd tell a gradient made during the current backward
-    /// pass from a tensor that existed before it.</summary>
-    internal long Serial { get; } = Interlocked.Increment(ref created);
+    /// pass from a tensor that existed before it. It wraps around after 2³² storages, so serials are compared by
+    /// their difference (<see cref="MadeSince"/>), which is right for any span shorter than 2³¹ storages. (An int,
+    /// not a long, so that the version counter fits in the object without making every storage 8 bytes larger.)
+    /// </summary>
+    internal int Serial { get; } = Interlocked.Increment(ref created);
 
     /// <summary>The serial the next storage will get.</summary>
-    internal static long NextSerial => Volatile.Read(ref created) + 1;
+    internal static int NextSerial => unchecked(Volatile.Read(ref created) + 1);
+
+    /// <summary>Whether this storage was created at or after serial <paramref name="serial"/>.</summary>
+    internal bool MadeSince(int serial) => unchecked(Serial - serial) >= 0;
 
     /// <summary>Memory whose lifetime is managed by hand (<see cref="Tensor.ReleaseStorage"/>).</summary>
     internal bool Manual { get; init; }
@@ -30,6 +36,14 @@ public abstract class Storage
     /// <summary>True while a <see cref="TensorScope"/> owns this memory: it goes back to the pool when that scope
     /// ends, so anything that must outlive the scope is copied out (<see cref="TensorScope.Outside{T}"/>) or kept.</summary>
     public bool IsScoped => Owner is not null;
+
+    /// <summary>Counts in-place writes to this storage (shared by every view of it). Autograd records it when an op
+    /// saves a tensor for its backward and checks it again before that backward runs.</summary>
+    internal int Version;
+
+    // Whether the array came from the pool (kept here rather than in Storage<T> so that the version counter above
+    // fits in the object's existing padding).
+    private protected bool pooled;
 
     /// <summary>Number of elements the storage holds.</summary>
     public int Length { get; protected init; }
@@ -56,8 +70,6 @@ public abstract class Storage
 public sealed class Storage<T> : Storage where T : unmanaged
 {
     private T[]? array;
-
-    private readonly bool pooled;
 
     internal Storage(int length, bool clear, bool manual = false)
     {

@@ -52,6 +52,6 @@ public partial class Tensor
             BatchNorm.Backward(g.Span<float>(), x.Span<float>(), n, c, s, mu.Span<float>(), sigma2.Span<float>(),
                 w.Span<float>(), eps, dx is null ? default : dx.Span<float>(), dw.Span<float>(), db.Span<float>());
             return [dx, weight.requiresGrad ? dw : null, bias.requiresGrad ? db : null];
-        });
+        }, saved: [x, w, mu, sigma2], attributes: [("eps", eps)], differentiable: false);
     }
 }

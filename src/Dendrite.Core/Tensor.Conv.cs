@@ -34,7 +34,9 @@ public partial class Tensor
                 $"the kernel {Shapes.Format(weight.shape)} dilated by {dilation}: output would be {oh}x{ow}");
         var s = new ConvShape(shape[0], shape[1], shape[2], shape[3], weight.shape[0], weight.shape[2],
             weight.shape[3], oh, ow, stride.H, stride.W, padding.Top, padding.Left, dilation.H, dilation.W, groups);
-        return ConvRecorded(op, this, weight, bias, s);
+        return ConvRecorded(op, this, weight, bias, s, [("stride", new[] { stride.H, stride.W }),
+            ("padding", new[] { padding.Top, padding.Left, padding.Bottom, padding.Right }),
+            ("dilation", new[] { dilation.H, dilation.W }), ("groups", groups)]);
     }
 
     /// <summary>1-D convolution.   x (N, C, L), weight (O, C/G, K), bias (O) → (N, O, OL).</summary>
@@ -54,7 +56,8 @@ public partial class Tensor
                 $"the kernel {Shapes.Format(weight.shape)} dilated by {dilation}");
         var s = new ConvShape(shape[0], shape[1], 1, shape[2], weight.shape[0], 1, weight.shape[2], 1, ol,
             1, stride, 0, padding.Begin, 1, dilation, groups);
-        return ConvRecorded(op, Unsqueeze(2), weight.Unsqueeze(2), bias, s).Squeeze(2);
+        return ConvRecorded(op, Unsqueeze(2), weight.Unsqueeze(2), bias, s, [("stride", stride),
+            ("padding", new[] { padding.Begin, padding.End }), ("dilation", dilation), ("groups", groups)]).Squeeze(2);
     }
 
     /// <summary>2-D transposed convolution (the gradient of Conv2d with respect to its input).   x (N, C, H, W),
@@ -106,11 +109,15 @@ public partial class Tensor
             if (weight.requiresGrad) grads[1] = ConvWeightGrad(g, x, s);
             if (bias is { requiresGrad: true }) grads[2] = ConvBiasGrad(g);
             return grads;
-        });
+        }, saved: [x, weight], differentiable: false, attributes: [("stride", new[] { stride.H, stride.W }),
+            ("padding", new[] { padding.Top, padding.Left, padding.Bottom, padding.Right }),
+            ("outputPadding", new[] { outputPadding.H, outputPadding.W }),
+            ("dilation", new[] { dilation.H, dilation.W }), ("groups", groups)]);
     }
 
     // y = conv(x, w) + b, recording dx = convᵀ(g, w), dw = corr(x, g), db = Σ g over N, OH, OW.
-    private static Tensor ConvRecorded(string op, Tensor x, Tensor w, Tensor? b, ConvShape s)
+    private static Tensor ConvRecorded(string op, Tensor x, Tensor w, Tensor? b, ConvShape s,
+        (string Name, object Value)[] attributes)
     {
         Tensor y;
         using (Autograd.NoGrad()) y = ConvForward(x, w, b, s);
@@ -121,7 +128,7 @@ public partial class Tensor
             if (w.requiresGrad) grads[1] = ConvWeightGrad(x, g, s).Reshape(w.shape);
             if (b is { requiresGrad: true }) grads[2] = ConvBiasGrad(g);
             return grads;
-        });
+        }, saved: [x, w], attributes: attributes, differentiable: false);
     }
 
     // db = Σ g over N, H and W.

@@ -48,7 +48,7 @@ public partial class Tensor
                 if (inputs[i].requiresGrad) r[i] = g.Narrow(d, starts[i], inputs[i].shape[d]).To(inputs[i].DType);
             }
             return r;
-        });
+        }, attributes: [("dim", d)]);
     }
 
     /// <summary>Joins tensors of equal shape along a new dimension.</summary>
@@ -163,7 +163,8 @@ public partial class Tensor
         var y = Empty(DType, (int[])index.shape.Clone());
         ForEachCoord(y.shape, (p, c) => y.SetFlat(p, x.GetFlat(x.OffsetOf(c, d, iv[p]))));
         if (!Tracks(x)) return y;
-        return y.Record("Gather", [x], g => [ZerosLike(x).ScatterAdd(d, index, g)]);
+        return y.Record("Gather", [x], g => [ZerosLike(x).ScatterAdd(d, index, g)], saved: [index],
+            attributes: [("dim", d)]);
     }
 
     /// <summary>A copy of x with src added at the positions index names along <paramref name="dim"/>
@@ -192,7 +193,7 @@ public partial class Tensor
         if (!Tracks(x, src)) return y;
         return y.Record(op, [x, src], g => [
             x.requiresGrad ? (add ? g : g.Scatter(d, index, ZerosLike(src).To(g.DType))) : null,
-            src.requiresGrad ? g.Gather(d, index).To(src.DType) : null]);
+            src.requiresGrad ? g.Gather(d, index).To(src.DType) : null], saved: [index], attributes: [("dim", d)]);
     }
 
     /// <summary>Entries of x picked along <paramref name="dim"/> by an index tensor of any shape: the result has
@@ -230,7 +231,7 @@ public partial class Tensor
             if (g.DType == DType.Float32) AddRows(gg.Array<float>(), gg.Offset, gz.Array<float>(), outer, n, inner, iv);
             else AddRows(gg.Array<double>(), gg.Offset, gz.Array<double>(), outer, n, inner, iv);
             return [gz.Reshape(x.shape)];
-        });
+        }, attributes: [("dim", d)], differentiable: false);
     }
 
     // dst[o, i, :] = src[o, index[i], :] over contiguous rows of length inner.
@@ -319,6 +320,6 @@ public partial class Tensor
             var inner = g;
             for (int d = 0; d < Rank; d++) inner = inner.Narrow(d, Math.Max(0, before[d]), src.shape[d]);
             return [inner];
-        });
+        }, attributes: [("before", before), ("after", after), ("value", value)]);
     }
 }

@@ -61,9 +61,7 @@ public partial class Tensor
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return y.Record("Linear", inputs, g =>
         {
-            var gy = activation == FusedActivation.Relu
-                ? Binary<ReluGradOp<float>, ReluGradOp<double>, ReluGradOp<long>>("ReluGrad", g, y)
-                : g;
+            var gy = activation == FusedActivation.Relu ? ReluGrad(g, y) : g;
             var g2 = gy.Reshape(rows, outF);
             var x2 = x.Reshape(rows, inF);
             var grads = new Tensor?[inputs.Length];
@@ -71,6 +69,7 @@ public partial class Tensor
             if (weight.requiresGrad) grads[1] = g2.T.MatMul(x2);
             if (bias is not null && bias.requiresGrad) grads[2] = g2.Sum(0);
             return grads;
-        });
+        }, saved: activation == FusedActivation.Relu ? [x, weight, y] : [x, weight],
+            attributes: [("activation", activation)]);
     }
 }

@@ -61,7 +61,7 @@ public partial class Tensor
             return [
                 a.requiresGrad ? SumTo(StoredTransposed(A) ? B.MatMul(gm.T).T : gm.MatMul(B.T), A.shape).Reshape(a.shape) : null,
                 b.requiresGrad ? SumTo(StoredTransposed(B) ? gm.T.MatMul(A).T : A.T.MatMul(gm), B.shape).Reshape(b.shape) : null];
-        });
+        }, saved: [a, b]);
     }
 
     private static bool StoredTransposed(Tensor t) =>

@@ -173,6 +173,7 @@ public partial class Tensor
     /// in place. Not recorded by autograd.</summary>
     public Tensor CopyFrom(Tensor src)
     {
+        Storage.Version++;
         Shapes.Broadcast("CopyFrom", shape, src.shape);
         if (src.Rank > Rank || Shapes.Numel(Shapes.Broadcast("CopyFrom", shape, src.shape)) != Numel)
             throw new ArgumentException($"CopyFrom: source {Shapes.Format(src.shape)} does not broadcast to {Shapes.Format(shape)}");
@@ -213,7 +214,7 @@ public partial class Tensor
         }
         if (!dtype.IsFloating()) return y;
         var from = DType;
-        return y.Record("To", [this], g => [g.To(from)]);
+        return y.Record("To", [this], g => [g.To(from)], attributes: [("dtype", dtype)]);
     }
 
     private static void Cast<TFrom, TTo>(Tensor y, Tensor x, Func<TFrom, TTo> convert)
@@ -231,6 +232,7 @@ public partial class Tensor
     /// <summary>this += other, in place (other broadcast to this shape). Not recorded by autograd.</summary>
     public Tensor AddInPlace(Tensor other)
     {
+        Storage.Version++;
         var o = other.To(DType);
         Shapes.Broadcast("AddInPlace", shape, o.shape);
         switch (DType)
@@ -246,6 +248,7 @@ public partial class Tensor
     /// <summary>this *= factor, in place. Not recorded by autograd.</summary>
     public Tensor MulInPlace(double factor)
     {
+        Storage.Version++;
         var f = ScalarLike(factor).To(DType);
         switch (DType)
         {
@@ -305,7 +308,7 @@ public partial class Tensor
         if (!Tracks(a, b)) return y;
         return y.Record("Mul", [a, b], g => [
             a.requiresGrad ? SumTo(g.Mul(b), a.shape) : null,
-            b.requiresGrad ? SumTo(g.Mul(a), b.shape) : null]);
+            b.requiresGrad ? SumTo(g.Mul(a), b.shape) : null], saved: [a, b]);
     }
 
     /// <summary>a / b element-wise with broadcasting (integers divide truncating toward zero).
@@ -317,7 +320,7 @@ public partial class Tensor
         if (!Tracks(a, b)) return y;
         return y.Record("Div", [a, b], g => [
             a.requiresGrad ? SumTo(g.Div(b), a.shape) : null,
-            b.requiresGrad ? SumTo(g.Mul(y).Div(b).Neg(), b.shape) : null]);
+            b.requiresGrad ? SumTo(g.Mul(y).Div(b).Neg(), b.shape) : null], saved: [b, y]);
     }
 
     /// <summary>Integer division rounding toward negative infinity; floor(a / b) for floats. No gradient.</summary>
@@ -340,7 +343,7 @@ public partial class Tensor
             a.requiresGrad ? SumTo(g.Mul(b).Mul(a.Pow(b.Sub(ScalarLike(1)))), a.shape) : null,
             b.requiresGrad
                 ? SumTo(g.Mul(y.Mul(a.Log()).MaskedFill(a.Eq(ScalarLike(0)).And(b.Ge(ScalarLike(0))), 0)), b.shape)
-                : null]);
+                : null], saved: [a, b, y]);
     }
 
     /// <summary>x^p for a constant exponent.   dy/dx = p·x^(p-1)</summary>
@@ -366,7 +369,7 @@ public partial class Tensor
             return [
                 a.requiresGrad ? SumTo(g.Mul(wa), a.shape) : null,
                 b.requiresGrad ? SumTo(g.Mul(wa.Neg().Add(Scalar(1, g.DType))), b.shape) : null];
-        });
+        }, saved: [a, b]);
     }
 
     /// <summary>-x.   dy/dx = -1</summary>
@@ -382,7 +385,7 @@ public partial class Tensor
     {
         var x = this;
         var y = Unary<ExpOp<float>, ExpOp<double>>("Exp", x);
-        return Tracks(x) ? y.Record("Exp", [x], g => [g.Mul(y)]) : y;
+        return Tracks(x) ? y.Record("Exp", [x], g => [g.Mul(y)], saved: [y]) : y;
     }
 
     /// <summary>ln x.   dy/dx = 1/x</summary>
@@ -390,7 +393,7 @@ public partial class Tensor
     {
         var x = this;
         var y = Unary<LogOp<float>, LogOp<double>>("Log", x);
-        return Tracks(x) ? y.Record("Log", [x], g => [g.Div(x)]) : y;
+        return Tracks(x) ? y.Record("Log", [x], g => [g.Div(x)], saved: [x]) : y;
     }
 
     /// <summary>√x.   dy/dx = 1 / (2√x)</summary>
@@ -398,7 +401,7 @@ public partial class Tensor
     {
         var x = this;
         var y = Unary<SqrtOp<float>, SqrtOp<double>>("Sqrt", x);
-        return Tracks(x) ? y.Record("Sqrt", [x], g => [g.Div(y.Mul(ScalarLike(2)))]) : y;
+        return Tracks(x) ? y.Record("Sqrt", [x], g => [g.Div(y.Mul(ScalarLike(2)))], saved: [y]) : y;
     }
 
     /// <summary>|x|.   dy/dx = sign(x) (0 at 0)</summary>
@@ -406,7 +409,7 @@ public partial class Tensor
     {
         var x = this;
         var y = Unary<AbsOp<float>, AbsOp<double>, AbsOp<long>>("Abs", x);
-        return Tracks(x) ? y.Record("Abs", [x], g => [g.Mul(x.Sign())]) : y;
+        return Tracks(x) ? y.Record("Abs", [x], g => [g.Mul(x.Sign())], saved: [x]) : y;
     }
 
     /// <summary>-1, 0 or 1 by the sign of x.   dy/dx = 0</summary>
@@ -422,7 +425,11 @@ public partial class Tensor
     {
         var x = this;
         var y = Unary<TanhOp<float>, TanhOp<double>>("Tanh", x);
-        return Tracks(x) ? y.Record("Tanh", [x], g => [Binary<TanhGradOp<float>, TanhGradOp<double>, TanhGradOp<long>>("TanhGrad", g, y)]) : y;
+        if (!Tracks(x)) return y;
+        // The fused kernel when gradients are values; recorded ops when they must be differentiable (createGraph).
+        return y.Record("Tanh", [x], g => [Autograd.IsEnabled
+            ? g.Mul(1 - y.Mul(y))
+            : Binary<TanhGradOp<float>, TanhGradOp<double>, TanhGradOp<long>>("TanhGrad", g, y)], saved: [y]);
     }
 
     /// <summary>1 / (1 + e⁻ˣ).   dy/dx = y (1 - y)</summary>
@@ -430,9 +437,11 @@ public partial class Tensor
     {
         var x = this;
         var y = Unary<SigmoidOp<float>, SigmoidOp<double>>("Sigmoid", x);
-        return Tracks(x)
-            ? y.Record("Sigmoid", [x], g => [Binary<SigmoidGradOp<float>, SigmoidGradOp<double>, SigmoidGradOp<long>>("SigmoidGrad", g, y)])
-            : y;
+        if (!Tracks(x)) return y;
+        return y.Record("Sigmoid", [x], g => [Autograd.IsEnabled
+            ? g.Mul(y.Mul(1 - y))
+            : Binary<SigmoidGradOp<float>, SigmoidGradOp<double>, SigmoidGradOp<long>>("SigmoidGrad", g, y)],
+            saved: [y]);
     }
 
     /// <summary>max(x, 0).   dy/dx = 1 where x &gt; 0, else 0 (read off the output: y &gt; 0)</summary>
@@ -440,8 +449,14 @@ public partial class Tensor
     {
         var x = this;
         var y = Unary<ReluOp<float>, ReluOp<double>, ReluOp<long>>("Relu", x);
-        return Tracks(x) ? y.Record("Relu", [x], g => [Binary<ReluGradOp<float>, ReluGradOp<double>, ReluGradOp<long>>("ReluGrad", g, y)]) : y;
+        if (!Tracks(x)) return y;
+        return y.Record("Relu", [x], g => [ReluGrad(g, y)], saved: [y]);
     }
+
+    // dy/dx of relu read off its output: g where y > 0. A fused kernel, or recorded ops under createGraph.
+    internal static Tensor ReluGrad(Tensor g, Tensor y) => Autograd.IsEnabled
+        ? g.Mul(y.Gt(0).To(g.DType))
+        : Binary<ReluGradOp<float>, ReluGradOp<double>, ReluGradOp<long>>("ReluGrad", g, y);
 
     /// <summary>Limits x to [min, max] (either bound may be absent).   dy/dx = 1 inside the bounds, else 0</summary>
     public Tensor Clamp(double? min = null, double? max = null)
@@ -462,7 +477,7 @@ public partial class Tensor
             if (min is double lo) inside = inside.And(x.Ge(ScalarLike(lo)));
             if (max is double hi) inside = inside.And(x.Le(ScalarLike(hi)));
             return [g.Mul(inside.To(g.DType))];
-        });
+        }, saved: [x], attributes: [("min", min ?? double.NegativeInfinity), ("max", max ?? double.PositiveInfinity)]);
     }
 
     /// <summary>Largest integer not above x. No gradient (it is zero almost everywhere).</summary>
@@ -624,7 +639,7 @@ public partial class Tensor
             return [
                 a.requiresGrad ? SumTo(Where(c, g, zero), a.shape) : null,
                 b.requiresGrad ? SumTo(Where(c, zero, g), b.shape) : null];
-        });
+        }, saved: [c]);
     }
 
     private static void RunWhere<T>(Tensor y, Tensor c, Tensor a, Tensor b) where T : unmanaged

@@ -87,7 +87,7 @@ public partial class Tensor
         {
             if (gc.DType == DType.Float32) Pool.AdaptiveAvgBackward<float>(gc.Span<float>(), dx.Span<float>(), s);
             else Pool.AdaptiveAvgBackward<double>(gc.Span<double>(), dx.Span<double>(), s);
-        })]);
+        })], attributes: [("outputSize", new[] { outH, outW })], differentiable: false);
     }
 
     /// <summary>Local response normalisation across channels (Krizhevsky et al., 2012), as PyTorch:
@@ -126,7 +126,8 @@ public partial class Tensor
             var ix = idx.Span<long>();
             if (gc.DType == DType.Float32) Pool.MaxBackward<float>(gc.Span<float>(), ix, dx.Span<float>(), s);
             else Pool.MaxBackward<double>(gc.Span<double>(), ix, dx.Span<double>(), s);
-        })]);
+        })], saved: [idx], attributes: PoolAttributes(kernel, stride, padding, dilation, ceilMode),
+            differentiable: false);
         return (y, idx);
     }
 
@@ -143,7 +144,18 @@ public partial class Tensor
         {
             if (gc.DType == DType.Float32) Pool.AvgBackward<float>(gc.Span<float>(), dx.Span<float>(), s, includePad);
             else Pool.AvgBackward<double>(gc.Span<double>(), dx.Span<double>(), s, includePad);
-        })]);
+        })], attributes:
+            [.. PoolAttributes(kernel, stride, padding, (1, 1), ceilMode), ("countIncludePad", Box(includePad))],
+            differentiable: false);
+    }
+
+    // Window attributes for Node.Attributes, as (H, W) pairs; a 1-D pool has H = 1.
+    private static (string Name, object Value)[] PoolAttributes((int H, int W) kernel, (int H, int W) stride,
+        (int Top, int Left, int Bottom, int Right) padding, (int H, int W) dilation, bool ceilMode)
+    {
+        return [("kernel", new[] { kernel.H, kernel.W }), ("stride", new[] { stride.H, stride.W }),
+            ("padding", new[] { padding.Top, padding.Left, padding.Bottom, padding.Right }),
+            ("dilation", new[] { dilation.H, dilation.W }), ("ceilMode", Box(ceilMode))];
     }
 
     // Runs a pooling kernel from a contiguous copy of src into a new tensor of outShape, without recording.

@@ -190,7 +190,8 @@ public partial class Tensor
         var y = keepDim ? kept : kept.ReshapeRaw(DropAxes(kept.shape, ax));
         if (!Tracks(x)) return y;
         var keptShape = kept.shape;
-        return y.Record("Sum", [x], g => [g.Reshape(keptShape).Expand(x.shape)]);
+        return y.Record("Sum", [x], g => [g.Reshape(keptShape).Expand(x.shape)],
+            attributes: [("axes", ax), ("keepDim", Box(keepDim))]);
     }
 
     /// <summary>Mean of all elements.</summary>
@@ -240,7 +241,7 @@ public partial class Tensor
             var mask = x.Eq(kept).To(g.DType);
             var count = mask.Sum(ax, keepDim: true);
             return [g.Reshape(kept.shape).Mul(mask).Div(count)];
-        });
+        }, saved: [x, kept], attributes: [("axes", ax), ("keepDim", Box(keepDim))]);
     }
 
     private Tensor ReshapeRaw(int[] s) => new(Storage, s, Shapes.ContiguousStrides(s), Offset);
@@ -368,7 +369,7 @@ public partial class Tensor
         if (!Tracks(x)) return y;
         return y.Record(op, [x], g => log
             ? [g - y.Exp() * g.Sum(a, keepDim: true)]
-            : [y * (g - (g * y).Sum(a, keepDim: true))]);
+            : [y * (g - (g * y).Sum(a, keepDim: true))], saved: [y], attributes: [("axis", a)]);
     }
 
     private static void SoftmaxRows<T>(Span<T> data, int n, bool log) where T : unmanaged, IFloatingPointIeee754<T>

@@ -12,7 +12,7 @@ public partial class Tensor
         var y = Empty(DType, (int[])shape.Clone());
         for (int i = 0; i < Numel; i++) y.SetFlat(i, ErfScalar(c.GetFlat(c.Offset + i)));
         if (!Tracks(x)) return y;
-        return y.Record("Erf", [x], g => [g * ((x * x).Neg().Exp() * (2 / Math.Sqrt(Math.PI)))]);
+        return y.Record("Erf", [x], g => [g * ((x * x).Neg().Exp() * (2 / Math.Sqrt(Math.PI)))], saved: [x]);
     }
 
     /// <summary>erf(x) to about 1e-14: the Maclaurin series below |x| = 3, the continued fraction of erfc above.</summary>

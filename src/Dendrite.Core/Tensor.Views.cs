@@ -60,7 +60,7 @@ public partial class Tensor
             var src = IsContiguous ? this : Contiguous();
             y = src.ViewOf(s, Shapes.ContiguousStrides(s), src.Offset);
         }
-        return Tracks(x) ? y.Record("Reshape", [x], g => [g.Reshape(x.shape)]) : y;
+        return Tracks(x) ? y.Record("Reshape", [x], g => [g.Reshape(x.shape)], attributes: [("shape", s)]) : y;
     }
 
     /// <summary>Alias of <see cref="Reshape"/>.</summary>
@@ -106,7 +106,7 @@ public partial class Tensor
         if (!Tracks(x)) return y;
         var inv = new int[Rank];
         for (int i = 0; i < Rank; i++) inv[p[i]] = i;
-        return y.Record("Permute", [x], g => [g.Permute(inv)]);
+        return y.Record("Permute", [x], g => [g.Permute(inv)], attributes: [("dims", p)]);
     }
 
     /// <summary>Swaps two dimensions.</summary>
@@ -152,7 +152,7 @@ public partial class Tensor
     {
         var x = this;
         var y = ViewOf(ns, nst, Offset);
-        return Tracks(x) ? y.Record(op, [x], g => [g.Reshape(x.shape)]) : y;
+        return Tracks(x) ? y.Record(op, [x], g => [g.Reshape(x.shape)], attributes: [("shape", ns)]) : y;
     }
 
     /// <summary>Repeats size-1 dimensions (and adds leading ones) without copying; -1 keeps a size.
@@ -192,7 +192,7 @@ public partial class Tensor
             }
         }
         var y = ViewOf(ns, nst, Offset);
-        return Tracks(x) ? y.Record("Expand", [x], g => [SumTo(g, x.shape)]) : y;
+        return Tracks(x) ? y.Record("Expand", [x], g => [SumTo(g, x.shape)], attributes: [("shape", ns)]) : y;
     }
 
     /// <summary>Elements start, start+step, … before end along <paramref name="dim"/>, with Python/ONNX slicing
@@ -223,7 +223,9 @@ public partial class Tensor
         nst[d] = (int)(strides[d] * step);
         int off = len == 0 ? Offset : Offset + (int)(s * strides[d]);
         var y = ViewOf(ns, nst, off);
-        return Tracks(x) ? y.Record("Slice", [x], g => [ViewGrad(g, x, z => z.Slice(d, start, end, step))]) : y;
+        if (!Tracks(x)) return y;
+        return y.Record("Slice", [x], g => [ViewGrad(g, x, z => z.Slice(d, start, end, step))],
+            attributes: [("dim", d), ("start", start), ("end", end), ("step", step)]);
     }
 
     /// <summary>Elements start … start+length-1 along <paramref name="dim"/> (a view).</summary>

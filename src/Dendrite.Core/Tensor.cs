@@ -105,13 +105,34 @@ public partial class Tensor
     }
 
     /// <summary>The elements of a contiguous tensor as a writable span (no copy). Throws for non-contiguous tensors
-    /// or a mismatched element type.</summary>
+    /// or a mismatched element type. Counts as an in-place write (<see cref="Version"/> goes up): a backward that
+    /// saved this tensor then refuses to run. Use <see cref="AsReadOnlySpan{T}"/> to read.</summary>
     public Span<T> AsSpan<T>() where T : unmanaged
     {
         if (DTypes.Of<T>() != DType)
             throw new InvalidOperationException($"AsSpan: tensor holds {DType}, not {DTypes.Of<T>()}");
+        var span = Span<T>();
+        Storage.Version++;
+        return span;
+    }
+
+    /// <summary>The elements of a contiguous tensor as a read-only span (no copy), for kernels of custom ops
+    /// (<c>Autograd.Op</c>). Reading does not change <see cref="Version"/>. Call <see cref="Contiguous"/> first for
+    /// a view with gaps.</summary>
+    public ReadOnlySpan<T> AsReadOnlySpan<T>() where T : unmanaged
+    {
+        if (DTypes.Of<T>() != DType)
+            throw new InvalidOperationException($"AsReadOnlySpan: tensor holds {DType}, not {DTypes.Of<T>()}");
+        if (!IsContiguous)
+            throw new InvalidOperationException(
+                $"AsReadOnlySpan: tensor of shape {Shapes.Format(shape)} is not contiguous; call Contiguous() first");
         return Span<T>();
     }
+
+    /// <summary>How many in-place writes the memory behind this tensor has had (shared by every view of it):
+    /// <see cref="Fill"/>, <see cref="CopyFrom"/>, <see cref="AddInPlace"/>, <see cref="MulInPlace"/>, the indexer
+    /// and <see cref="AsSpan{T}"/> each add one.</summary>
+    public int Version => Storage.Version;
 
     /// <summary>Copies the elements, in row-major order, into a new array (converting to <typeparamref name="T"/>).</summary>
     public T[] ToArray<T>() where T : unmanaged
@@ -164,6 +185,7 @@ public partial class Tensor
 
     internal void SetFlat(int i, double v)
     {
+        Storage.Version++;
         switch (DType)
         {
             case DType.Float32: Array<float>()[i] = (float)v; break;
@@ -174,6 +196,13 @@ public partial class Tensor
     }
 
     // ------------------------------------------------------------------ creation
+
+    /// <summary>A tensor whose elements are not initialised (whatever the memory held): for outputs a kernel
+    /// writes completely, such as those of a custom op.</summary>
+    public static Tensor Uninitialized(DType dtype, params ReadOnlySpan<int> shape) => Empty(dtype, shape.ToArray());
+
+    /// <summary>An uninitialised tensor with the shape and type of <paramref name="like"/>.</summary>
+    public static Tensor UninitializedLike(Tensor like) => Empty(like.DType, (int[])like.shape.Clone());
 
     /// <summary>A float32 tensor of zeros.</summary>
     public static Tensor Zeros(params ReadOnlySpan<int> shape) => Empty(DType.Float32, shape.ToArray(), clear: true);
@@ -280,6 +309,7 @@ public partial class Tensor
     /// <summary>Sets every element to <paramref name="value"/> (in place, not recorded by autograd).</summary>
     public Tensor Fill(double value)
     {
+        Storage.Version++;
         if (IsContiguous)
         {
             switch (DType)
