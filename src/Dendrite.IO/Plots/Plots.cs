@@ -47,7 +47,8 @@ public static partial class Plots
                 LabelFormatter = v => Math.Pow(10, v).ToString("G3", CultureInfo.InvariantCulture),
             };
         }
-        if (series.Count > 1) plot.ShowLegend();
+        // Curves mostly fall (losses) or rise to a plateau (accuracies); the upper right is the emptier corner.
+        if (series.Count > 1) plot.ShowLegend(SP.Alignment.UpperRight);
         Save(plot, path, options);
     }
 
@@ -308,6 +309,7 @@ public static partial class Plots
         var contours = plot.Add.ContourLines(points, options.Levels);
         contours.LineColor = SP.Colors.White.WithAlpha(0.8);
         contours.LineWidth = 1;
+        contours.LabelStyle.IsVisible = false;
         for (int p = 0; p < (paths?.Count ?? 0); p++)
         {
             var s = paths![p];
@@ -342,7 +344,7 @@ public static partial class Plots
 
     private static SP.IColormap Scale(Colormap c) => c switch
     {
-        Colormap.Blues => new SP.Colormaps.Blues(),
+        Colormap.Blues => SP.IColormapExtensions.Reversed(new SP.Colormaps.Blues()),
         Colormap.Diverging => new SP.Colormaps.Balance(),
         _ => new SP.Colormaps.Viridis(),
     };
