@@ -66,6 +66,20 @@ public sealed class PlotTests : IDisposable
     }
 
     [Fact]
+    public void Line_LeavesOutMissingValues()
+    {
+        // Validation absent in the first epoch (an empty CSV cell), and a series with no value at all.
+        var valid = Series.PerEpoch("validation", [double.NaN, 0.8, 0.7]);
+        var none = Series.PerEpoch("test", [double.NaN, double.NaN, double.NaN]);
+        Plots.Line(File("gaps.png"), [Series.PerEpoch("train", [0.9, 0.7, 0.6]), valid, none]);
+        var v = Decoded(File("gaps.png"), 640, 420);
+        Assert.True(CountColour(v, 640, 420, Plots.Palette[1]) > 50, "validation series missing");
+        Assert.Equal(0, CountColour(v, 640, 420, Plots.Palette[2]));
+        var e = Assert.Throws<ArgumentException>(() => Plots.Line(File("none.png"), [none]));
+        Assert.Contains("no series has a finite point", e.Message);
+    }
+
+    [Fact]
     public void Line_LogAxisRefusesNonPositiveValues()
     {
         var e = Assert.Throws<ArgumentException>(() =>

@@ -24,20 +24,26 @@ public static partial class Plots
         options ??= new LineOptions();
         if (series.Count == 0) throw new ArgumentException($"Plots.Line: {path}: no series");
         using var plot = Start(options);
+        int drawn = 0;
         for (int i = 0; i < series.Count; i++)
         {
             var s = series[i];
             if (s.X.Length != s.Y.Length)
                 throw new ArgumentException($"Plots.Line: series '{s.Name}' has {s.X.Length} x and {s.Y.Length} y");
-            if (s.X.Length == 0) throw new ArgumentException($"Plots.Line: series '{s.Name}' is empty");
-            if (options.LogY && s.Y.Any(v => !(v > 0)))
+            // Missing values (NaN, as an empty CSV cell reads) are left out; a series with none left is not drawn.
+            var keep = Enumerable.Range(0, s.X.Length).Where(k => double.IsFinite(s.X[k]) && double.IsFinite(s.Y[k]))
+                .ToArray();
+            if (keep.Length == 0) continue;
+            double[] x = [.. keep.Select(k => s.X[k])], y = [.. keep.Select(k => s.Y[k])];
+            if (options.LogY && y.Any(v => v <= 0))
                 throw new ArgumentException($"Plots.Line: series '{s.Name}' has values <= 0 on a log y axis");
-            var y = options.LogY ? [.. s.Y.Select(Math.Log10)] : s.Y;
-            var line = plot.Add.Scatter(s.X, y, SeriesColor(i));
+            var line = plot.Add.Scatter(x, options.LogY ? [.. y.Select(Math.Log10)] : y, SeriesColor(i));
             line.LegendText = s.Name;
             line.LineWidth = 2;
-            line.MarkerSize = options.MarkerSize ?? (s.X.Length <= 60 ? 7 : 0);
+            line.MarkerSize = options.MarkerSize ?? (x.Length <= 60 ? 7 : 0);
+            drawn++;
         }
+        if (drawn == 0) throw new ArgumentException($"Plots.Line: {path}: no series has a finite point");
         if (options.IntegerX)
             plot.Axes.Bottom.TickGenerator = new SP.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         if (options.LogY)
@@ -48,7 +54,7 @@ public static partial class Plots
             };
         }
         // Curves mostly fall (losses) or rise to a plateau (accuracies); the upper right is the emptier corner.
-        if (series.Count > 1) plot.ShowLegend(SP.Alignment.UpperRight);
+        if (drawn > 1) plot.ShowLegend(SP.Alignment.UpperRight);
         Save(plot, path, options);
     }
 
