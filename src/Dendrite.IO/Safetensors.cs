@@ -72,10 +72,10 @@ public static class Safetensors
         var c = t.Contiguous();
         switch (t.DType)
         {
-            case DType.Float32: s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsSpan<float>())); break;
-            case DType.Float64: s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsSpan<double>())); break;
-            case DType.Int64: s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsSpan<long>())); break;
-            default: s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsSpan<bool>())); break;
+            case DType.Float32: s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsReadOnlySpan<float>())); break;
+            case DType.Float64: s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsReadOnlySpan<double>())); break;
+            case DType.Int64: s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsReadOnlySpan<long>())); break;
+            default: s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(c.AsReadOnlySpan<bool>())); break;
         }
     }
 

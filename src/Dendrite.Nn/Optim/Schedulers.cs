@@ -129,7 +129,7 @@ public static class Clip
         double sq = 0;
         foreach (var p in ps)
         {
-            foreach (float g in p.Grad!.Contiguous().AsSpan<float>()) sq += (double)g * g;
+            foreach (float g in p.Grad!.Contiguous().AsReadOnlySpan<float>()) sq += (double)g * g;
         }
         double norm = Math.Sqrt(sq);
         double coef = maxNorm / (norm + 1e-6);
