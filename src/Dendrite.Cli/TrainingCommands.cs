@@ -79,7 +79,7 @@ public static class TrainingCommands
             return action();
         }
         catch (Exception e) when (e is ArgumentException or IOException or DataFormatException or SafetensorsFormatException
-            or PngFormatException or InvalidOperationException or UnauthorizedAccessException)
+            or ImageFormatException or InvalidOperationException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;
@@ -149,7 +149,7 @@ public static class TrainingCommands
         WriteCurves(dir);
         var (testLoss, testAcc) = trainer.Evaluate(xTest, yTest);
         Console.WriteLine($"test accuracy: {testAcc.ToString("P2", Inv)} (loss {testLoss.ToString("F4", Inv)}) on {xTest.Size(0)} images");
-        Console.WriteLine($"wrote {dir}/: checkpoint.safetensors, metrics.csv, loss.svg, accuracy.svg, {Path.GetFileName(tb.Path)}");
+        Console.WriteLine($"wrote {dir}/: checkpoint.safetensors, metrics.csv, loss.png, accuracy.png, {Path.GetFileName(tb.Path)}");
         return 0;
     }
 
@@ -157,11 +157,12 @@ public static class TrainingCommands
     {
         var rows = File.ReadAllLines(Path.Combine(dir, "metrics.csv")).Skip(1).Select(l => l.Split(',')).ToList();
         double P(string s) => s.Length == 0 ? double.NaN : double.Parse(s, Inv);
-        List<(double, double)> Col(int i) => rows.Select(r => (P(r[0]), P(r[i]))).ToList();
-        SvgPlot.Save(Path.Combine(dir, "loss.svg"), "Loss", "epoch", "cross-entropy",
-            [("train", Col(1)), ("validation", Col(3))]);
-        SvgPlot.Save(Path.Combine(dir, "accuracy.svg"), "Accuracy", "epoch", "accuracy",
-            [("train", Col(2)), ("validation", Col(4))]);
+        double[] epochs = [.. rows.Select(r => P(r[0]))];
+        Series Col(string name, int i) => new(name, epochs, [.. rows.Select(r => P(r[i]))]);
+        Plots.Line(Path.Combine(dir, "loss.png"), [Col("train", 1), Col("validation", 3)],
+            new LineOptions { Title = "Loss", XLabel = "epoch", YLabel = "cross-entropy", IntegerX = true });
+        Plots.Line(Path.Combine(dir, "accuracy.png"), [Col("train", 2), Col("validation", 4)],
+            new LineOptions { Title = "Accuracy", XLabel = "epoch", YLabel = "accuracy", IntegerX = true });
     }
 
     // A live Spectre.Console progress bar per epoch on a terminal; one plain line per epoch when output is redirected.
@@ -259,19 +260,20 @@ public static class TrainingCommands
     private static Command Predict()
     {
         var ckpt = new Option<string>("--checkpoint") { Description = "trained checkpoint", Required = true };
-        var input = new Argument<string>("input") { Description = "a PNG image (28x28 grey) or an IDX image file" };
-        var cmd = new Command("predict", "classify images from a PNG or IDX file") { ckpt, input };
+        var input = new Argument<string>("input") { Description = "an image (PNG, JPEG, BMP, GIF or WebP; 28x28) or an IDX image file" };
+        var cmd = new Command("predict", "classify images from an image or IDX file") { ckpt, input };
         cmd.SetAction(p => Guard(() =>
         {
             var (model, _) = LoadModel(p.GetValue(ckpt)!);
             string path = p.GetValue(input)!;
             Tensor x;
-            if (path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
+            if (!path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) && !IsIdx(path))
             {
-                var img = Png.Load(path);
+                // PNG, JPEG, BMP, GIF or WebP; colour images are turned into grey (luma) as Fashion-MNIST is grey.
+                var img = Image.Load(path, new ImageReadOptions(ImageColor.Grey));
                 if (img.Size(1) != 28 || img.Size(2) != 28)
                     throw new ArgumentException($"{path}: image is {img.Size(2)}x{img.Size(1)}, the model expects 28x28");
-                x = img.Narrow(0, 0, 1).Unsqueeze(0);
+                x = img.Unsqueeze(0);
             }
             else
             {
@@ -289,6 +291,14 @@ public static class TrainingCommands
             return 0;
         }));
         return cmd;
+    }
+
+    // IDX files start with two zero bytes, then the element type and the number of dimensions.
+    private static bool IsIdx(string path)
+    {
+        using var f = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[4];
+        return f.Read(head) == 4 && head[0] == 0 && head[1] == 0 && head[2] == 0x08;
     }
 
     private static Command SummaryCommand()
