@@ -23,7 +23,7 @@ public partial class Tensor
     {
         var x = this;
         if (!DType.IsFloating()) throw new NotSupportedException($"{op}: not defined for {DType} tensors");
-        if (!Shapes.Equal(Shapes.Broadcast(op, shape, mask.shape), shape))
+        if (!BroadcastsTo(mask.shape, shape))
             throw new ArgumentException($"{op}: mask {Shapes.Format(mask.shape)} does not broadcast to input {Shapes.Format(shape)}");
         if (Rank == 0) return Reshape(1).MaskedSoftmax(op, 0, mask.Reshape(1), log).Reshape();
         bool boolMask = mask.DType == DType.Bool;
@@ -83,5 +83,16 @@ public partial class Tensor
                 TensorPrimitives.Divide(row, TensorPrimitives.Sum<T>(row), row);
             }
         }
+    }
+
+    // Whether a tensor of shape `from` broadcasts to `to` without changing it.
+    private static bool BroadcastsTo(ReadOnlySpan<int> from, ReadOnlySpan<int> to)
+    {
+        if (from.Length > to.Length) return false;
+        for (int i = 1; i <= from.Length; i++)
+        {
+            if (from[^i] != 1 && from[^i] != to[^i]) return false;
+        }
+        return true;
     }
 }
