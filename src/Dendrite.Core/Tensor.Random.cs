@@ -71,3 +71,57 @@ public partial class Tensor
         return lo;
     }
 }
+
+// Bulk fills for the random creation functions: one call per tensor instead of one SetFlat per element. They draw
+// exactly the values, in exactly the order, of the element-by-element calls (NextDouble, NextGaussian with its
+// spare), so seeded runs and fixtures are unchanged; only the per-element dispatch is gone.
+public sealed partial class Generator
+{
+    internal void FillUniform(Span<float> dst, double low, double high)
+    {
+        double width = high - low;
+        for (int i = 0; i < dst.Length; i++) dst[i] = (float)(low + width * NextDouble());
+    }
+
+    internal void FillUniform(Span<double> dst, double low, double high)
+    {
+        double width = high - low;
+        for (int i = 0; i < dst.Length; i++) dst[i] = low + width * NextDouble();
+    }
+
+    internal void FillNormal(Span<float> dst, double mean, double std)
+    {
+        for (int i = 0; i < dst.Length; i++) dst[i] = (float)(mean + std * NextGaussian());
+    }
+
+    internal void FillNormal(Span<double> dst, double mean, double std)
+    {
+        for (int i = 0; i < dst.Length; i++) dst[i] = mean + std * NextGaussian();
+    }
+
+    internal void FillBernoulli(Span<float> dst, double p)
+    {
+        for (int i = 0; i < dst.Length; i++) dst[i] = NextDouble() < p ? 1 : 0;
+    }
+
+    internal void FillBernoulli(Span<double> dst, double p)
+    {
+        for (int i = 0; i < dst.Length; i++) dst[i] = NextDouble() < p ? 1 : 0;
+    }
+
+    // Element i is 1 with probability p[i].
+    internal void FillBernoulli(Span<float> dst, ReadOnlySpan<float> p)
+    {
+        for (int i = 0; i < dst.Length; i++) dst[i] = NextDouble() < p[i] ? 1 : 0;
+    }
+
+    internal void FillBernoulli(Span<double> dst, ReadOnlySpan<double> p)
+    {
+        for (int i = 0; i < dst.Length; i++) dst[i] = NextDouble() < p[i] ? 1 : 0;
+    }
+
+    internal void FillBernoulli(Span<float> dst, ReadOnlySpan<double> p)
+    {
+        for (int i = 0; i < dst.Length; i++) dst[i] = NextDouble() < p[i] ? 1 : 0;
+    }
+}

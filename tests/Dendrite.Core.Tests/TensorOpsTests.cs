@@ -185,6 +185,64 @@ public class TensorOpsTests
         Assert.Equal([1f, 3f, 2f], x.Grad!.ToFloatArray());
     }
 
+    // ------------------------------------------------------------------ row-wise Gather/Scatter, bulk random fills
+
+    [Fact]
+    public void Gather_RowPathMatchesCoordinatePath()
+    {
+        var g = new Generator(6);
+        var x = Tensor.Randn([3, 5, 4], g);
+        // [3,2,4] takes the row path; [2,2,4] (smaller outside the axis) the coordinate path.
+        foreach (int[] s in new[] { new[] { 3, 2, 4 }, new[] { 2, 2, 4 } })
+        {
+            var index = Tensor.Randint(0, 5, s, g);
+            var y = x.Gather(1, index).ToFloatArray();
+            long[] iv = index.ToArray<long>();
+            for (int a = 0, p = 0; a < s[0]; a++)
+            {
+                for (int b = 0; b < s[1]; b++)
+                {
+                    for (int c = 0; c < s[2]; c++, p++) Assert.Equal((float)x[a, (int)iv[p], c], y[p]);
+                }
+            }
+            var src = Tensor.Randn(s, g);
+            var added = Tensor.Zeros(3, 5, 4).ScatterAdd(1, index, src);
+            var want = new double[60];
+            var sv = src.ToArray<double>();
+            for (int a = 0, p = 0; a < s[0]; a++)
+            {
+                for (int b = 0; b < s[1]; b++)
+                {
+                    for (int c = 0; c < s[2]; c++, p++) want[(a * 5 + iv[p]) * 4 + c] += sv[p];
+                }
+            }
+            var got = added.ToArray<double>();
+            for (int i = 0; i < 60; i++) Assert.Equal(want[i], got[i], 5);
+        }
+    }
+
+    [Fact]
+    public void RandomFills_KeepTheGeneratorStream()
+    {
+        // The bulk fills draw what element-by-element calls drew before them, in the same order.
+        var seq = new Generator(77);
+        var u = Tensor.Rand([5], new Generator(77), low: -2, high: 3).ToFloatArray();
+        Assert.Equal(Enumerable.Range(0, 5).Select(_ => (float)(-2 + 5 * seq.NextDouble())), u);
+        var bulk = new Generator(78);
+        seq = new Generator(78);
+        var n = Tensor.Randn([3], bulk, dtype: DType.Float64).ToArray<double>();
+        Assert.Equal(Enumerable.Range(0, 3).Select(_ => seq.NextGaussian()), n);
+        Assert.Equal(seq.NextGaussian(), bulk.NextGaussian()); // the spare of the odd pair carries over
+        var b = Tensor.Bernoulli(0.3, [64], new Generator(79)).ToFloatArray();
+        seq = new Generator(79);
+        Assert.Equal(Enumerable.Range(0, 64).Select(_ => seq.NextDouble() < 0.3 ? 1f : 0f), b);
+        var p = Tensor.Rand([16], new Generator(80));
+        var drawn = p.Bernoulli(new Generator(81)).ToFloatArray();
+        seq = new Generator(81);
+        var pv = p.ToFloatArray();
+        Assert.Equal(pv.Select(q => seq.NextDouble() < q ? 1f : 0f), drawn);
+    }
+
     // ------------------------------------------------------------------ errors name the op and the shapes
 
     [Fact]
