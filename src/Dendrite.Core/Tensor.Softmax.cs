@@ -30,12 +30,15 @@ public partial class Tensor
         if (!boolMask && !mask.DType.IsFloating())
             throw new ArgumentException($"{op}: mask must be Bool (true = keep) or floating (additive), got {mask.DType}");
         int a = Shapes.Axis(op, axis, Rank);
-        Tensor y, live;
+        bool tracks = Tracks(x) || (!boolMask && Tracks(mask));
+        Tensor y;
+        Tensor? live = null;
         using (Autograd.NoGrad())
         {
             var z = boolMask ? Where(mask, x, Scalar(double.NegativeInfinity, DType)) : x + mask.To(DType);
             var c = z.AxisLast(a);
-            live = c.Gt(double.NegativeInfinity);
+            // Only LogSoftmax's gradient needs to know which entries were masked (its output there is -∞).
+            if (log && tracks) live = c.Gt(double.NegativeInfinity);
             int n = shape[a];
             if (n > 0)
             {
@@ -43,14 +46,14 @@ public partial class Tensor
                 else MaskedSoftmaxRows(c.Span<double>(), n, log);
             }
             y = a == Rank - 1 ? c : c.Transpose(a, -1);
-            if (a != Rank - 1) live = live.Transpose(a, -1);
+            if (a != Rank - 1) live = live?.Transpose(a, -1);
         }
         Tensor[] inputs = boolMask ? [x] : [x, mask];
-        if (!(Tracks(x) || (!boolMask && Tracks(mask)))) return y;
+        if (!tracks) return y;
         return y.Record(op, inputs, g =>
         {
             var dz = log
-                ? Where(live, g - y.Exp() * g.Sum(a, keepDim: true), Scalar(0, g.DType))
+                ? Where(live!, g - y.Exp() * g.Sum(a, keepDim: true), Scalar(0, g.DType))
                 : y * (g - (g * y).Sum(a, keepDim: true));
             return boolMask ? [dz] : [dz, mask.requiresGrad ? SumTo(dz, mask.shape).To(mask.DType) : null];
         });
