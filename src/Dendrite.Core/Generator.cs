@@ -178,7 +178,8 @@ public partial class Tensor
     {
         var g = generator ?? Generator.Default;
         var t = Empty(DType.IsFloating() ? DType : DType.Float32, (int[])shape.Clone());
-        if (t.DType == DType.Float32 && DType == DType.Float32) g.FillBernoulli(t.Span<float>(), Contiguous().Span<float>());
+        if (t.DType == DType.Float32 && DType == DType.Float32)
+            g.FillBernoulli(t.Span<float>(), Contiguous().Span<float>());
         else if (t.DType == DType.Float64) g.FillBernoulli(t.Span<double>(), Contiguous().Span<double>());
         else g.FillBernoulli(t.Span<float>(), To(DType.Float64).Contiguous().Span<double>());
         return t;

@@ -13,7 +13,8 @@ public partial class Tensor
     {
         string eq = equation.Replace(" ", "", StringComparison.Ordinal);
         string Err(string why) => $"Einsum: {why} in '{equation}'";
-        if (eq.Contains("...", StringComparison.Ordinal)) throw new ArgumentException(Err("ellipsis ('...') is not supported"));
+        if (eq.Contains("...", StringComparison.Ordinal))
+            throw new ArgumentException(Err("ellipsis ('...') is not supported"));
         int arrow = eq.IndexOf("->", StringComparison.Ordinal);
         string lhs = arrow < 0 ? eq : eq[..arrow];
         string[] terms = lhs.Split(',');
@@ -26,14 +27,16 @@ public partial class Tensor
             string t = terms[i];
             if (t.Length != operands[i].Rank)
                 throw new ArgumentException(
-                    Err($"term '{t}' has {t.Length} letters, operand {i} has shape {Shapes.Format(operands[i].shape)}"));
+                    Err($"term '{t}' has {t.Length} letters, operand {i} has shape " +
+                        Shapes.Format(operands[i].shape)));
             for (int k = 0; k < t.Length; k++)
             {
                 char c = t[k];
                 if (!char.IsAsciiLetter(c)) throw new ArgumentException(Err($"'{c}' is not a letter"));
                 int n = operands[i].shape[k];
                 if (sizes.TryGetValue(c, out int m) && m != n)
-                    throw new ArgumentException(Err($"letter '{c}' has sizes {m} and {n} (operand {i}, {Shapes.Format(operands[i].shape)})"));
+                    throw new ArgumentException(Err(
+                        $"letter '{c}' has sizes {m} and {n} (operand {i}, {Shapes.Format(operands[i].shape)})"));
                 sizes[c] = n;
                 count[c] = count.GetValueOrDefault(c) + 1;
             }
@@ -45,7 +48,8 @@ public partial class Tensor
             foreach (char c in output)
             {
                 if (!count.ContainsKey(c)) throw new ArgumentException(Err($"output letter '{c}' appears in no input"));
-                if (output.IndexOf(c) != output.LastIndexOf(c)) throw new ArgumentException(Err($"output letter '{c}' repeats"));
+                if (output.IndexOf(c) != output.LastIndexOf(c))
+                    throw new ArgumentException(Err($"output letter '{c}' repeats"));
             }
         }
         else

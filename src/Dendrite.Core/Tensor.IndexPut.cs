@@ -6,7 +6,8 @@ public partial class Tensor
 {
     /// <summary>A copy of x with source's slices added at the positions <paramref name="index"/> (1-D Int64)
     /// names along <paramref name="axis"/>; repeated indices accumulate (torch.index_add).
-    /// source: x's shape with that dimension of length index.Numel.   dx = g, dsource = g.IndexSelect(axis, index)</summary>
+    /// source: x's shape with that dimension of length index.Numel.
+    /// dx = g, dsource = g.IndexSelect(axis, index)</summary>
     public Tensor IndexAdd(int axis, Tensor index, Tensor source)
     {
         var x = this;
@@ -20,7 +21,8 @@ public partial class Tensor
         if (Rank > 0) want[d] = iv.Length;
         if (!Shapes.Equal(source.shape, want))
             throw new ArgumentException(
-                $"{op}: source {Shapes.Format(source.shape)} must be {Shapes.Format(want)} for input {Shapes.Format(shape)} and {iv.Length} indices along {axis}");
+                $"{op}: source {Shapes.Format(source.shape)} must be {Shapes.Format(want)} for input " +
+                $"{Shapes.Format(shape)} and {iv.Length} indices along {axis}");
         int outer = 1, inner = 1;
         for (int i = 0; i < d; i++) outer *= shape[i];
         for (int i = d + 1; i < Rank; i++) inner *= shape[i];
@@ -41,7 +43,8 @@ public partial class Tensor
     /// <summary>A copy of x with <paramref name="values"/> written (or, with <paramref name="accumulate"/>, added)
     /// at x[indices[0], indices[1], …]: the Int64 index tensors broadcast together to a shape S and address the
     /// first indices.Length dimensions; values broadcast to S + the remaining dimensions (torch.index_put). Without
-    /// accumulate, the last of repeated positions wins.   dx = g (zero where overwritten), dvalues = g[indices]</summary>
+    /// accumulate, the last of repeated positions wins.
+    /// dx = g (zero where overwritten), dvalues = g[indices]</summary>
     public Tensor IndexPut(Tensor[] indices, Tensor values, bool accumulate = false)
     {
         var x = this;
@@ -53,7 +56,8 @@ public partial class Tensor
         int[] target = [.. s, .. shape.AsSpan(k)];
         if (!Shapes.Equal(Shapes.Broadcast(op, target, values.shape), target))
             throw new ArgumentException(
-                $"{op}: values {Shapes.Format(values.shape)} do not broadcast to the indexed shape {Shapes.Format(target)}");
+                $"{op}: values {Shapes.Format(values.shape)} do not broadcast to the indexed shape " +
+                Shapes.Format(target));
         int inner = 1;
         for (int i = k; i < Rank; i++) inner *= shape[i];
         var y = Contiguous(force: true).Detach();
@@ -64,7 +68,8 @@ public partial class Tensor
             case DType.Float32 when accumulate: AccumulateRows(v.Span<float>(), y.Span<float>(), rows, inner); break;
             case DType.Float64 when accumulate: AccumulateRows(v.Span<double>(), y.Span<double>(), rows, inner); break;
             case DType.Int64 when accumulate: AccumulateRows(v.Span<long>(), y.Span<long>(), rows, inner); break;
-            case DType.Bool when accumulate: throw new NotSupportedException($"{op}: accumulate is not defined for Bool tensors");
+            case DType.Bool when accumulate:
+                throw new NotSupportedException($"{op}: accumulate is not defined for Bool tensors");
             case DType.Float32: PutRows(v.Span<float>(), y.Span<float>(), rows, inner); break;
             case DType.Float64: PutRows(v.Span<double>(), y.Span<double>(), rows, inner); break;
             case DType.Int64: PutRows(v.Span<long>(), y.Span<long>(), rows, inner); break;
@@ -87,7 +92,10 @@ public partial class Tensor
                 }
             }
             if (values.requiresGrad)
-                dv = SumTo(g.Reshape(total, inner).IndexSelect(0, rowIndex).Reshape(target), values.shape).To(values.DType);
+            {
+                var picked = g.Reshape(total, inner).IndexSelect(0, rowIndex).Reshape(target);
+                dv = SumTo(picked, values.shape).To(values.DType);
+            }
             return [dx, dv];
         });
     }
@@ -139,7 +147,8 @@ public partial class Tensor
     }
 
     /// <summary>The elements of x where <paramref name="mask"/> (Bool, broadcast with x) is true, in row-major
-    /// order, as a 1-D tensor (torch.masked_select).   dx: g put back at the selected positions, zero elsewhere</summary>
+    /// order, as a 1-D tensor (torch.masked_select).
+    /// dx: g put back at the selected positions, zero elsewhere</summary>
     public Tensor MaskedSelect(Tensor mask)
     {
         var x = this;

@@ -43,7 +43,9 @@ public partial class Tensor
         switch (y.DType)
         {
             case DType.Float32: ScatterKernel(s.Span<float>(), y.Span<float>(), index, outer, n, m, inner, add); break;
-            case DType.Float64: ScatterKernel(s.Span<double>(), y.Span<double>(), index, outer, n, m, inner, add); break;
+            case DType.Float64:
+                ScatterKernel(s.Span<double>(), y.Span<double>(), index, outer, n, m, inner, add);
+                break;
             default: ScatterKernel(s.Span<long>(), y.Span<long>(), index, outer, n, m, inner, add); break;
         }
         return true;

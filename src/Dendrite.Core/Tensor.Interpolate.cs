@@ -43,13 +43,16 @@ public partial class Tensor
             if (size is not null)
             {
                 if (size.Length != sp)
-                    throw new ArgumentException($"{op}: size {Shapes.Format(size)} needs {sp} entries for {Shapes.Format(shape)}");
+                    throw new ArgumentException(
+                        $"{op}: size {Shapes.Format(size)} needs {sp} entries for {Shapes.Format(shape)}");
                 outShape[2 + i] = size[i];
             }
             else
             {
                 if (scaleFactor!.Length != sp && scaleFactor.Length != 1)
-                    throw new ArgumentException($"{op}: scaleFactor needs 1 or {sp} entries for {Shapes.Format(shape)}, got {scaleFactor.Length}");
+                    throw new ArgumentException(
+                        $"{op}: scaleFactor needs 1 or {sp} entries for {Shapes.Format(shape)}, " +
+                        $"got {scaleFactor.Length}");
                 double s = scaleFactor.Length == 1 ? scaleFactor[0] : scaleFactor[i];
                 if (!(s > 0)) throw new ArgumentException($"{op}: scale factor {s} must be positive");
                 scales[i] = s;
@@ -57,7 +60,8 @@ public partial class Tensor
             }
             if (outShape[2 + i] <= 0 || inSize <= 0)
                 throw new ArgumentException(
-                    $"{op}: input {Shapes.Format(shape)} and output {Shapes.Format(outShape)} must have positive spatial sizes");
+                    $"{op}: input {Shapes.Format(shape)} and output {Shapes.Format(outShape)} must have positive " +
+                    "spatial sizes");
         }
         int inH = sp == 2 ? shape[2] : 1, inW = shape[^1], outH = sp == 2 ? outShape[2] : 1, outW = outShape[^1];
         bool f32 = DType == DType.Float32;
@@ -73,7 +77,8 @@ public partial class Tensor
         {
             var gc = g.Contiguous();
             var dx = Zeros(g.DType, x.shape);
-            if (g.DType == DType.Float32) ResizePlanesBack(gc.Span<float>(), dx.Span<float>(), planes, inH, inW, th, tw);
+            if (g.DType == DType.Float32)
+                ResizePlanesBack(gc.Span<float>(), dx.Span<float>(), planes, inH, inW, th, tw);
             else ResizePlanesBack(gc.Span<double>(), dx.Span<double>(), planes, inH, inW, th, tw);
             return [dx];
         });
@@ -81,7 +86,8 @@ public partial class Tensor
 
     /// <summary>Scales the spatial dimensions of an NCL or NCHW tensor by <paramref name="scaleFactor"/>
     /// (nn.Upsample).</summary>
-    public Tensor Upsample(double scaleFactor, InterpolateMode mode = InterpolateMode.Nearest, bool alignCorners = false)
+    public Tensor Upsample(double scaleFactor, InterpolateMode mode = InterpolateMode.Nearest,
+        bool alignCorners = false)
         => Interpolate(scaleFactor: [scaleFactor], mode: mode, alignCorners: alignCorners);
 
     // For one dimension: output position o reads input positions I0[o], I1[o] with weights L0[o], L1[o].

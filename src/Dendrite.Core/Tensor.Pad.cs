@@ -31,13 +31,15 @@ public partial class Tensor
         string op = $"Pad({mode})";
         if (pads.Length % 2 != 0 || pads.Length == 0 || pads.Length > 6 || pads.Length / 2 > Rank)
             throw new ArgumentException(
-                $"{op}: {pads.Length} amounts given for {Shapes.Format(shape)}; need pairs for 1 to 3 trailing dimensions");
+                $"{op}: {pads.Length} amounts given for {Shapes.Format(shape)}; need pairs for 1 to 3 trailing " +
+                "dimensions");
         var y = this;
         for (int i = 0; i < pads.Length / 2; i++)
         {
             int d = Rank - 1 - i, n = shape[d], before = pads[2 * i], after = pads[2 * i + 1];
             if (before < 0 || after < 0)
-                throw new ArgumentException($"{op}: negative amounts {before},{after} for dimension {d} of {Shapes.Format(shape)}");
+                throw new ArgumentException(
+                    $"{op}: negative amounts {before},{after} for dimension {d} of {Shapes.Format(shape)}");
             bool tooLarge = mode switch
             {
                 PadMode.Reflect => before >= n || after >= n,

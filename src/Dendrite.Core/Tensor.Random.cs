@@ -18,7 +18,8 @@ public partial class Tensor
             throw new ArgumentException($"Multinomial: probabilities must be floating point, got {p.DType}");
         int n = p.shape[^1], rows = p.Rank == 2 ? p.shape[0] : 1;
         if (numSamples <= 0)
-            throw new ArgumentOutOfRangeException(nameof(numSamples), $"Multinomial: numSamples must be positive, got {numSamples}");
+            throw new ArgumentOutOfRangeException(nameof(numSamples),
+                $"Multinomial: numSamples must be positive, got {numSamples}");
         if (!replacement && numSamples > n)
             throw new ArgumentException(
                 $"Multinomial: cannot draw {numSamples} samples without replacement from {n} categories in {s}");
@@ -34,13 +35,15 @@ public partial class Tensor
             foreach (double v in row)
             {
                 if (!(v >= 0) || double.IsInfinity(v))
-                    throw new ArgumentException($"Multinomial: row {r} of {s} has a negative, infinite or NaN weight {v}");
+                    throw new ArgumentException(
+                        $"Multinomial: row {r} of {s} has a negative, infinite or NaN weight {v}");
                 if (v > 0) nonzero++;
             }
             if (nonzero == 0) throw new ArgumentException($"Multinomial: row {r} of {s} has no positive weight");
             if (!replacement && nonzero < numSamples)
                 throw new ArgumentException(
-                    $"Multinomial: row {r} of {s} has {nonzero} positive weights, fewer than {numSamples} samples without replacement");
+                    $"Multinomial: row {r} of {s} has {nonzero} positive weights, fewer than {numSamples} samples " +
+                    "without replacement");
             for (int k = 0; k < numSamples; k++)
             {
                 if (k == 0 || !replacement) Cumulative(row, cdf);

@@ -80,7 +80,8 @@ public partial class Tensor
 
     // Per row, with z the first zero of x: for k < z, dxₖ = Σ_{k≤j<z} gⱼyⱼ / xₖ (every later yⱼ is 0);
     // dx_z = Σ_{j≥z} gⱼ · y_{z-1} · Π_{z<i≤j} xᵢ; dxₖ = 0 beyond z, where the zero x_z stays in every product.
-    private static void CumProdGradRows<T>(Tensor x, Tensor y, Tensor g, Tensor dx, int n) where T : unmanaged, INumber<T>
+    private static void CumProdGradRows<T>(Tensor x, Tensor y, Tensor g, Tensor dx, int n)
+        where T : unmanaged, INumber<T>
     {
         Span<T> xs = x.Span<T>(), ys = y.Span<T>(), gs = g.Span<T>(), ds = dx.Span<T>();
         for (int o = 0; o + n <= ds.Length && n > 0; o += n)

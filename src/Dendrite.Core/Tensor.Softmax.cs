@@ -24,11 +24,13 @@ public partial class Tensor
         var x = this;
         if (!DType.IsFloating()) throw new NotSupportedException($"{op}: not defined for {DType} tensors");
         if (!BroadcastsTo(mask.shape, shape))
-            throw new ArgumentException($"{op}: mask {Shapes.Format(mask.shape)} does not broadcast to input {Shapes.Format(shape)}");
+            throw new ArgumentException(
+                $"{op}: mask {Shapes.Format(mask.shape)} does not broadcast to input {Shapes.Format(shape)}");
         if (Rank == 0) return Reshape(1).MaskedSoftmax(op, 0, mask.Reshape(1), log).Reshape();
         bool boolMask = mask.DType == DType.Bool;
         if (!boolMask && !mask.DType.IsFloating())
-            throw new ArgumentException($"{op}: mask must be Bool (true = keep) or floating (additive), got {mask.DType}");
+            throw new ArgumentException(
+                $"{op}: mask must be Bool (true = keep) or floating (additive), got {mask.DType}");
         int a = Shapes.Axis(op, axis, Rank);
         bool tracks = Tracks(x) || (!boolMask && Tracks(mask));
         Tensor y;
@@ -59,7 +61,8 @@ public partial class Tensor
         });
     }
 
-    private static void MaskedSoftmaxRows<T>(Span<T> data, int n, bool log) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void MaskedSoftmaxRows<T>(Span<T> data, int n, bool log)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int o = 0; o + n <= data.Length; o += n)
         {

@@ -84,7 +84,7 @@ public class ErfTests
             {
                 float want = (float)Tensor.ErfScalar(x[i]);
                 if (float.IsNaN(x[i])) Assert.True(float.IsNaN(y[i]));
-                else if (x[i] == 0) Assert.Equal(BitConverter.SingleToInt32Bits(x[i]), BitConverter.SingleToInt32Bits(y[i]));
+                else if (x[i] == 0) Assert.True(y[i] == 0 && float.IsNegative(x[i]) == float.IsNegative(y[i]));
                 else Assert.True(Ulps(y[i], want) <= 1, $"x = {x[i]:R}: got {y[i]:R}, want {want:R}");
             }
         }
