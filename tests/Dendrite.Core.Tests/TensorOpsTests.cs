@@ -164,6 +164,22 @@ public class TensorOpsTests
     }
 
     [Fact]
+    public void Ops_ScalarAndEmptyEdges()
+    {
+        var a = Tensor.Randn([2, 3], new Generator(12));
+        var b = Tensor.Randn([4], new Generator(13));
+        double want = a.Sum().Item() * b.Sum().Item();
+        Assert.Equal(want, Tensor.Einsum("ij,k->", a, b).Item(), 4);
+        Assert.Equal(want, Tensor.Einsum("ij,k", a, b).Sum().Item(), 4);
+        var s = Tensor.Scalar(2.5);
+        Assert.Equal(2.5, s.CumSum(0).Item());
+        Assert.Equal(2.5, s.Sort().Values.Item());
+        Assert.Equal([0, 3], Tensor.Zeros(0, 3).Sort(1).Indices.Shape.ToArray());
+        Assert.Equal([2, 0], a.TopK(0).Values.Shape.ToArray());
+        Assert.Equal(0, Tensor.Zeros(2, 2).MaskedSelect(Tensor.Zeros(DType.Bool, 2, 2)).Numel);
+    }
+
+    [Fact]
     public void IndexPut_AccumulateGradientReachesEveryRepeat()
     {
         var x = Tensor.Zeros(3, 2).RequireGrad();
