@@ -4,7 +4,7 @@ namespace Dendrite;
 /// A seedable source of random numbers (xoshiro256**). Every random op takes one; the default is
 /// <see cref="Default"/>, reseeded by <see cref="ManualSeed"/>, so one seed makes a run reproducible.
 /// </summary>
-public sealed class Generator
+public sealed partial class Generator
 {
     [ThreadStatic] private static Generator? threadDefault;
     private static ulong defaultSeed = 0x5EED;
@@ -56,6 +56,7 @@ public sealed class Generator
     }
 
     /// <summary>64 random bits.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ulong NextUInt64()
     {
         ulong result = ulong.RotateLeft(s1 * 5, 7) * 9;
@@ -118,7 +119,14 @@ public partial class Tensor
     {
         var g = generator ?? Generator.Default;
         var t = Empty(dtype, shape.ToArray());
-        for (int i = 0; i < t.Numel; i++) t.SetFlat(i, low + (high - low) * g.NextDouble());
+        switch (dtype)
+        {
+            case DType.Float32: g.FillUniform(t.Span<float>(), low, high); break;
+            case DType.Float64: g.FillUniform(t.Span<double>(), low, high); break;
+            default:
+                for (int i = 0; i < t.Numel; i++) t.SetFlat(i, low + (high - low) * g.NextDouble());
+                break;
+        }
         return t;
     }
 
@@ -128,7 +136,14 @@ public partial class Tensor
     {
         var g = generator ?? Generator.Default;
         var t = Empty(dtype, shape.ToArray());
-        for (int i = 0; i < t.Numel; i++) t.SetFlat(i, mean + std * g.NextGaussian());
+        switch (dtype)
+        {
+            case DType.Float32: g.FillNormal(t.Span<float>(), mean, std); break;
+            case DType.Float64: g.FillNormal(t.Span<double>(), mean, std); break;
+            default:
+                for (int i = 0; i < t.Numel; i++) t.SetFlat(i, mean + std * g.NextGaussian());
+                break;
+        }
         return t;
     }
 
@@ -147,7 +162,14 @@ public partial class Tensor
     {
         var g = generator ?? Generator.Default;
         var t = Empty(dtype, shape.ToArray());
-        for (int i = 0; i < t.Numel; i++) t.SetFlat(i, g.NextDouble() < p ? 1 : 0);
+        switch (dtype)
+        {
+            case DType.Float32: g.FillBernoulli(t.Span<float>(), p); break;
+            case DType.Float64: g.FillBernoulli(t.Span<double>(), p); break;
+            default:
+                for (int i = 0; i < t.Numel; i++) t.SetFlat(i, g.NextDouble() < p ? 1 : 0);
+                break;
+        }
         return t;
     }
 
@@ -155,9 +177,11 @@ public partial class Tensor
     public Tensor Bernoulli(Generator? generator = null)
     {
         var g = generator ?? Generator.Default;
-        var p = Contiguous();
         var t = Empty(DType.IsFloating() ? DType : DType.Float32, (int[])shape.Clone());
-        for (int i = 0; i < Numel; i++) t.SetFlat(i, g.NextDouble() < p.GetFlat(p.Offset + i) ? 1 : 0);
+        if (t.DType == DType.Float32 && DType == DType.Float32)
+            g.FillBernoulli(t.Span<float>(), Contiguous().Span<float>());
+        else if (t.DType == DType.Float64) g.FillBernoulli(t.Span<double>(), Contiguous().Span<double>());
+        else g.FillBernoulli(t.Span<float>(), To(DType.Float64).Contiguous().Span<double>());
         return t;
     }
 

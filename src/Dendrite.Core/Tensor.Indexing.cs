@@ -161,7 +161,10 @@ public partial class Tensor
         CheckIndexShape("Gather", index, d);
         var iv = IndexValues("Gather", index, shape[d], dim);
         var y = Empty(DType, (int[])index.shape.Clone());
-        ForEachCoord(y.shape, (p, c) => y.SetFlat(p, x.GetFlat(x.OffsetOf(c, d, iv[p]))));
+        if (!GatherRows(x, y, d, iv))
+        {
+            ForEachCoord(y.shape, (p, c) => y.SetFlat(p, x.GetFlat(x.OffsetOf(c, d, iv[p]))));
+        }
         if (!Tracks(x)) return y;
         return y.Record("Gather", [x], g => [ZerosLike(x).ScatterAdd(d, index, g)], saved: [index],
             attributes: [("dim", d)]);
@@ -184,12 +187,15 @@ public partial class Tensor
         var y = Contiguous(force: true).Detach();
         var s = src.To(DType);
         var ix = index.shape;
-        ForEachCoord(ix, (p, c) =>
+        if (!ScatterRows(s, y, d, ix, iv, add))
         {
-            int o = y.OffsetOf(c, d, iv[p]);
-            double v = s.GetFlat(s.OffsetOf(c, -1, 0));
-            y.SetFlat(o, add ? y.GetFlat(o) + v : v);
-        });
+            ForEachCoord(ix, (p, c) =>
+            {
+                int o = y.OffsetOf(c, d, iv[p]);
+                double v = s.GetFlat(s.OffsetOf(c, -1, 0));
+                y.SetFlat(o, add ? y.GetFlat(o) + v : v);
+            });
+        }
         if (!Tracks(x, src)) return y;
         return y.Record(op, [x, src], g => [
             x.requiresGrad ? (add ? g : g.Scatter(d, index, ZerosLike(src).To(g.DType))) : null,
