@@ -29,6 +29,7 @@ internal static partial class OnnxOps
         AddLoss(t);
         AddTraining(t);
         AddConv(t);
+        AddResize(t);
         return t;
     }
 
