@@ -12,6 +12,10 @@ public sealed class OnnxModel
     private readonly GraphProto graph;
     private readonly Dictionary<string, Tensor> initializers = [];
 
+    // Values the graph declares with a narrow integer type (INT8 … UINT32), which Dendrite holds as Int64: a node
+    // result stored under such a name is wrapped into the declared range, as a runtime with the narrow type would.
+    private readonly Dictionary<string, int> narrowTypes = [];
+
     private OnnxModel(ModelProto model, string source)
     {
         Source = source;
@@ -29,6 +33,10 @@ public sealed class OnnxModel
         InputNames = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).Select(i => i.Name).ToArray();
         OutputNames = graph.Output.Select(o => o.Name).ToArray();
         foreach (var v in graph.Input.Concat(graph.Output)) CheckType(v);
+        foreach (var v in graph.Input.Concat(graph.Output).Concat(graph.ValueInfo))
+        {
+            if (v.Type?.TensorType is { } tt && IsNarrowInteger(tt.ElemType)) narrowTypes[v.Name] = tt.ElemType;
+        }
         CheckGraph();
     }
 
@@ -77,6 +85,10 @@ public sealed class OnnxModel
                 throw new OnnxUnsupportedException($"{t.ValueCase} values");
         }
     }
+
+    private static bool IsNarrowInteger(int elemType) => (TensorProto.Types.DataType)elemType is
+        TensorProto.Types.DataType.Int8 or TensorProto.Types.DataType.Int16 or TensorProto.Types.DataType.Int32
+        or TensorProto.Types.DataType.Uint8 or TensorProto.Types.DataType.Uint16 or TensorProto.Types.DataType.Uint32;
 
     // Every node input must be produced before it is used; operators are checked when run.
     private void CheckGraph()
@@ -143,7 +155,9 @@ public sealed class OnnxModel
             var outs = OnnxOps.Execute(ctx);
             for (int i = 0; i < node.Output.Count && i < outs.Length; i++)
             {
-                if (node.Output[i].Length > 0) values[node.Output[i]] = outs[i];
+                if (node.Output[i].Length == 0) continue;
+                values[node.Output[i]] = narrowTypes.TryGetValue(node.Output[i], out int narrow)
+                    ? OnnxOps.WrapTo(outs[i], narrow) : outs[i];
             }
             for (int i = outs.Length; i < node.Output.Count; i++)
             {
