@@ -33,6 +33,8 @@ internal static partial class OnnxOps
         AddScatter(t);
         AddUnique(t);
         AddLinalg(t);
+        AddRandom(t);
+        AddWindow(t);
         return t;
     }
 
