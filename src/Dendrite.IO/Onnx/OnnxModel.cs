@@ -16,6 +16,11 @@ public sealed class OnnxModel
     // result stored under such a name is wrapped into the declared range, as a runtime with the narrow type would.
     private readonly Dictionary<string, int> narrowTypes = [];
 
+    // The ONNX element type of every value whose type is known before running: declared inputs, outputs and
+    // value_info, and initializers. Operators whose result type follows an input's ONNX type (QuantizeLinear
+    // saturates to its zero point's type) read it through OnnxNode.InputType.
+    private readonly Dictionary<string, int> elementTypes = [];
+
     private OnnxModel(ModelProto model, string source)
     {
         Source = source;
@@ -35,8 +40,11 @@ public sealed class OnnxModel
         foreach (var v in graph.Input.Concat(graph.Output)) CheckType(v);
         foreach (var v in graph.Input.Concat(graph.Output).Concat(graph.ValueInfo))
         {
-            if (v.Type?.TensorType is { } tt && IsNarrowInteger(tt.ElemType)) narrowTypes[v.Name] = tt.ElemType;
+            if (v.Type?.TensorType is not { ElemType: not 0 } tt) continue;
+            elementTypes[v.Name] = tt.ElemType;
+            if (IsNarrowInteger(tt.ElemType)) narrowTypes[v.Name] = tt.ElemType;
         }
+        foreach (var init in graph.Initializer) elementTypes[init.Name] = init.DataType;
         CheckGraph();
     }
 
@@ -148,10 +156,13 @@ public sealed class OnnxModel
                 throw new ArgumentException($"{Source}: input '{name}' is missing");
             values[name] = t;
         }
+        var types = new Dictionary<string, int>(elementTypes);
         foreach (var node in graph.Node)
         {
             var args = node.Input.Select(n => n.Length == 0 ? null : values[n]).ToArray();
-            var ctx = new OnnxNode(node, args, Opset, Source);
+            var argTypes = node.Input.Select(n => types.GetValueOrDefault(n)).ToArray();
+            var ctx = new OnnxNode(node, args, argTypes, Opset, Source);
+            foreach (var (output, type) in OnnxOps.OutputTypes(ctx)) types.TryAdd(output, type);
             var outs = OnnxOps.Execute(ctx);
             for (int i = 0; i < node.Output.Count && i < outs.Length; i++)
             {
