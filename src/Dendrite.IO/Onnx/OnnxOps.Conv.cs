@@ -69,11 +69,12 @@ internal static partial class OnnxOps
     // Runs a 2-D op on a 1-D input by inserting a height of 1.
     private static Tensor As2d(Tensor x, Func<Tensor, Tensor> f) => x.Rank == 3 ? f(x.Unsqueeze(2)).Squeeze(2) : f(x);
 
-    private static Tensor Conv(OnnxNode n)
+    private static Tensor Conv(OnnxNode n) => Conv(n, n.In(0), n.In(1), n.Opt(2));
+
+    /// <summary>Conv with the node's attributes on the given operands (ConvInteger and QLinearConv shift theirs
+    /// first).</summary>
+    private static Tensor Conv(OnnxNode n, Tensor x, Tensor w, Tensor? b)
     {
-        var x = n.In(0);
-        var w = n.In(1);
-        var b = n.Opt(2);
         var win = WindowOf(n, x, KernelOf(n, w));
         int groups = (int)n.Int("group", 1);
         var w2 = w.Rank == 3 ? w.Unsqueeze(2) : w;

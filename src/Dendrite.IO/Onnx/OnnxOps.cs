@@ -35,6 +35,7 @@ internal static partial class OnnxOps
         AddLinalg(t);
         AddRandom(t);
         AddWindow(t);
+        AddQuantize(t);
         return t;
     }
 
