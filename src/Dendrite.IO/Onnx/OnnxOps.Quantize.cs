@@ -122,14 +122,17 @@ internal static partial class OnnxOps
         float zp = scale == 0 ? 0 : Math.Clamp(MathF.Round(0 - min / scale, MidpointRounding.ToEven), 0, 255);
         var q = new long[v.Length];
         for (int i = 0; i < v.Length; i++)
-            q[i] = scale == 0 ? (long)zp : (long)Math.Clamp(MathF.Round(v[i] / scale, MidpointRounding.ToEven) + zp, 0, 255);
+        {
+            float r = scale == 0 ? 0 : MathF.Round(v[i] / scale, MidpointRounding.ToEven);
+            q[i] = (long)Math.Clamp(r + zp, 0, 255);
+        }
         return [Tensor.From(q, x.Shape), Tensor.Scalar(scale), Tensor.Scalar((long)zp, DType.Int64)];
     }
 
     /// <summary>product(A − a_zp, B − b_zp) with inputs at <paramref name="a"/>, <paramref name="b"/> and zero
     /// points at <paramref name="aZp"/>, <paramref name="bZp"/>, as exact integers held in Float64.</summary>
-    private static Tensor IntegerProduct(OnnxNode n, int a, int b, int aZp, int bZp, Func<Tensor, Tensor, Tensor> product,
-        bool matmul)
+    private static Tensor IntegerProduct(OnnxNode n, int a, int b, int aZp, int bZp,
+        Func<Tensor, Tensor, Tensor> product, bool matmul)
     {
         Tensor A = n.In(a), B = n.In(b);
         if (A.DType != DType.Int64 || B.DType != DType.Int64)
@@ -151,10 +154,12 @@ internal static partial class OnnxOps
     {
         var (lo, hi) = QuantizedRange(n, 7);
         bool conv = n.Op == "QLinearConv";
-        var aScale = PerAxis(n, n.In(1).To(DType.Float64), acc, 0, "a_scale");
-        var bScale = PerAxis(n, n.In(4).To(DType.Float64), acc, conv ? 1 : acc.Rank - 1, "b_scale");
-        var yScale = PerAxis(n, n.In(6).To(DType.Float64), acc, 0, "y_scale");
-        var y = (acc * (aScale * bScale / yScale)).Round() + ZeroPoint(n, 7, acc, 0, "y_zero_point");
+        // MatMul: a and y scales per row, b scale per column. Conv: the weight scale per output channel.
+        int rows = conv ? 1 : acc.Rank - 2, cols = conv ? 1 : acc.Rank - 1;
+        var aScale = PerAxis(n, n.In(1).To(DType.Float64), acc, rows, "a_scale");
+        var bScale = PerAxis(n, n.In(4).To(DType.Float64), acc, cols, "b_scale");
+        var yScale = PerAxis(n, n.In(6).To(DType.Float64), acc, rows, "y_scale");
+        var y = (acc * (aScale * bScale / yScale)).Round() + ZeroPoint(n, 7, acc, rows, "y_zero_point");
         return y.Clamp(lo, hi).To(DType.Int64);
     }
 }

@@ -46,7 +46,8 @@ internal static partial class OnnxOps
             "nearest" => ResizeMode.Nearest,
             "linear" or "bilinear" or "trilinear" => ResizeMode.Linear,
             "cubic" when cubicAllowed => ResizeMode.Cubic,
-            _ => throw n.Error($"attribute mode '{mode}' is not one of nearest, linear{(cubicAllowed ? ", cubic" : "")}"),
+            _ => throw n.Error(
+                $"attribute mode '{mode}' is not one of nearest, linear{(cubicAllowed ? ", cubic" : "")}"),
         };
     }
 

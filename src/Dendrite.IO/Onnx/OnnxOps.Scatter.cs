@@ -2,8 +2,8 @@ namespace Dendrite.IO;
 
 // GatherND and ScatterND: indexing by tuples of leading coordinates. With data of rank r, indices of rank q whose
 // last dimension k addresses the first k axes after the b batch axes:
-//   GatherND   out[i₀…i_{q−2}, rest]     = data[batch, indices[i₀…i_{q−2}], rest]   out: ind.shape[:-1] + data.shape[b+k:]
-//   ScatterND  out = data; out[indices[i], rest] (op)= updates[i, rest]             updates: ind.shape[:-1] + data.shape[k:]
+//   GatherND   out[i, rest] = data[batch, indices[i], rest]          out: indices.shape[:-1] + data.shape[b+k:]
+//   ScatterND  out = data; out[indices[i], rest] (op)= updates[i, rest]  updates: indices.shape[:-1] + data.shape[k:]
 // Both resolve every index tuple to a flat element offset first (checking it is in range), so the element copy
 // itself works for any element type.
 internal static partial class OnnxOps
