@@ -99,7 +99,21 @@ internal static partial class OnnxOps
         int slice = Inner(data, k);
         switch (data.DType)
         {
-            case DType.Float32 or DType.Float64:
+            case DType.Float32:
+                {
+                    // Reduced in float32, as a float32 runtime would, so repeated indices round the same way.
+                    var y = data.ToArray<float>();
+                    Scatter(y, updates.ToArray<float>(), offsets, slice, reduction switch
+                    {
+                        "add" => (a, u) => a + u,
+                        "mul" => (a, u) => a * u,
+                        "max" => MathF.Max,
+                        "min" => MathF.Min,
+                        _ => null,
+                    });
+                    return Tensor.From(y, data.Shape);
+                }
+            case DType.Float64:
                 {
                     var y = data.ToArray<double>();
                     Scatter(y, updates.ToArray<double>(), offsets, slice, reduction switch
@@ -110,7 +124,7 @@ internal static partial class OnnxOps
                         "min" => Math.Min,
                         _ => null,
                     });
-                    return Tensor.From(y, data.Shape).To(data.DType);
+                    return Tensor.From(y, data.Shape);
                 }
             case DType.Int64:
                 {

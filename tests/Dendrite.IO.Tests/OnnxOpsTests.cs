@@ -1,0 +1,218 @@
+using static Dendrite.IO.Tests.OnnxOpHarness;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace Dendrite.IO.Tests;
+
+// Operators added for the ONNX node suite: results checked against definitions computed here (the suite itself
+// checks them against ONNX's reference values), and bad attributes or inputs checked to fail with the node named.
+public class OnnxOpsTests
+{
+    private static Tensor Random(int seed, params int[] shape) => Tensor.Rand(shape, new Generator((ulong)seed));
+
+    [Fact]
+    public void Resize_NearestIntegerScaleRepeatsElements()
+    {
+        var x = Random(1, 1, 1, 2, 3);
+        var y = Run("Resize", [In(x), Absent, In(Floats(1, 1, 2, 2))], attributes: Attrs(("mode", "nearest")))[0];
+        var expected = x.Reshape(1, 1, 2, 1, 3, 1).Expand(1, 1, 2, 2, 3, 2).Contiguous().Reshape(1, 1, 4, 6);
+        Assert.Equal(expected.ToArray<float>(), y.ToArray<float>());
+    }
+
+    [Fact]
+    public void Resize_LinearAlignCornersSpansTheInputEvenly()
+    {
+        var x = Floats(0, 1, 2, 3).Reshape(1, 1, 1, 4);
+        var y = Run("Resize", [In(x), Absent, Absent, In(Longs(1, 1, 1, 7))],
+            attributes: Attrs(("mode", "linear"), ("coordinate_transformation_mode", "align_corners")))[0];
+        Assert.Equal([1, 1, 1, 7], y.Shape.ToArray());
+        var v = y.ToArray<float>();
+        for (int k = 0; k < 7; k++) Assert.Equal(k * 3.0 / 6, v[k], 6);
+    }
+
+    [Fact]
+    public void Resize_CubicKeepsAConstant()
+    {
+        var x = Tensor.Full(2.5, DType.Float32, 1, 1, 3, 3);
+        var y = Run("Resize", [In(x), Absent, In(Floats(1, 1, 1.7f, 2.3f))], attributes: Attrs(("mode", "cubic")))[0];
+        Assert.Equal([1, 1, 5, 6], y.Shape.ToArray());
+        Assert.All(y.ToArray<float>(), v => Assert.Equal(2.5f, v, 5));
+    }
+
+    [Fact]
+    public void Upsample_Opset9RepeatsByScale()
+    {
+        var x = Random(2, 1, 1, 2, 2);
+        var y = Run("Upsample", [In(x), In(Floats(1, 1, 3, 1))], opset: 9)[0];
+        var expected = x.Reshape(1, 1, 2, 1, 2).Expand(1, 1, 2, 3, 2).Contiguous().Reshape(1, 1, 6, 2);
+        Assert.Equal(expected.ToArray<float>(), y.ToArray<float>());
+    }
+
+    [Fact]
+    public void Resize_RejectsBadAttributesAndSizes()
+    {
+        var x = Random(3, 1, 1, 2, 2);
+        var scales = In(Floats(1, 1, 2, 2));
+        Rejects(() => Run("Resize", [In(x), Absent, scales], attributes: Attrs(("mode", "area"))), "Resize", "area");
+        Rejects(() => Run("Resize", [In(x), Absent, scales],
+            attributes: Attrs(("coordinate_transformation_mode", "centre"))), "coordinate_transformation_mode");
+        Rejects(() => Run("Resize", [In(x), Absent, scales], attributes: Attrs(("nearest_mode", "up"))),
+            "nearest_mode");
+        Rejects(() => Run("Resize", [In(x), Absent, scales, In(Longs(1, 1, 4, 4))]), "exactly one of");
+        Rejects(() => Run("Resize", [In(x), Absent, In(Floats(1, 1, -2, 2))]), "scales[2]");
+        Rejects(() => Run("Resize", [In(x), Absent, In(Floats(1, 1, 2))]), "scales has 3 values");
+        // 2·10⁵ × 2·10⁵ would be 160 GB of output: refused before allocating.
+        Rejects(() => Run("Resize", [In(x), Absent, In(Floats(1, 1, 1e5f, 1e5f))]), "output shape");
+        Rejects(() => Run("Resize", [In(x), Absent, scales],
+            attributes: Attrs(("coordinate_transformation_mode", "tf_crop_and_resize"))), "needs roi");
+    }
+
+    [Fact]
+    public void GatherND_PicksTuplesAndBatches()
+    {
+        var data = Random(4, 2, 3, 4);
+        var y = Run1("GatherND", In(data), In(Tensor.From([1L, 2, 0, 1], 2, 2)));
+        Assert.Equal([2, 4], y.Shape.ToArray());
+        Assert.Equal(data.Slice(0, 1, 2).Slice(1, 2, 3).Reshape(4).ToArray<float>(), y.Slice(0, 0, 1).Reshape(4)
+            .ToArray<float>());
+        Assert.Equal(data.Slice(0, 0, 1).Slice(1, 1, 2).Reshape(4).ToArray<float>(), y.Slice(0, 1, 2).Reshape(4)
+            .ToArray<float>());
+        // batch_dims 1: indices [2,1] pick row idx of each batch's [3,4] block; negative counts from the end.
+        var b = Run("GatherND", [In(data), In(Tensor.From([2L, -3], 2, 1))], attributes: Attrs(("batch_dims", 1)))[0];
+        Assert.Equal([2, 4], b.Shape.ToArray());
+        Assert.Equal(data[0, 2, 1], b[0, 1]);
+        Assert.Equal(data[1, 0, 3], b[1, 3]);
+    }
+
+    [Fact]
+    public void GatherND_RejectsBadIndices()
+    {
+        var data = Random(5, 2, 3);
+        Rejects(() => Run1("GatherND", In(data), In(Tensor.From([0L, 3], 1, 2))), "index 3", "axis 1 of size 3");
+        Rejects(() => Run1("GatherND", In(data), In(Tensor.From([0L, 0, 0], 1, 3))), "address 3 axes");
+        Rejects(() => Run("GatherND", [In(data), In(Tensor.From([0L, 0], 1, 2))],
+            attributes: Attrs(("batch_dims", 2))), "batch_dims 2");
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("add")]
+    [InlineData("mul")]
+    [InlineData("max")]
+    [InlineData("min")]
+    public void ScatterND_AppliesReductionInIndexOrder(string reduction)
+    {
+        var data = Random(6, 4, 2);
+        var updates = Random(7, 3, 2);
+        long[] rows = [1, 3, 1];
+        var y = Run("ScatterND", [In(data), In(Tensor.From(rows, 3, 1)), In(updates)],
+            attributes: Attrs(("reduction", reduction)))[0];
+        var expected = data.ToArray<float>();
+        var u = updates.ToArray<float>();
+        for (int i = 0; i < rows.Length; i++)
+        {
+            for (int j = 0; j < 2; j++)
+            {
+                ref float e = ref expected[rows[i] * 2 + j];
+                float v = u[i * 2 + j];
+                e = reduction switch
+                {
+                    "add" => e + v,
+                    "mul" => e * v,
+                    "max" => Math.Max(e, v),
+                    "min" => Math.Min(e, v),
+                    _ => v,
+                };
+            }
+        }
+        Assert.Equal(expected, y.ToArray<float>());
+    }
+
+    [Fact]
+    public void ScatterND_RejectsBadUpdatesAndReduction()
+    {
+        var data = Random(8, 4, 2);
+        var idx = In(Tensor.From([1L, 3], 2, 1));
+        Rejects(() => Run1("ScatterND", In(data), idx, In(Random(9, 2, 3))), "updates [2,3]", "[2,2]");
+        Rejects(() => Run("ScatterND", [In(data), idx, In(Random(9, 2, 2))], attributes: Attrs(("reduction", "avg"))),
+            "reduction 'avg'");
+        Rejects(() => Run1("ScatterND", In(data), In(Tensor.From([4L], 1, 1)), In(Random(9, 1, 2))), "index 4");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(0)]
+    public void Unique_FlatListsDistinctValuesWithIndicesAndCounts(int sorted)
+    {
+        long[] x = [5, 2, 5, 7, 2, 2, 9, 1];
+        var outs = Run("Unique", [In(Longs(x))], outputs: 4, attributes: Attrs(("sorted", sorted)));
+        long[] y = outs[0].ToArray<long>(), first = outs[1].ToArray<long>(), inverse = outs[2].ToArray<long>(),
+            counts = outs[3].ToArray<long>();
+        long[] distinct = sorted == 1 ? x.Distinct().Order().ToArray() : x.Distinct().ToArray();
+        Assert.Equal(distinct, y);
+        for (int k = 0; k < y.Length; k++)
+        {
+            Assert.Equal(Array.IndexOf(x, y[k]), first[k]);
+            Assert.Equal(x.Count(v => v == y[k]), counts[k]);
+        }
+        Assert.Equal(x, inverse.Select(i => y[i]).ToArray());
+    }
+
+    [Fact]
+    public void Unique_AlongAnAxisComparesWholeSlices()
+    {
+        var x = Tensor.From([1L, 0, 1, 2, 2, 2, 1, 0, 1], 3, 3);
+        var outs = Run("Unique", [In(x)], outputs: 4, attributes: Attrs(("axis", 0)));
+        Assert.Equal(new long[] { 1, 0, 1, 2, 2, 2 }, outs[0].ToArray<long>());
+        Assert.Equal(new long[] { 0, 1 }, outs[1].ToArray<long>());
+        Assert.Equal(new long[] { 0, 1, 0 }, outs[2].ToArray<long>());
+        Assert.Equal(new long[] { 2, 1 }, outs[3].ToArray<long>());
+    }
+
+    [Fact]
+    public void Det_MatchesCofactorExpansion()
+    {
+        var x = Random(10, 4, 3, 3) - 0.5;
+        var d = Run1("Det", In(x)).ToArray<float>();
+        var v = x.ToArray<float>();
+        for (int b = 0; b < 4; b++)
+        {
+            double M(int r, int c) => v[b * 9 + r * 3 + c];
+            double expected = M(0, 0) * (M(1, 1) * M(2, 2) - M(1, 2) * M(2, 1))
+                - M(0, 1) * (M(1, 0) * M(2, 2) - M(1, 2) * M(2, 0))
+                + M(0, 2) * (M(1, 0) * M(2, 1) - M(1, 1) * M(2, 0));
+            Assert.Equal(expected, d[b], 5);
+        }
+        Assert.Equal(0f, Run1("Det", In(Tensor.From([1f, 2, 2, 4], 2, 2))).Item());
+        Rejects(() => Run1("Det", In(Random(11, 2, 3))), "[*, M, M]", "[2,3]");
+    }
+
+    [Fact]
+    public void BitShift_WrapsToTheDeclaredType()
+    {
+        var y = Run("BitShift", [In(Longs(200, 3), DataType.Uint8), In(Longs(1, 2), DataType.Uint8)],
+            attributes: Attrs(("direction", "LEFT")), outputType: DataType.Uint8)[0];
+        Assert.Equal(new long[] { (200 << 1) & 0xFF, 3 << 2 }, y.ToArray<long>());
+        var r = Run("BitShift", [In(Longs(200, 3), DataType.Uint8), In(Longs(3, 1), DataType.Uint8)],
+            attributes: Attrs(("direction", "RIGHT")))[0];
+        Assert.Equal(new long[] { 200 >> 3, 3 >> 1 }, r.ToArray<long>());
+        Rejects(() => Run("BitShift", [In(Longs(1)), In(Longs(1))], attributes: Attrs(("direction", "UP"))),
+            "direction 'UP'");
+    }
+
+    [Fact]
+    public void ReverseSequence_ReversesEachPrefix()
+    {
+        var x = Random(12, 4, 2, 3); // time, batch, feature
+        var y = Run("ReverseSequence", [In(x), In(Longs(3, 1))],
+            attributes: Attrs(("time_axis", 0), ("batch_axis", 1)))[0];
+        for (int t = 0; t < 4; t++)
+        {
+            for (int f = 0; f < 3; f++)
+            {
+                Assert.Equal(x[t < 3 ? 2 - t : t, 0, f], y[t, 0, f]);
+                Assert.Equal(x[t, 1, f], y[t, 1, f]);
+            }
+        }
+        Rejects(() => Run1("ReverseSequence", In(x), In(Longs(5, 1))), "sequence_lens[0] = 5");
+    }
+}
