@@ -36,6 +36,7 @@ internal static partial class OnnxOps
         AddRandom(t);
         AddWindow(t);
         AddQuantize(t);
+        AddTopK(t);
         return t;
     }
 
