@@ -215,4 +215,55 @@ public class OnnxOpsTests
         }
         Rejects(() => Run1("ReverseSequence", In(x), In(Longs(5, 1))), "sequence_lens[0] = 5");
     }
+
+    [Fact]
+    public void TopK_OrdersFromTheExtremeWithTiesToTheLowerIndex()
+    {
+        var x = Tensor.From([3f, 1f, 3f, 2f, 0f, 5f, 5f, 1f], 2, 4);
+        var outs = Run("TopK", [In(x), In(Longs(3))], outputs: 2);
+        Assert.Equal(new float[] { 3, 3, 2, 5, 5, 1 }, outs[0].ToArray<float>());
+        Assert.Equal(new long[] { 0, 2, 3, 1, 2, 3 }, outs[1].ToArray<long>());
+        var low = Run("TopK", [In(x), In(Longs(1))], outputs: 2, attributes: Attrs(("largest", 0), ("axis", 0)));
+        Assert.Equal(new float[] { 0, 1, 3, 1 }, low[0].ToArray<float>());
+        Assert.Equal(new long[] { 1, 0, 0, 1 }, low[1].ToArray<long>());
+        Rejects(() => Run("TopK", [In(x), In(Longs(7))], outputs: 2), "TopK: k 7 exceeds dimension 1 of size 4");
+    }
+
+    [Fact]
+    public void MaxUnpool_InvertsMaxPoolPositions()
+    {
+        var x = Random(13, 1, 2, 4, 4);
+        var pooled = Run("MaxPool", [In(x)], outputs: 2,
+            attributes: Attrs(("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 })));
+        var y = Run("MaxUnpool", [In(pooled[0]), In(pooled[1])],
+            attributes: Attrs(("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 })))[0];
+        Assert.Equal(x.Shape.ToArray(), y.Shape.ToArray());
+        float[] xv = x.ToArray<float>(), yv = y.ToArray<float>();
+        var kept = pooled[1].ToArray<long>().ToHashSet();
+        for (int i = 0; i < xv.Length; i++) Assert.Equal(kept.Contains(i) ? xv[i] : 0f, yv[i]);
+        Rejects(() => Run("MaxUnpool", [In(pooled[0]), In(pooled[1] + 1000)],
+            attributes: Attrs(("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 }))), "index 10");
+    }
+
+    [Fact]
+    public void BatchNormalization_TrainingUsesBatchStatistics()
+    {
+        var x = Random(14, 3, 2, 5);
+        var scale = Floats(1.5f, 0.5f);
+        var bias = Floats(0.1f, -0.2f);
+        var mean = Floats(0.2f, 0.4f);
+        var var = Floats(1f, 2f);
+        var outs = Run("BatchNormalization", [In(x), In(scale), In(bias), In(mean), In(var)], outputs: 3,
+            attributes: Attrs(("training_mode", 1), ("momentum", 0.8f)), opset: 15);
+        var batchMean = x.Mean([0, 2]);
+        var centred = x - batchMean.Reshape(1, 2, 1);
+        var batchVar = (centred * centred).Mean([0, 2]);
+        var expectedY = (x - batchMean.Reshape(1, 2, 1)) / (batchVar.Reshape(1, 2, 1) + 1e-5).Sqrt()
+            * scale.Reshape(1, 2, 1) + bias.Reshape(1, 2, 1);
+        Assert.Equal(expectedY.ToArray<float>(), outs[0].ToArray<float>(), (a, b) => Math.Abs(a - b) < 1e-5);
+        Assert.Equal((mean * 0.8f + batchMean * 0.2f).ToArray<float>(), outs[1].ToArray<float>(),
+            (a, b) => Math.Abs(a - b) < 1e-6);
+        Assert.Equal((var * 0.8f + batchVar * 0.2f).ToArray<float>(), outs[2].ToArray<float>(),
+            (a, b) => Math.Abs(a - b) < 1e-6);
+    }
 }
