@@ -266,4 +266,38 @@ public class OnnxOpsTests
         Assert.Equal((var * 0.8f + batchVar * 0.2f).ToArray<float>(), outs[2].ToArray<float>(),
             (a, b) => Math.Abs(a - b) < 1e-6);
     }
+
+    [Fact]
+    public void Einsum_MatchesMatMulTransposeAndDiagonal()
+    {
+        var a = Random(15, 2, 3, 4);
+        var b = Random(16, 2, 4, 5);
+        var mm = Run("Einsum", [In(a), In(b)], attributes: Attrs(("equation", "bij, bjk -> bik")))[0];
+        Assert.Equal(a.MatMul(b).ToArray<float>(), mm.ToArray<float>(), (x, y) => Math.Abs(x - y) < 1e-5);
+        var tr = Run("Einsum", [In(a)], attributes: Attrs(("equation", "...ij->...ji")))[0];
+        Assert.Equal(a.Permute(0, 2, 1).Contiguous().ToArray<float>(), tr.ToArray<float>());
+        var sq = Random(17, 3, 3);
+        var diag = Run("Einsum", [In(sq)], attributes: Attrs(("equation", "ii->i")))[0];
+        Assert.Equal(new[] { sq[0, 0], sq[1, 1], sq[2, 2] }, diag.ToArray<float>().Select(v => (double)v));
+        // Implicit output: letters used once, alphabetically.
+        var implicitT = Run("Einsum", [In(sq)], attributes: Attrs(("equation", "ji")))[0];
+        Assert.Equal(sq.T.Contiguous().ToArray<float>(), implicitT.ToArray<float>());
+        Rejects(() => Run("Einsum", [In(a), In(b)], attributes: Attrs(("equation", "bij,bkj->bik"))),
+            "label 'j' has sizes 4 and 5");
+        Rejects(() => Run("Einsum", [In(a)], attributes: Attrs(("equation", "ij->ij"))), "does not fit input 0");
+    }
+
+    [Fact]
+    public void NonMaxSuppression_KeepsTheBestOfOverlappingBoxes()
+    {
+        // Boxes 0 and 1 overlap with IoU 0.81; box 2 is apart.
+        var boxes = Tensor.From([0f, 0, 1, 1, 0, 0.1f, 1, 1.1f, 5, 5, 6, 6], 1, 3, 4);
+        var scores = Tensor.From([0.7f, 0.9f, 0.3f], 1, 1, 3);
+        var keep = Run1("NonMaxSuppression", In(boxes), In(scores), In(Longs(10)), In(Floats(0.5f)));
+        Assert.Equal(new long[] { 0, 0, 1, 0, 0, 2 }, keep.ToArray<long>());
+        var strict = Run1("NonMaxSuppression", In(boxes), In(scores), In(Longs(10)), In(Floats(0.5f)),
+            In(Floats(0.5f)));
+        Assert.Equal(new long[] { 0, 0, 1 }, strict.ToArray<long>());
+        Rejects(() => Run1("NonMaxSuppression", In(boxes), In(Tensor.From([0.7f, 0.9f], 1, 1, 2))), "[B, C, N]");
+    }
 }

@@ -37,6 +37,8 @@ internal static partial class OnnxOps
         AddWindow(t);
         AddQuantize(t);
         AddTopK(t);
+        AddDetection(t);
+        AddEinsum(t);
         return t;
     }
 
