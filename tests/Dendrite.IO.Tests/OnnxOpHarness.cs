@@ -43,8 +43,11 @@ internal static class OnnxOpHarness
 
     public static Tensor Run1(string op, params Input[] inputs) => Run(op, inputs)[0];
 
-    private static ValueInfoProto Declare(string name, DataType type) =>
-        new() { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type } } };
+    private static ValueInfoProto Declare(string name, DataType type)
+    {
+        var tensor = new TypeProto.Types.Tensor { ElemType = (int)type };
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = tensor } };
+    }
 
     public static Action<NodeProto> Attrs(params (string Name, object Value)[] attributes) => node =>
     {
