@@ -300,4 +300,28 @@ public class OnnxOpsTests
         Assert.Equal(new long[] { 0, 0, 1 }, strict.ToArray<long>());
         Rejects(() => Run1("NonMaxSuppression", In(boxes), In(Tensor.From([0.7f, 0.9f], 1, 1, 2))), "[B, C, N]");
     }
+
+    [Theory]
+    [InlineData("bilinear")]
+    [InlineData("nearest")]
+    [InlineData("bicubic")]
+    public void GridSample_IdentityGridReproducesTheImage(string mode)
+    {
+        // With align_corners 1 the grid point (2c/(W−1) − 1, 2r/(H−1) − 1) is the centre of pixel (r, c).
+        var x = Random(18, 1, 2, 3, 4);
+        var g = new float[3 * 4 * 2];
+        for (int r = 0; r < 3; r++)
+        {
+            for (int c = 0; c < 4; c++)
+            {
+                g[(r * 4 + c) * 2] = 2f * c / 3 - 1;
+                g[(r * 4 + c) * 2 + 1] = 2f * r / 2 - 1;
+            }
+        }
+        var y = Run("GridSample", [In(x), In(Tensor.From(g, 1, 3, 4, 2))],
+            attributes: Attrs(("mode", mode), ("align_corners", 1)))[0];
+        Assert.Equal(x.ToArray<float>(), y.ToArray<float>(), (a, b) => Math.Abs(a - b) < 1e-5);
+        Rejects(() => Run("GridSample", [In(x), In(Tensor.From(g, 1, 3, 4, 2))],
+            attributes: Attrs(("padding_mode", "wrap"))), "padding_mode 'wrap'");
+    }
 }

@@ -39,6 +39,7 @@ internal static partial class OnnxOps
         AddTopK(t);
         AddDetection(t);
         AddEinsum(t);
+        AddGridSample(t);
         return t;
     }
 
