@@ -80,6 +80,9 @@ internal sealed class OnnxNode
 
     public long[]? Ints(string name) => Attr(name, AttrType.Ints) is { } a ? [.. a.Ints] : null;
 
+    public string[]? Strs(string name) =>
+        Attr(name, AttrType.Strings) is { } a ? a.Strings.Select(s => s.ToStringUtf8()).ToArray() : null;
+
     public float[]? Floats(string name) => Attr(name, AttrType.Floats) is { } a ? [.. a.Floats] : null;
 
     public Tensor? TensorAttr(string name) =>

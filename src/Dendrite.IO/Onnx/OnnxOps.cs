@@ -40,6 +40,7 @@ internal static partial class OnnxOps
         AddDetection(t);
         AddEinsum(t);
         AddGridSample(t);
+        AddRecurrent(t);
         return t;
     }
 
