@@ -41,6 +41,7 @@ internal static partial class OnnxOps
         AddEinsum(t);
         AddGridSample(t);
         AddRecurrent(t);
+        AddDft(t);
         return t;
     }
 
