@@ -71,6 +71,7 @@ public static class OnnxConformance
             var sets = Directory.GetDirectories(testDirectory, "test_data_set_*")
                 .Order(StringComparer.Ordinal).ToArray();
             if (sets.Length == 0) return new(name, ConformanceOutcome.Fail, "no test_data_set folder");
+            bool random = RandomTests.Any(p => name.StartsWith(p, StringComparison.Ordinal));
             double worstAbs = 0, worstRel = 0;
             foreach (var set in sets)
             {
@@ -84,7 +85,7 @@ public static class OnnxConformance
                     return new(name, ConformanceOutcome.Fail, $"{actual.Length} outputs, expected {expected.Length}");
                 for (int i = 0; i < expected.Length; i++)
                 {
-                    var c = Compare(expected[i], actual[i]);
+                    var c = random ? CompareLayout(expected[i], actual[i]) : Compare(expected[i], actual[i]);
                     worstAbs = Math.Max(worstAbs, c.MaxAbs);
                     worstRel = Math.Max(worstRel, c.MaxRel);
                     if (c.Problem is not null)
@@ -94,6 +95,7 @@ public static class OnnxConformance
                     }
                 }
             }
+            if (random) return new(name, ConformanceOutcome.Unsupported, RandomDetail);
             return new(name, ConformanceOutcome.Pass, "", worstAbs, worstRel);
         }
         catch (OnnxUnsupportedException e)
@@ -114,6 +116,13 @@ public static class OnnxConformance
     {
         ["test_adam_multiple"] = ("Adam", "epsilon", 0.01f),
     };
+
+    // Node tests whose expected values come from an unseeded NumPy generator, so no runtime can reproduce them;
+    // ONNX's own backend test runs exclude them (backend_test.exclude("(test_bernoulli)") in onnx/test). They are
+    // run here, their outputs checked for shape and type only, and reported as unsupported rather than passed.
+    private static readonly string[] RandomTests = ["test_bernoulli"];
+
+    private const string RandomDetail = "random outputs (shape and type checked, values not comparable)";
 
     private static OnnxModel LoadModel(string testDirectory, string name)
     {
@@ -144,14 +153,21 @@ public static class OnnxConformance
         }
     }
 
-    /// <summary>Compares an output with its expected value; Problem is null when they match.</summary>
-    public static (double MaxAbs, double MaxRel, string? Problem) Compare(Tensor expected, Tensor actual)
+    /// <summary>Compares only the shape and element type of an output; Problem is null when they match.</summary>
+    public static (double MaxAbs, double MaxRel, string? Problem) CompareLayout(Tensor expected, Tensor actual)
     {
         if (!Shapes.Equal(expected.Shape, actual.Shape))
             return (double.NaN, double.NaN,
                 $"shape {Shapes.Format(actual.Shape)}, expected {Shapes.Format(expected.Shape)}");
         if (expected.DType != actual.DType)
             return (double.NaN, double.NaN, $"type {actual.DType}, expected {expected.DType}");
+        return (0, 0, null);
+    }
+
+    /// <summary>Compares an output with its expected value; Problem is null when they match.</summary>
+    public static (double MaxAbs, double MaxRel, string? Problem) Compare(Tensor expected, Tensor actual)
+    {
+        if (CompareLayout(expected, actual) is { Problem: not null } layout) return layout;
         double[] e = expected.ToArray<double>(), a = actual.ToArray<double>();
         bool exact = !expected.DType.IsFloating();
         double maxAbs = 0, maxRel = 0;

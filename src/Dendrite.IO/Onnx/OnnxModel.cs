@@ -12,6 +12,15 @@ public sealed class OnnxModel
     private readonly GraphProto graph;
     private readonly Dictionary<string, Tensor> initializers = [];
 
+    // Values the graph declares with a narrow integer type (INT8 … UINT32), which Dendrite holds as Int64: a node
+    // result stored under such a name is wrapped into the declared range, as a runtime with the narrow type would.
+    private readonly Dictionary<string, int> narrowTypes = [];
+
+    // The ONNX element type of every value whose type is known before running: declared inputs, outputs and
+    // value_info, and initializers. Operators whose result type follows an input's ONNX type (QuantizeLinear
+    // saturates to its zero point's type) read it through OnnxNode.InputType.
+    private readonly Dictionary<string, int> elementTypes = [];
+
     private OnnxModel(ModelProto model, string source)
     {
         Source = source;
@@ -29,6 +38,13 @@ public sealed class OnnxModel
         InputNames = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).Select(i => i.Name).ToArray();
         OutputNames = graph.Output.Select(o => o.Name).ToArray();
         foreach (var v in graph.Input.Concat(graph.Output)) CheckType(v);
+        foreach (var v in graph.Input.Concat(graph.Output).Concat(graph.ValueInfo))
+        {
+            if (v.Type?.TensorType is not { ElemType: not 0 } tt) continue;
+            elementTypes[v.Name] = tt.ElemType;
+            if (IsNarrowInteger(tt.ElemType)) narrowTypes[v.Name] = tt.ElemType;
+        }
+        foreach (var init in graph.Initializer) elementTypes[init.Name] = init.DataType;
         CheckGraph();
     }
 
@@ -77,6 +93,10 @@ public sealed class OnnxModel
                 throw new OnnxUnsupportedException($"{t.ValueCase} values");
         }
     }
+
+    private static bool IsNarrowInteger(int elemType) => (TensorProto.Types.DataType)elemType is
+        TensorProto.Types.DataType.Int8 or TensorProto.Types.DataType.Int16 or TensorProto.Types.DataType.Int32
+        or TensorProto.Types.DataType.Uint8 or TensorProto.Types.DataType.Uint16 or TensorProto.Types.DataType.Uint32;
 
     // Every node input must be produced before it is used; operators are checked when run.
     private void CheckGraph()
@@ -136,14 +156,19 @@ public sealed class OnnxModel
                 throw new ArgumentException($"{Source}: input '{name}' is missing");
             values[name] = t;
         }
+        var types = new Dictionary<string, int>(elementTypes);
         foreach (var node in graph.Node)
         {
             var args = node.Input.Select(n => n.Length == 0 ? null : values[n]).ToArray();
-            var ctx = new OnnxNode(node, args, Opset, Source);
+            var argTypes = node.Input.Select(n => types.GetValueOrDefault(n)).ToArray();
+            var ctx = new OnnxNode(node, args, argTypes, Opset, Source);
+            foreach (var (output, type) in OnnxOps.OutputTypes(ctx)) types.TryAdd(output, type);
             var outs = OnnxOps.Execute(ctx);
             for (int i = 0; i < node.Output.Count && i < outs.Length; i++)
             {
-                if (node.Output[i].Length > 0) values[node.Output[i]] = outs[i];
+                if (node.Output[i].Length == 0) continue;
+                values[node.Output[i]] = narrowTypes.TryGetValue(node.Output[i], out int narrow)
+                    ? OnnxOps.WrapTo(outs[i], narrow) : outs[i];
             }
             for (int i = outs.Length; i < node.Output.Count; i++)
             {

@@ -10,11 +10,13 @@ internal sealed class OnnxNode
 {
     private readonly NodeProto node;
     private readonly Tensor?[] inputs;
+    private readonly int[] inputTypes;
 
-    public OnnxNode(NodeProto node, Tensor?[] inputs, int opset, string source)
+    public OnnxNode(NodeProto node, Tensor?[] inputs, int[] inputTypes, int opset, string source)
     {
         this.node = node;
         this.inputs = inputs;
+        this.inputTypes = inputTypes;
         Opset = opset;
         Source = source;
     }
@@ -40,6 +42,13 @@ internal sealed class OnnxNode
 
     /// <summary>Input <paramref name="i"/>, or null when absent or named "".</summary>
     public Tensor? Opt(int i) => i < inputs.Length ? inputs[i] : null;
+
+    /// <summary>The ONNX element type (TensorProto.DataType) of input <paramref name="i"/> where the graph
+    /// declares it or an earlier node fixed it, else 0.</summary>
+    public int InputType(int i) => i < inputTypes.Length ? inputTypes[i] : 0;
+
+    /// <summary>Output <paramref name="i"/>'s name, or "" when not requested.</summary>
+    public string OutputName(int i) => i < node.Output.Count ? node.Output[i] : "";
 
     /// <summary>All present inputs (for variadic operators).</summary>
     public IEnumerable<Tensor> All => inputs.Where(t => t is not null)!;
@@ -70,6 +79,9 @@ internal sealed class OnnxNode
         Attr(name, AttrType.String) is { } a ? a.S.ToStringUtf8() : fallback;
 
     public long[]? Ints(string name) => Attr(name, AttrType.Ints) is { } a ? [.. a.Ints] : null;
+
+    public string[]? Strs(string name) =>
+        Attr(name, AttrType.Strings) is { } a ? a.Strings.Select(s => s.ToStringUtf8()).ToArray() : null;
 
     public float[]? Floats(string name) => Attr(name, AttrType.Floats) is { } a ? [.. a.Floats] : null;
 

@@ -13,6 +13,7 @@ internal static partial class OnnxOps
         t["MaxPool"] = MaxPool;
         t["AveragePool"] = One(AveragePool);
         t["LRN"] = One(Lrn);
+        t["MaxUnpool"] = One(MaxUnpool);
     }
 
     // The window attributes of a node, lifted to 2-D: (H, W) pairs and (top, left, bottom, right) pads.
@@ -69,11 +70,12 @@ internal static partial class OnnxOps
     // Runs a 2-D op on a 1-D input by inserting a height of 1.
     private static Tensor As2d(Tensor x, Func<Tensor, Tensor> f) => x.Rank == 3 ? f(x.Unsqueeze(2)).Squeeze(2) : f(x);
 
-    private static Tensor Conv(OnnxNode n)
+    private static Tensor Conv(OnnxNode n) => Conv(n, n.In(0), n.In(1), n.Opt(2));
+
+    /// <summary>Conv with the node's attributes on the given operands (ConvInteger and QLinearConv shift theirs
+    /// first).</summary>
+    private static Tensor Conv(OnnxNode n, Tensor x, Tensor w, Tensor? b)
     {
-        var x = n.In(0);
-        var w = n.In(1);
-        var b = n.Opt(2);
         var win = WindowOf(n, x, KernelOf(n, w));
         int groups = (int)n.Int("group", 1);
         var w2 = w.Rank == 3 ? w.Unsqueeze(2) : w;
@@ -161,6 +163,55 @@ internal static partial class OnnxOps
         int[] planeShape = [x.Shape[0], x.Shape[1], .. Enumerable.Repeat(1, x.Rank - 2)];
         var plane = Tensor.Arange(0, x.Shape[0] * x.Shape[1], 1, DType.Int64).Reshape(planeShape);
         return [y, idx + plane * (h * w)];
+    }
+
+    // MaxUnpool(X, I, output_shape?) places each X value at the flat position I (as MaxPool's indices number the
+    // whole tensor) in a zero tensor of spatial size (in − 1)·stride + kernel − pad_begin − pad_end. A larger
+    // output_shape keeps each value at the same coordinates, the extra rows and columns staying zero.
+    private static Tensor MaxUnpool(OnnxNode n)
+    {
+        var x = n.In(0);
+        var idx = n.In(1);
+        if (idx.DType != DType.Int64 || !Shapes.Equal(idx.Shape, x.Shape))
+            throw n.Error($"indices {idx.DType} {Shapes.Format(idx.Shape)} must be integers shaped like X "
+                + Shapes.Format(x.Shape));
+        int d = x.Rank - 2;
+        if (d < 1) throw n.Error($"X must be [N, C, spatial…], got {Shapes.Format(x.Shape)}");
+        var kernel = n.Ints("kernel_shape") ?? throw n.Error("attribute kernel_shape is required");
+        var strides = n.Ints("strides") ?? Enumerable.Repeat(1L, d).ToArray();
+        var pads = n.Ints("pads") ?? new long[2 * d];
+        if (kernel.Length != d || strides.Length != d || pads.Length != 2 * d)
+            throw n.Error($"kernel_shape, strides and pads must have {d}, {d} and {2 * d} values");
+        long[] natural = [x.Shape[0], x.Shape[1], .. Enumerable.Range(0, d)
+            .Select(i => (x.Shape[2 + i] - 1) * strides[i] + kernel[i] - pads[i] - pads[d + i])];
+        int naturalTotal = CheckedNumel(n, natural, "unpooled shape");
+        var shape = natural;
+        if (n.Opt(2) is not null)
+        {
+            shape = n.Longs(2);
+            if (shape.Length != x.Rank || shape.Where((s, i) => s < natural[i]).Any())
+                throw n.Error($"output_shape [{string.Join(",", shape)}] must have rank {x.Rank} and be at least "
+                    + $"[{string.Join(",", natural)}]");
+        }
+        int total = CheckedNumel(n, shape, "output shape");
+        var y = new double[total];
+        var v = x.ToArray<double>();
+        var at = idx.ToArray<long>();
+        for (int i = 0; i < v.Length; i++)
+        {
+            if (at[i] < 0 || at[i] >= naturalTotal)
+                throw n.Error($"index {at[i]} at element {i} is outside the unpooled {naturalTotal} elements");
+            // Decode the index in the natural shape and encode the same coordinates in the output shape.
+            long rest = at[i], flat = 0, stride = 1;
+            for (int a = x.Rank - 1; a >= 0; a--)
+            {
+                flat += rest % natural[a] * stride;
+                rest /= natural[a];
+                stride *= shape[a];
+            }
+            y[flat] = v[i];
+        }
+        return Tensor.From(y, shape.Select(s => (int)s).ToArray()).To(x.DType);
     }
 
     private static Tensor AveragePool(OnnxNode n)

@@ -30,7 +30,7 @@ internal static partial class OnnxOps
         }));
         t["GlobalAveragePool"] = Unary(x => x.Mean(SpatialAxes(x), keepDim: true));
         t["GlobalMaxPool"] = Unary(x => x.Max(SpatialAxes(x), keepDim: true));
-        t["BatchNormalization"] = One(BatchNorm);
+        t["BatchNormalization"] = BatchNorm;
         t["InstanceNormalization"] = n =>
         {
             var x = n.In(0);
@@ -121,18 +121,37 @@ internal static partial class OnnxOps
         return d / ((d * d).Mean(axes, keepDim: true) + eps).Sqrt();
     }
 
-    private static Tensor BatchNorm(OnnxNode n)
+    private static Tensor[] BatchNorm(OnnxNode n)
     {
         var x = n.In(0);
-        bool training = n.Int("training_mode", 0) != 0 || (n.Opset < 14 && n.WantsOutput(1));
-        if (training) throw new OnnxUnsupportedException("BatchNormalization training mode");
+        if (n.Opset < 14 && n.WantsOutput(1)) throw new OnnxUnsupportedException("BatchNormalization training mode");
+        if (n.Int("training_mode", 0) != 0) return BatchNormTraining(n, x);
         int r = x.Rank;
         var scale = PerChannel(n.In(1), r);
         var bias = PerChannel(n.In(2), r);
         var mean = PerChannel(n.In(3), r);
         var var = PerChannel(n.In(4), r);
         double eps = n.Float("epsilon", 1e-5f);
-        return (x - mean) / (var + eps).Sqrt() * scale + bias;
+        return [(x - mean) / (var + eps).Sqrt() * scale + bias];
+    }
+
+    // Training mode (opset 14 on) normalizes with the batch's own mean and biased variance over every axis but
+    // the channel axis, and also returns the running statistics moved towards them:
+    //   running = running·momentum + batch·(1 − momentum)
+    private static Tensor[] BatchNormTraining(OnnxNode n, Tensor x)
+    {
+        if (x.Rank < 2) throw n.Error($"input must be [N, C, …], got {Shapes.Format(x.Shape)}");
+        int r = x.Rank;
+        var axes = Enumerable.Range(0, r).Where(a => a != 1).ToArray();
+        double eps = n.Float("epsilon", 1e-5f), momentum = n.Float("momentum", 0.9f);
+        var batchMean = x.Mean(axes, keepDim: true);
+        var d = x - batchMean;
+        var batchVar = (d * d).Mean(axes, keepDim: true);
+        var y = d / (batchVar + eps).Sqrt() * PerChannel(n.In(1), r) + PerChannel(n.In(2), r);
+        int c = x.Shape[1];
+        var runningMean = n.In(3) * momentum + batchMean.Reshape(c) * (1 - momentum);
+        var runningVar = n.In(4) * momentum + batchVar.Reshape(c) * (1 - momentum);
+        return [y.To(x.DType), runningMean.To(x.DType), runningVar.To(x.DType)];
     }
 
     private static Tensor[] LayerNorm(OnnxNode n)

@@ -29,6 +29,19 @@ internal static partial class OnnxOps
         AddLoss(t);
         AddTraining(t);
         AddConv(t);
+        AddResize(t);
+        AddScatter(t);
+        AddUnique(t);
+        AddLinalg(t);
+        AddRandom(t);
+        AddWindow(t);
+        AddQuantize(t);
+        AddTopK(t);
+        AddDetection(t);
+        AddEinsum(t);
+        AddGridSample(t);
+        AddRecurrent(t);
+        AddDft(t);
         return t;
     }
 
@@ -84,6 +97,7 @@ internal static partial class OnnxOps
         t["And"] = Binary((a, b) => a.And(b));
         t["Or"] = Binary((a, b) => a.Or(b));
         t["Xor"] = Binary((a, b) => a.Xor(b));
+        t["BitShift"] = One(BitShift);
         t["Where"] = n => [Tensor.Where(n.In(0), n.In(1), n.In(2))];
         t["MatMul"] = Binary((a, b) => a.MatMul(b));
         t["Gemm"] = One(Gemm);
@@ -189,6 +203,28 @@ internal static partial class OnnxOps
         return BinaryDouble(a, b, (x, y) => x % y);
     }
 
+    // BitShift is defined on unsigned integers, held here as non-negative Int64; a left shift that overflows the
+    // declared type is wrapped by the model when it stores the result.
+    private static Tensor BitShift(OnnxNode n)
+    {
+        Tensor x = n.In(0), y = n.In(1);
+        if (x.DType != DType.Int64 || y.DType != DType.Int64)
+            throw n.Error($"inputs must be unsigned integers, got {x.DType} and {y.DType}");
+        string direction = n.Str("direction", "");
+        bool left = direction switch
+        {
+            "LEFT" => true,
+            "RIGHT" => false,
+            _ => throw n.Error($"attribute direction '{direction}' is not one of LEFT, RIGHT"),
+        };
+        return BinaryLong(x, y, (a, s) =>
+        {
+            if (a < 0 || s < 0) throw n.Error($"BitShift: negative operand {Math.Min(a, s)} for an unsigned type");
+            if (s >= 64) return 0;
+            return left ? (long)((ulong)a << (int)s) : (long)((ulong)a >> (int)s);
+        });
+    }
+
     private static Tensor IsInf(OnnxNode n)
     {
         var x = n.In(0);
@@ -236,7 +272,14 @@ internal static partial class OnnxOps
         var dtype = OnnxTensor.MapType(to, n.Where);
         var y = x.To(dtype);
         // Conversions to narrow integer types wrap around as NumPy's astype does.
-        Func<long, long>? wrap = (Onnx.TensorProto.Types.DataType)to switch
+        return WrapTo(y, to);
+    }
+
+    /// <summary>Integer values wrapped into the range of the narrow ONNX integer type <paramref name="dataType"/>
+    /// (two's complement, as NumPy's astype does); other types pass through unchanged.</summary>
+    internal static Tensor WrapTo(Tensor y, int dataType)
+    {
+        Func<long, long>? wrap = (Onnx.TensorProto.Types.DataType)dataType switch
         {
             Onnx.TensorProto.Types.DataType.Int32 => v => (int)v,
             Onnx.TensorProto.Types.DataType.Int16 => v => (short)v,
@@ -246,7 +289,7 @@ internal static partial class OnnxOps
             Onnx.TensorProto.Types.DataType.Uint32 => v => (uint)v,
             _ => null,
         };
-        if (wrap is null) return y;
+        if (wrap is null || y.DType != DType.Int64) return y;
         var v = y.ToArray<long>();
         for (int i = 0; i < v.Length; i++) v[i] = wrap(v[i]);
         return Tensor.From(v, y.Shape);
