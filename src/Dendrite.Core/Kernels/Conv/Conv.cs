@@ -163,14 +163,13 @@ internal static unsafe partial class Conv
             if (col is not null) BufferPool<float>.Return(col);
             return;
         }
-        var sum = SumPerThread(items, size, scratch, (item, acc, col) =>
+        SumPerThreadInto(dw, items, size, scratch, (item, acc, col) =>
         {
             if (direct) BackwardWeightDirect(item, x, dy, acc, col, shape);
             else BackwardWeightItem(item, x, dy, acc, scratch == 0 ? null : col, shape, 1);
         });
-        new ReadOnlySpan<float>(sum, 0, size).CopyTo(new Span<float>(dw, size));
-        BufferPool<float>.Return(sum);
     }
+
     // w (O, Cg, KH, KW) → f (C, Og, KH, KW): f[g·Cg + c, o, p, q] = w[g·Og + o, c, KH-1-p, KW-1-q].
     // Split across the threads by output channel: for a 512-channel 3×3 layer on a 7×7 map the flip is about a
     // quarter of the input gradient's time.
@@ -222,6 +221,38 @@ internal static unsafe partial class Conv
             BufferPool<float>.Return(partials[t]);
         }
         return partials[0];
+    }
+
+    // As SumPerThread, but the first thread adds straight into `target` (zeroed by the caller) and the other threads'
+    // accumulators are added into it at the end: for large weights on small maps, a separate accumulator for the
+    // first thread and the copy back cost as much as the products themselves.
+    private static void SumPerThreadInto(float* target, int items, int size, int scratch, AccumulateItem body)
+    {
+        int threads = Math.Max(1, Math.Min(Threads.Count, items));
+        var partials = new float[]?[threads];
+        Parallel.For(threads, 1, (lo, hi) =>
+        {
+            for (int t = lo; t < hi; t++)
+            {
+                float[]? own = t == 0 ? null : BufferPool<float>.Rent(size);
+                if (own is not null) Array.Clear(own, 0, size);
+                var buffer = BufferPool<float>.Rent(scratch);
+                fixed (float* po = own)
+                {
+                    float* acc = own is null ? target : po;
+                    for (int item = (int)((long)t * items / threads); item < (long)(t + 1) * items / threads; item++)
+                        body(item, acc, buffer);
+                }
+                BufferPool<float>.Return(buffer);
+                partials[t] = own;
+            }
+        });
+        var sum = new Span<float>(target, size);
+        for (int t = 1; t < threads; t++)
+        {
+            TensorPrimitives.Add(sum, partials[t]!.AsSpan(0, size), sum);
+            BufferPool<float>.Return(partials[t]!);
+        }
     }
 
     private delegate void AccumulateItem(int item, float* acc, float[] scratch);
