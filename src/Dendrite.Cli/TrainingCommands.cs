@@ -196,15 +196,16 @@ public static class TrainingCommands
         return 0;
     }
 
-    private static void WriteCurves(string dir)
+    // loss and accuracy curves from metrics.csv, as PNG (SVG for the tests, which read the tick labels back).
+    internal static void WriteCurves(string dir, string extension = "png")
     {
         var rows = File.ReadAllLines(Path.Combine(dir, "metrics.csv")).Skip(1).Select(l => l.Split(',')).ToList();
         double P(string s) => s.Length == 0 ? double.NaN : double.Parse(s, Inv);
         double[] epochs = [.. rows.Select(r => P(r[0]))];
         Series Col(string name, int i) => new(name, epochs, [.. rows.Select(r => P(r[i]))]);
-        Plots.Line(Path.Combine(dir, "loss.png"), [Col("train", 1), Col("validation", 3)],
+        Plots.Line(Path.Combine(dir, $"loss.{extension}"), [Col("train", 1), Col("validation", 3)],
             new LineOptions { Title = "Loss", XLabel = "epoch", YLabel = "cross-entropy", IntegerX = true });
-        Plots.Line(Path.Combine(dir, "accuracy.png"), [Col("train", 2), Col("validation", 4)],
+        Plots.Line(Path.Combine(dir, $"accuracy.{extension}"), [Col("train", 2), Col("validation", 4)],
             new LineOptions { Title = "Accuracy", XLabel = "epoch", YLabel = "accuracy", IntegerX = true });
     }
 

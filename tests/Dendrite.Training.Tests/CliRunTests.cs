@@ -88,6 +88,24 @@ public sealed class CliRunTests : IDisposable
     }
 
     [Fact]
+    public void Curves_OneEpochHasOnlyIntegerEpochTicks()
+    {
+        // Losses far above the epochs (150–170), so every number under 10 in the figure is an epoch tick label.
+        string dir = Directory.CreateDirectory(Path.Combine(root, "svg")).FullName;
+        File.WriteAllText(Path.Combine(dir, "metrics.csv"),
+            "epoch,train_loss,train_acc,val_loss,val_acc,seconds,lr\n1,150,0.78,170,0.8,2.5,0.001\n");
+        TrainingCommands.WriteCurves(dir, "svg");
+        var texts = System.Xml.Linq.XDocument.Load(Path.Combine(dir, "loss.svg")).Descendants()
+            .Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim()).ToList();
+        Assert.Contains("epoch", texts);
+        var ticks = texts
+            .Select(t => double.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : -1)
+            .Where(v => v is >= 0 and < 10).ToList();
+        Assert.Contains(1.0, ticks);
+        Assert.All(ticks, v => Assert.Equal(Math.Round(v), v));
+    }
+
+    [Fact]
     public void Rerun_RefusesUnlessOverwriteAndNeverMixesEventFiles()
     {
         Assert.Equal(0, Train("again").Code);
