@@ -26,7 +26,8 @@ public static class TrainingCommands
     }
 
     private sealed record RunOptions(string Model, int Epochs, int Batch, double Lr, string Optimizer, string Name,
-        bool Resume, ulong Seed, string? Data, int CheckpointEvery, double ValSplit, string Schedule);
+        bool Resume, ulong Seed, string? Data, int CheckpointEvery, double ValSplit, string Schedule, string Runs,
+        bool Overwrite);
 
     private static Command Train(string name, string description, bool demo)
     {
@@ -36,14 +37,24 @@ public static class TrainingCommands
         var lr = new Option<double>("--lr") { Description = "learning rate", DefaultValueFactory = _ => 1e-3 };
         var opt = new Option<string>("--optimizer") { Description = "sgd, momentum, nesterov, adagrad, rmsprop, adam, adamw", DefaultValueFactory = _ => "adam" };
         var run = new Option<string>("--name") { Description = "run name: output goes to runs/NAME", DefaultValueFactory = _ => demo ? "demo" : "train" };
+        var runs = new Option<string>("--runs")
+        {
+            Description = "folder that holds the run folders",
+            DefaultValueFactory = _ => "runs",
+        };
         var resume = new Option<bool>("--resume") { Description = "continue from runs/NAME/checkpoint.safetensors" };
+        var overwrite = new Option<bool>("--overwrite")
+        {
+            Description = "delete runs/NAME first when it holds an earlier run",
+        };
         var seed = new Option<ulong>("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
         var data = new Option<string?>("--data") { Description = "folder with the Fashion-MNIST IDX files" };
         var every = new Option<int>("--checkpoint-every") { Description = "also checkpoint every N batches", DefaultValueFactory = _ => 0 };
         var valSplit = new Option<double>("--val-split")
         {
-            Description = "hold out this fraction of the training images for validation (0: validate on the test set)",
-            DefaultValueFactory = _ => 0,
+            Description = "hold out this fraction of the training images (stratified by class, seeded) for " +
+                "validation; 0: no validation. The test set is used once, at the end",
+            DefaultValueFactory = _ => DefaultValSplit,
         };
         var schedule = new Option<string>("--schedule")
         {
@@ -53,17 +64,20 @@ public static class TrainingCommands
         var threads = ThreadsOption();
         var cmd = new Command(name, description)
         {
-            model, epochs, batch, lr, opt, run, resume, seed, data, every, valSplit, schedule, threads,
+            model, epochs, batch, lr, opt, run, runs, resume, overwrite, seed, data, every, valSplit, schedule, threads,
         };
         cmd.SetAction(p => Guard(() =>
         {
             ApplyThreads(p.GetValue(threads));
             return RunTraining(new RunOptions(p.GetValue(model)!, p.GetValue(epochs), p.GetValue(batch), p.GetValue(lr),
                 p.GetValue(opt)!, p.GetValue(run)!, p.GetValue(resume), p.GetValue(seed), p.GetValue(data), p.GetValue(every),
-                p.GetValue(valSplit), p.GetValue(schedule)!));
+                p.GetValue(valSplit), p.GetValue(schedule)!, p.GetValue(runs)!, p.GetValue(overwrite)));
         }));
         return cmd;
     }
+
+    /// <summary>The fraction of the training images <c>train</c> and <c>demo</c> hold out for validation.</summary>
+    public const double DefaultValSplit = 0.1;
 
     private static Option<int> ThreadsOption() => new("--threads") { Description = "compute threads (default: all cores)", DefaultValueFactory = _ => 0 };
 
@@ -100,31 +114,46 @@ public static class TrainingCommands
 
     private static int RunTraining(RunOptions o)
     {
+        if (o.ValSplit is < 0 or >= 1) throw new ArgumentException($"--val-split must be in [0, 1), got {o.ValSplit}");
+        if (o.Resume && o.Overwrite)
+            throw new ArgumentException("--resume continues runs/NAME, --overwrite deletes it: give one");
+        var dir = Path.Combine(o.Runs, o.Name);
+        var ckpt = Path.Combine(dir, "checkpoint.safetensors");
+        // One run, one folder: everything is checked before anything is written, so a refused or failed start leaves
+        // the folder as it was (or absent).
+        if (o.Resume && !File.Exists(ckpt))
+            throw new IOException(
+                $"--resume: {ckpt} does not exist (nothing was written; start the run without --resume)");
+        bool earlier = !o.Resume && Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any();
+        if (earlier && !o.Overwrite)
+            throw new IOException($"{dir} already holds a run; pass --overwrite to replace it, --resume to " +
+                "continue it, or choose another --name");
         var entry = Zoo.Get(o.Model);
         string folder = FashionMnist.Locate(o.Data);
         Console.WriteLine($"data: {folder}");
         var (xTrain, yTrain) = FashionMnist.Load(folder, "train");
         var (xTest, yTest) = FashionMnist.Load(folder, "t10k");
         Generator.ManualSeed(o.Seed);
-        var validation = (xTest, yTest);
+        (Tensor X, Tensor Y)? validation = null;
         if (o.ValSplit > 0)
         {
-            if (o.ValSplit >= 1) throw new ArgumentException($"--val-split must be below 1, got {o.ValSplit}");
-            ((xTrain, yTrain), validation) = Split.TrainValidation(xTrain, yTrain, o.ValSplit, new Generator(o.Seed + 2));
+            var (train, held) = Split.TrainValidation(xTrain, yTrain, o.ValSplit, new Generator(o.Seed + 2),
+                stratify: yTrain);
+            (xTrain, yTrain) = train;
+            validation = held;
         }
-        Console.WriteLine($"train {Shapes.Format(xTrain.Shape)}, {(o.ValSplit > 0 ? "validation" : "test")} " +
-            $"{Shapes.Format(validation.Item1.Shape)} (validated each epoch), test {Shapes.Format(xTest.Shape)}");
+        string validated = validation is var (vx, _)
+            ? $"validation {Shapes.Format(vx.Shape)} (held out of the training images, stratified; checked each epoch)"
+            : "no validation (--val-split 0)";
+        Console.WriteLine($"train {Shapes.Format(xTrain.Shape)}, {validated}, test {Shapes.Format(xTest.Shape)} " +
+            "(used once, at the end)");
         var model = entry.Create();
         var optimizer = MakeOptimizer(o.Optimizer, model.Parameters(), o.Lr);
         var loader = new DataLoader(xTrain, yTrain, o.Batch, shuffle: true, generator: new Generator(o.Seed + 1));
         var trainer = new Trainer(model, optimizer, Losses.CrossEntropy);
-        var dir = Path.Combine("runs", o.Name);
-        Directory.CreateDirectory(dir);
-        var ckpt = Path.Combine(dir, "checkpoint.safetensors");
         var meta = new Dictionary<string, string> { ["zoo_model"] = o.Model, ["optimizer_name"] = o.Optimizer };
         if (o.Resume)
         {
-            if (!File.Exists(ckpt)) throw new IOException($"--resume: {ckpt} does not exist");
             trainer.LoadCheckpoint(ckpt, loader);
             Console.WriteLine($"resumed from {ckpt} at epoch {trainer.Epoch}, batch {trainer.BatchInEpoch}");
         }
@@ -137,6 +166,12 @@ public static class TrainingCommands
         };
         Console.WriteLine($"model {o.Model}: {model.ParameterCount().ToString("N0", Inv)} parameters; {o.Optimizer} lr {o.Lr} " +
             $"({o.Schedule} schedule), batch {o.Batch}, {o.Epochs} epochs");
+        if (earlier)
+        {
+            Directory.Delete(dir, recursive: true);
+            Console.WriteLine($"--overwrite: deleted the earlier run in {dir}");
+        }
+        Directory.CreateDirectory(dir);
         using var tb = new TensorBoardWriter(dir);
         var callbacks = new List<ICallback>
         {
@@ -145,89 +180,65 @@ public static class TrainingCommands
             new TensorBoardLogger(tb),
         };
         if (scheduler is not null) callbacks.Insert(0, new LrScheduleCallback(scheduler));
-        var history = FitWithProgress(trainer, loader, o.Epochs, validation, callbacks);
+        // The library's progress printer: live bars on a terminal, one line per epoch when redirected.
+        trainer.Fit(loader, untilEpoch: o.Epochs, validation: validation, callbacks: callbacks);
         WriteCurves(dir);
+        if (validation is var (valX, valY))
+        {
+            var (valLoss, valAcc) = trainer.Evaluate(valX, valY);
+            Console.WriteLine($"validation accuracy: {valAcc.ToString("P2", Inv)} " +
+                $"(loss {valLoss.ToString("F4", Inv)}) " +
+                $"on {valX.Size(0)} held-out training images");
+        }
         var (testLoss, testAcc) = trainer.Evaluate(xTest, yTest);
         Console.WriteLine($"test accuracy: {testAcc.ToString("P2", Inv)} (loss {testLoss.ToString("F4", Inv)}) on {xTest.Size(0)} images");
         Console.WriteLine($"wrote {dir}/: checkpoint.safetensors, metrics.csv, loss.png, accuracy.png, {Path.GetFileName(tb.Path)}");
         return 0;
     }
 
-    private static void WriteCurves(string dir)
+    // loss and accuracy curves from metrics.csv, as PNG (SVG for the tests, which read the tick labels back).
+    internal static void WriteCurves(string dir, string extension = "png")
     {
         var rows = File.ReadAllLines(Path.Combine(dir, "metrics.csv")).Skip(1).Select(l => l.Split(',')).ToList();
         double P(string s) => s.Length == 0 ? double.NaN : double.Parse(s, Inv);
         double[] epochs = [.. rows.Select(r => P(r[0]))];
         Series Col(string name, int i) => new(name, epochs, [.. rows.Select(r => P(r[i]))]);
-        Plots.Line(Path.Combine(dir, "loss.png"), [Col("train", 1), Col("validation", 3)],
+        Plots.Line(Path.Combine(dir, $"loss.{extension}"), [Col("train", 1), Col("validation", 3)],
             new LineOptions { Title = "Loss", XLabel = "epoch", YLabel = "cross-entropy", IntegerX = true });
-        Plots.Line(Path.Combine(dir, "accuracy.png"), [Col("train", 2), Col("validation", 4)],
+        Plots.Line(Path.Combine(dir, $"accuracy.{extension}"), [Col("train", 2), Col("validation", 4)],
             new LineOptions { Title = "Accuracy", XLabel = "epoch", YLabel = "accuracy", IntegerX = true });
-    }
-
-    // A live Spectre.Console progress bar per epoch on a terminal; one plain line per epoch when output is redirected.
-    private static History FitWithProgress(Trainer trainer, DataLoader loader, int epochs, (Tensor, Tensor) validation,
-        List<ICallback> callbacks)
-    {
-        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
-            return trainer.Fit(loader, epochs, validation, [.. callbacks, new EpochPrinter(null)]);
-        History? history = null;
-        AnsiConsole.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn())
-            .Start(ctx => history = trainer.Fit(loader, epochs, validation, [.. callbacks, new EpochPrinter(ctx)]));
-        return history!;
-    }
-
-    /// <summary>Advances the epoch's progress bar with the running loss, and reports each finished epoch.</summary>
-    private sealed class EpochPrinter(ProgressContext? ctx) : ICallback
-    {
-        private ProgressTask? task;
-        private double lossSum;
-        private int count;
-
-        public void OnEpochBegin(Trainer trainer, int epoch)
-        {
-            lossSum = 0;
-            count = 0;
-            task = ctx?.AddTask($"epoch {epoch}", maxValue: 1);
-        }
-
-        public void OnBatchEnd(Trainer trainer, int epoch, int batch, double loss)
-        {
-            lossSum += loss;
-            count++;
-            if (task is null || batch % 10 != 0) return;
-            task.Description = $"epoch {epoch}: loss {(lossSum / count).ToString("F3", Inv)}";
-            task.Value = trainer.EpochOrder is { } order ? Math.Min(1, (double)trainer.EpochTotals.Seen / order.Length) : 0;
-        }
-
-        public void OnEpochEnd(Trainer trainer, EpochResult r)
-        {
-            string line = $"epoch {r.Epoch}: train loss {r.TrainLoss.ToString("F4", Inv)} acc {r.TrainAccuracy.ToString("P2", Inv)} | " +
-                $"validation loss {r.ValLoss?.ToString("F4", Inv)} acc {r.ValAccuracy?.ToString("P2", Inv)} | {r.Seconds.ToString("F2", Inv)} s";
-            if (task is null)
-            {
-                Console.WriteLine(line);
-                return;
-            }
-            task.Value = 1;
-            task.Description = $"epoch {r.Epoch}: loss {r.TrainLoss.ToString("F3", Inv)}, val acc {r.ValAccuracy?.ToString("P1", Inv)}";
-            task.StopTask();
-        }
     }
 
     private static (Module Model, string Name) LoadModel(string checkpoint)
     {
         var (tensors, meta) = Safetensors.Load(checkpoint);
-        string name = meta.TryGetValue("zoo_model", out var n) ? n : throw new IOException($"{checkpoint}: metadata has no 'zoo_model'");
+        if (!meta.TryGetValue("zoo_model", out var name))
+            throw new IOException(NotFromTheZoo(checkpoint, tensors, meta));
         var model = Zoo.Get(name).Create();
         var weights = tensors.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key["model.".Length..], kv => kv.Value);
         model.LoadStateDict(weights);
         model.Eval();
         return (model, name);
+    }
+
+    // What a checkpoint of a model outside the zoo holds, and how to load it from code instead.
+    private static string NotFromTheZoo(string path, Dictionary<string, Tensor> tensors,
+        Dictionary<string, string> meta)
+    {
+        var keys = tensors.Keys.Order(StringComparer.Ordinal).ToList();
+        string shown = string.Join(", ", keys.Take(4).Select(k => $"{k} {Shapes.Format(tensors[k].Shape)}")) +
+            (keys.Count > 4 ? $", … ({keys.Count} in all)" : "");
+        string metadata = meta.Count == 0
+            ? "no metadata"
+            : "metadata " + string.Join(", ", meta.Select(kv => $"{kv.Key}={kv.Value}"));
+        bool fromTrainer = keys.Any(k => k.StartsWith("model.", StringComparison.Ordinal));
+        string howTo = fromTrainer
+            ? "it is a Trainer checkpoint: build the model in code and call trainer.LoadCheckpoint(path, loader), " +
+              "or load its model.* tensors (without the prefix) with model.LoadStateDict(...)"
+            : "build the model in code and load its weights with model.LoadStateDict(Safetensors.Load(path).Tensors)";
+        return $"{path}: metadata has no 'zoo_model' key, so this is not a checkpoint of a zoo model " +
+            $"(`summary --list`) and eval/predict cannot rebuild it. It holds {shown}; {metadata}. To use it, {howTo}";
     }
 
     private static Command Eval()

@@ -236,11 +236,58 @@ public static class Split
         return parts;
     }
 
-    /// <summary>Training and validation sets, holding out <paramref name="validationFraction"/> of the examples.</summary>
+    /// <summary>Training and validation sets, holding out <paramref name="validationFraction"/> of the examples
+    /// (seeded by <paramref name="generator"/>). With <paramref name="stratify"/> (Int64 class labels, one per example,
+    /// usually the targets), every class gives the same fraction of its examples to the validation set, so both sets
+    /// keep the class proportions of the whole; each set stays shuffled across classes.</summary>
     public static ((Tensor X, Tensor Y) Train, (Tensor X, Tensor Y) Validation) TrainValidation(Tensor x, Tensor y,
-        double validationFraction, Generator? generator = null)
+        double validationFraction, Generator? generator = null, Tensor? stratify = null)
     {
-        var parts = Random(x, y, [1 - validationFraction, validationFraction], generator);
-        return (parts[0], parts[1]);
+        if (stratify is null)
+        {
+            var parts = Random(x, y, [1 - validationFraction, validationFraction], generator);
+            return (parts[0], parts[1]);
+        }
+        int n = x.Size(0);
+        if (y.Size(0) != n) throw new ArgumentException($"Split: {n} inputs but {y.Size(0)} targets");
+        if (validationFraction is < 0 or > 1 || double.IsNaN(validationFraction))
+            throw new ArgumentException($"Split: validation fraction {validationFraction} must be between 0 and 1");
+        if (stratify.DType != DType.Int64 || stratify.Rank != 1 || stratify.Size(0) != n)
+            throw new ArgumentException($"Split: stratify takes Int64 class labels [{n}], got {stratify.DType} " +
+                $"{Shapes.Format(stratify.Shape)} for inputs {Shapes.Format(x.Shape)}");
+        var labels = stratify.ToArray<long>();
+        var order = Tensor.Randperm(n, generator ?? Generator.Default).ToArray<long>();
+        // Each class gives floor(fraction · count) examples, and the classes with the largest remainders one more,
+        // so that the validation set has round(fraction · n) examples in all, as an unstratified split would.
+        var counts = new SortedDictionary<long, int>();
+        foreach (var l in labels) counts[l] = counts.GetValueOrDefault(l) + 1;
+        var quotas = counts.ToDictionary(kv => kv.Key, kv => (int)Math.Floor(validationFraction * kv.Value));
+        int missing = (int)Math.Round(validationFraction * n) - quotas.Values.Sum();
+        foreach (var c in counts.Keys.OrderByDescending(c => validationFraction * counts[c] - quotas[c]).Take(missing))
+            quotas[c]++;
+        // Walking the shuffled order, each class's first quota examples go to validation.
+        var taken = new Dictionary<long, int>();
+        var train = new List<long>(n);
+        var validation = new List<long>();
+        foreach (var i in order)
+        {
+            long c = labels[i];
+            int t = taken.GetValueOrDefault(c);
+            if (t < quotas[c])
+            {
+                taken[c] = t + 1;
+                validation.Add(i);
+            }
+            else
+            {
+                train.Add(i);
+            }
+        }
+        (Tensor, Tensor) Take(List<long> idx)
+        {
+            var index = Tensor.From(idx.ToArray());
+            return (x.IndexSelect(0, index), y.IndexSelect(0, index));
+        }
+        return (Take(train), Take(validation));
     }
 }

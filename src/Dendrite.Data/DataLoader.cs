@@ -2,9 +2,14 @@ namespace Dendrite.Data;
 
 /// <summary>Batches of (inputs, targets) from two tensors whose first dimension indexes examples, optionally
 /// shuffled each epoch by a seeded generator. With <c>prefetch</c>, the next batch is gathered on a background
-/// thread while the current one is used. Batches live in pooled buffers that are reused once the loop moves on to
-/// the next batch, so a training epoch allocates no large arrays (fresh pages are expensive here); a batch
-/// that must outlive its iteration is kept with <c>Clone()</c>, and reading a recycled one throws.</summary>
+/// thread while the current one is used.
+/// <para>Batches are recycled: each lives in pooled buffers that go back to the pool as soon as the loop moves on to
+/// the next batch (and when the loop ends), so a training epoch allocates no large arrays (fresh pages are expensive
+/// here). A batch, or anything that is a view of it (<c>Narrow</c>, <c>Reshape</c>, indexing), is valid only during
+/// its own step. To keep one longer, for example to look at the first batch after the loop, keep a copy:
+/// <c>var kept = x.Clone();</c>. Reading a recycled batch throws <see cref="InvalidOperationException"/>; its
+/// message, written by the tensor library for every released buffer, speaks of a <c>TensorScope</c> ending even
+/// though the loader, not a scope, released the batch: the cure is the same <c>Clone()</c>.</para></summary>
 public sealed class DataLoader(Tensor inputs, Tensor targets, int batchSize, bool shuffle = false, bool dropLast = false,
     Generator? generator = null, bool prefetch = false) : IEnumerable<(Tensor X, Tensor Y)>
 {

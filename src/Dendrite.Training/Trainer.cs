@@ -140,17 +140,56 @@ public sealed class Trainer
     /// epoch in progress.</summary>
     public (double LossSum, long Correct, long Seen) EpochTotals { get; private set; }
 
-    /// <summary>Trains until <paramref name="epochs"/> epochs are complete (counting from <see cref="Epoch"/>, so a
-    /// run restored from a checkpoint continues where it stopped, mid-epoch included), validating on
-    /// <paramref name="validation"/> after each epoch when given.</summary>
-    public History Fit(DataLoader train, int epochs, (Tensor X, Tensor Y)? validation = null,
-        IReadOnlyList<ICallback>? callbacks = null)
+    /// <summary>The epoch the <see cref="Fit"/> in progress trains until (0 outside Fit).</summary>
+    public int TargetEpoch { get; private set; }
+
+    /// <summary>Trains <paramref name="epochs"/> more epochs (as Keras: a second <c>Fit(loader, epochs: 1)</c> runs
+    /// one more epoch), validating on <paramref name="validation"/> after each epoch when given. An epoch left
+    /// unfinished by a checkpoint counts as the first of them. <paramref name="untilEpoch"/> instead trains until that
+    /// many epochs are complete in total, which is what resuming a run from its checkpoint needs
+    /// (<c>Fit(loader, untilEpoch: 10)</c>). With <paramref name="verbose"/> (the default) a
+    /// <see cref="ProgressPrinter"/> reports progress unless <paramref name="callbacks"/> holds one already.</summary>
+    public History Fit(DataLoader train, int? epochs = null, (Tensor X, Tensor Y)? validation = null,
+        IReadOnlyList<ICallback>? callbacks = null, int? untilEpoch = null, bool verbose = true)
     {
-        callbacks ??= [];
+        ArgumentNullException.ThrowIfNull(train);
+        int target = (epochs, untilEpoch) switch
+        {
+            (int n, null) when n >= 0 => Epoch + n,
+            (null, int total) when total >= 0 => total,
+            (null, null) => throw new ArgumentException(
+                "Fit: give epochs (how many more to train) or untilEpoch (the total to reach, to resume a run)"),
+            (int, int) => throw new ArgumentException(
+                $"Fit: give epochs ({epochs} more) or untilEpoch ({untilEpoch} in total), not both"),
+            _ => throw new ArgumentException(
+                $"Fit: epochs {epochs} and untilEpoch {untilEpoch} must not be negative"),
+        };
+        var all = new List<ICallback>(callbacks ?? []);
+        var printer = all.OfType<ProgressPrinter>().FirstOrDefault();
+        if (printer is null && verbose)
+        {
+            printer = new ProgressPrinter();
+            all.Add(printer);
+        }
+        TargetEpoch = target;
+        try
+        {
+            return printer is not null && printer.Live
+                ? printer.RunLive(() => FitUntil(train, target, validation, all))
+                : FitUntil(train, target, validation, all);
+        }
+        finally
+        {
+            TargetEpoch = 0;
+        }
+    }
+
+    private History FitUntil(DataLoader train, int target, (Tensor X, Tensor Y)? validation, List<ICallback> callbacks)
+    {
         var history = new History();
         foreach (var c in callbacks) c.OnTrainBegin(this);
         StopRequested = false;
-        while (Epoch < epochs && !StopRequested)
+        while (Epoch < target && !StopRequested)
         {
             int epoch = Epoch + 1;
             foreach (var c in callbacks) c.OnEpochBegin(this, epoch);

@@ -59,7 +59,7 @@ public class ResumeTests
             t2.LoadCheckpoint(path, l2);
             Assert.Equal(1, t2.Epoch);
             Assert.Equal(3, t2.BatchInEpoch); // last save: after the 3rd batch of epoch 2 (11th overall)
-            t2.Fit(l2, epochs: 3);
+            t2.Fit(l2, untilEpoch: 3);
 
             foreach (var (name, p) in reference.NamedParameters())
             {

@@ -25,6 +25,10 @@ public abstract class BatchNorm(int numFeatures, double eps, double momentum) : 
     /// parameters are reshaped to <paramref name="view"/> to broadcast.</summary>
     protected Tensor Normalize(Tensor x, int[] axes, int[] view)
     {
+        if (Training && x.Numel / Math.Max(1, x.Size(1)) <= 1)
+            throw new ArgumentException($"{GetType().Name}: Expected more than 1 value per channel when training, " +
+                $"got input {Shapes.Format(x.Shape)}; batch statistics need at least two values per channel (use a " +
+                "larger batch, or call Eval() to normalise with the running estimates)");
         if (Training && x.DType == DType.Float32)
         {
             var y = x.BatchNormTrain(Weight, Bias, eps, out var batchMean, out var batchVar);

@@ -57,6 +57,10 @@ public abstract class Optimizer
     {
         if (lr < 0) throw new ArgumentOutOfRangeException(nameof(lr), $"{GetType().Name}: learning rate must be non-negative, got {lr}");
         Groups = [.. groups];
+        if (Groups.All(g => g.Parameters.Count == 0))
+            throw new ArgumentException($"{GetType().Name}: optimizer got an empty parameter list " +
+                $"({Groups.Count} parameter group(s), none with parameters); pass model.Parameters() of a model that " +
+                "has parameters, after its layers are registered");
         var owner = new Dictionary<Parameter, int>(ReferenceEqualityComparer.Instance);
         for (int j = 0; j < Groups.Count; j++)
         {
