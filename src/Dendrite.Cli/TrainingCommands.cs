@@ -43,9 +43,11 @@ public static class TrainingCommands
             DefaultValueFactory = _ => "runs",
         };
         var resume = new Option<bool>("--resume") { Description = "continue from runs/NAME/checkpoint.safetensors" };
+        // The demo is meant to be run again and again: it replaces its own folder unless told otherwise.
         var overwrite = new Option<bool>("--overwrite")
         {
-            Description = "delete runs/NAME first when it holds an earlier run",
+            Description = "delete runs/NAME first when it holds an earlier run" + (demo ? " (the demo's default)" : ""),
+            DefaultValueFactory = _ => demo,
         };
         var seed = new Option<ulong>("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
         var data = new Option<string?>("--data") { Description = "folder with the Fashion-MNIST IDX files" };
@@ -71,7 +73,9 @@ public static class TrainingCommands
             ApplyThreads(p.GetValue(threads));
             return RunTraining(new RunOptions(p.GetValue(model)!, p.GetValue(epochs), p.GetValue(batch), p.GetValue(lr),
                 p.GetValue(opt)!, p.GetValue(run)!, p.GetValue(resume), p.GetValue(seed), p.GetValue(data), p.GetValue(every),
-                p.GetValue(valSplit), p.GetValue(schedule)!, p.GetValue(runs)!, p.GetValue(overwrite)));
+                p.GetValue(valSplit), p.GetValue(schedule)!, p.GetValue(runs)!,
+                // A resumed demo continues its folder: the demo's default overwrite gives way to --resume.
+                p.GetValue(overwrite) && !(demo && p.GetValue(resume))));
         }));
         return cmd;
     }
