@@ -99,8 +99,12 @@ public sealed class Storage<T> : Storage where T : unmanaged
     public override DType DType => DTypes.Of<T>();
 
     /// <summary>The backing array (may be longer than <see cref="Storage.Length"/> when pooled).</summary>
-    internal T[] Array => array ?? throw new InvalidOperationException(
-        "tensor used after the TensorScope that created it ended; call scope.Keep(tensor) to let it outlive the scope");
+    internal T[] Array => array ?? throw new InvalidOperationException(Manual
+        // Pooled by hand (IndexSelect with pooled: true): in practice a data loader's batch, recycled once the loop
+        // moved on to the next one.
+        ? "tensor used after its pooled memory was handed back (ReleaseStorage): a DataLoader recycles each batch " +
+          "when the next one is drawn, so a batch kept past its step must be copied with Clone()"
+        : "tensor used after the TensorScope that created it ended; call scope.Keep(tensor) to let it outlive the scope");
 
     internal override void Release()
     {
