@@ -308,12 +308,11 @@ public static class TrainingCommands
         return cmd;
     }
 
-    // IDX files start with two zero bytes, then the element type and the number of dimensions.
     private static bool IsIdx(string path)
     {
         using var f = File.OpenRead(path);
         Span<byte> head = stackalloc byte[4];
-        return f.Read(head) == 4 && head[0] == 0 && head[1] == 0 && head[2] == 0x08;
+        return f.Read(head) == 4 && FileSignature.IsIdx(head);
     }
 
     private static Command SummaryCommand()

@@ -21,9 +21,7 @@ public static class FileSignature
         if (head.Length >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5) return "a Python pickle (an old PyTorch file)";
         if (Starts(head, [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59])) return "a NumPy .npy array";
         if (Starts(head, [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A])) return "an HDF5 file (a Keras .h5 model is one)";
-        if (head.Length >= 4 && head[0] == 0 && head[1] == 0 && head[2] is 0x08 or 0x09 or 0x0B or 0x0C or 0x0D or 0x0E
-            && head[3] is >= 1 and <= 4)
-            return "an IDX file (MNIST format)";
+        if (IsIdx(head)) return "an IDX file (MNIST format)";
         if (head.Length >= 2 && head[0] == 0x08 && IsVarintStart(head[1])) return "a protobuf message (an ONNX model is one)";
         int i = 0;
         while (i < head.Length && head[i] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') i++;
@@ -31,6 +29,11 @@ public static class FileSignature
         if (head.Length > 0 && IsText(head)) return "a text file";
         return null;
     }
+
+    /// <summary>Whether the bytes start an IDX file: two zero bytes, an element type code, 1 to 4 dimensions.</summary>
+    public static bool IsIdx(ReadOnlySpan<byte> head) =>
+        head.Length >= 4 && head[0] == 0 && head[1] == 0 && head[2] is 0x08 or 0x09 or 0x0B or 0x0C or 0x0D or 0x0E
+        && head[3] is >= 1 and <= 4;
 
     private static bool Starts(ReadOnlySpan<byte> head, ReadOnlySpan<byte> signature) => head.StartsWith(signature);
 

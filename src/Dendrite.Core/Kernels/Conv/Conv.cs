@@ -196,36 +196,15 @@ internal static unsafe partial class Conv
     // its own), and the accumulators are summed. Returns the sum in a pooled array the caller hands back.
     private static float[] SumPerThread(int items, int size, int scratch, AccumulateItem body)
     {
-        int threads = Math.Max(1, Math.Min(Threads.Count, items));
-        var partials = new float[threads][];
-        Parallel.For(threads, 1, (lo, hi) =>
-        {
-            for (int t = lo; t < hi; t++)
-            {
-                var acc = BufferPool<float>.Rent(size);
-                Array.Clear(acc, 0, size);
-                var buffer = BufferPool<float>.Rent(scratch);
-                fixed (float* pa = acc)
-                {
-                    for (int item = (int)((long)t * items / threads); item < (long)(t + 1) * items / threads; item++)
-                        body(item, pa, buffer);
-                }
-                BufferPool<float>.Return(buffer);
-                partials[t] = acc;
-            }
-        });
-        var sum = partials[0].AsSpan(0, size);
-        for (int t = 1; t < threads; t++)
-        {
-            TensorPrimitives.Add(sum, partials[t].AsSpan(0, size), sum);
-            BufferPool<float>.Return(partials[t]);
-        }
-        return partials[0];
+        var sum = BufferPool<float>.Rent(size);
+        Array.Clear(sum, 0, size);
+        fixed (float* ps = sum) SumPerThreadInto(ps, items, size, scratch, body);
+        return sum;
     }
 
-    // As SumPerThread, but the first thread adds straight into `target` (zeroed by the caller) and the other threads'
-    // accumulators are added into it at the end: for large weights on small maps, a separate accumulator for the
-    // first thread and the copy back cost as much as the products themselves.
+    // SumPerThread into `target` (zeroed by the caller): the first thread adds straight into it and the other threads'
+    // accumulators are added into it at the end; for large weights on small maps, a separate accumulator for the
+    // first thread and a copy back would cost as much as the products themselves.
     private static void SumPerThreadInto(float* target, int items, int size, int scratch, AccumulateItem body)
     {
         int threads = Math.Max(1, Math.Min(Threads.Count, items));
