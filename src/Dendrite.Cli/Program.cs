@@ -19,6 +19,7 @@ public static class Program
         onnx.Subcommands.Add(ConformanceCommand());
         root.Subcommands.Add(onnx);
         TrainingCommands.Register(root);
+        ExperimentCommands.Register(root);
         return root;
     }
 

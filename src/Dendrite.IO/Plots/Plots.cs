@@ -336,6 +336,82 @@ public static partial class Plots
         Save(plot, path, options);
     }
 
+    /// <summary>The regions a classifier assigns to each class over [xMin, xMax] × [yMin, yMax], shaded in the class
+    /// colours, with the points (x[i], y[i]) of class labels[i] drawn over them: a decision-boundary plot.</summary>
+    public static void DecisionRegions(string path, Func<double, double, long> classify, (double Min, double Max) x,
+        (double Min, double Max) y, double[] px, double[] py, long[] labels, ScatterOptions? options = null,
+        int resolution = 200)
+    {
+        options ??= new ScatterOptions();
+        if (!(x.Max > x.Min) || !(y.Max > y.Min))
+            throw new ArgumentException($"Plots.DecisionRegions: empty range x [{x.Min}, {x.Max}], y [{y.Min}, {y.Max}]");
+        if (resolution < 2 || resolution > 4096)
+            throw new ArgumentException($"Plots.DecisionRegions: resolution {resolution} outside 2..4096");
+        if (px.Length != py.Length || px.Length != labels.Length)
+            throw new ArgumentException($"Plots.DecisionRegions: {px.Length} x, {py.Length} y and {labels.Length} labels");
+        int n = resolution;
+        var cls = new long[n, n];
+        long maxClass = labels.Length == 0 ? 0 : labels.Max();
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                cls[i, j] = classify(x.Min + (x.Max - x.Min) * (j + 0.5) / n, y.Max - (y.Max - y.Min) * (i + 0.5) / n);
+                maxClass = Math.Max(maxClass, cls[i, j]);
+            }
+        }
+        using var plot = Start(options);
+        // One pale layer per class: cells of that class opaque, the others transparent.
+        for (long k = 0; k <= maxClass; k++)
+        {
+            var layer = new SP.Color[n, n];
+            var pale = SeriesColor((int)(k % Palette.Count)).WithAlpha(0.25);
+            bool any = false;
+            for (int i = 0; i < n; i++)
+            {
+                for (int j = 0; j < n; j++)
+                {
+                    bool mine = cls[i, j] == k;
+                    any |= mine;
+                    layer[i, j] = mine ? pale : SP.Colors.Transparent;
+                }
+            }
+            if (!any) continue;
+            var bitmap = plot.Add.ImageRect(ToImage(layer), new SP.CoordinateRect(x.Min, x.Max, y.Min, y.Max));
+            bitmap.AntiAlias = false;
+        }
+        foreach (long k in labels.Distinct().Order())
+        {
+            var idx = Enumerable.Range(0, px.Length).Where(i => labels[i] == k).ToArray();
+            var points = plot.Add.ScatterPoints(idx.Select(i => px[i]).ToArray(), idx.Select(i => py[i]).ToArray(),
+                SeriesColor((int)(k % Palette.Count)));
+            points.MarkerSize = options.MarkerSize;
+            var names = options.ClassNames;
+            bool named = names is not null && k >= 0 && k < names.Count;
+            points.LegendText = named ? names![(int)k] : k.ToString(CultureInfo.InvariantCulture);
+        }
+        if (labels.Length > 0) plot.ShowLegend();
+        plot.Axes.SetLimits(x.Min, x.Max, y.Min, y.Max);
+        Save(plot, path, options);
+    }
+
+    private static SP.Image ToImage(SP.Color[,] pixels)
+    {
+        int h = pixels.GetLength(0), w = pixels.GetLength(1);
+        using var bitmap = new SkiaSharp.SKBitmap(w, h, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Unpremul);
+        for (int i = 0; i < h; i++)
+        {
+            for (int j = 0; j < w; j++)
+            {
+                var c = pixels[i, j];
+                bitmap.SetPixel(j, i, new SkiaSharp.SKColor(c.R, c.G, c.B, c.A));
+            }
+        }
+        using var image = SkiaSharp.SKImage.FromBitmap(bitmap);
+        using var data = image.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+        return new SP.Image(data.ToArray());
+    }
+
     /// <summary>The values of a tensor as doubles, flattened.</summary>
     internal static double[] Values(Tensor t, string op) =>
         t.DType == DType.Bool
