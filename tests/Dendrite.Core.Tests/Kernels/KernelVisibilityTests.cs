@@ -35,6 +35,16 @@ public partial class KernelVisibilityTests
     }
 
     [Fact]
+    public void Core_GrantsInternalsToTestAssembliesOnly()
+    {
+        var granted = typeof(Tensor).Assembly.GetCustomAttributes<System.Runtime.CompilerServices.InternalsVisibleToAttribute>()
+            .Select(a => a.AssemblyName)
+            .ToArray();
+        Assert.Contains("Dendrite.Core.Tests", granted);
+        Assert.All(granted, name => Assert.EndsWith(".Tests", name, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Threading_CountRoundTripsAndRejectsZero()
     {
         int before = Threading.Count;
