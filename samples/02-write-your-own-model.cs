@@ -11,6 +11,7 @@ using Dendrite.Nn;
 using Dendrite.Nn.Optim;
 using Dendrite.Training;
 
+Threading.Count = 2;       // the figures in docs/write-your-own-model.md were measured with 2 threads
 Generator.ManualSeed(0);
 var (xAll, yAll) = FashionMnist.Load(FashionMnist.Locate(), "train");
 var (xTest, yTest) = FashionMnist.Load(FashionMnist.Locate(), "t10k");
