@@ -22,11 +22,12 @@ public sealed class ByteImages
         ArgumentNullException.ThrowIfNull(pixels);
         ArgumentNullException.ThrowIfNull(shape);
         if (shape.Length < 1 || shape.Any(d => d < 0))
-            throw new ArgumentException($"ByteImages: shape {Shapes.Format(shape)} must have a first (example) dimension " +
-                "and no negative sizes");
+            throw new ArgumentException($"ByteImages: shape {Shapes.Format(shape)} must have a first (example) " +
+                "dimension and no negative sizes");
         long numel = shape.Aggregate(1L, (a, d) => a * d);
         if (numel != pixels.Length)
-            throw new ArgumentException($"ByteImages: shape {Shapes.Format(shape)} needs {numel} bytes, got {pixels.Length}");
+            throw new ArgumentException(
+                $"ByteImages: shape {Shapes.Format(shape)} needs {numel} bytes, got {pixels.Length}");
         if (table is not null && table.Length != 256)
             throw new ArgumentException($"ByteImages: the value table needs 256 entries, got {table.Length}");
         this.pixels = pixels;

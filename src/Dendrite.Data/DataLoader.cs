@@ -1,8 +1,9 @@
 namespace Dendrite.Data;
 
 /// <summary>Batches of (inputs, targets) from two tensors whose first dimension indexes examples (or from compact
-/// <see cref="ByteImages"/> and a target tensor, the pixels converted to float per batch), optionally shuffled each epoch by a seeded generator. With <c>prefetch</c>, the next batch is gathered on a background
-/// thread while the current one is used.
+/// <see cref="ByteImages"/> and a target tensor, the pixels converted to float per batch), optionally shuffled each
+/// epoch by a seeded generator. With <c>prefetch</c>, the next batch is gathered on a background thread while the
+/// current one is used.
 /// <para>Batches are recycled: each lives in pooled buffers that go back to the pool as soon as the loop moves on to
 /// the next batch (and when the loop ends), so a training epoch allocates no large arrays (fresh pages are expensive
 /// here). A batch, or anything that is a view of it (<c>Narrow</c>, <c>Reshape</c>, indexing), is valid only during
@@ -16,7 +17,8 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
     private readonly ByteImages? images;
     private Tensor? inputs;
 
-    /// <summary>Batches of <paramref name="inputs"/> and <paramref name="targets"/> (first dimension N in both).</summary>
+    /// <summary>Batches of <paramref name="inputs"/> and <paramref name="targets"/> (first dimension N in both).
+    /// </summary>
     public DataLoader(Tensor inputs, Tensor targets, int batchSize, bool shuffle = false, bool dropLast = false,
         Generator? generator = null, bool prefetch = false)
         : this(inputs.Size(0), targets, batchSize, shuffle, dropLast, generator, prefetch)

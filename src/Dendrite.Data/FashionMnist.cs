@@ -60,7 +60,8 @@ public static class FashionMnist
     private static void Check(string imagesPath, ReadOnlySpan<int> images, string labelsPath, ReadOnlySpan<int> labels)
     {
         if (images.Length != 3 || images[1] != 28 || images[2] != 28)
-            throw new DataFormatException($"{imagesPath}: expected images of shape [N,28,28], found {Shapes.Format(images)}");
+            throw new DataFormatException(
+                $"{imagesPath}: expected images of shape [N,28,28], found {Shapes.Format(images)}");
         if (labels.Length != 1 || labels[0] != images[0])
             throw new DataFormatException($"{labelsPath}: {Shapes.Format(labels)} labels for {images[0]} images");
     }

@@ -27,7 +27,8 @@ public class ByteImagesTests
         var expected = FloatPath(images).ToArray<float>();
         var all = images.ToTensor();
         Assert.Equal([50, 1, 2, 3], all.Shape.ToArray());
-        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), all.ToArray<float>().Select(BitConverter.SingleToInt32Bits));
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits),
+            all.ToArray<float>().Select(BitConverter.SingleToInt32Bits));
         var some = images.Gather([7, 0, 49, 7]).ToArray<float>();
         long[] rows = [7, 0, 49, 7];
         for (int i = 0; i < rows.Length; i++)

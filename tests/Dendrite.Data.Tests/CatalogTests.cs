@@ -19,8 +19,8 @@ public sealed class DatasetFactAttribute : FactAttribute
 public class CatalogTests
 {
     private static readonly JsonElement Facts =
-        JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "fixtures", "data", "datasets.json")))
-            .RootElement;
+        JsonDocument.Parse(File.ReadAllText(
+            Path.Combine(AppContext.BaseDirectory, "fixtures", "data", "datasets.json"))).RootElement;
 
     private static JsonElement Fact(string dataset) => Facts.GetProperty(dataset);
 
@@ -37,7 +37,8 @@ public class CatalogTests
             Assert.False(string.IsNullOrWhiteSpace(d.Description + d.Licence + d.Size + d.Package));
             var steps = d.Steps();
             Assert.NotEmpty(steps);
-            Assert.All(steps, s => Assert.True(s.Program is "apt-get" or "npm" or "Rscript" or "bible" or "diatheke" or "sh",
+            Assert.All(steps, s => Assert.True(
+                s.Program is "apt-get" or "npm" or "Rscript" or "bible" or "diatheke" or "sh",
                 $"{d.Name}: unexpected program {s.Program}"));
         }
         var e = Assert.Throws<ArgumentException>(() => DatasetCatalog.Get("cifar"));

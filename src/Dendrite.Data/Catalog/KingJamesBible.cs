@@ -35,7 +35,8 @@ public static partial class KingJamesBible
             number++;
             if (line.Length == 0) continue;
             var m = VerseLine().Match(line);
-            if (!m.Success) throw new DataFormatException($"{path}: line {number}: expected \"Book1:1 text\", found '{line}'");
+            if (!m.Success)
+                throw new DataFormatException($"{path}: line {number}: expected \"Book1:1 text\", found '{line}'");
             verses.Add(new Verse(m.Groups[1].Value, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture),
                 int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), m.Groups[4].Value));
         }

@@ -50,7 +50,8 @@ public static class MnistDigits
         foreach (var v in data.EnumerateArray())
         {
             if (v.ValueKind != JsonValueKind.Number || !v.TryGetSingle(out float f) || f is < 0 or > 1)
-                throw new DataFormatException($"{path}: field data[{i}]: {v.GetRawText()} is not a pixel value in [0, 1]");
+                throw new DataFormatException(
+                    $"{path}: field data[{i}]: {v.GetRawText()} is not a pixel value in [0, 1]");
             pixels.Add(f);
             i++;
         }

@@ -42,7 +42,8 @@ public static class SentencePolarity
         for (int r = 0; r < table.Rows.Count; r++)
         {
             var row = table.Rows[r];
-            if (row.Length != 2) throw new DataFormatException($"{path}: record {r + 1}: {row.Length} fields, expected 2");
+            if (row.Length != 2)
+                throw new DataFormatException($"{path}: record {r + 1}: {row.Length} fields, expected 2");
             long label = row[0] switch
             {
                 "1" => 1,

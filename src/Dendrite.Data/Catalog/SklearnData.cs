@@ -38,7 +38,8 @@ public static class SklearnData
         {
             var row = table.Rows[r];
             if (row.Length != 65)
-                throw new DataFormatException($"{path}: row {r + 1}: {row.Length} fields, expected 64 pixels and a label");
+                throw new DataFormatException(
+                    $"{path}: row {r + 1}: {row.Length} fields, expected 64 pixels and a label");
             for (int j = 0; j < 64; j++) pixels[r * 64 + j] = Number(path, r, j, row[j]);
             labels[r] = (long)Number(path, r, 64, row[64]);
         }
@@ -67,7 +68,8 @@ public static class SklearnData
         {
             var row = lines[r + 1].Split(',');
             if (row.Length != f + 1)
-                throw new DataFormatException($"{path}: line {r + 2}: {row.Length} fields, expected {f} features and a label");
+                throw new DataFormatException(
+                    $"{path}: line {r + 2}: {row.Length} fields, expected {f} features and a label");
             for (int j = 0; j < f; j++) x[r * f + j] = Number(path, r + 1, j, row[j]);
             y[r] = (long)Number(path, r + 1, f, row[f]);
             if (y[r] < 0 || y[r] >= classes.Length)

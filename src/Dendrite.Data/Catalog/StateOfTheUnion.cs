@@ -23,7 +23,8 @@ public static class StateOfTheUnion
     public static IReadOnlyList<Speech> Load(string? folder = null)
     {
         folder ??= Find() ?? throw DatasetCatalog.Get("sotu").Missing(
-            $"{Path.Combine(DataHome.NpmPrefix, "node_modules", "@stdlib", "datasets-sotu")} and the global node_modules");
+            $"{Path.Combine(DataHome.NpmPrefix, "node_modules", "@stdlib", "datasets-sotu")} " +
+            "and the global node_modules");
         var speeches = new List<Speech>();
         foreach (var path in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
         {

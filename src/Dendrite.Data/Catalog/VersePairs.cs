@@ -59,7 +59,8 @@ public static partial class VersePairs
         var text = new StringBuilder();
         void Flush()
         {
-            if (book is not null) verses.Add(new Verse(book, chapter, number, Spaces().Replace(text.ToString(), " ").Trim()));
+            if (book is not null)
+                verses.Add(new Verse(book, chapter, number, Spaces().Replace(text.ToString(), " ").Trim()));
             text.Clear();
         }
         int lineNumber = 0;
@@ -67,7 +68,8 @@ public static partial class VersePairs
         {
             lineNumber++;
             // Adjacent word elements ("God</w><w …>created") are separate words.
-            var line = Tag().Replace(Title().Replace(raw.Replace("</w><w", "</w> <w", StringComparison.Ordinal), ""), "");
+            var spaced = raw.Replace("</w><w", "</w> <w", StringComparison.Ordinal);
+            var line = Tag().Replace(Title().Replace(spaced, ""), "");
             var m = Reference().Match(line);
             if (m.Success)
             {
