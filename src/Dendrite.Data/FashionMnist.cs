@@ -84,6 +84,7 @@ public static class FashionMnist
             }
         }
         throw new DirectoryNotFoundException(
-            $"Fashion-MNIST not found: install Debian's dataset-fashion-mnist ({DebianPath}) or pass a folder");
+            $"Fashion-MNIST not found in {DebianPath} or a data/fashion-mnist folder: install it with " +
+            "dendrite data install fashion-mnist (apt-get install dataset-fashion-mnist), or pass a folder");
     }
 }

@@ -79,6 +79,25 @@ public class CatalogTests
         Assert.Equal("dendrite data install kjv", e.InstallCommand[..25]);
     }
 
+    [Fact]
+    public void Mnist_BadFile_NamesFileOffsetAndField()
+    {
+        var dir = Directory.CreateTempSubdirectory("dendrite-mnist-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "0.json"), "{ \"data\": [0.5, 2] }");
+            var e = Assert.Throws<DataFormatException>(() => MnistDigits.Load(dir));
+            Assert.Contains("0.json: offset 16: field data[1] is not a pixel value in [0, 1]", e.Message);
+            File.WriteAllText(Path.Combine(dir, "0.json"), "{ \"data\": [0.5, 0.25] }");
+            var s = Assert.Throws<DataFormatException>(() => MnistDigits.Load(dir));
+            Assert.Contains("field data: 2 values is not a whole number of 28×28 digits", s.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [DatasetFact("mnist")]
     public void Mnist_LoadsTenThousandDigits()
     {
