@@ -135,7 +135,8 @@ public static class TrainingCommands
         var entry = Zoo.Get(o.Model);
         string folder = FashionMnist.Locate(o.Data);
         Console.WriteLine($"data: {folder}");
-        var (xTrain, yTrain) = FashionMnist.Load(folder, "train");
+        // The training pixels stay bytes (a quarter of the memory of floats); batches are converted as they are drawn.
+        var (xTrain, yTrain) = FashionMnist.LoadBytes(folder, "train");
         var (xTest, yTest) = FashionMnist.Load(folder, "t10k");
         Generator.ManualSeed(o.Seed);
         (Tensor X, Tensor Y)? validation = null;
@@ -144,13 +145,13 @@ public static class TrainingCommands
             var (train, held) = Split.TrainValidation(xTrain, yTrain, o.ValSplit, new Generator(o.Seed + 2),
                 stratify: yTrain);
             (xTrain, yTrain) = train;
-            validation = held;
+            validation = (held.X.ToTensor(), held.Y);
         }
         string validated = validation is var (vx, _)
             ? $"validation {Shapes.Format(vx.Shape)} (held out of the training images, stratified; checked each epoch)"
             : "no validation (--val-split 0)";
-        Console.WriteLine($"train {Shapes.Format(xTrain.Shape)}, {validated}, test {Shapes.Format(xTest.Shape)} " +
-            "(used once, at the end)");
+        Console.WriteLine($"train {Shapes.Format(xTrain.Shape.ToArray())}, {validated}, " +
+            $"test {Shapes.Format(xTest.Shape)} (used once, at the end)");
         var model = entry.Create();
         var optimizer = MakeOptimizer(o.Optimizer, model.Parameters(), o.Lr);
         var loader = new DataLoader(xTrain, yTrain, o.Batch, shuffle: true, generator: new Generator(o.Seed + 1));

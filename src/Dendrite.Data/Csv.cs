@@ -248,13 +248,52 @@ public static class Split
             var parts = Random(x, y, [1 - validationFraction, validationFraction], generator);
             return (parts[0], parts[1]);
         }
-        int n = x.Size(0);
+        var (train, validation) = StratifiedIndices(x.Size(0), Shapes.Format(x.Shape), y, validationFraction,
+            generator, stratify);
+        (Tensor, Tensor) Take(long[] idx)
+        {
+            var index = Tensor.From(idx);
+            return (x.IndexSelect(0, index), y.IndexSelect(0, index));
+        }
+        return (Take(train), Take(validation));
+    }
+
+    /// <summary><see cref="TrainValidation(Tensor, Tensor, double, Generator?, Tensor?)"/> for compact images: the
+    /// same examples go to each side as for a tensor of the same images (same generator, same labels), and the
+    /// pixels stay bytes.</summary>
+    public static ((ByteImages X, Tensor Y) Train, (ByteImages X, Tensor Y) Validation) TrainValidation(ByteImages x,
+        Tensor y, double validationFraction, Generator? generator = null, Tensor? stratify = null)
+    {
+        long[] train, validation;
+        if (stratify is null)
+        {
+            int n = x.Count;
+            if (y.Size(0) != n) throw new ArgumentException($"Split: {n} inputs but {y.Size(0)} targets");
+            if (validationFraction is < 0 or > 1 || double.IsNaN(validationFraction))
+                throw new ArgumentException($"Split: validation fraction {validationFraction} must be between 0 and 1");
+            // As Random does for the fractions [1 - f, f]: the first round((1 - f)·n) of a permutation train.
+            var order = Tensor.Randperm(n, generator ?? Generator.Default).ToArray<long>();
+            int len = (int)Math.Round((1 - validationFraction) * n);
+            (train, validation) = (order[..len], order[len..]);
+        }
+        else
+        {
+            (train, validation) = StratifiedIndices(x.Count, Shapes.Format(x.Shape.ToArray()), y, validationFraction,
+                generator, stratify);
+        }
+        (ByteImages, Tensor) Take(long[] idx) => (x.Select(idx), y.IndexSelect(0, Tensor.From(idx)));
+        return (Take(train), Take(validation));
+    }
+
+    private static (long[] Train, long[] Validation) StratifiedIndices(int n, string xShape, Tensor y,
+        double validationFraction, Generator? generator, Tensor stratify)
+    {
         if (y.Size(0) != n) throw new ArgumentException($"Split: {n} inputs but {y.Size(0)} targets");
         if (validationFraction is < 0 or > 1 || double.IsNaN(validationFraction))
             throw new ArgumentException($"Split: validation fraction {validationFraction} must be between 0 and 1");
         if (stratify.DType != DType.Int64 || stratify.Rank != 1 || stratify.Size(0) != n)
             throw new ArgumentException($"Split: stratify takes Int64 class labels [{n}], got {stratify.DType} " +
-                $"{Shapes.Format(stratify.Shape)} for inputs {Shapes.Format(x.Shape)}");
+                $"{Shapes.Format(stratify.Shape)} for inputs {xShape}");
         var labels = stratify.ToArray<long>();
         var order = Tensor.Randperm(n, generator ?? Generator.Default).ToArray<long>();
         // Each class gives floor(fraction · count) examples, and the classes with the largest remainders one more,
@@ -283,11 +322,6 @@ public static class Split
                 train.Add(i);
             }
         }
-        (Tensor, Tensor) Take(List<long> idx)
-        {
-            var index = Tensor.From(idx.ToArray());
-            return (x.IndexSelect(0, index), y.IndexSelect(0, index));
-        }
-        return (Take(train), Take(validation));
+        return (train.ToArray(), validation.ToArray());
     }
 }

@@ -1,8 +1,9 @@
 namespace Dendrite.Data;
 
-/// <summary>Batches of (inputs, targets) from two tensors whose first dimension indexes examples, optionally
-/// shuffled each epoch by a seeded generator. With <c>prefetch</c>, the next batch is gathered on a background
-/// thread while the current one is used.
+/// <summary>Batches of (inputs, targets) from two tensors whose first dimension indexes examples (or from compact
+/// <see cref="ByteImages"/> and a target tensor, the pixels converted to float per batch), optionally shuffled each
+/// epoch by a seeded generator. With <c>prefetch</c>, the next batch is gathered on a background thread while the
+/// current one is used.
 /// <para>Batches are recycled: each lives in pooled buffers that go back to the pool as soon as the loop moves on to
 /// the next batch (and when the loop ends), so a training epoch allocates no large arrays (fresh pages are expensive
 /// here). A batch, or anything that is a view of it (<c>Narrow</c>, <c>Reshape</c>, indexing), is valid only during
@@ -10,30 +11,70 @@ namespace Dendrite.Data;
 /// <c>var kept = x.Clone();</c>. Reading a recycled batch throws <see cref="InvalidOperationException"/>; its
 /// message, written by the tensor library for every released buffer, speaks of a <c>TensorScope</c> ending even
 /// though the loader, not a scope, released the batch: the cure is the same <c>Clone()</c>.</para></summary>
-public sealed class DataLoader(Tensor inputs, Tensor targets, int batchSize, bool shuffle = false, bool dropLast = false,
-    Generator? generator = null, bool prefetch = false) : IEnumerable<(Tensor X, Tensor Y)>
+public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
 {
-    /// <summary>The examples' inputs, first dimension N.</summary>
-    public Tensor Inputs { get; } = inputs.Size(0) == targets.Size(0)
-        ? inputs
-        : throw new ArgumentException($"DataLoader: {inputs.Size(0)} inputs but {targets.Size(0)} targets");
+    private readonly bool shuffle, dropLast, prefetch;
+    private readonly ByteImages? images;
+    private Tensor? inputs;
+
+    /// <summary>Batches of <paramref name="inputs"/> and <paramref name="targets"/> (first dimension N in both).
+    /// </summary>
+    public DataLoader(Tensor inputs, Tensor targets, int batchSize, bool shuffle = false, bool dropLast = false,
+        Generator? generator = null, bool prefetch = false)
+        : this(inputs.Size(0), targets, batchSize, shuffle, dropLast, generator, prefetch)
+    {
+        this.inputs = inputs;
+    }
+
+    /// <summary>Batches of compact images: the pixels stay bytes and each batch is converted to float32 as it is
+    /// gathered, holding the same values as a float tensor of the whole set would (<see cref="ByteImages"/>).</summary>
+    public DataLoader(ByteImages inputs, Tensor targets, int batchSize, bool shuffle = false, bool dropLast = false,
+        Generator? generator = null, bool prefetch = false)
+        : this(inputs.Count, targets, batchSize, shuffle, dropLast, generator, prefetch)
+    {
+        images = inputs;
+    }
+
+    private DataLoader(int n, Tensor targets, int batchSize, bool shuffle, bool dropLast, Generator? generator,
+        bool prefetch)
+    {
+        if (n != targets.Size(0)) throw new ArgumentException($"DataLoader: {n} inputs but {targets.Size(0)} targets");
+        Length = n;
+        Targets = targets;
+        BatchSize = batchSize <= 0 ? n : batchSize;
+        Generator = generator ?? new Generator(0);
+        this.shuffle = shuffle;
+        this.dropLast = dropLast;
+        this.prefetch = prefetch;
+    }
+
+    /// <summary>The examples' inputs, first dimension N. For a loader over <see cref="ByteImages"/> this is the
+    /// whole set converted to float32 on first use (four bytes a pixel): prefer <see cref="Length"/> for the count
+    /// and <see cref="Images"/> for the pixels.</summary>
+    public Tensor Inputs => inputs ??= images!.ToTensor();
+
+    /// <summary>The compact images the batches come from, or null when the inputs are a tensor.</summary>
+    public ByteImages? Images => images;
+
+    /// <summary>Number of examples, N.</summary>
+    public int Length { get; }
 
     /// <summary>The examples' targets, first dimension N.</summary>
-    public Tensor Targets { get; } = targets;
+    public Tensor Targets { get; }
 
     /// <summary>Examples per batch (the whole set when ≤ 0: full-batch training).</summary>
-    public int BatchSize { get; } = batchSize <= 0 ? inputs.Size(0) : batchSize;
+    public int BatchSize { get; }
 
     /// <summary>The generator that shuffles (its state is part of a checkpoint).</summary>
-    public Generator Generator { get; } = generator ?? new Generator(0);
+    public Generator Generator { get; }
 
     /// <summary>Number of batches per epoch.</summary>
-    public int Count => dropLast ? Inputs.Size(0) / BatchSize : (Inputs.Size(0) + BatchSize - 1) / BatchSize;
+    public int Count => dropLast ? Length / BatchSize : (Length + BatchSize - 1) / BatchSize;
 
     /// <summary>The example order of the next epoch (drawn now when shuffling).</summary>
     public long[] NextOrder()
     {
-        int n = Inputs.Size(0);
+        int n = Length;
         return shuffle ? Tensor.Randperm(n, Generator).ToArray<long>() : Enumerable.Range(0, n).Select(i => (long)i).ToArray();
     }
 
@@ -43,8 +84,10 @@ public sealed class DataLoader(Tensor inputs, Tensor targets, int batchSize, boo
         (Tensor, Tensor) Make(int b)
         {
             int start = b * BatchSize, len = Math.Min(BatchSize, order.Length - start);
-            var idx = Tensor.From(order.AsSpan(start, len).ToArray());
-            return (Inputs.IndexSelect(0, idx, pooled: true), Targets.IndexSelect(0, idx, pooled: true));
+            var picked = order.AsSpan(start, len);
+            var idx = Tensor.From(picked.ToArray());
+            var x = images is null ? inputs!.IndexSelect(0, idx, pooled: true) : images.Gather(picked, pooled: true);
+            return (x, Targets.IndexSelect(0, idx, pooled: true));
         }
         (Tensor X, Tensor Y)? previous = null;
         void Recycle((Tensor X, Tensor Y)? batch)

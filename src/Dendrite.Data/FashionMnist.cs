@@ -21,6 +21,30 @@ public static class FashionMnist
     /// scaled to [0, 1] (and standardised with <see cref="Mean"/>/<see cref="Std"/> when asked), labels as Int64 (N).</summary>
     public static (Tensor Images, Tensor Labels) Load(string folder, string split, bool standardize = true)
     {
+        var (imagesPath, labelsPath) = Files(folder, split);
+        var images = Idx.Read(imagesPath, asFloat: true);
+        var labels = Idx.Read(labelsPath);
+        Check(imagesPath, images.Shape, labelsPath, labels.Shape);
+        var x = images.Reshape(-1, 1, 28, 28) / 255.0;
+        if (standardize) x = (x - Mean) / Std;
+        return (x, labels);
+    }
+
+    /// <summary>Loads a split as <see cref="Load"/> does, keeping the pixels as bytes (47 MB for the training split
+    /// instead of 188 MB): a <see cref="DataLoader"/> over them yields float32 (B, 1, 28, 28) batches holding, bit
+    /// for bit, the values <see cref="Load"/> gives.</summary>
+    public static (ByteImages Images, Tensor Labels) LoadBytes(string folder, string split, bool standardize = true)
+    {
+        var (imagesPath, labelsPath) = Files(folder, split);
+        var (pixels, shape) = Idx.ReadBytes(imagesPath);
+        var labels = Idx.Read(labelsPath);
+        Check(imagesPath, shape, labelsPath, labels.Shape);
+        var table = standardize ? ByteImages.Table(255.0, Mean, Std) : ByteImages.Table(255.0);
+        return (new ByteImages(pixels, [shape[0], 1, 28, 28], table), labels);
+    }
+
+    private static (string Images, string Labels) Files(string folder, string split)
+    {
         string Find(string stem)
         {
             foreach (var name in new[] { stem + ".gz", stem })
@@ -30,17 +54,16 @@ public static class FashionMnist
             }
             throw new FileNotFoundException($"Fashion-MNIST: {stem}(.gz) not found in {folder}");
         }
-        var imagesPath = Find($"{split}-images-idx3-ubyte");
-        var labelsPath = Find($"{split}-labels-idx1-ubyte");
-        var images = Idx.Read(imagesPath, asFloat: true);
-        var labels = Idx.Read(labelsPath);
-        if (images.Rank != 3 || images.Size(1) != 28 || images.Size(2) != 28)
-            throw new DataFormatException($"{imagesPath}: expected images of shape [N,28,28], found {Shapes.Format(images.Shape)}");
-        if (labels.Rank != 1 || labels.Size(0) != images.Size(0))
-            throw new DataFormatException($"{labelsPath}: {Shapes.Format(labels.Shape)} labels for {images.Size(0)} images");
-        var x = images.Reshape(-1, 1, 28, 28) / 255.0;
-        if (standardize) x = (x - Mean) / Std;
-        return (x, labels);
+        return (Find($"{split}-images-idx3-ubyte"), Find($"{split}-labels-idx1-ubyte"));
+    }
+
+    private static void Check(string imagesPath, ReadOnlySpan<int> images, string labelsPath, ReadOnlySpan<int> labels)
+    {
+        if (images.Length != 3 || images[1] != 28 || images[2] != 28)
+            throw new DataFormatException(
+                $"{imagesPath}: expected images of shape [N,28,28], found {Shapes.Format(images)}");
+        if (labels.Length != 1 || labels[0] != images[0])
+            throw new DataFormatException($"{labelsPath}: {Shapes.Format(labels)} labels for {images[0]} images");
     }
 
     /// <summary>The first folder that holds the data: an explicit path, Debian's package, or the bundled subset
@@ -61,6 +84,7 @@ public static class FashionMnist
             }
         }
         throw new DirectoryNotFoundException(
-            $"Fashion-MNIST not found: install Debian's dataset-fashion-mnist ({DebianPath}) or pass a folder");
+            $"Fashion-MNIST not found in {DebianPath} or a data/fashion-mnist folder: install it with " +
+            "dendrite data install fashion-mnist (apt-get install dataset-fashion-mnist), or pass a folder");
     }
 }

@@ -20,6 +20,12 @@ public static class Idx
     /// with <paramref name="asFloat"/>), floats Float32, doubles Float64.</summary>
     public static Tensor Read(string path, bool asFloat = false)
     {
+        return Parse(path, ReadFile(path), asFloat);
+    }
+
+    // The file's bytes, decompressed when it is gzip.
+    private static byte[] ReadFile(string path)
+    {
         byte[] bytes;
         try
         {
@@ -30,7 +36,7 @@ public static class Idx
         {
             throw new DataFormatException($"{path}: cannot read: {e.Message}");
         }
-        return Parse(path, bytes, asFloat);
+        return bytes;
     }
 
     // The largest decompressed file accepted: a header plus MaxElements bytes (the element limit of u8 data).
@@ -59,8 +65,56 @@ public static class Idx
         }
     }
 
+    /// <summary>Reads an unsigned-byte IDX file (element type 0x08, as MNIST's images and labels) without
+    /// widening: the bytes and the shape.</summary>
+    public static (byte[] Data, int[] Shape) ReadBytes(string path)
+    {
+        var bytes = ReadFile(path);
+        var (type, shape, start, count) = Header(path, bytes);
+        if (type != 0x08)
+            throw new DataFormatException($"{path}: offset 2: element type 0x{type:x2} is not unsigned byte (0x08)");
+        return (bytes.AsSpan(start, (int)count).ToArray(), shape);
+    }
+
     /// <summary>Parses IDX bytes; <paramref name="name"/> is used in errors.</summary>
     public static Tensor Parse(string name, ReadOnlySpan<byte> b, bool asFloat = false)
+    {
+        var (type, shape, start, count) = Header(name, b);
+        int size = type switch
+        {
+            0x08 or 0x09 => 1,
+            0x0B => 2,
+            0x0C or 0x0D => 4,
+            _ => 8,
+        };
+        long need = count * size;
+        var data = b.Slice(start, (int)need);
+        int n = (int)count;
+        if (type == 0x0D)
+        {
+            var f = new float[n];
+            for (int i = 0; i < n; i++) f[i] = BinaryPrimitives.ReadSingleBigEndian(data.Slice(4 * i));
+            return Tensor.From(f, shape);
+        }
+        if (type == 0x0E)
+        {
+            var d = new double[n];
+            for (int i = 0; i < n; i++) d[i] = BinaryPrimitives.ReadDoubleBigEndian(data.Slice(8 * i));
+            return Tensor.From(d, shape);
+        }
+        if (asFloat)
+        {
+            var f = new float[n];
+            for (int i = 0; i < n; i++) f[i] = ReadInt(data, type, i);
+            return Tensor.From(f, shape);
+        }
+        var l = new long[n];
+        for (int i = 0; i < n; i++) l[i] = ReadInt(data, type, i);
+        return Tensor.From(l, shape);
+    }
+
+    // The header checked against the bytes present: element type, shape, where the data starts, element count.
+    private static (byte Type, int[] Shape, int Start, long Count) Header(string name, ReadOnlySpan<byte> b)
     {
         if (b.Length < 4) throw new DataFormatException($"{name}: offset 0: header needs 4 bytes, file has {b.Length}");
         if (b[0] != 0 || b[1] != 0)
@@ -92,29 +146,7 @@ public static class Idx
         if (b.Length - start < need)
             throw new DataFormatException(
                 $"{name}: offset {start}: data of shape {Shapes.Format(shape)} needs {need} bytes, file has {b.Length - start}");
-        var data = b.Slice(start, (int)need);
-        int n = (int)count;
-        if (type == 0x0D)
-        {
-            var f = new float[n];
-            for (int i = 0; i < n; i++) f[i] = BinaryPrimitives.ReadSingleBigEndian(data.Slice(4 * i));
-            return Tensor.From(f, shape);
-        }
-        if (type == 0x0E)
-        {
-            var d = new double[n];
-            for (int i = 0; i < n; i++) d[i] = BinaryPrimitives.ReadDoubleBigEndian(data.Slice(8 * i));
-            return Tensor.From(d, shape);
-        }
-        if (asFloat)
-        {
-            var f = new float[n];
-            for (int i = 0; i < n; i++) f[i] = ReadInt(data, type, i);
-            return Tensor.From(f, shape);
-        }
-        var l = new long[n];
-        for (int i = 0; i < n; i++) l[i] = ReadInt(data, type, i);
-        return Tensor.From(l, shape);
+        return (type, shape, start, count);
     }
 
     private static int ReadInt(ReadOnlySpan<byte> data, byte type, int i) => type switch

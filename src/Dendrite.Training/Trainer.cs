@@ -267,8 +267,8 @@ public sealed class Trainer
         if (totals.Length != 3)
             throw new Dendrite.IO.SafetensorsFormatException($"{path}: trainer.totals has {totals.Length} values, expected 3");
         var order = d.TryGetValue("trainer.order", out var o) ? o.ToArray<long>() : null;
-        if (order is not null && order.Length != train.Inputs.Size(0))
-            throw new ArgumentException($"{path}: checkpoint's epoch order covers {order.Length} examples, the data has {train.Inputs.Size(0)}");
+        if (order is not null && order.Length != train.Length)
+            throw new ArgumentException($"{path}: checkpoint's epoch order covers {order.Length} examples, the data has {train.Length}");
         var rngDefault = Bits(Need("rng.default"));
         var rngLoader = Bits(Need("rng.loader"));
         if (rngDefault.Length != 5 || rngLoader.Length != 5)
