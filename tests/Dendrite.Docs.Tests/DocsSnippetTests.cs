@@ -8,8 +8,10 @@ namespace Dendrite.Tests;
 
 /// <summary>Every C# snippet of README.md and docs/ compiles and runs. The blocks of one page run in order as one
 /// interactive session (a later block sees the variables, types and usings of the earlier ones, and may declare a
-/// name again), in a fresh temporary folder, with every Dendrite assembly referenced. A block fenced <c>```csharp compile-only</c> is compiled with the rest but
-/// the page runs only up to the block before it; the pages say why next to such a block. A block fenced
+/// name again), in a fresh temporary folder, with every Dendrite assembly referenced. A block fenced
+/// <c>```csharp compile-only</c> is compiled with the rest but left out of the run (the page says why: it needs data
+/// that may not be installed, or runs for minutes); a block that uses what such a block declares is compile-only
+/// too. A block fenced
 /// <c>```csharp excerpt PATH</c> quotes Dendrite's own source: its lines must appear in that file, in order.</summary>
 public class DocsSnippetTests
 {
@@ -51,18 +53,23 @@ public class DocsSnippetTests
             .WithAllowUnsafe(true)
             .WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.Preview);
         Script? script = null;
-        var scripts = new List<Script>();
         foreach (var block in blocks)
         {
             script = script is null ? CSharpScript.Create(block.Code, options) : script.ContinueWith(block.Code, options);
-            scripts.Add(script);
             var errors = script.Compile().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
             Assert.True(errors.Length == 0,
                 $"{page}, block at line {block.Line}: " + string.Join("\n", errors.Select(e => e.ToString())));
         }
-        int runnable = blocks.FindIndex(b => b.CompileOnly);
-        if (runnable == 0) return;
-        var last = scripts[runnable < 0 ? scripts.Count - 1 : runnable - 1];
+        // The run: the blocks that are not compile-only, as a session of their own.
+        Script? last = null;
+        foreach (var block in blocks.Where(b => !b.CompileOnly))
+        {
+            last = last is null ? CSharpScript.Create(block.Code, options) : last.ContinueWith(block.Code, options);
+            var errors = last.Compile().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+            Assert.True(errors.Length == 0, $"{page}, block at line {block.Line} compiles with the compile-only blocks " +
+                "but not without them (mark it compile-only too): " + string.Join("\n", errors.Select(e => e.ToString())));
+        }
+        if (last is null) return;
         string dir = Path.Combine(Path.GetTempPath(), "dendrite-docs-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         var cwd = Directory.GetCurrentDirectory();
