@@ -38,7 +38,8 @@ public sealed class Activations : Experiment
             new("tanh", "tanh", true, x => x.Tanh()),
             new("softsign", "softsign", true, Functional.Softsign),
             new("hard sigmoid", "hard σ", true, x => Functional.HardSigmoid(x)),
-            new("softmax (x, 0)₀", "softmax", true, x => Tensor.Stack([x, Tensor.ZerosLike(x)], 1).Softmax(1).Select(1, 0)),
+            new("softmax (x, 0)₀", "softmax", true,
+                x => Tensor.Stack([x, Tensor.ZerosLike(x)], 1).Softmax(1).Select(1, 0)),
             new("linear", "linear", false, x => x * 1.0),
             new("ReLU", "ReLU", false, Functional.Relu),
             new("leaky ReLU (0.01)", "leaky", false, x => Functional.LeakyRelu(x)),
@@ -75,11 +76,12 @@ public sealed class Activations : Experiment
         context.Setup($"Each function evaluated at {points} points of [{Low}, {High}]; its derivative is autograd's " +
             "(`Autograd.Grad(f(x).Sum(), x)`), not a formula. Softmax is shown on two logits (x, 0): its first " +
             "output, which equals sigmoid(x), and the diagonal of its Jacobian.");
-        context.Setup($"Saturation: the share of {samples:N0} pre-activations z drawn from N(0, 1), and the same draws " +
-            "times 4, where |f'(z)| < 0.01; dead: where f'(z) = 0 exactly.");
+        context.Setup($"Saturation: the share of {samples:N0} pre-activations z drawn from N(0, 1), and the same " +
+            "draws times 4, where |f'(z)| < 0.01; dead: where f'(z) = 0 exactly.");
 
         var table = context.Table("derivatives", "Activations and their derivatives (by autograd)",
-            "activation", "f on [-5, 5]", "f'(0)", "min f'", "max f'", "saturated, z ~ N(0,1)", "saturated, z ~ N(0,16)",
+            "activation", "f on [-5, 5]", "f'(0)", "min f'", "max f'", "saturated, z ~ N(0,1)",
+            "saturated, z ~ N(0,16)",
             "dead, z ~ N(0,1)", "mean f', z ~ N(0,1)");
         var curves = new List<(Activation A, float[] Value, float[] Derivative)>();
         foreach (var a in All())
@@ -107,21 +109,31 @@ public sealed class Activations : Experiment
                 new LineOptions { Title = $"{words}", XLabel = "x", YLabel = "f(x)", Width = 720, Height = 480 });
             Plots.Line(context.Figure($"{group}-derivatives", $"{words}: f'(x) computed by autograd"),
                 [.. chosen.Select(c => new Series(c.A.Name, xs, [.. c.Derivative.Select(v => (double)v)]))],
-                new LineOptions { Title = $"{words}: derivatives", XLabel = "x", YLabel = "f'(x)", Width = 720, Height = 480 });
+                new LineOptions
+                {
+                    Title = $"{words}: derivatives", XLabel = "x", YLabel = "f'(x)", Width = 720, Height = 480,
+                });
         }
         var names = curves.Select(c => c.A.Short).ToList();
-        foreach (var (stem, column, scale) in new[] { ("saturation", 5, "N(0, 1)"), ("saturation-wide", 6, "N(0, 16)") })
+        var shares = new[] { ("saturation", 5, "N(0, 1)"), ("saturation-wide", 6, "N(0, 16)") };
+        foreach (var (stem, column, scale) in shares)
         {
             Plots.Bar(context.Figure(stem, $"Share of pre-activations z ~ {scale} where |f'(z)| < 0.01"),
                 names, [.. table.Rows.Select(r => (double)r[column])],
-                new PlotOptions { Title = $"Saturated share, z ~ {scale}", YLabel = "share with |f'(z)| < 0.01", Width = 1000, Height = 420 });
+                new PlotOptions
+                {
+                    Title = $"Saturated share, z ~ {scale}", YLabel = "share with |f'(z)| < 0.01", Width = 1000,
+                    Height = 420,
+                });
         }
 
         double Col(string name, int column) => (double)table.Rows.First(r => (string)r[0] == name)[column];
         double MaxD(string name) => (float)table.Rows.First(r => (string)r[0] == name)[4];
         context.Finding($"The step function passes no gradient anywhere (dead share {Col("binary step", 7):P0}).");
         context.Finding($"Sigmoid's derivative never exceeds {MaxD("sigmoid"):G3}; for z ~ N(0, 16) it is below 0.01 " +
-            $"for {Col("sigmoid", 6):P1} of units, tanh's for {Col("tanh", 6):P1}, against {Col("sigmoid", 5):P1} and " +
+            $"for {Col("sigmoid", 6):P1} of units, tanh's for {Col("tanh", 6):P1}, against " +
+            $"{Col("sigmoid", 5):P1} and " +
+
             $"{Col("tanh", 5):P1} for z ~ N(0, 1): saturation grows with the scale of the pre-activation.");
         context.Finding($"ReLU's gradient is exactly 0 for {Col("ReLU", 7):P1} of N(0, 1) inputs; leaky ReLU, PReLU, " +
             $"ELU, SELU, GELU, softplus and swish keep a non-zero gradient there (dead share of leaky ReLU: " +

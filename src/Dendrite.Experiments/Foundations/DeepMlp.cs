@@ -8,13 +8,16 @@ namespace Dendrite.Experiments.Foundations;
 /// <param name="OutputMean">Mean of that output.</param>
 /// <param name="WeightGradStd">Standard deviation of the loss's gradient with respect to the layer's weight.</param>
 /// <param name="WeightGradNorm">Euclidean norm of that gradient.</param>
-internal readonly record struct LayerProbe(double OutputStd, double OutputMean, double WeightGradStd, double WeightGradNorm);
+internal readonly record struct LayerProbe(double OutputStd, double OutputMean, double WeightGradStd,
+    double WeightGradNorm);
 
 /// <summary>Deep fully connected networks for the initialisation and vanishing-gradient experiments:
-/// 784 → width → … → width → 10, one Linear per layer, each but the last followed by (batch norm and) an activation.</summary>
+/// 784 → width → … → width → 10, one Linear per layer, each but the last followed by (batch norm and) an
+/// activation.</summary>
 internal static class DeepMlp
 {
-    /// <summary>A network of <paramref name="layers"/> Linear layers; children are named linear1, bn1, act1, ….</summary>
+    /// <summary>A network of <paramref name="layers"/> Linear layers; children are named linear1, bn1, act1, ….
+    /// </summary>
     public static Sequential Build(int layers, int width, Func<ILayer> activation, bool batchNorm = false)
     {
         var net = new Sequential();
@@ -44,7 +47,9 @@ internal static class DeepMlp
     }
 
     /// <summary>One forward pass of (x, y) through <paramref name="net"/> in training mode, cross-entropy, backward:
-    /// per Linear layer, the statistics of its output and of its weight gradient. Gradients are cleared after.</summary>
+    /// per Linear layer, the statistics of its output and of its weight gradient. Gradients are cleared after.
+    /// </summary>
+
     public static LayerProbe[] Probe(Sequential net, Tensor x, Tensor y)
     {
         net.Train();

@@ -15,7 +15,8 @@ internal static class FashionSubset
 
     /// <summary><paramref name="count"/> images of <paramref name="split"/> ("train" or "t10k") drawn without
     /// replacement by <paramref name="g"/>, skipping the first <paramref name="skip"/> of the same permutation (so two
-    /// calls with the same generator state and different skips give disjoint sets): X [count, 784], Y [count].</summary>
+    /// calls with the same generator state and different skips give disjoint sets): X [count, 784], Y [count].
+    /// </summary>
     public static (Tensor X, Tensor Y) Take(string split, int count, Generator g, int skip = 0)
     {
         var (images, labels) = Full(split);
@@ -41,7 +42,9 @@ internal static class FashionSubset
 
     /// <summary>Mean cross-entropy and accuracy of <paramref name="model"/> on (x, y), in evaluation mode and
     /// without gradients; the model's mode is put back.</summary>
-    public static (double Loss, double Accuracy) Evaluate(Module model, Func<Tensor, Tensor> forward, Tensor x, Tensor y)
+    public static (double Loss, double Accuracy) Evaluate(Module model, Func<Tensor, Tensor> forward, Tensor x,
+        Tensor y)
+
     {
         bool training = model.Training;
         model.Train(false);

@@ -39,17 +39,19 @@ public sealed class GradientDescent : Experiment
         double[] rates = context.Choose<double[]>([1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001], [0.1, 0.01]);
         var (x, y) = FashionSubset.Take("train", trainCount, context.NewGenerator());
         var (vx, vy) = FashionSubset.Take("t10k", valCount, context.NewGenerator());
-        (string Name, int BatchSize)[] variants = [("batch", trainCount), ("mini-batch (64)", 64), ("stochastic (1)", 1)];
+        (string Name, int BatchSize)[] variants =
+            [("batch", trainCount), ("mini-batch (64)", 64), ("stochastic (1)", 1)];
         context.Setup($"Softmax regression (one Linear 784 → 10, cross-entropy) on {trainCount:N0} Fashion-MNIST " +
             $"training images (a seeded random subset of `{FashionSubset.Source}`), validated on {valCount:N0} test " +
             $"images; {epochs} epochs per run, plain SGD, every run starting from the same weights and, per epoch, " +
             "the same shuffled order.");
         context.Setup($"Each variant runs at every learning rate of {{{string.Join(", ", rates)}}}; the table and " +
-            "figures show the rate with the lowest final training loss (the sweep is in `lr-sweep.csv`). The training " +
-            $"loss is measured on the whole training subset {probesPerEpoch} times per epoch (batch: after every step); " +
-            "wall time counts the training steps only, not these measurements.");
+            "figures show the rate with the lowest final training loss (the sweep is in `lr-sweep.csv`). The " +
+            $"training loss is measured on the whole training subset {probesPerEpoch} times per epoch (batch: after " +
+            "every step); wall time counts the training steps only, not these measurements.");
         var initial = new Linear(784, 10).StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
-        var sweep = context.Table("lr-sweep", "Final training loss for each learning rate", "variant", "lr", "final train loss");
+        var sweep = context.Table("lr-sweep", "Final training loss for each learning rate",
+            "variant", "lr", "final train loss");
         var table = context.Table("variants", "Batch, mini-batch and stochastic gradient descent, softmax regression",
             "variant", "batch size", "best lr", "steps", "train seconds", "µs per step", "final train loss",
             "validation loss", "validation accuracy");
@@ -75,23 +77,34 @@ public sealed class GradientDescent : Experiment
             byTime.Add(new Series($"{name}, lr {best.Lr}", best.Times, best.Losses));
         }
         Plots.Line(context.Figure("loss-per-epoch", "Training loss against epochs (passes over the data)"), byEpoch,
-            new LineOptions { Title = "Loss against epochs", XLabel = "epoch", YLabel = "training cross-entropy", LogY = true, MarkerSize = 0 });
+            new LineOptions
+            {
+                Title = "Loss against epochs", XLabel = "epoch", YLabel = "training cross-entropy", LogY = true,
+                MarkerSize = 0,
+            });
         Plots.Line(context.Figure("loss-per-second", "Training loss against wall time spent in training steps"), byTime,
-            new LineOptions { Title = "Loss against wall time", XLabel = "seconds", YLabel = "training cross-entropy", LogY = true, MarkerSize = 0 });
+            new LineOptions
+            {
+                Title = "Loss against wall time", XLabel = "seconds", YLabel = "training cross-entropy", LogY = true,
+                MarkerSize = 0,
+            });
 
         // The same time budget for all: the loss each variant had reached when the mini-batch run finished.
         double budget = byTime[1].X[^1];
-        context.Finding($"Within the {budget:G3} s the mini-batch run took, the training losses were: " + string.Join("; ",
-            byTime.Select(s => $"{s.Name} {s.Y[Array.FindLastIndex(s.X, t => t <= budget)]:G3}")) + ".");
+        context.Finding($"Within the {budget:G3} s the mini-batch run took, the training losses were: " +
+            string.Join("; ", byTime.Select(s => $"{s.Name} {s.Y[Array.FindLastIndex(s.X, t => t <= budget)]:G3}")) +
+            ".");
+
         var rows = table.Rows;
         foreach (var row in rows)
         {
-            context.Finding($"{row[0]}: best lr {row[2]}, {row[3]} steps in {(double)row[4]:G3} s, final training loss " +
-                $"{(double)row[6]:G3}, validation accuracy {(double)row[8]:P1}.");
+            context.Finding($"{row[0]}: best lr {row[2]}, {row[3]} steps in {(double)row[4]:G3} s, final training " +
+                $"loss {(double)row[6]:G3}, validation accuracy {(double)row[8]:P1}.");
         }
         double perExampleMini = (double)rows[1][5] / 64, perExampleSgd = (double)rows[2][5];
-        context.Finding($"Per example, a stochastic step costs {perExampleSgd:G3} µs and a 64-example mini-batch step " +
-            $"{perExampleMini:G3} µs ({perExampleSgd / perExampleMini:G3}× less).");
+        context.Finding($"Per example, a stochastic step costs {perExampleSgd:G3} µs and a 64-example mini-batch " +
+            $"step {perExampleMini
+:G3} µs ({perExampleSgd / perExampleMini:G3}× less).");
     }
 
     private static Run1 Train(Tensor x, Tensor y, int batchSize, double lr, int epochs, int probesPerEpoch,

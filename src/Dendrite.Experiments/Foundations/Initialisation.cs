@@ -43,28 +43,31 @@ public sealed class Initialisation : Experiment
     {
         const int Layers = 10;
         int width = context.Choose(256, 64), probeCount = context.Choose(1_000, 100);
-        int trainCount = context.Choose(10_000, 300), valCount = context.Choose(2_000, 200), epochs = context.Choose(3, 1);
+        int trainCount = context.Choose(10_000, 300), valCount = context.Choose(2_000, 200);
+        int epochs = context.Choose(3, 1);
         var (px, py) = FashionSubset.Take("train", probeCount, context.NewGenerator());
         var (x, y) = FashionSubset.Take("train", trainCount, context.NewGenerator());
         var (vx, vy) = FashionSubset.Take("t10k", valCount, context.NewGenerator());
-        context.Setup($"Networks of {Layers} Linear layers, 784 → {width} → … → {width} → 10, tanh or ReLU after each " +
-            "but the last, biases zero. Initialisations: all zeros; N(0, 0.01²); Xavier normal N(0, 2 / (fan-in + " +
-            "fan-out)); He normal N(0, 2 / fan-in).");
-        context.Setup($"Statistics from one forward and backward pass (cross-entropy) of {probeCount:N0} Fashion-MNIST " +
-            "training images at initialisation: standard deviation of each layer's output (after its activation) and " +
-            "of the loss's gradient with respect to each layer's weight.");
-        context.Setup($"Training: {epochs} epochs on {trainCount:N0} training images, batches of 64, SGD with momentum " +
-            $"0.9 and lr 0.01, validated on {valCount:N0} test images. \"Trains\" means a validation accuracy above 50 % " +
-            "(chance is 10 %).");
+        context.Setup($"Networks of {Layers} Linear layers, 784 → {width} → … → {width} → 10, tanh or ReLU after " +
+            "each but the last, biases zero. Initialisations: all zeros; N(0, 0.01²); Xavier normal " +
+            "N(0, 2 / (fan-in + fan-out)); He normal N(0, 2 / fan-in).");
+        context.Setup("Statistics from one forward and backward pass (cross-entropy) of " +
+            $"{probeCount:N0} Fashion-MNIST training images at initialisation: standard deviation of each layer's " +
+            "output (after its activation) and of the loss's gradient with respect to each layer's weight.");
+        context.Setup($"Training: {epochs} epochs on {trainCount:N0} training images, batches of 64, SGD with " +
+            $"momentum 0.9 and lr 0.01, validated on {valCount:N0} test images. \"Trains\" means a validation " +
+            "accuracy above 50 % (chance is 10 %).");
         string[] layerColumns = [.. Enumerable.Range(1, Layers).Select(i => $"layer {i}")];
         var activations = context.Table("activation-std", "Standard deviation of each layer's output at initialisation",
             ["network", "initialisation", .. layerColumns]);
-        var gradients = context.Table("gradient-std", "Standard deviation of each layer's weight gradient at initialisation",
+        var gradients = context.Table("gradient-std",
+            "Standard deviation of each layer's weight gradient at initialisation",
             ["network", "initialisation", .. layerColumns]);
         var training = context.Table("training", $"Which initialisation trains ({epochs} epochs)",
             "network", "initialisation", "train loss, epoch 1", "final train loss", "validation accuracy", "trains");
         var accuracy = new List<Series>();
-        foreach (var (net, act) in new (string, Func<ILayer>)[] { ("tanh", () => new Tanh()), ("ReLU", () => new Relu()) })
+        var networks = new (string, Func<ILayer>)[] { ("tanh", () => new Tanh()), ("ReLU", () => new Relu()) };
+        foreach (var (net, act) in networks)
         {
             var actSeries = new List<Series>();
             var gradSeries = new List<Series>();
@@ -77,28 +80,49 @@ public sealed class Initialisation : Experiment
                 activations.Add([net, scheme.Name, .. probes.Select(p => (object)p.OutputStd)]);
                 gradients.Add([net, scheme.Name, .. probes.Select(p => (object)p.WeightGradStd)]);
                 double[] layerAxis = [.. Enumerable.Range(1, Layers).Select(i => (double)i)];
-                if (probes.All(p => p.OutputStd > 0)) actSeries.Add(new Series(scheme.Name, layerAxis, [.. probes.Select(p => p.OutputStd)]));
+                if (probes.All(p => p.OutputStd > 0))
+                    actSeries.Add(new Series(scheme.Name, layerAxis, [.. probes.Select(p => p.OutputStd)]));
                 if (probes.All(p => p.WeightGradStd > 0))
                     gradSeries.Add(new Series(scheme.Name, layerAxis, [.. probes.Select(p => p.WeightGradStd)]));
 
-                var trainer = new Trainer(model, new Momentum(model.Parameters(), 0.01, 0.9), (o, t) => Losses.CrossEntropy(o, t));
-                var loader = new Dendrite.Data.DataLoader(x, y, 64, shuffle: true, generator: new Generator((ulong)context.Seed + 29));
+                var trainer = new Trainer(model, new Momentum(model.Parameters(), 0.01, 0.9),
+                    (o, t) => Losses.CrossEntropy(o, t));
+                var loader = new Dendrite.Data.DataLoader(x, y, 64, shuffle: true,
+                    generator: new Generator((ulong)context.Seed + 29));
                 var e = trainer.Fit(loader, epochs, validation: (vx, vy), verbose: false).Epochs;
                 double valAcc = e[^1].ValAccuracy ?? double.NaN;
                 training.Add(net, scheme.Name, e[0].TrainLoss, e[^1].TrainLoss, valAcc, valAcc > 0.5 ? "yes" : "no");
                 accuracy.Add(Series.PerEpoch($"{net}, {scheme.Name}", [.. e.Select(r => r.ValAccuracy ?? double.NaN)]));
-                context.Log($"{net} {scheme.Name}: output std of layer 10 {probes[^1].OutputStd:G3}, validation accuracy {valAcc:P1}");
+                context.Log($"{net} {scheme.Name}: output std of layer 10 {probes[^1].OutputStd:G3}, " +
+                    $"validation accuracy {valAcc:P1}");
             }
             string stem = net.ToLowerInvariant();
-            Plots.Line(context.Figure($"{stem}-activations", $"{net} network: standard deviation of each layer's output " +
-                "at initialisation (zero initialisation, all exactly 0, is not drawn on the log axis)"), actSeries,
-                new LineOptions { Title = $"{net}: output std per layer", XLabel = "layer", YLabel = "std", LogY = true, IntegerX = true });
-            Plots.Line(context.Figure($"{stem}-gradients", $"{net} network: standard deviation of each layer's weight " +
-                "gradient at initialisation (zero initialisation not drawn)"), gradSeries,
-                new LineOptions { Title = $"{net}: weight-gradient std per layer", XLabel = "layer", YLabel = "std", LogY = true, IntegerX = true });
+            Plots.Line(context.Figure($"{stem}-activations", $"{net} network: standard deviation of each layer's " +
+                "output at initialisation (zero initialisation, whose standard deviations are exactly 0, is not " +
+                "drawn on the log axis)"), actSeries,
+
+                new LineOptions
+                {
+                    Title = $"{net}: output std per layer", XLabel = "layer", YLabel = "std", LogY = true,
+                    IntegerX = true,
+                });
+            Plots.Line(context.Figure($"{stem}-gradients", $"{net} network: standard deviation of each layer's " +
+                "weight gradient at initialisation (zero initialisation not drawn)"), gradSeries,
+                new LineOptions
+                {
+                    Title = $"{net}: weight-gradient std per layer", XLabel = "layer", YLabel = "std", LogY = true,
+                    IntegerX = true,
+                });
         }
-        Plots.Line(context.Figure("validation-accuracy", "Validation accuracy per epoch of the eight networks"), accuracy,
-            new LineOptions { Title = "Which initialisation trains", XLabel = "epoch", YLabel = "validation accuracy", IntegerX = true });
+        Plots.Line(context.Figure("validation-accuracy", "Validation accuracy per epoch of the eight networks"),
+            accuracy,
+            new LineOptions
+            {
+                Title = "Which initialisation trains", XLabel = "epoch", YLabel = "validation accuracy",
+                IntegerX = true,
+
+            });
+
 
         foreach (var row in training.Rows)
         {

@@ -16,7 +16,8 @@ public sealed class Optimizers : Experiment
     public override string Topic => "optimizers";
 
     /// <inheritdoc/>
-    public override string Summary => "SGD, momentum, Nesterov, Adagrad, RMSprop, Adam on Rosenbrock, Beale and Fashion-MNIST";
+    public override string Summary =>
+        "SGD, momentum, Nesterov, Adagrad, RMSprop, Adam on Rosenbrock, Beale and Fashion-MNIST";
 
     /// <inheritdoc/>
     public override string Claim => """
@@ -71,14 +72,17 @@ public sealed class Optimizers : Experiment
             new("Beale", Beale, BealeValue, (1, 1.5), (3, 0.5), (-0.5, 4), (-2, 2),
                 Methods(sgd: 5e-3, adagrad: 0.5, rmsprop: 0.01, adam: 0.05)),
         ];
-        context.Setup($"Rosenbrock f = (1 − x)² + 100(y − x²)² from (−1.5, 2) and Beale f = (1.5 − x + xy)² + " +
+        context.Setup("Rosenbrock f = (1 − x)² + 100(y − x²)² from (−1.5, 2) and Beale " +
+            "f = (1.5 − x + xy)² + " +
             $"(2.25 − x + xy²)² + (2.625 − x + xy³)² from (1, 1.5), {steps} steps of each optimizer on " +
             "a two-element parameter; gradients by autograd.");
         var paths = context.Table("paths", "Optimizers on two test functions",
-            "function", "optimizer", "lr", "final x", "final y", "final f", "distance to minimum", "first step with f < 1e-3");
+            "function", "optimizer", "lr", "final x", "final y", "final f", "distance to minimum",
+            "first step with f < 1e-3");
         foreach (var s in surfaces)
         {
-            context.Setup($"{s.Name} learning rates: " + string.Join(", ", s.Methods.Select(m => $"{m.Name} {LrOf(m)}")) +
+            context.Setup($"{s.Name} learning rates: " +
+                string.Join(", ", s.Methods.Select(m => $"{m.Name} {LrOf(m)}")) +
                 " (momentum and Nesterov use SGD's rate with momentum 0.9; Adam β = (0.9, 0.999)).");
             var drawn = new List<Series>();
             foreach (var m in s.Methods)
@@ -103,12 +107,15 @@ public sealed class Optimizers : Experiment
                     if (reached < 0 && f < 1e-3) reached = step;
                 }
                 double distance = Math.Sqrt(Math.Pow(xs[^1] - s.Minimum.X, 2) + Math.Pow(ys[^1] - s.Minimum.Y, 2));
-                paths.Add(s.Name, m.Name, LrOf(m), xs[^1], ys[^1], f, distance, reached < 0 ? "never" : reached.ToString(
-                    System.Globalization.CultureInfo.InvariantCulture));
+                string first = reached < 0
+                    ? "never"
+                    : reached.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                paths.Add(s.Name, m.Name, LrOf(m), xs[^1], ys[^1], f, distance, first);
                 drawn.Add(Thin(m.Name, xs, ys, 400));
             }
             string stem = s.Name.ToLowerInvariant();
-            Plots.Contour(context.Figure(stem, $"{s.Name}: {steps} steps of each optimizer (circle: start, square: end)"),
+            Plots.Contour(
+                context.Figure(stem, $"{s.Name}: {steps} steps of each optimizer (circle: start, square: end)"),
                 s.Plain, s.XRange, s.YRange, drawn,
                 new ContourOptions
                 {
@@ -144,17 +151,23 @@ public sealed class Optimizers : Experiment
 
     private static void TrainFashion(ExperimentContext context)
     {
-        int trainCount = context.Choose(10_000, 300), valCount = context.Choose(2_000, 200), epochs = context.Choose(8, 2);
+        int trainCount = context.Choose(10_000, 300), valCount = context.Choose(2_000, 200);
+        int epochs = context.Choose(8, 2);
         var (x, y) = FashionSubset.Take("train", trainCount, context.NewGenerator());
         var (vx, vy) = FashionSubset.Take("t10k", valCount, context.NewGenerator());
         var methods = Methods(sgd: 0.01, adagrad: 0.01, rmsprop: 1e-3, adam: 1e-3);
-        context.Setup($"Fashion-MNIST: an MLP 784 → 128 (ReLU) → 10 on {trainCount:N0} training images, validated on " +
-            $"{valCount:N0} test images, batches of 64 in the same seeded order for every optimizer, {epochs} epochs, the " +
-            "same initial weights; learning rates " + string.Join(", ", methods.Select(m => $"{m.Name} {LrOf(m)}")) +
-            " (torch.optim's defaults for Adagrad and Adam, Keras's 0.001 for RMSprop, 0.01 for the three SGD variants).");
+        context.Setup("Fashion-MNIST: an MLP 784 → 128 (ReLU) → 10 on " +
+            $"{trainCount:N0} training images, validated " +
+            $"on {valCount:N0} test images, batches of 64 in the same seeded order for every optimizer, {epochs} " +
+            "epochs, the same initial weights; learning rates " +
+            string.Join(", ", methods.Select(m => $"{m.Name} {LrOf(m)}")) +
+            " (torch.optim's defaults for Adagrad and Adam, Keras's 0.001 for RMSprop, 0.01 for the three SGD " +
+            "variants).");
         var initial = Mlp().StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
         var table = context.Table("fashion", "Optimizers on a Fashion-MNIST MLP",
-            "optimizer", "lr", "train loss, epoch 1", "final train loss", "final validation loss", "validation accuracy", "seconds");
+            "optimizer", "lr", "train loss, epoch 1", "final train loss", "final validation loss",
+            "validation accuracy", "seconds");
+
         var trainCurves = new List<Series>();
         var valCurves = new List<Series>();
         foreach (var m in methods)
@@ -162,7 +175,8 @@ public sealed class Optimizers : Experiment
             var model = Mlp();
             model.LoadStateDict(initial);
             var trainer = new Trainer(model, m.Make(model.Parameters()), (o, t) => Losses.CrossEntropy(o, t));
-            var loader = new Dendrite.Data.DataLoader(x, y, 64, shuffle: true, generator: new Generator((ulong)context.Seed + 17));
+            var loader = new Dendrite.Data.DataLoader(x, y, 64, shuffle: true,
+                generator: new Generator((ulong)context.Seed + 17));
             var history = trainer.Fit(loader, epochs, validation: (vx, vy), verbose: false);
             var e = history.Epochs;
             table.Add(m.Name, LrOf(m), e[0].TrainLoss, e[^1].TrainLoss, e[^1].ValLoss ?? double.NaN,
@@ -172,8 +186,12 @@ public sealed class Optimizers : Experiment
             context.Log($"{m.Name}: validation accuracy {e[^1].ValAccuracy:P1}");
         }
         Plots.Line(context.Figure("fashion-train-loss", "Fashion-MNIST MLP: mean training loss per epoch"), trainCurves,
-            new LineOptions { Title = "Training loss", XLabel = "epoch", YLabel = "cross-entropy", IntegerX = true, LogY = true });
-        Plots.Line(context.Figure("fashion-validation-loss", "Fashion-MNIST MLP: validation loss after each epoch"), valCurves,
+            new LineOptions
+            {
+                Title = "Training loss", XLabel = "epoch", YLabel = "cross-entropy", IntegerX = true, LogY = true,
+            });
+        Plots.Line(context.Figure("fashion-validation-loss", "Fashion-MNIST MLP: validation loss after each epoch"),
+            valCurves,
             new LineOptions { Title = "Validation loss", XLabel = "epoch", YLabel = "cross-entropy", IntegerX = true });
         var best = table.Rows.OrderByDescending(r => (double)r[5]).First();
         var sgdRow = table.Rows.First(r => (string)r[0] == "SGD");
@@ -181,5 +199,7 @@ public sealed class Optimizers : Experiment
             $"({(double)best[5]:P1}); plain SGD at lr 0.01 reaches {(double)sgdRow[5]:P1}.");
     }
 
-    private static Sequential Mlp() => new(("hidden", new Linear(784, 128)), ("relu", new Relu()), ("out", new Linear(128, 10)));
+    private static Sequential Mlp() =>
+        new(("hidden", new Linear(784, 128)), ("relu", new Relu()), ("out", new Linear(128, 10)));
+
 }

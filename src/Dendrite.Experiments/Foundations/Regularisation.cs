@@ -32,8 +32,9 @@ public sealed class Regularisation : Experiment
     /// <inheritdoc/>
     public override void Run(ExperimentContext context)
     {
-        int trainCount = context.Choose(1_000, 200), valCount = context.Choose(5_000, 200), testCount = context.Choose(10_000, 200);
-        int epochs = context.Choose(100, 4), hidden = context.Choose(512, 64), patience = context.Choose(10, 2);
+        int trainCount = context.Choose(1_000, 200), valCount = context.Choose(2_000, 200);
+        int testCount = context.Choose(10_000, 200);
+        int epochs = context.Choose(100, 4), hidden = context.Choose(256, 64), patience = context.Choose(10, 2);
         // One permutation of the training images: the first trainCount train, the next valCount validate.
         ulong split = context.NewGenerator().NextUInt64();
         var (x, y) = FashionSubset.Take("train", trainCount, new Generator(split));
@@ -43,15 +44,19 @@ public sealed class Regularisation : Experiment
         [
             new("none", 0, 0, 0, false),
             new("L1 (λ = 1e-4)", 0, 1e-4, 0, false),
+            new("L1 (λ = 1e-3)", 0, 1e-3, 0, false),
             new("L2 (weight decay 5e-3)", 0, 0, 5e-3, false),
+            new("L2 (weight decay 5e-2)", 0, 0, 5e-2, false),
             new("dropout (p = 0.5)", 0.5, 0, 0, false),
+
             new($"early stopping (patience {patience})", 0, 0, 0, true),
         ];
         context.Setup($"{trainCount:N0} Fashion-MNIST training images (a seeded random subset), validation on " +
             $"{valCount:N0} other training images, test on {testCount:N0} test images.");
-        context.Setup($"MLP 784 → {hidden} → {hidden} → 10 with ReLU ({784 * hidden + hidden * hidden + 10 * hidden + 2 * hidden + 10:N0} " +
-            $"parameters), SGD with momentum 0.9 and lr 0.01, batches of 32, up to {epochs} epochs, the same initial " +
-            "weights and batch order for every variant.");
+        long parameters = 784 * hidden + hidden * hidden + 10 * hidden + 2 * hidden + 10;
+        context.Setup($"MLP 784 → {hidden} → {hidden} → 10 with ReLU ({parameters:N0} parameters), SGD with " +
+            $"momentum 0.9 and lr 0.01, batches of 32, up to {epochs} epochs, the same initial weights and batch " +
+            "order for every variant.");
         context.Setup("L1 adds λ Σ|w| over the weights (not biases) to the loss; L2 is the optimizer's weight decay " +
             "(λ·w added to the gradient, the gradient of λ/2 Σw²) on all parameters; dropout sits after each hidden " +
             "ReLU; early stopping watches the validation loss and restores the best epoch's weights.");
@@ -70,8 +75,10 @@ public sealed class Regularisation : Experiment
             Func<Tensor, Tensor, Tensor> loss = v.L1 > 0
                 ? (o, t) => Losses.CrossEntropy(o, t) + Losses.L1Penalty(weights, v.L1)
                 : (o, t) => Losses.CrossEntropy(o, t);
-            var trainer = new Trainer(model, new Momentum(model.Parameters(), 0.01, 0.9, weightDecay: v.WeightDecay), loss);
-            var loader = new Dendrite.Data.DataLoader(x, y, 32, shuffle: true, generator: new Generator((ulong)context.Seed + 41));
+            var optimizer = new Momentum(model.Parameters(), 0.01, 0.9, weightDecay: v.WeightDecay);
+            var trainer = new Trainer(model, optimizer, loss);
+            var loader = new Dendrite.Data.DataLoader(x, y, 32, shuffle: true,
+                generator: new Generator((ulong)context.Seed + 41));
             var callbacks = new List<ICallback>();
             var stopper = new EarlyStopping(patience);
             if (v.EarlyStop) callbacks.Add(stopper);
@@ -82,29 +89,42 @@ public sealed class Regularisation : Experiment
             long small = weights.Sum(w => (long)w.ToArray<float>().Count(a => Math.Abs(a) < 1e-3));
             long total = weights.Sum(w => (long)w.Numel);
             string ran = v.EarlyStop ? $"{e.Count} (best {stopper.BestEpoch})" : $"{e.Count}";
-            table.Add(v.Name, ran, trainLoss, valLoss, trainAcc, valAcc, trainAcc - valAcc, testAcc, (double)small / total);
-            // Curves: cross-entropy without the penalty, with dropout on during training (as the Trainer measures).
+            table.Add(v.Name, ran, trainLoss, valLoss, trainAcc, valAcc, trainAcc - valAcc, testAcc,
+                (double)small / total);
+            // The Trainer's training loss: the mean over the epoch's batches, penalty included, dropout active.
             trainCurves.Add(Series.PerEpoch(v.Name, [.. e.Select(r => r.TrainLoss)]));
             valCurves.Add(Series.PerEpoch(v.Name, [.. e.Select(r => r.ValLoss ?? double.NaN)]));
             context.Log($"{v.Name}: train {trainAcc:P1}, validation {valAcc:P1}, {e.Count} epochs");
         }
         Plots.Line(context.Figure("validation-loss", "Validation loss per epoch for each regulariser"), valCurves,
-            new LineOptions { Title = "Validation loss", XLabel = "epoch", YLabel = "cross-entropy", IntegerX = true, MarkerSize = 0 });
+            new LineOptions
+            {
+                Title = "Validation loss", XLabel = "epoch", YLabel = "cross-entropy", IntegerX = true, MarkerSize = 0,
+            });
         Plots.Line(context.Figure("train-loss", "Training loss per epoch (mean over the epoch's batches, penalty " +
             "included, dropout active)"), trainCurves,
-            new LineOptions { Title = "Training loss", XLabel = "epoch", YLabel = "loss", IntegerX = true, LogY = true, MarkerSize = 0 });
+            new LineOptions
+            {
+                Title = "Training loss", XLabel = "epoch", YLabel = "loss", IntegerX = true, LogY = true,
+                MarkerSize = 0,
+
+            });
         var names = table.Rows.Select(r => (string)r[0]).ToList();
         Plots.Bar(context.Figure("gap", "Train accuracy minus validation accuracy after training"), names,
             [.. table.Rows.Select(r => (double)r[6])],
-            new PlotOptions { Title = "Generalisation gap", YLabel = "train − validation accuracy", Width = 900 });
+            new PlotOptions { Title = "Generalisation gap", YLabel = "train − validation accuracy", Width = 1200 });
 
         var none = table.Rows[0];
+        var plain = valCurves[0].Y;
+        int bestEpoch = Array.IndexOf(plain, plain.Min()) + 1;
         context.Finding($"Without regularisation the MLP reaches {(double)none[4]:P1} training accuracy against " +
-            $"{(double)none[5]:P1} validation (gap {(double)none[6]:P1}); its validation loss ends at {(double)none[3]:G3}.");
+            $"{(double)none[5]:P1} validation (gap {(double)none[6]:P1}); its validation loss is lowest at epoch " +
+            $"{bestEpoch} ({plain.Min():G3}) and ends at {(double)none[3]:G3}.");
         foreach (var row in table.Rows.Skip(1))
         {
-            context.Finding($"{row[0]}: gap {(double)row[6]:P1}, validation accuracy {(double)row[5]:P1}, test accuracy " +
-                $"{(double)row[7]:P1}, {(double)row[8]:P1} of weights below 1e-3 in magnitude.");
+            context.Finding($"{row[0]}: gap {(double)row[6]:P1}, validation accuracy {(double)row[5]:P1}, test " +
+                $"accuracy {(double)row[7]:P1}, {(double)row[8]:P1} of weights below 1e-3 in magnitude.");
+
         }
     }
 
