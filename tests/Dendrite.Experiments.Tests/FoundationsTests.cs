@@ -40,7 +40,7 @@ public class FoundationsTests
     [Fact]
     public void DeepMlp_ProbeSeesZeroInitialisationAsAllZero()
     {
-        var net = DeepMlp.Build(4, 8, () => new Tanh());
+        var net = DeepMlp.Build(4, 8, () => new Relu());
         Assert.Equal(4, DeepMlp.Linears(net).Count);
         DeepMlp.Initialise(net, s => Tensor.Zeros(s));
         var x = Tensor.Randn([5, 784], new Generator(3));

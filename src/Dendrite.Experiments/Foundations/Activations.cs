@@ -111,7 +111,11 @@ public sealed class Activations : Experiment
                 [.. chosen.Select(c => new Series(c.A.Name, xs, [.. c.Derivative.Select(v => (double)v)]))],
                 new LineOptions
                 {
-                    Title = $"{words}: derivatives", XLabel = "x", YLabel = "f'(x)", Width = 720, Height = 480,
+                    Title = $"{words}: derivatives",
+                    XLabel = "x",
+                    YLabel = "f'(x)",
+                    Width = 720,
+                    Height = 480,
                 });
         }
         var names = curves.Select(c => c.A.Short).ToList();
@@ -122,7 +126,9 @@ public sealed class Activations : Experiment
                 names, [.. table.Rows.Select(r => (double)r[column])],
                 new PlotOptions
                 {
-                    Title = $"Saturated share, z ~ {scale}", YLabel = "share with |f'(z)| < 0.01", Width = 1000,
+                    Title = $"Saturated share, z ~ {scale}",
+                    YLabel = "share with |f'(z)| < 0.01",
+                    Width = 1000,
                     Height = 420,
                 });
         }

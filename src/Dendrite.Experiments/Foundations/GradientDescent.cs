@@ -79,13 +79,19 @@ public sealed class GradientDescent : Experiment
         Plots.Line(context.Figure("loss-per-epoch", "Training loss against epochs (passes over the data)"), byEpoch,
             new LineOptions
             {
-                Title = "Loss against epochs", XLabel = "epoch", YLabel = "training cross-entropy", LogY = true,
+                Title = "Loss against epochs",
+                XLabel = "epoch",
+                YLabel = "training cross-entropy",
+                LogY = true,
                 MarkerSize = 0,
             });
         Plots.Line(context.Figure("loss-per-second", "Training loss against wall time spent in training steps"), byTime,
             new LineOptions
             {
-                Title = "Loss against wall time", XLabel = "seconds", YLabel = "training cross-entropy", LogY = true,
+                Title = "Loss against wall time",
+                XLabel = "seconds",
+                YLabel = "training cross-entropy",
+                LogY = true,
                 MarkerSize = 0,
             });
 
@@ -103,8 +109,7 @@ public sealed class GradientDescent : Experiment
         }
         double perExampleMini = (double)rows[1][5] / 64, perExampleSgd = (double)rows[2][5];
         context.Finding($"Per example, a stochastic step costs {perExampleSgd:G3} µs and a 64-example mini-batch " +
-            $"step {perExampleMini
-:G3} µs ({perExampleSgd / perExampleMini:G3}× less).");
+            $"step {perExampleMini:G3} µs ({perExampleSgd / perExampleMini:G3}× less).");
     }
 
     private static Run1 Train(Tensor x, Tensor y, int batchSize, double lr, int epochs, int probesPerEpoch,

@@ -103,14 +103,20 @@ public sealed class Initialisation : Experiment
 
                 new LineOptions
                 {
-                    Title = $"{net}: output std per layer", XLabel = "layer", YLabel = "std", LogY = true,
+                    Title = $"{net}: output std per layer",
+                    XLabel = "layer",
+                    YLabel = "std",
+                    LogY = true,
                     IntegerX = true,
                 });
             Plots.Line(context.Figure($"{stem}-gradients", $"{net} network: standard deviation of each layer's " +
                 "weight gradient at initialisation (zero initialisation not drawn)"), gradSeries,
                 new LineOptions
                 {
-                    Title = $"{net}: weight-gradient std per layer", XLabel = "layer", YLabel = "std", LogY = true,
+                    Title = $"{net}: weight-gradient std per layer",
+                    XLabel = "layer",
+                    YLabel = "std",
+                    LogY = true,
                     IntegerX = true,
                 });
         }
@@ -118,7 +124,9 @@ public sealed class Initialisation : Experiment
             accuracy,
             new LineOptions
             {
-                Title = "Which initialisation trains", XLabel = "epoch", YLabel = "validation accuracy",
+                Title = "Which initialisation trains",
+                XLabel = "epoch",
+                YLabel = "validation accuracy",
                 IntegerX = true,
 
             });

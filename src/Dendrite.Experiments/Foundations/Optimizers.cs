@@ -119,8 +119,14 @@ public sealed class Optimizers : Experiment
                 s.Plain, s.XRange, s.YRange, drawn,
                 new ContourOptions
                 {
-                    Title = $"{s.Name} function", XLabel = "x", YLabel = "y", LogScale = true, Levels = 14,
-                    Resolution = context.Choose(200, 40), Width = 760, Height = 560,
+                    Title = $"{s.Name} function",
+                    XLabel = "x",
+                    YLabel = "y",
+                    LogScale = true,
+                    Levels = 14,
+                    Resolution = context.Choose(200, 40),
+                    Width = 760,
+                    Height = 560,
                 });
         }
 
@@ -188,7 +194,11 @@ public sealed class Optimizers : Experiment
         Plots.Line(context.Figure("fashion-train-loss", "Fashion-MNIST MLP: mean training loss per epoch"), trainCurves,
             new LineOptions
             {
-                Title = "Training loss", XLabel = "epoch", YLabel = "cross-entropy", IntegerX = true, LogY = true,
+                Title = "Training loss",
+                XLabel = "epoch",
+                YLabel = "cross-entropy",
+                IntegerX = true,
+                LogY = true,
             });
         Plots.Line(context.Figure("fashion-validation-loss", "Fashion-MNIST MLP: validation loss after each epoch"),
             valCurves,

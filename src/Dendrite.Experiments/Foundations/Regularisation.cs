@@ -79,10 +79,15 @@ public sealed class Regularisation : Experiment
             var trainer = new Trainer(model, optimizer, loss);
             var loader = new Dendrite.Data.DataLoader(x, y, 32, shuffle: true,
                 generator: new Generator((ulong)context.Seed + 41));
-            var callbacks = new List<ICallback>();
+            // The validation curve is the plain cross-entropy: the Trainer's validation loss would include the L1
+            // penalty, which is not a measure of fit.
+            var validation = new ValidationCrossEntropy(model, vx, vy);
+            var callbacks = new List<ICallback> { validation };
             var stopper = new EarlyStopping(patience);
             if (v.EarlyStop) callbacks.Add(stopper);
-            var e = trainer.Fit(loader, epochs, validation: (vx, vy), callbacks: callbacks, verbose: false).Epochs;
+            (Tensor, Tensor)? watched = v.EarlyStop ? (vx, vy) : null;
+            var e = trainer.Fit(loader, epochs, validation: watched, callbacks: callbacks, verbose: false).Epochs;
+
             var (trainLoss, trainAcc) = FashionSubset.Evaluate(model, model.Forward, x, y);
             var (valLoss, valAcc) = FashionSubset.Evaluate(model, model.Forward, vx, vy);
             var (_, testAcc) = FashionSubset.Evaluate(model, model.Forward, tx, ty);
@@ -93,19 +98,28 @@ public sealed class Regularisation : Experiment
                 (double)small / total);
             // The Trainer's training loss: the mean over the epoch's batches, penalty included, dropout active.
             trainCurves.Add(Series.PerEpoch(v.Name, [.. e.Select(r => r.TrainLoss)]));
-            valCurves.Add(Series.PerEpoch(v.Name, [.. e.Select(r => r.ValLoss ?? double.NaN)]));
+            valCurves.Add(Series.PerEpoch(v.Name, validation.Losses));
+
             context.Log($"{v.Name}: train {trainAcc:P1}, validation {valAcc:P1}, {e.Count} epochs");
         }
         Plots.Line(context.Figure("validation-loss", "Validation loss per epoch for each regulariser"), valCurves,
             new LineOptions
             {
-                Title = "Validation loss", XLabel = "epoch", YLabel = "cross-entropy", IntegerX = true, MarkerSize = 0,
+                Title = "Validation loss",
+                XLabel = "epoch",
+                YLabel = "cross-entropy",
+                IntegerX = true,
+                MarkerSize = 0,
             });
         Plots.Line(context.Figure("train-loss", "Training loss per epoch (mean over the epoch's batches, penalty " +
             "included, dropout active)"), trainCurves,
             new LineOptions
             {
-                Title = "Training loss", XLabel = "epoch", YLabel = "loss", IntegerX = true, LogY = true,
+                Title = "Training loss",
+                XLabel = "epoch",
+                YLabel = "loss",
+                IntegerX = true,
+                LogY = true,
                 MarkerSize = 0,
 
             });
@@ -138,4 +152,16 @@ public sealed class Regularisation : Experiment
         net.Append("fc3", new Linear(hidden, 10));
         return net;
     }
+}
+
+/// <summary>Records the cross-entropy of the model on a validation set after each epoch, without any penalty the
+/// training loss adds.</summary>
+internal sealed class ValidationCrossEntropy(Sequential model, Tensor x, Tensor y) : ICallback
+{
+    /// <summary>One value per epoch.</summary>
+    public List<double> Losses { get; } = [];
+
+    /// <inheritdoc/>
+    public void OnEpochEnd(Trainer trainer, EpochResult result) =>
+        Losses.Add(FashionSubset.Evaluate(model, model.Forward, x, y).Loss);
 }

@@ -96,14 +96,20 @@ public sealed class VanishingGradientsMlp : Experiment
             "is next to the input)"), initSeries,
             new LineOptions
             {
-                Title = "‖∂L/∂W‖ per layer, at initialisation", XLabel = "layer", YLabel = "gradient norm", LogY = true,
+                Title = "‖∂L/∂W‖ per layer, at initialisation",
+                XLabel = "layer",
+                YLabel = "gradient norm",
+                LogY = true,
                 IntegerX = true,
             });
         Plots.Line(context.Figure("gradient-norm-trained", $"Weight-gradient norm per layer after {epochs} epoch(s)"),
             trainedSeries,
             new LineOptions
             {
-                Title = "‖∂L/∂W‖ per layer, after training", XLabel = "layer", YLabel = "gradient norm", LogY = true,
+                Title = "‖∂L/∂W‖ per layer, after training",
+                XLabel = "layer",
+                YLabel = "gradient norm",
+                LogY = true,
                 IntegerX = true,
             });
 
