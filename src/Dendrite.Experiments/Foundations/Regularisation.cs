@@ -63,7 +63,7 @@ public sealed class Regularisation : Experiment
         var initial = Model(hidden, 0).StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
         var table = context.Table("gap", "Train and validation after training, per regulariser",
             "regulariser", "epochs run", "train loss", "validation loss", "train accuracy", "validation accuracy",
-            "accuracy gap", "test accuracy", "weights with |w| < 1e-3");
+            "accuracy gap", "test accuracy", "weights below 1e-3 in magnitude");
         var valCurves = new List<Series>();
         var trainCurves = new List<Series>();
         foreach (var v in variants)
