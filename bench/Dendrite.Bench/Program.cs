@@ -12,6 +12,7 @@ var scenarios = new Dictionary<string, Func<Options, int>>
     ["mlp-epoch"] = TrainScenario.Mlp,
     ["conv"] = ConvScenario.Run,
     ["conv-ops"] = ConvOpsScenario.Run,
+    ["linalg"] = LinalgScenario.Run,
 };
 if (args.Length == 0 || !scenarios.ContainsKey(args[0]))
 {

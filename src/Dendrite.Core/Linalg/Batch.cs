@@ -57,6 +57,15 @@ internal sealed class Batch
         return cm;
     }
 
+    /// <summary>Matrix <paramref name="b"/> in row-major float32 (for the float32 blocked routines).</summary>
+    public float[] RowMajorSingle(int b)
+    {
+        var rm = new float[M * N];
+        int start = b * M * N;
+        for (int i = 0; i < rm.Length; i++) rm[i] = (float)data[start + i];
+        return rm;
+    }
+
     /// <summary>"matrix 3 of [4,5,5]", or "the matrix [5,5]" when there is no batch, for error messages.</summary>
     public string Which(int b) => Count == 1 && BatchShape.Length == 0
         ? $"the matrix {Shapes.Format(Shape)}"

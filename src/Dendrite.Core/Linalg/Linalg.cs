@@ -151,26 +151,10 @@ public static partial class Linalg
         var l = new double[batch.Count * n * n];
         for (int b = 0; b < batch.Count; b++)
         {
-            var cm = batch.ColumnMajor(b);
-            for (int j = 0; j < n; j++)
-            {
-                for (int i = 0; i < j; i++) cm[i + j * n] = cm[j + i * n];
-            }
-            try
-            {
-                Lapack.CholeskyFactor(cm, n);
-            }
-            catch (ArgumentException)
-            {
-                throw new ArgumentException($"Cholesky: {batch.Which(b)} is not positive definite");
-            }
-            for (int j = 0; j < n; j++)
-            {
-                for (int i = 0; i < j; i++) cm[i + j * n] = 0;
-            }
-            if (!cm.All(double.IsFinite))
-                throw new ArgumentException($"Cholesky: {batch.Which(b)} is not positive definite");
-            Batch.Store(cm, n, n, n, l, b);
+            bool ok = batch.DType == DType.Float32 && n >= BlockedCholesky.MinOrder
+                ? CholeskySingle(batch, b, l)
+                : CholeskyDouble(batch, b, l);
+            if (!ok) throw new ArgumentException($"Cholesky: {batch.Which(b)} is not positive definite");
         }
         var lower = batch.Result(l, n, n);
         var y = upper ? lower.T.Contiguous() : lower;
@@ -182,6 +166,46 @@ public static partial class Linalg
             var linv = Inv(lower);
             return [linv.T.MatMul(phi).MatMul(linv)];
         }, saved: [y]);
+    }
+
+    // LAPACK-style float64 Cholesky (MathNet.Numerics) of matrix b into slot b of l; false if not positive definite.
+    private static bool CholeskyDouble(Batch batch, int b, double[] l)
+    {
+        int n = batch.N;
+        var cm = batch.ColumnMajor(b);
+        for (int j = 0; j < n; j++)
+        {
+            for (int i = 0; i < j; i++) cm[i + j * n] = cm[j + i * n];
+        }
+        try
+        {
+            Lapack.CholeskyFactor(cm, n);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        for (int j = 0; j < n; j++)
+        {
+            for (int i = 0; i < j; i++) cm[i + j * n] = 0;
+        }
+        if (!cm.All(double.IsFinite)) return false;
+        Batch.Store(cm, n, n, n, l, b);
+        return true;
+    }
+
+    // Blocked float32 Cholesky on the packed GEMM (BlockedCholesky) of matrix b into slot b of l.
+    private static bool CholeskySingle(Batch batch, int b, double[] l)
+    {
+        int n = batch.N;
+        var rm = batch.RowMajorSingle(b);
+        if (!BlockedCholesky.Factor(rm, n)) return false;
+        int start = b * n * n;
+        for (int i = 0; i < n; i++)
+        {
+            for (int j = 0; j <= i; j++) l[start + i * n + j] = rm[i * n + j];
+        }
+        return true;
     }
 
     /// <summary>Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric A = V·diag(w)·Vᵀ; only

@@ -97,6 +97,27 @@ public class LinalgIdentityTests
     }
 
     [Fact]
+    public void Cholesky_Float32Blocked_MatchesFloat64()
+    {
+        // Orders from the blocked path's threshold up, including ones that are not a multiple of the block size.
+        var g = new Generator(8);
+        foreach (int n in new[] { BlockedCholesky.MinOrder, 200, 289 })
+        {
+            var x = Tensor.Randn([n, n], g, dtype: DType.Float64);
+            var a = x.MatMul(x.T) / n + Tensor.Eye(n, dtype: DType.Float64);
+            var l64 = Dendrite.Linalg.Cholesky(a);
+            var l32 = Dendrite.Linalg.Cholesky(a.To(DType.Float32));
+            Assert.Equal(DType.Float32, l32.DType);
+            AssertSmall(l32.To(DType.Float64) - l64, 1e-5, $"Cholesky float32 blocked n={n}");
+            AssertSmall(l32.Triu(1), 0, $"Cholesky float32 blocked n={n}");
+            var bad = a.Clone();
+            bad[n - 1, n - 1] = -1.0;
+            var e = Assert.Throws<ArgumentException>(() => Dendrite.Linalg.Cholesky(bad.To(DType.Float32)));
+            Assert.Contains("not positive definite", e.Message);
+        }
+    }
+
+    [Fact]
     public void Lu_Reconstructs()
     {
         var g = new Generator(4);
