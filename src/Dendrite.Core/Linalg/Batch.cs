@@ -15,9 +15,11 @@ internal sealed class Batch
     public Batch(string op, Tensor a, bool square)
     {
         if (!a.DType.IsFloating())
-            throw new ArgumentException($"{op}: expects a Float32 or Float64 tensor, got {a.DType} {Shapes.Format(a.Shape)}");
+            throw new ArgumentException(
+                $"{op}: expects a Float32 or Float64 tensor, got {a.DType} {Shapes.Format(a.Shape)}");
         if (a.Rank < 2)
-            throw new ArgumentException($"{op}: expects a matrix or a stack of matrices (*, m, n), got {Shapes.Format(a.Shape)}");
+            throw new ArgumentException(
+                $"{op}: expects a matrix or a stack of matrices (*, m, n), got {Shapes.Format(a.Shape)}");
         M = a.Size(-2);
         N = a.Size(-1);
         if (square && M != N)

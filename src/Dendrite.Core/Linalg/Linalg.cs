@@ -5,7 +5,9 @@ namespace Dendrite;
 // Dense linear algebra over stacks of matrices, after torch.linalg: every function takes (*, m, n) and treats the
 // leading dimensions as a batch. The factorizations (LU, Cholesky, QR, symmetric and general eigen, SVD) are
 // MathNet.Numerics' managed LAPACK-style routines (docs/decisions/0008-linalg.md says why, with the measurements),
-// run in float64 for float32 and float64 inputs alike. Gradients follow PyTorch's rules (FunctionsManual.cpp) and
+// run in float64 for float32 and float64 inputs alike; float32 Cholesky from order 128 up is the blocked one of
+// BlockedCholesky.cs on Dendrite's GEMM instead, and so is the float32 LU under Det, Slogdet, Inv, Solve, Lu and
+// LuFactor (BlockedLu.cs). Gradients follow PyTorch's rules (FunctionsManual.cpp) and
 // are written with Tensor ops, so they can be differentiated again.
 //
 // Legend: A (*, n, n) or (*, m, n), k = min(m, n), g = the gradient of the output, ᵀ = transpose of the last two
@@ -142,7 +144,8 @@ public static partial class Linalg
     }
 
     /// <summary>The lower triangular L with A = L·Lᵀ (or the upper U = Lᵀ with A = Uᵀ·U), for symmetric positive
-    /// definite A; only the lower triangle of A is read.   A: (*, n, n) → (*, n, n)
+    /// definite A; only the lower triangle of A is read. Float32 input of order 128 and more is factored in float32
+    /// by a blocked algorithm on the GEMM, the rest in float64.   A: (*, n, n) → (*, n, n)
     /// dA = L⁻ᵀ·Φ(Lᵀ·g)·L⁻¹ symmetrised, Φ = lower triangle with half the diagonal (Murray 2016)</summary>
     public static Tensor Cholesky(Tensor a, bool upper = false)
     {
@@ -249,7 +252,8 @@ public static partial class Linalg
         return (outs[0], outs[1]);
     }
 
-    /// <summary>Eigenvalues of symmetric A, ascending (the values of <see cref="Eigh"/>).   A: (*, n, n) → (*, n)</summary>
+    /// <summary>Eigenvalues of symmetric A, ascending (the values of <see cref="Eigh"/>).
+    /// A: (*, n, n) → (*, n)</summary>
     public static Tensor Eigvalsh(Tensor a) => Eigh(a).Eigenvalues;
 
     /// <summary>Eigenvalues of a general square matrix as real and imaginary parts, sorted by real part and then
@@ -441,14 +445,23 @@ public static partial class Linalg
         var ipiv = new int[n];
         for (int b = 0; b < batch.Count; b++)
         {
-            var cm = batch.ColumnMajor(b);
-            Lapack.LUFactor(cm, n, ipiv);
+            if (batch.DType == DType.Float32 && n >= BlockedLu.MinOrder)
+            {
+                var rm = batch.RowMajorSingle(b);
+                BlockedLu.Factor(rm, n, ipiv);
+                for (int i = 0; i < rm.Length; i++) packed[b * n * n + i] = rm[i];
+            }
+            else
+            {
+                var cm = batch.ColumnMajor(b);
+                Lapack.LUFactor(cm, n, ipiv);
+                Batch.Store(cm, n, n, n, packed, b);
+            }
             ipiv.CopyTo(pivots, b * n);
-            Batch.Store(cm, n, n, n, packed, b);
             if (!requireNonsingular) continue;
             for (int i = 0; i < n; i++)
             {
-                if (cm[i + i * n] == 0)
+                if (packed[b * n * n + i * n + i] == 0)
                     throw new ArgumentException($"{op}: {batch.Which(b)} is singular (U[{i},{i}] = 0 in its LU " +
                         "factorization)");
             }

@@ -118,6 +118,37 @@ public class LinalgIdentityTests
     }
 
     [Fact]
+    public void Lu_Float32Blocked_ReconstructsAndSolves()
+    {
+        var g = new Generator(9);
+        foreach (int n in new[] { BlockedLu.MinOrder, 200, 257 })
+        {
+            var a = Tensor.Randn([n, n], g);
+            var (p, l, u) = Dendrite.Linalg.Lu(a);
+            Assert.Equal(DType.Float32, l.DType);
+            string what = $"Lu float32 blocked n={n}";
+            AssertSmall(p.MatMul(l).MatMul(u) - a, 1e-4, what);
+            AssertSmall(l.Abs() - l.Abs().Tril().Clamp(0, 1), 0, what);
+            AssertSmall(u.Tril(-1), 0, what);
+            var (_, pivots) = Dendrite.Linalg.LuFactor(a.To(DType.Float64));
+            var (_, pivots32) = Dendrite.Linalg.LuFactor(a);
+            Assert.Equal(pivots.ToArray<long>(), pivots32.ToArray<long>());
+            var b = Tensor.Randn([n, 2], g);
+            var x = Dendrite.Linalg.Solve(a, b);
+            AssertSmall(a.MatMul(x) - b, 1e-3, what);
+            double det64 = Dendrite.Linalg.Slogdet(a.To(DType.Float64)).LogAbsDet.Item();
+            Assert.Equal(det64, Dendrite.Linalg.Slogdet(a).LogAbsDet.Item(), 2);
+        }
+        // A zero row stays zero through every elimination step, so its pivot comes out exactly 0.
+        int m = BlockedLu.MinOrder;
+        var singular = Tensor.Randn([m, m], g);
+        singular = Tensor.Cat([singular.Narrow(0, 0, 5), Tensor.Zeros(1, m), singular.Narrow(0, 6, m - 6)]);
+        var e = Assert.Throws<ArgumentException>(() => Dendrite.Linalg.Inv(singular));
+        Assert.Contains("singular", e.Message);
+        Assert.Equal(0, Dendrite.Linalg.Det(singular).Item());
+    }
+
+    [Fact]
     public void Lu_Reconstructs()
     {
         var g = new Generator(4);
