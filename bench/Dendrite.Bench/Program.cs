@@ -8,6 +8,7 @@ var scenarios = new Dictionary<string, Func<Options, int>>
 {
     ["mlp-epoch"] = TrainScenario.Mlp,
     ["conv"] = ConvScenario.Run,
+    ["linalg"] = LinalgScenario.Run,
 };
 string[] kernelScenarios = ["gemm", "peak", "conv-ops"];
 if (args.Length > 0 && kernelScenarios.Contains(args[0]))

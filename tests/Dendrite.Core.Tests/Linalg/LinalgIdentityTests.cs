@@ -1,0 +1,221 @@
+namespace Dendrite.Tests.Linalg;
+
+/// <summary>
+/// The defining identities of each factorization over many random shapes and condition numbers: Q·R = A,
+/// U·diag(S)·Vh = A, L·Lᵀ = A, P·L·U = A, V·diag(w)·Vᵀ = A, A·A⁻¹ = I, A·X = B. Matrices of a chosen condition number
+/// κ are built as Q₁·diag(σ)·Q₂ with σ log-spaced from 1 to 1/κ, so the expected error is about κ·ε.
+/// </summary>
+public class LinalgIdentityTests
+{
+    private static readonly double[] Conditions = [1, 1e2, 1e4, 1e8];
+
+    /// <summary>A random (batch, m, n) float64 matrix with singular values log-spaced from 1 to 1/κ.</summary>
+    private static Tensor WithCondition(Generator g, int batch, int m, int n, double kappa)
+    {
+        using var _ = Autograd.NoGrad();
+        int k = Math.Min(m, n);
+        var (q1, _) = Dendrite.Linalg.Qr(Tensor.Randn([batch, m, k], g, dtype: DType.Float64));
+        var (q2, _) = Dendrite.Linalg.Qr(Tensor.Randn([batch, n, k], g, dtype: DType.Float64));
+        var sigma = new double[k];
+        for (int i = 0; i < k; i++) sigma[i] = Math.Pow(kappa, -(k == 1 ? 0 : (double)i / (k - 1)));
+        return (q1 * Tensor.From(sigma, k)).MatMul(q2.T);
+    }
+
+    private static double MaxAbs(Tensor t) => t.Numel == 0 ? 0 : t.Abs().Max().Item();
+
+    private static void AssertSmall(Tensor residual, double bound, string what) =>
+        Assert.True(MaxAbs(residual) <= bound, $"{what}: max residual {MaxAbs(residual):g3} > {bound:g3}");
+
+    private static IEnumerable<(int Batch, int M, int N)> Shapes(Generator g, bool square)
+    {
+        for (int t = 0; t < 12; t++)
+        {
+            int m = 1 + (int)(g.NextDouble() * 9), n = square ? m : 1 + (int)(g.NextDouble() * 9);
+            yield return (1 + t % 3, m, n);
+        }
+    }
+
+    [Fact]
+    public void Qr_ReconstructsAndIsOrthonormal()
+    {
+        var g = new Generator(1);
+        foreach (var (b, m, n) in Shapes(g, square: false))
+        {
+            foreach (var kappa in Conditions)
+            {
+                var a = WithCondition(g, b, m, n, kappa);
+                var (q, r) = Dendrite.Linalg.Qr(a);
+                string what = $"Qr [{b},{m},{n}] κ={kappa:g}";
+                AssertSmall(q.MatMul(r) - a, 1e-12, what);
+                AssertSmall(q.T.MatMul(q) - Tensor.Eye(Math.Min(m, n), dtype: DType.Float64), 1e-12, what);
+                AssertSmall(r.Tril(-1), 0, what);
+            }
+        }
+    }
+
+    [Fact]
+    public void Svd_ReconstructsAndIsOrthonormal()
+    {
+        var g = new Generator(2);
+        foreach (var (b, m, n) in Shapes(g, square: false))
+        {
+            foreach (var kappa in Conditions)
+            {
+                var a = WithCondition(g, b, m, n, kappa);
+                var (u, s, vh) = Dendrite.Linalg.Svd(a);
+                int k = Math.Min(m, n);
+                string what = $"Svd [{b},{m},{n}] κ={kappa:g}";
+                AssertSmall((u * s.Unsqueeze(-2)).MatMul(vh) - a, 1e-12, what);
+                AssertSmall(u.T.MatMul(u) - Tensor.Eye(k, dtype: DType.Float64), 1e-12, what);
+                AssertSmall(vh.MatMul(vh.T) - Tensor.Eye(k, dtype: DType.Float64), 1e-12, what);
+                var sv = s.ToArray<double>();
+                for (int i = 0; i < sv.Length; i++)
+                {
+                    if (i % k != 0) Assert.True(sv[i] <= sv[i - 1], $"{what}: singular values not descending");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Cholesky_Reconstructs()
+    {
+        var g = new Generator(3);
+        foreach (var (b, n, _) in Shapes(g, square: true))
+        {
+            foreach (var kappa in Conditions)
+            {
+                var x = WithCondition(g, b, n, n, Math.Sqrt(kappa));
+                var a = x.MatMul(x.T);
+                var l = Dendrite.Linalg.Cholesky(a);
+                string what = $"Cholesky [{b},{n},{n}] κ={kappa:g}";
+                AssertSmall(l.MatMul(l.T) - a, 1e-13, what);
+                AssertSmall(l.Triu(1), 0, what);
+                AssertSmall(Dendrite.Linalg.Cholesky(a, upper: true) - l.T, 0, what);
+            }
+        }
+    }
+
+    [Fact]
+    public void Cholesky_Float32Blocked_MatchesFloat64()
+    {
+        // Orders from the blocked path's threshold up, including ones that are not a multiple of the block size.
+        var g = new Generator(8);
+        foreach (int n in new[] { BlockedCholesky.MinOrder, 200, 289 })
+        {
+            var x = Tensor.Randn([n, n], g, dtype: DType.Float64);
+            var a = x.MatMul(x.T) / n + Tensor.Eye(n, dtype: DType.Float64);
+            var l64 = Dendrite.Linalg.Cholesky(a);
+            var l32 = Dendrite.Linalg.Cholesky(a.To(DType.Float32));
+            Assert.Equal(DType.Float32, l32.DType);
+            AssertSmall(l32.To(DType.Float64) - l64, 1e-5, $"Cholesky float32 blocked n={n}");
+            AssertSmall(l32.Triu(1), 0, $"Cholesky float32 blocked n={n}");
+            var bad = a.Clone();
+            bad[n - 1, n - 1] = -1.0;
+            var e = Assert.Throws<ArgumentException>(() => Dendrite.Linalg.Cholesky(bad.To(DType.Float32)));
+            Assert.Contains("not positive definite", e.Message);
+        }
+    }
+
+    [Fact]
+    public void Lu_Float32Blocked_ReconstructsAndSolves()
+    {
+        var g = new Generator(9);
+        foreach (int n in new[] { BlockedLu.MinOrder, 200, 257 })
+        {
+            var a = Tensor.Randn([n, n], g);
+            var (p, l, u) = Dendrite.Linalg.Lu(a);
+            Assert.Equal(DType.Float32, l.DType);
+            string what = $"Lu float32 blocked n={n}";
+            AssertSmall(p.MatMul(l).MatMul(u) - a, 1e-4, what);
+            AssertSmall(l.Abs() - l.Abs().Tril().Clamp(0, 1), 0, what);
+            AssertSmall(u.Tril(-1), 0, what);
+            var (_, pivots) = Dendrite.Linalg.LuFactor(a.To(DType.Float64));
+            var (_, pivots32) = Dendrite.Linalg.LuFactor(a);
+            Assert.Equal(pivots.ToArray<long>(), pivots32.ToArray<long>());
+            var b = Tensor.Randn([n, 2], g);
+            var x = Dendrite.Linalg.Solve(a, b);
+            AssertSmall(a.MatMul(x) - b, 1e-3, what);
+            double det64 = Dendrite.Linalg.Slogdet(a.To(DType.Float64)).LogAbsDet.Item();
+            Assert.Equal(det64, Dendrite.Linalg.Slogdet(a).LogAbsDet.Item(), 2);
+        }
+        // A zero row stays zero through every elimination step, so its pivot comes out exactly 0.
+        int m = BlockedLu.MinOrder;
+        var singular = Tensor.Randn([m, m], g);
+        singular = Tensor.Cat([singular.Narrow(0, 0, 5), Tensor.Zeros(1, m), singular.Narrow(0, 6, m - 6)]);
+        var e = Assert.Throws<ArgumentException>(() => Dendrite.Linalg.Inv(singular));
+        Assert.Contains("singular", e.Message);
+        Assert.Equal(0, Dendrite.Linalg.Det(singular).Item());
+    }
+
+    [Fact]
+    public void Lu_Reconstructs()
+    {
+        var g = new Generator(4);
+        foreach (var (b, n, _) in Shapes(g, square: true))
+        {
+            foreach (var kappa in Conditions)
+            {
+                var a = WithCondition(g, b, n, n, kappa);
+                var (p, l, u) = Dendrite.Linalg.Lu(a);
+                string what = $"Lu [{b},{n},{n}] κ={kappa:g}";
+                AssertSmall(p.MatMul(l).MatMul(u) - a, 1e-13, what);
+                AssertSmall(l.Abs() - l.Abs().Tril().Clamp(0, 1), 0, what);
+            }
+        }
+    }
+
+    [Fact]
+    public void Inv_And_Solve_AreInverses()
+    {
+        var g = new Generator(5);
+        foreach (var (b, n, _) in Shapes(g, square: true))
+        {
+            foreach (var kappa in Conditions)
+            {
+                var a = WithCondition(g, b, n, n, kappa);
+                var eye = Tensor.Eye(n, dtype: DType.Float64);
+                string what = $"Inv [{b},{n},{n}] κ={kappa:g}";
+                double bound = 1e-13 * kappa * n;
+                AssertSmall(a.MatMul(Dendrite.Linalg.Inv(a)) - eye, bound, what);
+                var rhs = Tensor.Randn([b, n, 3], g, dtype: DType.Float64);
+                AssertSmall(a.MatMul(Dendrite.Linalg.Solve(a, rhs)) - rhs, bound * 10, what);
+            }
+        }
+    }
+
+    [Fact]
+    public void Eigh_Reconstructs()
+    {
+        var g = new Generator(6);
+        foreach (var (b, n, _) in Shapes(g, square: true))
+        {
+            var x = Tensor.Randn([b, n, n], g, dtype: DType.Float64);
+            var a = x + x.T;
+            var (w, v) = Dendrite.Linalg.Eigh(a);
+            string what = $"Eigh [{b},{n},{n}]";
+            AssertSmall((v * w.Unsqueeze(-2)).MatMul(v.T) - a, 1e-12, what);
+            AssertSmall(v.T.MatMul(v) - Tensor.Eye(n, dtype: DType.Float64), 1e-12, what);
+            double[] det = Dendrite.Linalg.Det(a).ToArray<double>(), ws = w.ToArray<double>();
+            for (int i = 0; i < b; i++)
+            {
+                double product = ws.Skip(i * n).Take(n).Aggregate(1.0, (p, e) => p * e);
+                Assert.True(Math.Abs(det[i] - product) <= 1e-9 * Math.Max(1, Math.Abs(det[i])),
+                    $"{what}: det {det[i]} but the eigenvalues multiply to {product}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Float32_IdentitiesHoldToSinglePrecision()
+    {
+        var g = new Generator(7);
+        var a = WithCondition(g, 2, 6, 6, 10).To(DType.Float32);
+        var (q, r) = Dendrite.Linalg.Qr(a);
+        Assert.Equal(DType.Float32, q.DType);
+        AssertSmall(q.MatMul(r) - a, 1e-6, "Qr float32");
+        var (u, s, vh) = Dendrite.Linalg.Svd(a);
+        AssertSmall((u * s.Unsqueeze(-2)).MatMul(vh) - a, 1e-6, "Svd float32");
+        AssertSmall(a.MatMul(Dendrite.Linalg.Inv(a)) - Tensor.Eye(6), 1e-5, "Inv float32");
+    }
+}
