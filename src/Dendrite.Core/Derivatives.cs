@@ -53,8 +53,10 @@ public static class Derivatives
     public static (double Value, double Error) Richardson(Func<double, double> f, double x, double step = 0.1,
         int levels = 10)
     {
-        if (!(step > 0)) throw new ArgumentOutOfRangeException(nameof(step), $"Richardson: step must be > 0, got {step}");
-        if (levels < 2) throw new ArgumentOutOfRangeException(nameof(levels), $"Richardson: levels must be >= 2, got {levels}");
+        if (!(step > 0)) throw new ArgumentOutOfRangeException(nameof(step), $"Richardson: step must be > 0, got " +
+            $"{step}");
+        if (levels < 2) throw new ArgumentOutOfRangeException(nameof(levels), $"Richardson: levels must be >= 2, got " +
+            $"{levels}");
         var previous = new double[levels];
         var current = new double[levels];
         double h = step, best = double.NaN, error = double.PositiveInfinity;
@@ -86,7 +88,8 @@ public static class Derivatives
     /// x: any shape → same shape</summary>
     public static Tensor NumericalGradient(Func<Tensor, double> f, Tensor x, double step = 1e-6, bool central = true)
     {
-        if (!(step > 0)) throw new ArgumentOutOfRangeException(nameof(step), $"NumericalGradient: step must be > 0, got {step}");
+        if (!(step > 0)) throw new ArgumentOutOfRangeException(nameof(step), $"NumericalGradient: step must be > 0, " +
+            $"got {step}");
         double[] v;
         using (Autograd.NoGrad()) v = x.Detach().ToArray<double>();
         var grad = new double[v.Length];
@@ -115,7 +118,8 @@ public static class Derivatives
     private static double Step(double x, double? step, double relative)
     {
         double h = step ?? relative * Math.Max(1, Math.Abs(x));
-        if (!(h > 0)) throw new ArgumentOutOfRangeException(nameof(step), $"numerical derivative: step must be > 0, got {h}");
+        if (!(h > 0)) throw new ArgumentOutOfRangeException(nameof(step), $"numerical derivative: step must be > 0, " +
+            $"got {h}");
         return h;
     }
 

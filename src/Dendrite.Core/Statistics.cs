@@ -13,7 +13,8 @@ public static class Statistics
     /// <summary>The arithmetic mean of all elements.</summary>
     public static double Mean(Tensor x) => Values("Mean", x).Average();
 
-    /// <summary>Σ(x − x̄)² / (n − correction); correction 1 is the unbiased sample variance, 0 the population one.</summary>
+    /// <summary>Σ(x − x̄)² / (n − correction); correction 1 is the unbiased sample variance, 0 the population
+    /// one.</summary>
     public static double Variance(Tensor x, int correction = 1)
     {
         double[] v = Values("Variance", x);
@@ -54,7 +55,8 @@ public static class Statistics
         return best;
     }
 
-    /// <summary>The q-quantile by linear interpolation: with h = q(n − 1), x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎).</summary>
+    /// <summary>The q-quantile by linear interpolation: with h = q(n − 1), x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ −
+    /// x₍⌊h⌋₎).</summary>
     public static double Quantile(Tensor x, double q) => Quantiles(x, [q])[0];
 
     /// <summary><see cref="Quantile"/> for several q in [0, 1], sorting once.</summary>
@@ -64,7 +66,8 @@ public static class Statistics
         var result = new double[q.Count];
         for (int i = 0; i < q.Count; i++)
         {
-            if (!(q[i] is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(q), $"Quantile: q must be in [0, 1], got {q[i]}");
+            if (!(q[i] is >= 0 and <= 1)) throw new ArgumentOutOfRangeException(nameof(q), $"Quantile: q must be in " +
+                $"[0, 1], got {q[i]}");
             double h = q[i] * (v.Length - 1);
             int lo = (int)Math.Floor(h), hi = Math.Min(lo + 1, v.Length - 1);
             result[i] = v[lo] + (h - lo) * (v[hi] - v[lo]);
@@ -108,7 +111,8 @@ public static class Statistics
     public static Tensor Covariance(Tensor x, int correction = 1)
     {
         var (data, rows, n) = Matrix("Covariance", x);
-        if (n - correction <= 0) throw new ArgumentException($"Covariance: {n} observations with correction {correction}");
+        if (n - correction <= 0) throw new ArgumentException($"Covariance: {n} observations with correction " +
+            $"{correction}");
         var mean = new double[rows];
         for (int r = 0; r < rows; r++) mean[r] = data.AsSpan(r * n, n).ToArray().Average();
         var c = new double[rows * rows];
@@ -134,7 +138,8 @@ public static class Statistics
         for (int a = 0; a < rows; a++)
         {
             for (int b = 0; b < rows; b++)
-                r[a * rows + b] = Math.Clamp(cov[a * rows + b] / Math.Sqrt(cov[a * rows + a] * cov[b * rows + b]), -1, 1);
+                r[a * rows + b] = Math.Clamp(cov[a * rows + b] / Math.Sqrt(cov[a * rows + a] * cov[b * rows + b]),
+                    -1, 1);
         }
         return x.Rank == 1 ? Tensor.Scalar(r[0], DType.Float64) : Tensor.From(r, rows, rows);
     }
@@ -144,7 +149,8 @@ public static class Statistics
     {
         double[] x = Values("Pearson", a), y = Values("Pearson", b);
         if (x.Length != y.Length)
-            throw new ArgumentException($"Pearson: samples of {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)} differ in length");
+            throw new ArgumentException($"Pearson: samples of {Shapes.Format(a.Shape)} and {Shapes.Format(b.Shape)} " +
+                $"differ in length");
         return Correlation(Tensor.Stack([Tensor.From(x, x.Length), Tensor.From(y, y.Length)])).ToArray<double>()[1];
     }
 
@@ -185,7 +191,8 @@ public static class Statistics
     private static (double[] Data, int Rows, int N) Matrix(string op, Tensor x)
     {
         if (x.Rank is < 1 or > 2)
-            throw new ArgumentException($"{op}: expects (vars, observations) or (observations), got {Shapes.Format(x.Shape)}");
+            throw new ArgumentException($"{op}: expects (vars, observations) or (observations), got " +
+                $"{Shapes.Format(x.Shape)}");
         var v = Values(op, x);
         return x.Rank == 1 ? (v, 1, v.Length) : (v, x.Shape[0], x.Shape[1]);
     }

@@ -8,7 +8,8 @@ namespace Dendrite.Models;
 // such units, but one unit computes only monotone-with-vetoes functions: XOR is not among them (the exhaustive
 // search below shows it for every small weight and threshold), while two layers compute it.
 
-/// <summary>One McCulloch–Pitts unit: y = 1 iff no inhibitory input is active and Σ wᵢxᵢ over excitatory inputs ≥ θ.</summary>
+/// <summary>One McCulloch–Pitts unit: y = 1 iff no inhibitory input is active and Σ wᵢxᵢ over excitatory inputs ≥
+/// θ.</summary>
 public sealed record McCullochPittsNeuron
 {
     /// <summary>A unit over <c>excitatory.Length</c> inputs: excitatory multiplicities (0 = not connected),
@@ -16,10 +17,12 @@ public sealed record McCullochPittsNeuron
     public McCullochPittsNeuron(int[] excitatory, bool[] inhibitory, int threshold)
     {
         if (excitatory.Length != inhibitory.Length)
-            throw new ArgumentException($"McCullochPittsNeuron: {excitatory.Length} excitatory weights for {inhibitory.Length} inputs");
+            throw new ArgumentException($"McCullochPittsNeuron: {excitatory.Length} excitatory weights for " +
+                $"{inhibitory.Length} inputs");
         if (excitatory.Any(w => w < 0))
             throw new ArgumentException("McCullochPittsNeuron: excitatory weights are multiplicities, >= 0");
-        if (threshold < 0) throw new ArgumentException($"McCullochPittsNeuron: threshold must be >= 0, got {threshold}");
+        if (threshold < 0) throw new ArgumentException($"McCullochPittsNeuron: threshold must be >= 0, got " +
+            $"{threshold}");
         Excitatory = excitatory;
         Inhibitory = inhibitory;
         Threshold = threshold;
@@ -40,7 +43,8 @@ public sealed record McCullochPittsNeuron
     /// <summary>The unit's output for one binary input vector.</summary>
     public bool Fire(IReadOnlyList<bool> x)
     {
-        if (x.Count != Inputs) throw new ArgumentException($"McCullochPittsNeuron: {x.Count} inputs given, the unit has {Inputs}");
+        if (x.Count != Inputs) throw new ArgumentException($"McCullochPittsNeuron: {x.Count} inputs given, the unit " +
+            $"has {Inputs}");
         int sum = 0;
         for (int i = 0; i < Inputs; i++)
         {
@@ -68,17 +72,20 @@ public sealed record McCullochPittsNeuron
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"excitatory [{string.Join(", ", Excitatory)}], inhibitory [{string.Join(", ", Inhibitory.Select(b => b ? 1 : 0))}], θ = {Threshold}";
+        $"excitatory [{string.Join(", ", Excitatory)}], inhibitory " +
+            $"[{string.Join(", ", Inhibitory.Select(b => b ? 1 : 0))}], θ = {Threshold}";
 
     private static int[] Ones(int n) =>
-        n >= 1 ? Enumerable.Repeat(1, n).ToArray() : throw new ArgumentException($"McCullochPittsNeuron: needs >= 1 input, got {n}");
+        n >= 1 ? Enumerable.Repeat(1, n).ToArray() : throw new ArgumentException($"McCullochPittsNeuron: needs >= 1 " +
+            $"input, got {n}");
 }
 
 /// <summary>Layers of McCulloch–Pitts units: layer 0 reads the inputs, each later layer the outputs of the one
 /// before; the last layer's outputs are the network's.</summary>
 public sealed class McCullochPittsNetwork
 {
-    /// <summary>A network of the given layers (each unit's input count must match the previous layer's width).</summary>
+    /// <summary>A network of the given layers (each unit's input count must match the previous layer's
+    /// width).</summary>
     public McCullochPittsNetwork(params McCullochPittsNeuron[][] layers)
     {
         if (layers.Length == 0 || layers.Any(l => l.Length == 0))
@@ -193,7 +200,8 @@ public static class McCullochPitts
     {
         int n = (int)Math.Round(Math.Log2(truthTable.Length));
         if (truthTable.Length == 0 || 1 << n != truthTable.Length || n > 10)
-            throw new ArgumentException($"McCullochPitts: a truth table has 2ⁿ entries (n ≤ 10), got {truthTable.Length}");
+            throw new ArgumentException($"McCullochPitts: a truth table has 2ⁿ entries (n ≤ 10), got " +
+                $"{truthTable.Length}");
         return n;
     }
 

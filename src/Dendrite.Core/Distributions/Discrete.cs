@@ -73,7 +73,8 @@ public sealed class Binomial : Distribution, ICumulative
     public Binomial(int totalCount, Tensor probs)
     {
         if (totalCount < 0)
-            throw new ArgumentOutOfRangeException(nameof(totalCount), $"Binomial: totalCount must be >= 0, got {totalCount}");
+            throw new ArgumentOutOfRangeException(nameof(totalCount), $"Binomial: totalCount must be >= 0, got " +
+                $"{totalCount}");
         DType = CommonType("Binomial", probs);
         Require("Binomial", "probs", probs, p => p is >= 0 and <= 1, "in [0, 1]");
         TotalCount = totalCount;

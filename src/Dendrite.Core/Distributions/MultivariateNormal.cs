@@ -38,7 +38,8 @@ public sealed class MultivariateNormal : Distribution, IReparameterized
     public static MultivariateNormal FromCovariance(Tensor loc, Tensor covariance)
     {
         if (covariance.Rank != 2 || covariance.Shape[0] != covariance.Shape[1])
-            throw new ArgumentException($"MultivariateNormal: covariance must be square, got {Shapes.Format(covariance.Shape)}");
+            throw new ArgumentException($"MultivariateNormal: covariance must be square, got " +
+                $"{Shapes.Format(covariance.Shape)}");
         int d = covariance.Shape[0];
         double[] c;
         using (Autograd.NoGrad()) c = covariance.Detach().ToArray<double>();
@@ -69,7 +70,8 @@ public sealed class MultivariateNormal : Distribution, IReparameterized
     public override Tensor Entropy() =>
         (Diagonal(ScaleTril).Log().Sum() + 0.5 * Dimension * (1 + Math.Log(2 * Math.PI))).Expand(BatchShape);
 
-    /// <summary>log p(x), with z = L⁻¹(x − μ) by forward substitution in tensor ops (so it is differentiable).</summary>
+    /// <summary>log p(x), with z = L⁻¹(x − μ) by forward substitution in tensor ops (so it is
+    /// differentiable).</summary>
     public override Tensor LogProb(Tensor value)
     {
         var v = Cast(value);

@@ -14,7 +14,8 @@ public sealed class Clt : Experiment
     public override string Topic => "mathematics";
 
     /// <inheritdoc/>
-    public override string Summary => "sample means of binomial, Poisson, exponential and uniform draws against the normal density";
+    public override string Summary => "sample means of binomial, Poisson, exponential and uniform draws against the " +
+        "normal density";
 
     /// <inheritdoc/>
     public override string Claim => """
@@ -38,7 +39,8 @@ public sealed class Clt : Experiment
         int[] sizes = context.Choose(new[] { 1, 2, 5, 10, 30, 100, 300 }, [1, 5, 30]);
         int[] shown = context.Choose(new[] { 1, 5, 30, 300 }, [1, 30]);
         int replicates = context.Choose(20_000, 1_000);
-        context.Setup($"For each distribution and each n in {{{string.Join(", ", sizes)}}}, {replicates:N0} sample means " +
+        context.Setup($"For each distribution and each n in {{{string.Join(", ", sizes)}}}, {replicates:N0} sample " +
+            $"means " +
             "of n independent draws (one seeded generator per distribution), standardised as √n(X̄ − μ)/σ with the " +
             "exact μ and σ. The KS distance is sup |Fₘ(z) − Φ(z)| over the empirical cdf of the standardised means.");
         var table = context.Table("ks", "Standardised sample means against N(0, 1)", "distribution", "n",
@@ -60,24 +62,42 @@ public sealed class Clt : Experiment
                 if (shown.Contains(n)) histograms.Add(Density($"n = {n}", z));
             }
             var grid = Enumerable.Range(0, 161).Select(i => -4 + i * 0.05).ToArray();
-            histograms.Add(new Series("N(0, 1)", grid, [.. grid.Select(x => Math.Exp(-x * x / 2) / Math.Sqrt(2 * Math.PI))]));
+            histograms.Add(new Series("N(0, " +
+                "1)", grid, [.. grid.Select(x => Math.Exp(-x * x / 2) / Math.Sqrt(2 * Math.PI))]));
             string stem = "means-" + new string([.. name.TakeWhile(char.IsLetter)]).ToLowerInvariant();
-            Plots.Line(context.Figure(stem, $"Standardised means of {name}: histograms (density) for several n and the " +
+            Plots.Line(context.Figure(stem, $"Standardised means of {name}: histograms (density) for several n and " +
+                $"the " +
                 "standard normal density"), histograms,
-                new LineOptions { Title = $"Sample means of {name}", XLabel = "z = √n(X̄ − μ)/σ", YLabel = "density", MarkerSize = 0 });
+                new LineOptions
+                {
+                    Title = $"Sample means of {name}",
+                    XLabel = "z = √n(X̄ − " +
+                    "μ)/σ",
+                    YLabel = "density",
+                    MarkerSize = 0
+                });
             curves.Add(new Series(name, [.. sizes.Select(n => Math.Log10(n))], [.. ks]));
             context.Finding($"{name}: the KS distance falls from {ks[0]:G3} at n = {sizes[0]} to {ks[^1]:G3} at " +
                 $"n = {sizes[^1]} (KS·√n {ks[0] * Math.Sqrt(sizes[0]):G3} → {ks[^1] * Math.Sqrt(sizes[^1]):G3}).");
         }
         // The reference slope: 1/√n through the first point of the slowest curve.
         double top = curves.Max(c => c.Y[0]);
-        curves.Add(new Series("∝ 1/√n", [.. sizes.Select(n => Math.Log10(n))], [.. sizes.Select(n => top / Math.Sqrt(n))]));
+        curves.Add(new Series("∝ " +
+            "1/√n", [.. sizes.Select(n => Math.Log10(n))], [.. sizes.Select(n => top / Math.Sqrt(n))]));
         double floor = 1.36 / Math.Sqrt(replicates);
         curves.Add(new Series($"sampling noise (1.36/√{replicates})", [.. sizes.Select(n => Math.Log10(n))],
             [.. sizes.Select(_ => floor)]));
-        Plots.Line(context.Figure("ks-distance", "Kolmogorov–Smirnov distance between the standardised means and N(0, 1) " +
+        Plots.Line(context.Figure("ks-distance", "Kolmogorov–Smirnov distance between the standardised means and " +
+            "N(0, 1) " +
             $"against n (log scales); below the flat noise level ({floor:G2}) the test cannot tell them apart"), curves,
-            new LineOptions { Title = "Convergence to the normal", XLabel = "log₁₀ n", YLabel = "KS distance", LogY = true });
+            new LineOptions
+            {
+                Title = "Convergence to the normal",
+                XLabel = "log₁₀ n",
+                YLabel = "KS " +
+                "distance",
+                LogY = true
+            });
         context.Finding($"With {replicates:N0} replicates the KS distance of a truly normal sample would be about " +
             $"{0.87 / Math.Sqrt(replicates):G2} (its median), so distances near that level are sampling noise.");
     }

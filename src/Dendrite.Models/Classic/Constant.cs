@@ -1,6 +1,7 @@
 namespace Dendrite.Models.Classic;
 
-/// <summary>Predicts the training targets' mean for every input (sklearn.dummy.DummyRegressor(strategy="mean")).</summary>
+/// <summary>Predicts the training targets' mean for every input
+/// (sklearn.dummy.DummyRegressor(strategy="mean")).</summary>
 public sealed class MeanRegressor : IEstimator
 {
     /// <inheritdoc/>
@@ -39,7 +40,8 @@ public sealed class MedianRegressor : IEstimator
     public Tensor Predict(Tensor x) => Constant.Fill("MedianRegressor", x, Value, DType.Float64);
 }
 
-/// <summary>Predicts the most frequent training label, the smallest on ties (DummyClassifier("most_frequent")).</summary>
+/// <summary>Predicts the most frequent training label, the smallest on ties
+/// (DummyClassifier("most_frequent")).</summary>
 public sealed class MajorityClassifier : IClassifier
 {
     private double[] frequencies = [];
@@ -64,7 +66,8 @@ public sealed class MajorityClassifier : IClassifier
     public Tensor PredictProba(Tensor x)
     {
         if (Label < 0) throw Data.NotFitted("MajorityClassifier");
-        return Tensor.From(frequencies, frequencies.Length).Unsqueeze(0).Expand(x.Shape[0], frequencies.Length).Contiguous();
+        return Tensor.From(frequencies, frequencies.Length).Unsqueeze(0).Expand(x.Shape[0],
+            frequencies.Length).Contiguous();
     }
 
     /// <inheritdoc/>
@@ -126,17 +129,20 @@ internal static class Constant
     public static Tensor Fill(string op, Tensor x, double value, DType dtype)
     {
         if (double.IsNaN(value)) throw Data.NotFitted(op);
-        if (x.Rank < 1) throw new ArgumentException($"{op}.Predict: x must have a sample axis, got {Shapes.Format(x.Shape)}");
+        if (x.Rank < 1) throw new ArgumentException($"{op}.Predict: x must have a sample axis, got " +
+            $"{Shapes.Format(x.Shape)}");
         return Tensor.Full(value, dtype, x.Shape[0]);
     }
 
     public static double[] Series(string op, Tensor series, int minimum)
     {
         if (series.Rank != 1 || series.Numel < minimum)
-            throw new ArgumentException($"{op}.Fit: expects a series (T) with T >= {minimum}, got {Shapes.Format(series.Shape)}");
+            throw new ArgumentException($"{op}.Fit: expects a series (T) with T >= {minimum}, got " +
+                $"{Shapes.Format(series.Shape)}");
         return series.ToArray<double>();
     }
 
     public static int Horizon(int horizon) =>
-        horizon >= 1 ? horizon : throw new ArgumentOutOfRangeException(nameof(horizon), $"Forecast: horizon must be >= 1, got {horizon}");
+        horizon >= 1 ? horizon : throw new ArgumentOutOfRangeException(nameof(horizon), $"Forecast: horizon must be " +
+            $">= 1, got {horizon}");
 }

@@ -72,7 +72,8 @@ internal static class Data
     public static (double[] X, int N, int D) Matrix(string op, Tensor x)
     {
         if (x.Rank != 2 || !x.DType.IsFloating())
-            throw new ArgumentException($"{op}: x must be a floating-point (n, d) matrix, got {x.DType} {Shapes.Format(x.Shape)}");
+            throw new ArgumentException($"{op}: x must be a floating-point (n, d) matrix, got {x.DType} " +
+                $"{Shapes.Format(x.Shape)}");
         if (x.Shape[0] == 0) throw new ArgumentException($"{op}: x {Shapes.Format(x.Shape)} has no samples");
         using var _ = Autograd.NoGrad();
         return (x.Detach().ToArray<double>(), x.Shape[0], x.Shape[1]);
@@ -102,7 +103,8 @@ internal static class Data
     public static void Features(string op, Tensor x, int d)
     {
         if (x.Rank != 2 || x.Shape[1] != d)
-            throw new ArgumentException($"{op}: x must be (m, {d}) like the training data, got {Shapes.Format(x.Shape)}");
+            throw new ArgumentException($"{op}: x must be (m, {d}) like the training data, got " +
+                $"{Shapes.Format(x.Shape)}");
     }
 
     public static InvalidOperationException NotFitted(string op) => new($"{op}: call Fit before Predict");

@@ -21,7 +21,8 @@ public sealed class KNearestNeighbors(int k = 5, int blockSize = 1024) : IClassi
     {
         if (k < 1) throw new ArgumentException($"KNearestNeighbors: k must be >= 1, got {k}");
         if (x.Rank != 2 || !x.DType.IsFloating())
-            throw new ArgumentException($"KNearestNeighbors.Fit: x must be a floating-point (n, d) matrix, got {Shapes.Format(x.Shape)}");
+            throw new ArgumentException($"KNearestNeighbors.Fit: x must be a floating-point (n, d) matrix, got " +
+                $"{Shapes.Format(x.Shape)}");
         int n = x.Shape[0];
         if (k > n) throw new ArgumentException($"KNearestNeighbors: k = {k} exceeds the {n} training samples");
         labels = Data.Labels("KNearestNeighbors.Fit", y, n, out classes);

@@ -72,7 +72,8 @@ public sealed class GradientDescentRegression(double learningRate = 0.1, int epo
     public void Fit(Tensor x, Tensor? y)
     {
         if (!(learningRate > 0) || epochs < 1)
-            throw new ArgumentException($"GradientDescentRegression: learningRate {learningRate} and epochs {epochs} must be positive");
+            throw new ArgumentException($"GradientDescentRegression: learningRate {learningRate} and epochs {epochs} " +
+                $"must be positive");
         var (_, n, d) = Data.Matrix("GradientDescentRegression.Fit", x);
         double[] ys = Data.Targets("GradientDescentRegression.Fit", y, n);
         using var _ = Autograd.NoGrad();

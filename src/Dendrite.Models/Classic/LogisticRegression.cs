@@ -27,7 +27,8 @@ public sealed class LogisticRegression(double c = 1.0, int maxIterations = 500) 
     {
         var (_, n, d) = Data.Matrix("LogisticRegression.Fit", x);
         long[] labels = Data.Labels("LogisticRegression.Fit", y, n, out int classes);
-        if (classes > 2) throw new ArgumentException($"LogisticRegression: labels must be 0 or 1, got up to {classes - 1}; use SoftmaxRegression");
+        if (classes > 2) throw new ArgumentException($"LogisticRegression: labels must be 0 or 1, got up to " +
+            $"{classes - 1}; use SoftmaxRegression");
         using var _ = Autograd.NoGrad();
         var xt = x.Detach();
         var target = Tensor.From(labels.Select(v => (double)v).ToArray(), n, 1).To(xt.DType);
@@ -163,7 +164,8 @@ internal static class Lbfgs
             }
             return (value, grad);
         }
-        var minimizer = new LimitedMemoryBfgsMinimizer(1e-8, 1e-12, 1e-14, memory: 10, maximumIterations: maxIterations);
+        var minimizer = new LimitedMemoryBfgsMinimizer(1e-8, 1e-12, 1e-14, memory: 10,
+            maximumIterations: maxIterations);
         try
         {
             var result = minimizer.FindMinimum(ObjectiveFunction.Gradient(Tracked), Vector<double>.Build.Dense(size));

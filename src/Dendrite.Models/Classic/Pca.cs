@@ -27,10 +27,12 @@ public sealed class Pca(int components, bool whiten = false)
     public Pca Fit(Tensor x)
     {
         if (x.Rank != 2 || !x.DType.IsFloating())
-            throw new ArgumentException($"Pca.Fit: x must be a floating-point (n, d) matrix, got {x.DType} {Shapes.Format(x.Shape)}");
+            throw new ArgumentException($"Pca.Fit: x must be a floating-point (n, d) matrix, got {x.DType} " +
+                $"{Shapes.Format(x.Shape)}");
         int n = x.Shape[0], d = x.Shape[1];
         if (components < 1 || components > Math.Min(n, d))
-            throw new ArgumentException($"Pca: components must be in 1 … min(n, d) = {Math.Min(n, d)}, got {components}");
+            throw new ArgumentException($"Pca: components must be in 1 … min(n, d) = {Math.Min(n, d)}, got " +
+                $"{components}");
         using var _ = Autograd.NoGrad();
         var xt = x.Detach();
         var mean = xt.To(DType.Float64).Mean(0);                           // (d)
@@ -95,6 +97,7 @@ public sealed class Pca(int components, bool whiten = false)
     {
         if (Components.Numel == 0) throw Data.NotFitted("Pca");
         if (x.Rank != 2 || x.Shape[1] != width || !x.DType.IsFloating())
-            throw new ArgumentException($"Pca.{op}: expects a floating-point (m, {width}) matrix, got {x.DType} {Shapes.Format(x.Shape)}");
+            throw new ArgumentException($"Pca.{op}: expects a floating-point (m, {width}) matrix, got {x.DType} " +
+                $"{Shapes.Format(x.Shape)}");
     }
 }

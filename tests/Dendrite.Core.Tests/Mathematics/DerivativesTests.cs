@@ -35,7 +35,8 @@ public class DerivativesTests
     public void Hessian_AgreesWithJacobianOfNumericalGradient()
     {
         var p = Tensor.From(new[] { 0.3, -0.8, 1.1 }, 3);
-        Tensor F(Tensor v) => (v * v).Sum().Sqrt() * Component(v, 0, 3).Tanh() + (Component(v, 1, 3) * Component(v, 2, 3)).Sin();
+        Tensor F(Tensor v) => (v * v).Sum().Sqrt() * Component(v, 0, 3).Tanh() + (Component(v, 1, 3) * Component(v,
+            2, 3)).Sin();
         var h = Derivatives.Hessian(F, p).ToArray<double>();
         for (int i = 0; i < 3; i++)
         {

@@ -89,7 +89,8 @@ public class DistributionTests
         var e = StatsFixture.Distribution(name);
         var (d, ps, names) = Build(e);
         var values = name == "categorical"
-            ? Tensor.From(e.GetProperty("values").Doubles().Select(v => (long)v).ToArray(), e.GetProperty("values_shape").Ints())
+            ? Tensor.From(e.GetProperty("values").Doubles().Select(v => (long)v).ToArray(),
+                e.GetProperty("values_shape").Ints())
             : Tensor.From(e.GetProperty("values").Doubles(), e.GetProperty("values_shape").Ints());
         var logProb = d.LogProb(values);
         StatsFixture.Close(e.GetProperty("log_prob").Doubles(), logProb, 1e-10, $"{name} log_prob");
@@ -104,21 +105,24 @@ public class DistributionTests
         }
         var grads = Autograd.Grad([logProb.Sum()], ps);
         for (int i = 0; i < ps.Length; i++)
-            StatsFixture.Close(e.GetProperty("grad").GetProperty(names[i]).Doubles(), grads[i]!, 1e-9, $"{name} d/d{names[i]}");
+            StatsFixture.Close(e.GetProperty("grad").GetProperty(names[i]).Doubles(), grads[i]!, 1e-9, $"{name} " +
+                $"d/d{names[i]}");
     }
 
     [Fact]
     public void SpecialFunctions_MatchTorch()
     {
         var s = StatsFixture.Root.GetProperty("special");
-        double[] x = s.GetProperty("x").Doubles(), lg = s.GetProperty("lgamma").Doubles(), dg = s.GetProperty("digamma").Doubles();
+        double[] x = s.GetProperty("x").Doubles(), lg = s.GetProperty("lgamma").Doubles(),
+            dg = s.GetProperty("digamma").Doubles();
         for (int i = 0; i < x.Length; i++)
         {
             StatsFixture.Close(lg[i], SpecialFunctions.LogGamma(x[i]), 1e-13, $"lgamma({x[i]})");
             StatsFixture.Close(dg[i], SpecialFunctions.Digamma(x[i]), 1e-12, $"digamma({x[i]})");
         }
         double[] pos = [.. x.Where(v => v > 0)], tg = s.GetProperty("trigamma").Doubles();
-        for (int i = 0; i < pos.Length; i++) StatsFixture.Close(tg[i], SpecialFunctions.Trigamma(pos[i]), 1e-12, $"trigamma({pos[i]})");
+        for (int i = 0; i < pos.Length; i++) StatsFixture.Close(tg[i], SpecialFunctions.Trigamma(pos[i]), 1e-12,
+            $"trigamma({pos[i]})");
     }
 
     [Fact]
@@ -143,7 +147,8 @@ public class DistributionTests
         loc.RequiresGrad = true;
         scale.RequiresGrad = true;
         var y = new Normal(loc, scale).RSample([4], new Generator(3));
-        var eps = new Normal(Tensor.Zeros(DType.Float64, 2), Tensor.Ones(DType.Float64, 2)).Sample([4], new Generator(3));
+        var eps = new Normal(Tensor.Zeros(DType.Float64, 2), Tensor.Ones(DType.Float64, 2)).Sample([4],
+            new Generator(3));
         var g = Autograd.Grad([y.Sum()], [loc, scale]);
         StatsFixture.Close([4, 4], g[0]!, 1e-12, "dμ");
         StatsFixture.Close(eps.Sum(0).ToArray<double>(), g[1]!, 1e-12, "dσ");
@@ -154,7 +159,8 @@ public class DistributionTests
     {
         var loc = Tensor.From(new[] { 0.5, -1.0, 2.0 }, 3);
         var tril = Tensor.From(new[] { 1.2, 0, 0, 0.3, 0.8, 0, -0.4, 0.1, 0.5 }, 3, 3);
-        Gradcheck.Assert(xs => MultivariateNormal.FromScaleTril(xs[0], xs[1]).RSample([2], new Generator(5)), loc, tril);
+        Gradcheck.Assert(xs => MultivariateNormal.FromScaleTril(xs[0], xs[1]).RSample([2], new Generator(5)), loc,
+            tril);
         var x = Tensor.From(new[] { 0.1, 0.2, 0.3, 1.0, -2.0, 2.5 }, 2, 3);
         Gradcheck.Assert(xs => MultivariateNormal.FromScaleTril(xs[0], xs[1]).LogProb(x), loc, tril);
         Gradcheck.Assert(xs => MultivariateNormal.FromScaleTril(xs[0], xs[1]).Entropy(), loc, tril);
@@ -285,7 +291,8 @@ public class DistributionTests
     [Fact]
     public void Constructors_RejectInvalidParameters()
     {
-        var e = Assert.Throws<ArgumentException>(() => new Normal(Tensor.From(new[] { 0f }, 1), Tensor.From(new[] { -1f }, 1)));
+        var e = Assert.Throws<ArgumentException>(() => new Normal(Tensor.From(new[] { 0f }, 1),
+            Tensor.From(new[] { -1f }, 1)));
         Assert.Contains("Normal: scale must be positive", e.Message);
         Assert.Throws<ArgumentException>(() => new Bernoulli(1.5));
         Assert.Throws<ArgumentException>(() => new Uniform(2.0, 1.0));

@@ -36,7 +36,8 @@ public class StatisticsTests
         var m = Tensor.From(S.GetProperty("matrix").Doubles(), 3, 20);
         StatsFixture.Close(S.GetProperty("cov").Doubles(), Statistics.Covariance(m), 1e-12, "cov");
         StatsFixture.Close(S.GetProperty("corrcoef").Doubles(), Statistics.Correlation(m), 1e-12, "corrcoef");
-        StatsFixture.Close(S.GetProperty("pearson01").GetDouble(), Statistics.Pearson(m.Select(0, 0), m.Select(0, 2)), 1e-12,
+        StatsFixture.Close(S.GetProperty("pearson01").GetDouble(), Statistics.Pearson(m.Select(0, 0), m.Select(0,
+            2)), 1e-12,
             "pearson");
     }
 
@@ -44,7 +45,8 @@ public class StatisticsTests
     public void KolmogorovSmirnov_MatchesSciPy()
     {
         var x = Tensor.From(S.GetProperty("normal_sample").Doubles(), 200);
-        StatsFixture.Close(S.GetProperty("ks_normal").GetDouble(), Statistics.KolmogorovSmirnov(x, Statistics.NormalCdf),
+        StatsFixture.Close(S.GetProperty("ks_normal").GetDouble(), Statistics.KolmogorovSmirnov(x,
+            Statistics.NormalCdf),
             1e-9, "ks");
     }
 

@@ -14,9 +14,11 @@ public class ClassicTests
     private static double[] Doubles(JsonElement e) => [.. e.EnumerateArray().Select(v => v.GetDouble())];
 
     private static Tensor Matrix(JsonElement e) =>
-        Tensor.From(Doubles(e.GetProperty("data")), [.. e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32())]);
+        Tensor.From(Doubles(e.GetProperty("data")),
+            [.. e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32())]);
 
-    private static Tensor Labels(JsonElement e) => Tensor.From(e.EnumerateArray().Select(v => v.GetInt64()).ToArray(), e.GetArrayLength());
+    private static Tensor Labels(JsonElement e) => Tensor.From(e.EnumerateArray().Select(v => v.GetInt64())
+        .ToArray(), e.GetArrayLength());
 
     private static void Close(double[] expected, double[] actual, double tol, string what)
     {
@@ -93,7 +95,8 @@ public class ClassicTests
         clf.Fit(x, y);
         Close(Doubles(c.GetProperty("coef")), clf.Coefficients, 1e-5, "coef");
         Close([c.GetProperty("intercept").GetDouble()], [clf.Intercept], 1e-5, "intercept");
-        Close(Doubles(c.GetProperty("proba").GetProperty("data")), clf.PredictProba(x.Narrow(0, 0, 5)).ToArray<double>(), 1e-6, "proba");
+        Close(Doubles(c.GetProperty("proba").GetProperty("data")), clf.PredictProba(x.Narrow(0, 0,
+            5)).ToArray<double>(), 1e-6, "proba");
         Assert.Equal(c.GetProperty("accuracy").GetDouble(), Scores.Accuracy(clf.Predict(x), y), 10);
     }
 
@@ -139,22 +142,26 @@ public class ClassicTests
         var c = Case("pca");
         var x = Matrix(c.GetProperty("x"));
         var pca = new Pca(3).Fit(x);
-        double[] expected = Doubles(c.GetProperty("components").GetProperty("data")), got = pca.Components.ToArray<double>();
+        double[] expected = Doubles(c.GetProperty("components").GetProperty("data")),
+            got = pca.Components.ToArray<double>();
         for (int k = 0; k < 3; k++)
         {
             double sign = Math.Sign(expected[k * 6] * got[k * 6]);
-            Close(expected[(k * 6)..(k * 6 + 6)], [.. got[(k * 6)..(k * 6 + 6)].Select(v => v * sign)], 1e-8, $"component {k}");
+            Close(expected[(k * 6)..(k * 6 + 6)], [.. got[(k * 6)..(k * 6 + 6)].Select(v => v * sign)], 1e-8,
+                $"component {k}");
         }
         // sklearn's sign convention (svd_flip) is followed, so the scores agree exactly.
         Close(expected, got, 1e-8, "components with sign");
         Close(Doubles(c.GetProperty("explained_variance")), pca.ExplainedVariance, 1e-10, "explained variance");
         Close(Doubles(c.GetProperty("ratio")), pca.ExplainedVarianceRatio, 1e-10, "ratio");
         var first = x.Narrow(0, 0, 5);
-        Close(Doubles(c.GetProperty("transform").GetProperty("data")), pca.Transform(first).ToArray<double>(), 1e-8, "transform");
+        Close(Doubles(c.GetProperty("transform").GetProperty("data")), pca.Transform(first).ToArray<double>(),
+            1e-8, "transform");
         Close(Doubles(c.GetProperty("inverse").GetProperty("data")),
             pca.InverseTransform(pca.Transform(first)).ToArray<double>(), 1e-8, "inverse");
         var white = new Pca(3, whiten: true).Fit(x);
-        Close(Doubles(c.GetProperty("whitened").GetProperty("data")), white.Transform(first).ToArray<double>(), 1e-8, "whitened");
+        Close(Doubles(c.GetProperty("whitened").GetProperty("data")), white.Transform(first).ToArray<double>(),
+            1e-8, "whitened");
         var full = new Pca(6, whiten: true).Fit(x);
         Close(x.ToArray<double>(), full.InverseTransform(full.Transform(x)).ToArray<double>(), 1e-8, "full round trip");
     }
@@ -175,19 +182,22 @@ public class ClassicTests
         Close(Doubles(c.GetProperty("nb_theta").GetProperty("data")), nb.Means.ToArray<double>(), 1e-12, "theta");
         Close(Doubles(c.GetProperty("nb_var").GetProperty("data")), nb.Variances.ToArray<double>(), 1e-12, "var");
         Assert.Equal(Labels(c.GetProperty("nb_pred")).ToArray<long>(), nb.Predict(xte).ToArray<long>());
-        Close(Doubles(c.GetProperty("nb_proba").GetProperty("data")), nb.PredictProba(xte.Narrow(0, 0, 5)).ToArray<double>(), 1e-9, "proba");
+        Close(Doubles(c.GetProperty("nb_proba").GetProperty("data")), nb.PredictProba(xte.Narrow(0, 0,
+            5)).ToArray<double>(), 1e-9, "proba");
     }
 
     [Fact]
     public void Estimators_ShareTheInterfaceAndRejectBadInput()
     {
         IEstimator[] all = [new LinearRegression(), new GradientDescentRegression(), new LogisticRegression(),
-            new SoftmaxRegression(), new KMeans(2), new KNearestNeighbors(), new GaussianNaiveBayes(), new MeanRegressor(),
+            new SoftmaxRegression(), new KMeans(2), new KNearestNeighbors(), new GaussianNaiveBayes(),
+                new MeanRegressor(),
             new MedianRegressor(), new MajorityClassifier()];
         Assert.Equal(all.Length, all.Select(e => e.Name).Distinct().Count());
         var e = Assert.Throws<InvalidOperationException>(() => new KNearestNeighbors().Predict(Tensor.Zeros(2, 3)));
         Assert.Contains("call Fit", e.Message);
-        var bad = Assert.Throws<ArgumentException>(() => new LinearRegression().Fit(Tensor.Zeros(4, 2), Tensor.Zeros(3)));
+        var bad = Assert.Throws<ArgumentException>(() => new LinearRegression().Fit(Tensor.Zeros(4, 2),
+            Tensor.Zeros(3)));
         Assert.Contains("y must be (4)", bad.Message);
         Assert.Throws<ArgumentException>(() => new Pca(5).Fit(Tensor.Zeros(3, 4)));
     }

@@ -49,6 +49,22 @@ public class McCullochPittsTests
     }
 
     [Fact]
+    public void SingleUnit_ComputesElevenOfTheSixteenTwoInputFunctions()
+    {
+        // Absolute inhibition: all but XOR, XNOR, NAND and the two implications. Signed weights: all but XOR, XNOR.
+        int mp = 0, threshold = 0;
+        for (int code = 0; code < 16; code++)
+        {
+            var table = new bool[4];
+            for (int i = 0; i < 4; i++) table[i] = ((code >> i) & 1) == 1;
+            if (McCullochPitts.Search(table).Count > 0) mp++;
+            if (McCullochPitts.SearchThresholdUnits(table).Count > 0) threshold++;
+        }
+        Assert.Equal(11, mp);
+        Assert.Equal(14, threshold);
+    }
+
+    [Fact]
     public void Network_RejectsMismatchedLayers()
     {
         var e = Assert.Throws<ArgumentException>(() =>
