@@ -21,6 +21,7 @@ public static class Program
         TrainingCommands.Register(root);
         ExperimentCommands.Register(root);
         DataCommands.Register(root);
+        BaselineCommands.Register(root);
         return root;
     }
 
