@@ -10,7 +10,8 @@ public partial class Tensor
     {
         var z = Zeros(g.DType, x.shape);
         view(z).CopyFrom(g);
-        return z;
+        // With createGraph the gradient is itself differentiated: its gradient is the same view of the incoming one.
+        return Tracks(g) ? z.Record("ViewBackward", [g], gg => [view(gg)]) : z;
     }
 
     private int[] ResolveShape(string op, ReadOnlySpan<int> spec)

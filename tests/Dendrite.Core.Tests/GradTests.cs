@@ -48,6 +48,22 @@ public class GradTests
     }
 
     [Fact]
+    public void Grad_SecondDerivativeThroughSelectAndSlice()
+    {
+        // f(x) = x0²·x1 + x2³, read through Select and Slice: ∂²f/∂x0∂x1 = 2·x0, ∂²f/∂x2² = 6·x2. The backward of a
+        // view is recorded under createGraph, so these are not silently zero.
+        var x = Tensor.From([0.7, -1.2, 0.5], 3).RequireGrad();
+        var f = x.Select(0, 0) * x.Select(0, 0) * x.Select(0, 1) + x.Slice(0, 2, 3).Pow(3).Sum();
+        var g = Autograd.Grad(f, x, createGraph: true);
+        var h0 = Autograd.Grad(g.Select(0, 0), x).ToArray<double>();   // row 0 of the Hessian: [2·x1, 2·x0, 0]
+        Assert.Equal([2 * -1.2, 2 * 0.7, 0.0], h0.Select(v => Math.Round(v, 10)).ToArray());
+        var h2 = Autograd.Grad(g.Slice(0, 2, 3).Sum(), x).ToArray<double>();   // row 2: [0, 0, 6·x2]
+        Assert.Equal([0.0, 0.0, 3.0], h2.Select(v => Math.Round(v, 10)).ToArray());
+        Gradcheck.Assert(v => Autograd.Grad((v.Select(0, 0) * v.Select(0, 1)).Sum() + v.Slice(0, 1, 3).Pow(3).Sum(), v,
+            createGraph: true), [Tensor.From([0.7, -1.2, 0.5], 3).RequireGrad()]);
+    }
+
+    [Fact]
     public void Grad_NonScalarOutputWithGradOutputs()
     {
         // y = 3x element-wise, upstream v: dL/dx = 3v
