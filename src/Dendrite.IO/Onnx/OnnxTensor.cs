@@ -49,13 +49,20 @@ public static class OnnxTensor
     internal static T Parse<T>(byte[] bytes, string source, MessageParser<T> parser, string what)
         where T : IMessage<T>
     {
+        // The position of the reader when parsing failed is the offset reported; Google.Protobuf lets a few
+        // runtime exceptions out on hostile lengths (a length near 2³¹ overflows its bounds arithmetic), so every
+        // exception becomes the format error.
+        var input = new CodedInputStream(bytes);
         try
         {
-            return parser.ParseFrom(bytes);
+            var message = parser.ParseFrom(input);
+            return message;
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (e is InvalidProtocolBufferException or IndexOutOfRangeException
+            or ArgumentException or OverflowException or InvalidOperationException or NullReferenceException)
         {
-            throw new OnnxFormatException($"{source}: malformed {what} ({bytes.Length} bytes): {e.Message}", e);
+            throw new OnnxFormatException(
+                $"{source}: malformed {what} ({bytes.Length} bytes) near offset {input.Position}: {e.Message}", e);
         }
     }
 
