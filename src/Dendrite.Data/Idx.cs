@@ -16,42 +16,45 @@ public static class Idx
 {
     private const int MaxElements = 1 << 30;
 
+    /// <summary>The default ceiling on the tensor a file may produce: 1 GiB (Fashion-MNIST's training images take
+    /// 188 MB as Float32).</summary>
+    public const long DefaultMaxBytes = 1L << 30;
+
     /// <summary>Reads an IDX file into a tensor: unsigned/signed bytes, shorts and ints become Int64 (or Float32
-    /// with <paramref name="asFloat"/>), floats Float32, doubles Float64.</summary>
-    public static Tensor Read(string path, bool asFloat = false)
+    /// with <paramref name="asFloat"/>), floats Float32, doubles Float64. A file whose tensor would take more
+    /// than <paramref name="maxBytes"/> is refused from its header, before its data is decompressed or
+    /// allocated.</summary>
+    public static Tensor Read(string path, bool asFloat = false, long maxBytes = DefaultMaxBytes)
     {
         byte[] bytes;
         try
         {
             bytes = File.ReadAllBytes(path);
-            if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) bytes = Gunzip(path, bytes);
+            if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) bytes = Gunzip(path, bytes, asFloat, maxBytes);
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
             throw new DataFormatException($"{path}: cannot read: {e.Message}");
         }
-        return Parse(path, bytes, asFloat);
+        return Parse(path, bytes, asFloat, maxBytes);
     }
 
-    // The largest decompressed file accepted: a header plus MaxElements bytes (the element limit of u8 data).
-    private const long MaxDecompressed = MaxElements + 4 + 4 * 255;
-
-    private static byte[] Gunzip(string path, byte[] gz)
+    // Decompresses the header first, and then only the data it announces (once its size passed the checks): a
+    // small archive can expand to gigabytes, and a header claiming one element needs only a few bytes of data.
+    private static byte[] Gunzip(string path, byte[] gz, bool asFloat, long maxBytes)
     {
         try
         {
             using var input = new GZipStream(new MemoryStream(gz), CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            var buffer = new byte[1 << 16];
-            int n;
-            while ((n = input.Read(buffer)) > 0)
-            {
-                // A small archive can expand without bound; stop before memory runs out.
-                if (output.Length + n > MaxDecompressed)
-                    throw new DataFormatException($"{path}: gzip stream expands beyond {MaxDecompressed} bytes");
-                output.Write(buffer, 0, n);
-            }
-            return output.ToArray();
+            var head = new byte[4 + 4 * 255];
+            int got = input.ReadAtLeast(head.AsSpan(0, 4), 4, throwOnEndOfStream: false);
+            if (got == 4 && head[0] == 0 && head[1] == 0)
+                got += input.ReadAtLeast(head.AsSpan(4, 4 * head[3]), 4 * head[3], throwOnEndOfStream: false);
+            var h = Header(path, head.AsSpan(0, got), asFloat, maxBytes);
+            var all = new byte[h.Start + h.Count * h.Size];
+            head.AsSpan(0, got).CopyTo(all);
+            int data = input.ReadAtLeast(all.AsSpan(got), all.Length - got, throwOnEndOfStream: false);
+            return data == all.Length - got ? all : all[..(got + data)];
         }
         catch (InvalidDataException e)
         {
@@ -59,8 +62,11 @@ public static class Idx
         }
     }
 
-    /// <summary>Parses IDX bytes; <paramref name="name"/> is used in errors.</summary>
-    public static Tensor Parse(string name, ReadOnlySpan<byte> b, bool asFloat = false)
+    private readonly record struct IdxHeader(byte Type, int Size, int[] Shape, long Count, int Start);
+
+    // Magic, element type and sizes, checked against the element limit and the caller's byte budget; the data
+    // length is checked by the caller.
+    private static IdxHeader Header(string name, ReadOnlySpan<byte> b, bool asFloat, long maxBytes)
     {
         if (b.Length < 4) throw new DataFormatException($"{name}: offset 0: header needs 4 bytes, file has {b.Length}");
         if (b[0] != 0 || b[1] != 0)
@@ -87,7 +93,19 @@ public static class Idx
             count *= d;
             if (count > MaxElements) throw new DataFormatException($"{name}: offset {4 + 4 * i}: shape {Shapes.Format(shape[..(i + 1)])} is too large");
         }
-        int start = 4 + 4 * rank;
+        int outSize = type == 0x0E ? 8 : type == 0x0D || asFloat ? 4 : 8;
+        if (count * outSize > maxBytes)
+            throw new DataFormatException($"{name}: offset 4: shape {Shapes.Format(shape)} makes a tensor of " +
+                $"{count * outSize:N0} bytes, more than the limit of {maxBytes:N0} (the maxBytes argument)");
+        return new(type, size, shape, count, 4 + 4 * rank);
+    }
+
+    /// <summary>Parses IDX bytes; <paramref name="name"/> is used in errors, and a tensor past
+    /// <paramref name="maxBytes"/> is refused before it is allocated.</summary>
+    public static Tensor Parse(string name, ReadOnlySpan<byte> b, bool asFloat = false,
+        long maxBytes = DefaultMaxBytes)
+    {
+        var (type, size, shape, count, start) = Header(name, b, asFloat, maxBytes);
         long need = count * size;
         if (b.Length - start < need)
             throw new DataFormatException(
