@@ -56,6 +56,11 @@ public static class OnnxTensor
         try
         {
             var message = parser.ParseFrom(input);
+            // An end-group tag stops the reader early: what follows is not part of the message.
+            if (!input.IsAtEnd)
+                throw new OnnxFormatException(
+                    $"{source}: malformed {what} ({bytes.Length} bytes): unexpected end-group tag before offset "
+                    + $"{input.Position}");
             return message;
         }
         catch (Exception e) when (e is InvalidProtocolBufferException or IndexOutOfRangeException
