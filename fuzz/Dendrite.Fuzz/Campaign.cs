@@ -29,8 +29,10 @@ public sealed record FuzzReport(long Inputs, long Accepted, int Outcomes, int Co
 /// <param name="MaxAllocatedBytes">Bytes one input may make the process allocate before it counts as a memory
 /// finding.</param>
 /// <param name="CrashDirectory">Where findings are written (FORMAT-KIND-HASH.bin and .txt), or null.</param>
+/// <param name="MaxSeeds">Use only this many of the target's seeds, picked by the seeded random source
+/// (0: all).</param>
 public sealed record FuzzOptions(TimeSpan Duration, int Seed = 1, long MaxInputs = 0, TimeSpan? Timeout = null,
-    long MaxAllocatedBytes = 1L << 30, string? CrashDirectory = null);
+    long MaxAllocatedBytes = 1L << 30, string? CrashDirectory = null, int MaxSeeds = 0);
 
 /// <summary>
 /// A mutation-fuzzing loop: starts from the target's seeds, mutates a corpus entry (structure-aware half the time
@@ -48,6 +50,8 @@ public static class Campaign
         var rng = new Random(options.Seed);
         var mutator = new Mutator(rng);
         var corpus = target.Seeds().ToList();
+        if (options.MaxSeeds > 0 && corpus.Count > options.MaxSeeds)
+            corpus = [.. corpus.OrderBy(_ => rng.Next()).Take(options.MaxSeeds)];
         if (corpus.Count == 0) corpus.Add([]);
         var outcomes = new HashSet<string>();
         var findings = new List<FuzzFinding>();
@@ -124,7 +128,8 @@ public static class Campaign
                 thrown = e;
             }
             allocated = GC.GetTotalAllocatedBytes() - before;
-        }, 64 << 20) { IsBackground = true, Name = "fuzz input" };
+        }, 64 << 20)
+        { IsBackground = true, Name = "fuzz input" };
         worker.Start();
         if (!worker.Join(timeout))
             return ("hang", new FuzzFinding("hang", $"no result after {timeout.TotalSeconds} s", input, null));

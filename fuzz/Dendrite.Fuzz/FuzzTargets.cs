@@ -445,7 +445,8 @@ public static class FuzzTargets
         Documented = [typeof(DataFormatException)],
         Seeds = () =>
         {
-            byte[] u8 = [0, 0, 0x08, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 3, .. Enumerable.Range(0, 18).Select(i => (byte)i)];
+            byte[] u8 =
+                [0, 0, 0x08, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 3, .. Enumerable.Range(0, 18).Select(i => (byte)i)];
             byte[] f32 = [0, 0, 0x0D, 1, 0, 0, 0, 2, 0x3F, 0x80, 0, 0, 0x40, 0, 0, 0];
             byte[] i16 = [0, 0, 0x0B, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0x80, 0, 0x7F, 0xFF];
             return [u8, f32, i16, Gzip(u8), Gzip(f32)];

@@ -2,14 +2,14 @@ using System.Globalization;
 using Dendrite.Fuzz;
 
 // dotnet run --project fuzz/Dendrite.Fuzz -c Release -- FORMAT [--seconds N] [--seed S] [--timeout-ms T]
-//     [--max-inputs N] [--crashes DIR] [--replay FILE]
+//     [--max-inputs N] [--max-seeds N] [--crashes DIR] [--replay FILE]
 // Runs one target's mutation campaign (or replays one input) and prints what it found; exit code 1 when there
 // are findings, 2 on a usage error.
 var targets = FuzzTargets.All;
 if (args.Length == 0 || args[0] is "-h" or "--help" || !targets.ContainsKey(args[0]))
 {
     Console.Error.WriteLine("usage: Dendrite.Fuzz FORMAT [--seconds N] [--seed S] [--timeout-ms T] [--max-inputs N] " +
-        "[--crashes DIR] [--replay FILE]");
+        "[--max-seeds N] [--crashes DIR] [--replay FILE]");
     foreach (var t in targets.Values) Console.Error.WriteLine($"  {t.Name,-12} {t.Summary}");
     return 2;
 }
@@ -30,11 +30,14 @@ if (Option("--replay") is { } replay)
     return finding is null ? 0 : 1;
 }
 var options = new FuzzOptions(TimeSpan.FromSeconds(Number("--seconds", 60)), (int)Number("--seed", 1),
-    Number("--max-inputs", 0), timeout, CrashDirectory: Option("--crashes") ?? "fuzz-crashes");
-Console.WriteLine($"fuzzing {target.Name} ({target.Summary}) for {options.Duration.TotalSeconds} s, seed {options.Seed}");
+    Number("--max-inputs", 0), timeout, CrashDirectory: Option("--crashes") ?? "fuzz-crashes",
+    MaxSeeds: (int)Number("--max-seeds", 0));
+Console.WriteLine(
+    $"fuzzing {target.Name} ({target.Summary}) for {options.Duration.TotalSeconds} s, seed {options.Seed}");
 var report = Campaign.Run(target, options, Console.WriteLine);
 Console.WriteLine($"{target.Name}: {report.Inputs:N0} inputs in {report.Elapsed.TotalSeconds:F0} s " +
-    $"({report.Inputs / report.Elapsed.TotalSeconds:F0}/s), {report.Accepted:N0} accepted, {report.Outcomes} distinct " +
+    $"({report.Inputs / report.Elapsed.TotalSeconds:F0}/s), {report.Accepted:N0} accepted, " +
+    $"{report.Outcomes} distinct " +
     $"outcomes, corpus {report.Corpus}, {report.Findings.Count} findings");
 foreach (var f in report.Findings)
 {

@@ -30,7 +30,8 @@ public static class Idx
         try
         {
             bytes = File.ReadAllBytes(path);
-            if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) bytes = Gunzip(path, bytes, asFloat, maxBytes);
+            if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+                bytes = Gunzip(path, bytes, asFloat, maxBytes);
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {

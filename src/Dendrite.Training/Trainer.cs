@@ -255,7 +255,8 @@ public sealed class Trainer
     /// validated whole before anything is applied: counters in range, the example order a permutation of the
     /// data, generator states usable, learning rates finite and non-negative, every weight of the model's dtype
     /// and (unless <paramref name="allowNonFinite"/>) finite. A bad checkpoint fails with a
-    /// <see cref="Dendrite.IO.SafetensorsFormatException"/> naming the file and the field, and changes nothing.</summary>
+    /// <see cref="Dendrite.IO.SafetensorsFormatException"/> naming the file and the field, and changes
+    /// nothing.</summary>
     public IReadOnlyDictionary<string, string> LoadCheckpoint(string path, DataLoader train,
         bool allowNonFinite = false)
     {

@@ -24,7 +24,8 @@ public sealed class UntrustedDataTests : IDisposable
         BinaryPrimitives.WriteInt32BigEndian(head.AsSpan(4), count);
         gz.Write(head);
         var zeros = new byte[1 << 20];
-        for (long left = dataBytes; left > 0; left -= zeros.Length) gz.Write(zeros, 0, (int)Math.Min(left, zeros.Length));
+        for (long left = dataBytes; left > 0; left -= zeros.Length)
+            gz.Write(zeros, 0, (int)Math.Min(left, zeros.Length));
         return path;
     }
 

@@ -28,7 +28,8 @@ public sealed class OnnxUntrustedTests
                 thrown = e;
             }
             allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         var watch = Stopwatch.StartNew();
         t.Start();
         Assert.True(t.Join(Quick), $"still running after {Quick.TotalSeconds} s");
