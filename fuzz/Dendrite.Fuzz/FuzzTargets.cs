@@ -226,8 +226,9 @@ public static class FuzzTargets
         {
             model = ModelProto.Parser.ParseFrom(bytes);
         }
-        catch (InvalidProtocolBufferException)
+        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException)
         {
+            // Google.Protobuf lets ArgumentOutOfRangeException out on some bad string lengths.
             return null;
         }
         var g = model.Graph;

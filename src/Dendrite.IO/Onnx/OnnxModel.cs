@@ -166,6 +166,23 @@ public sealed class OnnxModel
         }
     }
 
+    /// <summary>The operators of the graph's nodes in file order (domain.name outside the default domain).</summary>
+    public IReadOnlyList<string> Operators => graph.Node.Select(n => OnnxOps.Key(n.Domain, n.OpType)).ToArray();
+
+    /// <summary>What the graph declares about input <paramref name="name"/>: its element type (Float32 when
+    /// undeclared) and its dims (-1 where a dim is symbolic or missing; null when no shape is declared).</summary>
+    public (DType DType, long[]? Shape) DeclaredInput(string name)
+    {
+        var v = graph.Input.FirstOrDefault(i => i.Name == name)
+            ?? throw new ArgumentException($"{Source}: no graph input '{name}'");
+        var tt = v.Type?.TensorType;
+        var dtype = tt is { ElemType: not 0 } ? OnnxTensor.MapType(tt.ElemType, $"{Source}: input '{name}'")
+            : DType.Float32;
+        var shape = tt?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue
+            ? d.DimValue : -1).ToArray();
+        return (dtype, shape);
+    }
+
     /// <summary>The first operator of the graph that is not supported (with its domain when not the default
     /// one), or null when all are.</summary>
     public string? FirstUnsupportedOp()
