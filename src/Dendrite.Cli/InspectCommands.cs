@@ -16,8 +16,11 @@ internal static class InspectCommands
     /// <summary>Adds <c>inspect</c> to the root and <c>run</c> to the <c>onnx</c> command.</summary>
     public static void Register(RootCommand root)
     {
-        var file = new Argument<string>("file") { Description = "safetensors, checkpoint, ONNX model (.onnx) or " +
-            "tensor (.pb), PNG/JPEG/BMP/GIF/WebP, IDX (raw or .gz), CSV" };
+        var file = new Argument<string>("file")
+        {
+            Description = "safetensors, checkpoint, ONNX model (.onnx) or tensor (.pb), PNG/JPEG/BMP/GIF/WebP, " +
+                "IDX (raw or .gz), CSV",
+        };
         var inspect = new Command("inspect", "validate a file and print what it holds");
         inspect.Arguments.Add(file);
         inspect.SetAction(parse => Guard(() => Inspect(parse.GetValue(file)!)));
@@ -129,7 +132,8 @@ internal static class InspectCommands
                     var bytes = File.ReadAllBytes(path);
                     var (w, h, format, channels) = Image.ReadHeader(path, bytes);
                     var t = Image.Decode(path, bytes);
-                    Console.WriteLine($"{path}: {format.ToString().ToUpperInvariant()} image {w}x{h}, {channels} channel(s) stored, " +
+                    Console.WriteLine($"{path}: {format.ToString().ToUpperInvariant()} image {w}x{h}, " +
+                        $"{channels} channel(s) stored, " +
                         $"decodes to {Shapes.Format(t.Shape)}");
                     return 0;
                 }
@@ -166,13 +170,14 @@ internal static class InspectCommands
         foreach (var name in model.InputNames)
         {
             if (feed.ContainsKey(name)) continue;
-            if (!random) throw new ArgumentException($"{path}: input '{name}' is not given (--input or --random-inputs)");
+            if (!random)
+                throw new ArgumentException($"{path}: input '{name}' is not given (--input or --random-inputs)");
             var (dtype, shape) = model.DeclaredInput(name);
             var dims = (shape ?? [1]).Select(d => d is >= 1 and <= int.MaxValue ? (int)d : 1).ToArray();
-            long count = dims.Aggregate(1L, (a, d) => a * d);
+            long count = dims.Aggregate(1L, (a, d) => a > 1L << 26 ? a : a * d);
             if (count > 1 << 26)
-                throw new ArgumentException($"{path}: input '{name}' declares {FormatDims(shape)}, {count:N0} elements; " +
-                    "give it with --input");
+                throw new ArgumentException($"{path}: input '{name}' declares {FormatDims(shape)}, more than " +
+                    $"{1L << 26:N0} elements; give it with --input");
             feed[name] = dtype switch
             {
                 DType.Int64 => Tensor.Randint(0, 4, dims, gen),
