@@ -75,7 +75,7 @@ public static class Campaign
                 else
                 {
                     var parent = corpus[rng.Next(corpus.Count)];
-                    input = (target.Structured is { } s && rng.Next(2) == 0 ? s(parent, mutator) : null)
+                    input = (target.Structured is { } s && rng.Next(2) == 0 ? Structured(s, parent, mutator) : null)
                         ?? mutator.Mutate(parent, corpus);
                 }
                 inputs++;
@@ -108,6 +108,20 @@ public static class Campaign
             }
         }
         return new FuzzReport(inputs, accepted, outcomes.Count, corpus.Count, watch.Elapsed, findings);
+    }
+
+    // A structure-aware mutation parses its parent with the raw protobuf parser; a parent it cannot read is
+    // mutated byte by byte instead.
+    private static byte[]? Structured(Func<byte[], Mutator, byte[]?> mutate, byte[] parent, Mutator mutator)
+    {
+        try
+        {
+            return mutate(parent, mutator);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Runs one input; returns its outcome and, when it broke the target's contract, the finding.</summary>

@@ -226,9 +226,11 @@ public static class FuzzTargets
         {
             model = ModelProto.Parser.ParseFrom(bytes);
         }
-        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException)
+        catch (Exception e) when (e is InvalidProtocolBufferException or ArgumentException
+            or IndexOutOfRangeException)
         {
-            // Google.Protobuf lets ArgumentOutOfRangeException out on some bad string lengths.
+            // Google.Protobuf lets ArgumentOutOfRangeException and IndexOutOfRangeException out on some bad lengths
+            // (OnnxModel.Load turns them into OnnxFormatException).
             return null;
         }
         var g = model.Graph;
