@@ -67,7 +67,8 @@ public static class OnnxTensor
             or ArgumentException or OverflowException or InvalidOperationException or NullReferenceException)
         {
             throw new OnnxFormatException(
-                $"{source}: malformed {what} ({bytes.Length} bytes) near offset {input.Position}: {e.Message}", e);
+                $"{source}: malformed {what} ({bytes.Length} bytes) near offset "
+                + $"{Math.Min(input.Position, bytes.Length)}: {e.Message}", e);
         }
     }
 
