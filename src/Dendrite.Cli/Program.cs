@@ -22,6 +22,7 @@ public static class Program
         ExperimentCommands.Register(root);
         DataCommands.Register(root);
         BaselineCommands.Register(root);
+        InspectCommands.Register(root);
         return root;
     }
 

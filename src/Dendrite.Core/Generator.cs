@@ -43,6 +43,9 @@ public sealed partial class Generator
     public void SetState(ReadOnlySpan<ulong> state)
     {
         if (state.Length != 5) throw new ArgumentException($"Generator state has 5 words, got {state.Length}");
+        // xoshiro256** never leaves the all-zero state: it would yield 0 forever (and NextInt64 would spin).
+        if ((state[0] | state[1] | state[2] | state[3]) == 0)
+            throw new ArgumentException("Generator state words 0-3 are all zero, which xoshiro256** cannot use");
         (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3]);
         spareGaussian = BitConverter.UInt64BitsToDouble(state[4]);
     }

@@ -73,6 +73,7 @@ public sealed class Storage<T> : Storage where T : unmanaged
 
     internal Storage(int length, bool clear, bool manual = false)
     {
+        AllocationBudget.Charge(length, System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
         Length = length;
         Owner = manual ? null : TensorScope.Current;
         Manual = manual;

@@ -7,12 +7,22 @@ namespace Dendrite.Data;
 /// tensors.</summary>
 public sealed class CsvTable
 {
-    private CsvTable(string source, string[] header, List<string[]> rows)
+    private readonly int[] rowLines;
+
+    private CsvTable(string source, string[] header, List<string[]> rows, int[] rowLines)
     {
         Source = source;
         Header = header;
         Rows = rows;
+        this.rowLines = rowLines;
     }
+
+    /// <summary>The most fields one record may have unless the caller allows more.</summary>
+    public const int DefaultMaxColumns = 1 << 20;
+
+    /// <summary>The default ceiling on the memory the parsed table may take (512 MiB, estimated as 8 bytes per
+    /// field plus the characters and object of each non-empty one).</summary>
+    public const long DefaultMaxBytes = 512L << 20;
 
     /// <summary>Where the table came from (used in errors).</summary>
     public string Source { get; }
@@ -23,18 +33,38 @@ public sealed class CsvTable
     /// <summary>Data rows, each with one field per column.</summary>
     public IReadOnlyList<string[]> Rows { get; }
 
-    /// <summary>Reads a CSV file (RFC 4180: quoted fields may hold separators, quotes doubled, line breaks).</summary>
-    public static CsvTable Load(string path, char separator = ',', bool hasHeader = true) =>
-        Parse(path, File.ReadAllText(path), separator, hasHeader);
+    /// <summary>Reads a CSV file (RFC 4180: quoted fields may hold separators, quotes doubled, line breaks).
+    /// A record of more than <paramref name="maxColumns"/> fields, or a table past <paramref name="maxBytes"/>,
+    /// fails with a <see cref="DataFormatException"/> naming the line.</summary>
+    public static CsvTable Load(string path, char separator = ',', bool hasHeader = true,
+        int maxColumns = DefaultMaxColumns, long maxBytes = DefaultMaxBytes) =>
+        Parse(path, File.ReadAllText(path), separator, hasHeader, maxColumns, maxBytes);
 
-    /// <summary>Parses CSV text; <paramref name="source"/> names it in errors.</summary>
-    public static CsvTable Parse(string source, string text, char separator = ',', bool hasHeader = true)
+    /// <summary>Parses CSV text; <paramref name="source"/> names it in errors. Limits as in
+    /// <see cref="Load"/>.</summary>
+    public static CsvTable Parse(string source, string text, char separator = ',', bool hasHeader = true,
+        int maxColumns = DefaultMaxColumns, long maxBytes = DefaultMaxBytes)
     {
         var records = new List<(int Line, string[] Fields)>();
         var field = new StringBuilder();
         var fields = new List<string>();
         int line = 1, recordLine = 1;
         bool quoted = false, any = false;
+        long bytes = 0;
+        // Each field costs its reference, and a non-empty one its string: counted as it is cut, so a line of
+        // commas or a huge table fails at the line that passes the limit instead of exhausting memory.
+        void Cut()
+        {
+            if (fields.Count >= maxColumns)
+                throw new DataFormatException($"{source}: line {recordLine}: more than {maxColumns} fields " +
+                    "(the maxColumns argument)");
+            bytes += 8 + (field.Length == 0 ? 0 : 24 + 2L * field.Length);
+            if (bytes > maxBytes)
+                throw new DataFormatException($"{source}: line {recordLine}: the table passes {maxBytes:N0} bytes " +
+                    "(the maxBytes argument)");
+            fields.Add(field.Length == 0 ? "" : field.ToString());
+            field.Clear();
+        }
         for (int i = 0; i < text.Length; i++)
         {
             char c = text[i];
@@ -66,8 +96,7 @@ public sealed class CsvTable
             }
             else if (c == separator)
             {
-                fields.Add(field.ToString());
-                field.Clear();
+                Cut();
                 any = true;
             }
             else if (c == '\n' || c == '\r')
@@ -75,7 +104,7 @@ public sealed class CsvTable
                 if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
                 if (any || field.Length > 0)
                 {
-                    fields.Add(field.ToString());
+                    Cut();
                     records.Add((recordLine, fields.ToArray()));
                 }
                 fields.Clear();
@@ -93,7 +122,7 @@ public sealed class CsvTable
         if (quoted) throw new DataFormatException($"{source}: line {recordLine}: quoted field is not closed");
         if (any || field.Length > 0)
         {
-            fields.Add(field.ToString());
+            Cut();
             records.Add((recordLine, fields.ToArray()));
         }
         if (records.Count == 0) throw new DataFormatException($"{source}: no rows");
@@ -101,13 +130,15 @@ public sealed class CsvTable
             ? records[0].Fields
             : Enumerable.Range(1, records[0].Fields.Length).Select(i => $"Column{i}").ToArray();
         var rows = new List<string[]>();
+        var lines = new List<int>();
         foreach (var (ln, f) in records.Skip(hasHeader ? 1 : 0))
         {
             if (f.Length != header.Length)
                 throw new DataFormatException($"{source}: line {ln}: {f.Length} fields, the header has {header.Length}");
             rows.Add(f);
+            lines.Add(ln);
         }
-        return new CsvTable(source, header, rows);
+        return new CsvTable(source, header, rows, [.. lines]);
     }
 
     /// <summary>Index of the named column.</summary>
@@ -143,9 +174,16 @@ public sealed class CsvTable
     {
         var t = s.Trim();
         if (t.Length == 0 || t is "NA" or "NaN" or "nan" or "N/A") return float.NaN;
-        if (float.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out float v)) return v;
-        int line = row + 2;
-        throw new DataFormatException($"{Source}: row {row + 1} (line {line} with a header), column '{Header[col]}': '{s}' is not a number");
+        string where = $"{Source}: line {rowLines[row]} (row {row + 1}), column '{Header[col]}'";
+        if (float.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
+        {
+            // .NET parses 1e39 as +∞: only a written infinity may become one.
+            if (float.IsInfinity(v) && !t.TrimStart('+', '-').StartsWith("Infinity", StringComparison.OrdinalIgnoreCase)
+                && !t.TrimStart('+', '-').StartsWith('∞'))
+                throw new DataFormatException($"{where}: '{s}' is outside the float32 range (±3.4e38)");
+            return v;
+        }
+        throw new DataFormatException($"{where}: '{s}' is not a number");
     }
 }
 

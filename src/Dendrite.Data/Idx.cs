@@ -16,48 +16,63 @@ public static class Idx
 {
     private const int MaxElements = 1 << 30;
 
+    /// <summary>The default ceiling on the tensor a file may produce: 1 GiB (Fashion-MNIST's training images take
+    /// 188 MB as Float32).</summary>
+    public const long DefaultMaxBytes = 1L << 30;
+
     /// <summary>Reads an IDX file into a tensor: unsigned/signed bytes, shorts and ints become Int64 (or Float32
-    /// with <paramref name="asFloat"/>), floats Float32, doubles Float64.</summary>
-    public static Tensor Read(string path, bool asFloat = false)
+    /// with <paramref name="asFloat"/>), floats Float32, doubles Float64. A file whose tensor would take more
+    /// than <paramref name="maxBytes"/> is refused from its header, before its data is decompressed or
+    /// allocated.</summary>
+    public static Tensor Read(string path, bool asFloat = false, long maxBytes = DefaultMaxBytes) =>
+        Parse(path, ReadFile(path, asFloat, maxBytes), asFloat, maxBytes);
+
+    /// <summary>Reads an unsigned-byte IDX file (element type 0x08, as MNIST's images and labels) without
+    /// widening: the bytes and the shape. <paramref name="maxBytes"/> bounds the bytes, checked from the
+    /// header.</summary>
+    public static (byte[] Data, int[] Shape) ReadBytes(string path, long maxBytes = DefaultMaxBytes)
     {
-        return Parse(path, ReadFile(path), asFloat);
+        // As Float32 the budget counts 4 bytes an element; bytes take one.
+        var bytes = ReadFile(path, asFloat: true, maxBytes * 4);
+        var (type, _, shape, count, start) = Header(path, bytes, asFloat: true, maxBytes * 4);
+        if (type != 0x08)
+            throw new DataFormatException($"{path}: offset 2: element type 0x{type:x2} is not unsigned byte (0x08)");
+        if (bytes.Length - start < count)
+            throw new DataFormatException(
+                $"{path}: offset {start}: data of shape {Shapes.Format(shape)} needs {count} bytes, file has {bytes.Length - start}");
+        return (bytes.AsSpan(start, (int)count).ToArray(), shape);
     }
 
-    // The file's bytes, decompressed when it is gzip.
-    private static byte[] ReadFile(string path)
+    // The file's bytes, decompressed when it is gzip (only as much as its header announces).
+    private static byte[] ReadFile(string path, bool asFloat, long maxBytes)
     {
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
-            if (bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) bytes = Gunzip(path, bytes);
+            var bytes = File.ReadAllBytes(path);
+            return bytes.Length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b ? Gunzip(path, bytes, asFloat, maxBytes) : bytes;
         }
         catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
         {
             throw new DataFormatException($"{path}: cannot read: {e.Message}");
         }
-        return bytes;
     }
 
-    // The largest decompressed file accepted: a header plus MaxElements bytes (the element limit of u8 data).
-    private const long MaxDecompressed = MaxElements + 4 + 4 * 255;
-
-    private static byte[] Gunzip(string path, byte[] gz)
+    // Decompresses the header first, and then only the data it announces (once its size passed the checks): a
+    // small archive can expand to gigabytes, and a header claiming one element needs only a few bytes of data.
+    private static byte[] Gunzip(string path, byte[] gz, bool asFloat, long maxBytes)
     {
         try
         {
             using var input = new GZipStream(new MemoryStream(gz), CompressionMode.Decompress);
-            using var output = new MemoryStream();
-            var buffer = new byte[1 << 16];
-            int n;
-            while ((n = input.Read(buffer)) > 0)
-            {
-                // A small archive can expand without bound; stop before memory runs out.
-                if (output.Length + n > MaxDecompressed)
-                    throw new DataFormatException($"{path}: gzip stream expands beyond {MaxDecompressed} bytes");
-                output.Write(buffer, 0, n);
-            }
-            return output.ToArray();
+            var head = new byte[4 + 4 * 255];
+            int got = input.ReadAtLeast(head.AsSpan(0, 4), 4, throwOnEndOfStream: false);
+            if (got == 4 && head[0] == 0 && head[1] == 0)
+                got += input.ReadAtLeast(head.AsSpan(4, 4 * head[3]), 4 * head[3], throwOnEndOfStream: false);
+            var h = Header(path, head.AsSpan(0, got), asFloat, maxBytes);
+            var all = new byte[h.Start + h.Count * h.Size];
+            head.AsSpan(0, got).CopyTo(all);
+            int data = input.ReadAtLeast(all.AsSpan(got), all.Length - got, throwOnEndOfStream: false);
+            return data == all.Length - got ? all : all[..(got + data)];
         }
         catch (InvalidDataException e)
         {
@@ -65,56 +80,11 @@ public static class Idx
         }
     }
 
-    /// <summary>Reads an unsigned-byte IDX file (element type 0x08, as MNIST's images and labels) without
-    /// widening: the bytes and the shape.</summary>
-    public static (byte[] Data, int[] Shape) ReadBytes(string path)
-    {
-        var bytes = ReadFile(path);
-        var (type, shape, start, count) = Header(path, bytes);
-        if (type != 0x08)
-            throw new DataFormatException($"{path}: offset 2: element type 0x{type:x2} is not unsigned byte (0x08)");
-        return (bytes.AsSpan(start, (int)count).ToArray(), shape);
-    }
+    private readonly record struct IdxHeader(byte Type, int Size, int[] Shape, long Count, int Start);
 
-    /// <summary>Parses IDX bytes; <paramref name="name"/> is used in errors.</summary>
-    public static Tensor Parse(string name, ReadOnlySpan<byte> b, bool asFloat = false)
-    {
-        var (type, shape, start, count) = Header(name, b);
-        int size = type switch
-        {
-            0x08 or 0x09 => 1,
-            0x0B => 2,
-            0x0C or 0x0D => 4,
-            _ => 8,
-        };
-        long need = count * size;
-        var data = b.Slice(start, (int)need);
-        int n = (int)count;
-        if (type == 0x0D)
-        {
-            var f = new float[n];
-            for (int i = 0; i < n; i++) f[i] = BinaryPrimitives.ReadSingleBigEndian(data.Slice(4 * i));
-            return Tensor.From(f, shape);
-        }
-        if (type == 0x0E)
-        {
-            var d = new double[n];
-            for (int i = 0; i < n; i++) d[i] = BinaryPrimitives.ReadDoubleBigEndian(data.Slice(8 * i));
-            return Tensor.From(d, shape);
-        }
-        if (asFloat)
-        {
-            var f = new float[n];
-            for (int i = 0; i < n; i++) f[i] = ReadInt(data, type, i);
-            return Tensor.From(f, shape);
-        }
-        var l = new long[n];
-        for (int i = 0; i < n; i++) l[i] = ReadInt(data, type, i);
-        return Tensor.From(l, shape);
-    }
-
-    // The header checked against the bytes present: element type, shape, where the data starts, element count.
-    private static (byte Type, int[] Shape, int Start, long Count) Header(string name, ReadOnlySpan<byte> b)
+    // Magic, element type and sizes, checked against the element limit and the caller's byte budget; the data
+    // length is checked by the caller.
+    private static IdxHeader Header(string name, ReadOnlySpan<byte> b, bool asFloat, long maxBytes)
     {
         if (b.Length < 4) throw new DataFormatException($"{name}: offset 0: header needs 4 bytes, file has {b.Length}");
         if (b[0] != 0 || b[1] != 0)
@@ -141,12 +111,46 @@ public static class Idx
             count *= d;
             if (count > MaxElements) throw new DataFormatException($"{name}: offset {4 + 4 * i}: shape {Shapes.Format(shape[..(i + 1)])} is too large");
         }
-        int start = 4 + 4 * rank;
+        int outSize = type == 0x0E ? 8 : type == 0x0D || asFloat ? 4 : 8;
+        if (count * outSize > maxBytes)
+            throw new DataFormatException($"{name}: offset 4: shape {Shapes.Format(shape)} makes a tensor of " +
+                $"{count * outSize:N0} bytes, more than the limit of {maxBytes:N0} (the maxBytes argument)");
+        return new(type, size, shape, count, 4 + 4 * rank);
+    }
+
+    /// <summary>Parses IDX bytes; <paramref name="name"/> is used in errors, and a tensor past
+    /// <paramref name="maxBytes"/> is refused before it is allocated.</summary>
+    public static Tensor Parse(string name, ReadOnlySpan<byte> b, bool asFloat = false,
+        long maxBytes = DefaultMaxBytes)
+    {
+        var (type, size, shape, count, start) = Header(name, b, asFloat, maxBytes);
         long need = count * size;
         if (b.Length - start < need)
             throw new DataFormatException(
                 $"{name}: offset {start}: data of shape {Shapes.Format(shape)} needs {need} bytes, file has {b.Length - start}");
-        return (type, shape, start, count);
+        var data = b.Slice(start, (int)need);
+        int n = (int)count;
+        if (type == 0x0D)
+        {
+            var f = new float[n];
+            for (int i = 0; i < n; i++) f[i] = BinaryPrimitives.ReadSingleBigEndian(data.Slice(4 * i));
+            return Tensor.From(f, shape);
+        }
+        if (type == 0x0E)
+        {
+            var d = new double[n];
+            for (int i = 0; i < n; i++) d[i] = BinaryPrimitives.ReadDoubleBigEndian(data.Slice(8 * i));
+            return Tensor.From(d, shape);
+        }
+        if (asFloat)
+        {
+            var f = new float[n];
+            for (int i = 0; i < n; i++) f[i] = ReadInt(data, type, i);
+            return Tensor.From(f, shape);
+        }
+        var l = new long[n];
+        for (int i = 0; i < n; i++) l[i] = ReadInt(data, type, i);
+        return Tensor.From(l, shape);
     }
 
     private static int ReadInt(ReadOnlySpan<byte> data, byte type, int i) => type switch

@@ -5,7 +5,18 @@ using System.Text.Json;
 namespace Dendrite.IO;
 
 /// <summary>A safetensors file that breaks the format; the message names the file, byte offset and field.</summary>
-public sealed class SafetensorsFormatException(string message) : Exception(message);
+public sealed class SafetensorsFormatException : Exception
+{
+    /// <summary>Creates the exception with a message naming file and field.</summary>
+    public SafetensorsFormatException(string message) : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception with a message naming file and field, and the cause.</summary>
+    public SafetensorsFormatException(string message, Exception inner) : base(message, inner)
+    {
+    }
+}
 
 /// <summary>
 /// The safetensors format (Hugging Face): an 8-byte little-endian header length, a JSON header mapping each name
@@ -97,6 +108,24 @@ public static class Safetensors
     /// <summary>Reads every tensor and the metadata. F16 and BF16 are widened to Float32; I8, U8, I16, I32 and U32 to
     /// Int64.</summary>
     public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(string path)
+    {
+        // Only the format's exception (or the file system's) leaves: a runtime exception the checks above missed
+        // still names the file.
+        try
+        {
+            return LoadChecked(path);
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or NullReferenceException or KeyNotFoundException
+            or OverflowException or ArgumentException or InvalidCastException or FormatException
+            or EndOfStreamException)
+        {
+            throw new SafetensorsFormatException($"{path}: unreadable safetensors ({e.GetType().Name}: {e.Message})",
+                e);
+        }
+    }
+
+    private static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) LoadChecked(
+        string path)
     {
         using var f = File.OpenRead(path);
         long fileLength = f.Length;

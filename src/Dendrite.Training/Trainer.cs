@@ -251,40 +251,109 @@ public sealed class Trainer
     }
 
     /// <summary>Restores everything <see cref="SaveCheckpoint"/> wrote, so that <see cref="Fit"/> continues the run
-    /// exactly (same seed and thread count give the same weights as an uninterrupted run).</summary>
-    public IReadOnlyDictionary<string, string> LoadCheckpoint(string path, DataLoader train)
+    /// exactly (same seed and thread count give the same weights as an uninterrupted run). The checkpoint is
+    /// validated whole before anything is applied: counters in range, the example order a permutation of the
+    /// data, generator states usable, learning rates finite and non-negative, every weight of the model's dtype
+    /// and (unless <paramref name="allowNonFinite"/>) finite. A bad checkpoint fails with a
+    /// <see cref="Dendrite.IO.SafetensorsFormatException"/> naming the file and the field, and changes
+    /// nothing.</summary>
+    public IReadOnlyDictionary<string, string> LoadCheckpoint(string path, DataLoader train,
+        bool allowNonFinite = false)
     {
+        ArgumentNullException.ThrowIfNull(train);
         var (d, meta) = Dendrite.IO.Safetensors.Load(path);
-        Tensor Need(string key) => d.TryGetValue(key, out var t)
-            ? t
-            : throw new Dendrite.IO.SafetensorsFormatException($"{path}: checkpoint has no tensor '{key}'");
+        Dendrite.IO.SafetensorsFormatException Bad(string field, string message) => new($"{path}: {field}: {message}");
+        Tensor Need(string key) => d.TryGetValue(key, out var t) ? t : throw Bad(key, "checkpoint has no such tensor");
+        long Count(string key)
+        {
+            var t = Need(key);
+            if (t.DType != DType.Int64 || t.Numel != 1)
+                throw Bad(key, $"must be one INT64 value, got {t.DType} {Shapes.Format(t.Shape)}");
+            long v = (long)t.Item();
+            return v is < 0 or > int.MaxValue ? throw Bad(key, $"{v} is out of range 0..{int.MaxValue}") : v;
+        }
+        ulong[] State(string key)
+        {
+            var t = Need(key);
+            if (t.DType != DType.Int64 || t.Numel != 5)
+                throw Bad(key, $"a generator state is 5 INT64 words, got {t.DType} {Shapes.Format(t.Shape)}");
+            var bits = Bits(t);
+            try
+            {
+                new Generator(0).SetState(bits);
+            }
+            catch (ArgumentException e)
+            {
+                throw Bad(key, e.Message);
+            }
+            return bits;
+        }
         // Everything is read and checked before anything is changed, and model and optimizer are restored when
         // loading either fails, so a bad checkpoint leaves the trainer as it was.
-        long epoch = (long)Need("trainer.epoch").Item(), batch = (long)Need("trainer.batch").Item();
-        if (epoch is < 0 or > int.MaxValue || batch is < 0 or > int.MaxValue)
-            throw new Dendrite.IO.SafetensorsFormatException($"{path}: trainer.epoch {epoch} or trainer.batch {batch} is out of range");
-        var totals = Need("trainer.totals").ToArray<double>();
-        if (totals.Length != 3)
-            throw new Dendrite.IO.SafetensorsFormatException($"{path}: trainer.totals has {totals.Length} values, expected 3");
-        var order = d.TryGetValue("trainer.order", out var o) ? o.ToArray<long>() : null;
-        if (order is not null && order.Length != train.Length)
-            throw new ArgumentException($"{path}: checkpoint's epoch order covers {order.Length} examples, the data has {train.Length}");
-        var rngDefault = Bits(Need("rng.default"));
-        var rngLoader = Bits(Need("rng.loader"));
-        if (rngDefault.Length != 5 || rngLoader.Length != 5)
-            throw new Dendrite.IO.SafetensorsFormatException($"{path}: a generator state needs 5 words");
+        long n = train.Length;
+        long epoch = Count("trainer.epoch"), batch = Count("trainer.batch");
+        if (batch > train.Count)
+            throw Bad("trainer.batch", $"{batch} is past the {train.Count} batches of an epoch");
+        var totalsTensor = Need("trainer.totals");
+        var totals = totalsTensor.Numel == 3 && totalsTensor.DType.IsFloating()
+            ? totalsTensor.ToArray<double>()
+            : throw Bad("trainer.totals", $"must be 3 floating values, got {totalsTensor.DType} "
+                + Shapes.Format(totalsTensor.Shape));
+        if (!double.IsFinite(totals[0]))
+            throw Bad("trainer.totals", $"loss sum {totals[0]} is not finite");
+        if (totals[2] is < 0 or > int.MaxValue || totals[2] != Math.Floor(totals[2]) || totals[2] > n * (epoch + 1))
+            throw Bad("trainer.totals", $"examples seen {totals[2]} is not a whole number in 0..{n * (epoch + 1)}");
+        if (totals[1] < 0 || totals[1] > totals[2] || totals[1] != Math.Floor(totals[1]))
+            throw Bad("trainer.totals", $"correct count {totals[1]} is not a whole number in 0..{totals[2]}");
+        long[]? order = null;
+        if (d.TryGetValue("trainer.order", out var o))
+        {
+            if (o.DType != DType.Int64 || o.Rank != 1 || o.Numel != n)
+                throw Bad("trainer.order", $"must be {n} INT64 indices (a permutation of the data), got {o.DType} "
+                    + Shapes.Format(o.Shape));
+            order = o.ToArray<long>();
+            var seen = new bool[n];
+            for (int i = 0; i < order.Length; i++)
+            {
+                long v = order[i];
+                if (v < 0 || v >= n || seen[v])
+                    throw Bad("trainer.order", $"index {v} at position {i} is out of range 0..{n - 1} or repeated");
+                seen[v] = true;
+            }
+        }
+        var rngDefault = State("rng.default");
+        var rngLoader = State("rng.loader");
+        var modelState = Section(d, "model.");
+        var optimState = Section(d, "optim.");
+        var current = Model.StateDict();
+        foreach (var (key, t) in modelState)
+        {
+            if (current.TryGetValue(key, out var mine) && mine.DType != t.DType)
+                throw Bad("model." + key, $"is {t.DType}, the model's is {mine.DType}");
+            if (!allowNonFinite && t.DType.IsFloating() && !t.ToArray<double>().All(double.IsFinite))
+                throw Bad("model." + key, "holds NaN or infinite values (allowNonFinite: true accepts them)");
+        }
+        foreach (var (key, t) in optimState)
+        {
+            bool rate = key.EndsWith(".lr", StringComparison.Ordinal);
+            if (rate && (t.Numel != 1 || !double.IsFinite(t.Item()) || t.Item() < 0))
+                throw Bad("optim." + key, $"learning rate must be one finite value ≥ 0, got {t}");
+            if (!allowNonFinite && t.DType.IsFloating() && !t.ToArray<double>().All(double.IsFinite))
+                throw Bad("optim." + key, "holds NaN or infinite values (allowNonFinite: true accepts them)");
+        }
         var modelBefore = Model.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
         var optimBefore = Optimizer.StateDict();
         try
         {
-            Model.LoadStateDict(Section(d, "model."));
-            Optimizer.LoadStateDict(Section(d, "optim."));
+            Model.LoadStateDict(modelState);
+            Optimizer.LoadStateDict(optimState);
         }
-        catch
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or KeyNotFoundException
+            or IndexOutOfRangeException or FormatException)
         {
             Model.LoadStateDict(modelBefore);
             Optimizer.LoadStateDict(optimBefore);
-            throw;
+            throw new Dendrite.IO.SafetensorsFormatException($"{path}: model or optimizer state: {e.Message}", e);
         }
         Generator.Default.SetState(rngDefault);
         train.Generator.SetState(rngLoader);

@@ -26,11 +26,18 @@ public enum ImageColor
 /// <param name="Scale">true: values in [0, 1] (v / 255); false: the stored 8-bit levels 0..255 as float32.</param>
 /// <param name="MaxPixels">Width × height above which a file is refused before any pixel memory is allocated
 /// (default 64 megapixels, 256 MB as decoded RGBA).</param>
+/// <param name="MaxBytes">The most memory one decode may take, checked from the header before any pixel memory is
+/// allocated: the decoder's buffer (1 or 4 bytes a pixel) plus the float32 tensor (4 bytes a pixel a channel).
+/// 512 MiB by default: an 8192×8192 colour image (1.25 GiB) is refused, 64 megapixels of grey (320 MiB) are
+/// read.</param>
 public sealed record ImageReadOptions(ImageColor Color = ImageColor.Auto, bool Scale = true,
-    long MaxPixels = ImageReadOptions.DefaultMaxPixels)
+    long MaxPixels = ImageReadOptions.DefaultMaxPixels, long MaxBytes = ImageReadOptions.DefaultMaxBytes)
 {
     /// <summary>The default limit: 64 megapixels.</summary>
     public const long DefaultMaxPixels = 64L << 20;
+
+    /// <summary>The default memory limit of one decode: 512 MiB.</summary>
+    public const long DefaultMaxBytes = 512L << 20;
 }
 
 /// <summary>
@@ -96,6 +103,11 @@ public static class Image
             };
             // Grey files decode straight to one byte per pixel; everything else to unpremultiplied RGBA.
             bool greyDecode = storedGrey && channels == 1;
+            long need = pixels * (greyDecode ? 1 : 4) + pixels * channels * sizeof(float);
+            if (need > options.MaxBytes)
+                throw new ImageFormatException($"{name}: {codec.EncodedFormat} image {w}x{h} would take {need:N0} " +
+                    $"bytes to decode into {channels} channels, more than the limit of {options.MaxBytes:N0} " +
+                    "(ImageReadOptions.MaxBytes)");
             var info = new SKImageInfo(w, h, greyDecode ? SKColorType.Gray8 : SKColorType.Rgba8888,
                 SKAlphaType.Unpremul);
             var raw = new byte[pixels * info.BytesPerPixel];

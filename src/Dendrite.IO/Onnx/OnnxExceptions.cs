@@ -23,6 +23,17 @@ public sealed class OnnxUnsupportedException : Exception
     /// <summary>Creates the exception for <paramref name="feature"/>.</summary>
     public OnnxUnsupportedException(string feature) : base($"unsupported: {feature}") => Feature = feature;
 
+    /// <summary>Creates the exception for <paramref name="feature"/> met at <paramref name="where"/> (the file
+    /// and, when running, the node).</summary>
+    public OnnxUnsupportedException(string feature, string where) : base($"{where}: unsupported: {feature}")
+    {
+        Feature = feature;
+        Where = where;
+    }
+
+    /// <summary>The file (and node) where the feature was met, or null when not known yet.</summary>
+    public string? Where { get; }
+
     /// <summary>What is unsupported, in a few words.</summary>
     public string Feature { get; }
 }

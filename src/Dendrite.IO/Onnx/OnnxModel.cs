@@ -28,16 +28,26 @@ public sealed class OnnxModel
         Opset = 1;
         foreach (var o in model.OpsetImport)
         {
-            if (o.Domain is "" or "ai.onnx") Opset = checked((int)o.Version);
+            if (o.Domain is not ("" or "ai.onnx")) continue;
+            if (o.Version is < 1 or > MaxOpset)
+                throw new OnnxFormatException($"{source}: opset_import.version {o.Version} is outside 1..{MaxOpset}");
+            Opset = (int)o.Version;
         }
         foreach (var init in graph.Initializer)
         {
             initializers[init.Name] = OnnxTensor.ToTensor(init, $"{source}: initializer");
         }
-        if (graph.SparseInitializer.Count > 0) throw new OnnxUnsupportedException("sparse initializers");
+        if (graph.SparseInitializer.Count > 0) throw new OnnxUnsupportedException("sparse initializers", source);
         InputNames = graph.Input.Where(i => !initializers.ContainsKey(i.Name)).Select(i => i.Name).ToArray();
         OutputNames = graph.Output.Select(o => o.Name).ToArray();
-        foreach (var v in graph.Input.Concat(graph.Output)) CheckType(v);
+        try
+        {
+            foreach (var v in graph.Input.Concat(graph.Output)) CheckType(v);
+        }
+        catch (OnnxUnsupportedException e) when (e.Where is null)
+        {
+            throw new OnnxUnsupportedException(e.Feature, source);
+        }
         foreach (var v in graph.Input.Concat(graph.Output).Concat(graph.ValueInfo))
         {
             if (v.Type?.TensorType is not { ElemType: not 0 } tt) continue;
@@ -51,6 +61,21 @@ public sealed class OnnxModel
     /// <summary>The file the model came from, used in error messages.</summary>
     public string Source { get; }
 
+    // Far above any released opset (23 in 2025); a larger value is a corrupt field, not a future version.
+    private const long MaxOpset = 1000;
+
+    /// <summary>The most bytes of tensor memory one node may allocate while the model runs (temporaries
+    /// included), checked before each allocation; a node that needs more fails with an
+    /// <see cref="OnnxFormatException"/> naming it. 1 GiB unless set.</summary>
+    public long MemoryLimit
+    {
+        get => memoryLimit;
+        set => memoryLimit = value > 0 ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), value, "MemoryLimit must be positive");
+    }
+
+    private long memoryLimit = 1L << 30;
+
     /// <summary>Opset version of the default ONNX domain.</summary>
     public int Opset { get; }
 
@@ -62,11 +87,26 @@ public sealed class OnnxModel
 
     /// <summary>Reads a model file.</summary>
     public static OnnxModel Load(string path) =>
-        new(OnnxTensor.Parse(path, ModelProto.Parser, "ModelProto"), Path.GetFileName(path));
+        Guard(Path.GetFileName(path), () => new(OnnxTensor.Parse(path, ModelProto.Parser, "ModelProto"),
+            Path.GetFileName(path)));
 
     /// <summary>Reads a serialized model from memory; <paramref name="source"/> names it in errors.</summary>
     public static OnnxModel Load(byte[] bytes, string source) =>
-        new(OnnxTensor.Parse(bytes, source, ModelProto.Parser, "ModelProto"), source);
+        Guard(source, () => new(OnnxTensor.Parse(bytes, source, ModelProto.Parser, "ModelProto"), source));
+
+    // Loading fails only with the two ONNX exceptions, whatever the bytes.
+    private static OnnxModel Guard(string source, Func<OnnxModel> load)
+    {
+        try
+        {
+            return load();
+        }
+        catch (Exception e) when (e is not (OnnxFormatException or OnnxUnsupportedException
+            or OperationCanceledException))
+        {
+            throw new OnnxFormatException($"{source}: cannot load the model: {e.GetType().Name}: {e.Message}", e);
+        }
+    }
 
     internal static OnnxModel FromProto(ModelProto model, string source) => Load(model.ToByteArray(), source);
 
@@ -113,12 +153,34 @@ public sealed class OnnxModel
                     throw new OnnxFormatException(
                         $"{Source}: node {n} '{node.Name}' ({node.OpType}): input '{name}' is not defined before it");
             }
-            foreach (var o in node.Output) known.Add(o);
+            foreach (var o in node.Output)
+            {
+                if (o.Length > 0) known.Add(o);
+            }
         }
-        foreach (var o in OutputNames)
+        for (int i = 0; i < OutputNames.Count; i++)
         {
+            string o = OutputNames[i];
+            if (o.Length == 0) throw new OnnxFormatException($"{Source}: graph output {i} has an empty name");
             if (!known.Contains(o)) throw new OnnxFormatException($"{Source}: graph output '{o}' is never produced");
         }
+    }
+
+    /// <summary>The operators of the graph's nodes in file order (domain.name outside the default domain).</summary>
+    public IReadOnlyList<string> Operators => graph.Node.Select(n => OnnxOps.Key(n.Domain, n.OpType)).ToArray();
+
+    /// <summary>What the graph declares about input <paramref name="name"/>: its element type (Float32 when
+    /// undeclared) and its dims (-1 where a dim is symbolic or missing; null when no shape is declared).</summary>
+    public (DType DType, long[]? Shape) DeclaredInput(string name)
+    {
+        var v = graph.Input.FirstOrDefault(i => i.Name == name)
+            ?? throw new ArgumentException($"{Source}: no graph input '{name}'");
+        var tt = v.Type?.TensorType;
+        var dtype = tt is { ElemType: not 0 } ? OnnxTensor.MapType(tt.ElemType, $"{Source}: input '{name}'")
+            : DType.Float32;
+        var shape = tt?.Shape?.Dim.Select(d => d.ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue
+            ? d.DimValue : -1).ToArray();
+        return (dtype, shape);
     }
 
     /// <summary>The first operator of the graph that is not supported (with its domain when not the default
@@ -157,13 +219,14 @@ public sealed class OnnxModel
             values[name] = t;
         }
         var types = new Dictionary<string, int>(elementTypes);
+        using var budget = AllocationBudget.Begin(MemoryLimit);
         foreach (var node in graph.Node)
         {
             var args = node.Input.Select(n => n.Length == 0 ? null : values[n]).ToArray();
             var argTypes = node.Input.Select(n => types.GetValueOrDefault(n)).ToArray();
             var ctx = new OnnxNode(node, args, argTypes, Opset, Source);
-            foreach (var (output, type) in OnnxOps.OutputTypes(ctx)) types.TryAdd(output, type);
-            var outs = OnnxOps.Execute(ctx);
+            budget.Reset();
+            var outs = Execute(ctx, types);
             for (int i = 0; i < node.Output.Count && i < outs.Length; i++)
             {
                 if (node.Output[i].Length == 0) continue;
@@ -177,5 +240,30 @@ public sealed class OnnxModel
             }
         }
         return OutputNames.Select(n => values[n]).ToArray();
+    }
+
+    // Runs one node. Every failure leaves as one of the two ONNX exceptions naming the file and the node: a
+    // runtime exception from a Tensor operation (a shape it rejects, an integer division by zero, an overflow)
+    // is wrapped with the node's place, and an allocation past MemoryLimit says so.
+    private Tensor[] Execute(OnnxNode ctx, Dictionary<string, int> types)
+    {
+        try
+        {
+            foreach (var (output, type) in OnnxOps.OutputTypes(ctx)) types.TryAdd(output, type);
+            return OnnxOps.Execute(ctx);
+        }
+        catch (OnnxUnsupportedException e) when (e.Where is null)
+        {
+            throw new OnnxUnsupportedException(e.Feature, ctx.Where);
+        }
+        catch (AllocationBudgetException e)
+        {
+            throw ctx.Error($"needs more memory than OnnxModel.MemoryLimit allows: {e.Message}");
+        }
+        catch (Exception e) when (e is not (OnnxFormatException or OnnxUnsupportedException
+            or OperationCanceledException))
+        {
+            throw new OnnxFormatException($"{ctx.Where}: {e.GetType().Name}: {e.Message}", e);
+        }
     }
 }

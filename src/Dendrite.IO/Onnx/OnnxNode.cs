@@ -85,8 +85,10 @@ internal sealed class OnnxNode
 
     public float[]? Floats(string name) => Attr(name, AttrType.Floats) is { } a ? [.. a.Floats] : null;
 
-    public Tensor? TensorAttr(string name) =>
-        Attr(name, AttrType.Tensor) is { } a ? OnnxTensor.ToTensor(a.T, $"{Where} attribute '{name}'") : null;
+    public Tensor? TensorAttr(string name) => Attr(name, AttrType.Tensor) is { } a
+        ? OnnxTensor.ToTensor(a.T ?? throw Error($"attribute '{name}' holds no tensor (field t is empty)"),
+            $"{Where} attribute '{name}'")
+        : null;
 
     /// <summary>The attribute names present, for operators that take exactly one of several.</summary>
     public IEnumerable<string> AttributeNames => node.Attribute.Select(a => a.Name);

@@ -20,29 +20,44 @@ internal static partial class OnnxOps
     private sealed record Window((int H, int W) Kernel, (int H, int W) Stride, (int H, int W) Dilation,
         (int Top, int Left, int Bottom, int Right) Pads);
 
+    // Sanity limit on every kernel, stride, dilation and pad value: far above any network in use (the widest
+    // kernels are in the hundreds), and small enough that the window arithmetic below cannot overflow.
+    private const int MaxWindowValue = 1 << 20;
+
+    // The most comparisons a pooling node may make (outputs × kernel area): a few seconds of work.
+    private const long MaxPoolWork = 1L << 32;
+
     private static Window WindowOf(OnnxNode n, Tensor x, int[] kernel, bool transposed = false)
     {
         int d = x.Rank - 2;
         if (d is not (1 or 2)) throw new OnnxUnsupportedException($"{n.Op} with {d} spatial dimensions");
-        int[] Ints(string name, int fallback, int count)
+        if (kernel.Length != d)
+            throw n.Error($"kernel_shape has {kernel.Length} values, expected {d} for input {Shapes.Format(x.Shape)}");
+        CheckWindowValues(n, "kernel_shape", kernel.Select(k => (long)k).ToArray(), 1);
+        int[] Ints(string name, int fallback, int count, int min)
         {
             var v = n.Ints(name);
             if (v is null) return Enumerable.Repeat(fallback, count).ToArray();
             if (v.Length != count) throw n.Error($"attribute '{name}' has {v.Length} values, expected {count}");
-            return v.Select(a => checked((int)a)).ToArray();
+            CheckWindowValues(n, name, v, min);
+            return v.Select(a => (int)a).ToArray();
         }
-        var stride = Ints("strides", 1, d);
-        var dilation = Ints("dilations", 1, d);
-        var pads = Ints("pads", 0, 2 * d);
+        var stride = Ints("strides", 1, d, 1);
+        var dilation = Ints("dilations", 1, d, 1);
+        var pads = Ints("pads", 0, 2 * d, 0);
         string autoPad = n.Str("auto_pad", "NOTSET");
         if (autoPad is "SAME_UPPER" or "SAME_LOWER" && !transposed)
         {
             for (int i = 0; i < d; i++)
             {
-                int input = x.Shape[2 + i], output = (input + stride[i] - 1) / stride[i];
-                int total = Math.Max(0, (output - 1) * stride[i] + (kernel[i] - 1) * dilation[i] + 1 - input);
-                pads[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2;
-                pads[d + i] = total - pads[i];
+                // long: (kernel - 1)·dilation reaches 2⁴⁰ within the limits.
+                long input = x.Shape[2 + i], output = (input + stride[i] - 1) / stride[i];
+                long total = Math.Max(0, (output - 1) * stride[i] + (kernel[i] - 1L) * dilation[i] + 1 - input);
+                if (total > 2L * MaxWindowValue)
+                    throw n.Error($"auto_pad {autoPad} needs {total} padding on spatial axis {i}, more than "
+                        + $"{2 * MaxWindowValue}");
+                pads[i] = (int)(autoPad == "SAME_UPPER" ? total / 2 : total - total / 2);
+                pads[d + i] = (int)total - pads[i];
             }
         }
         else if (autoPad == "VALID")
@@ -59,10 +74,49 @@ internal static partial class OnnxOps
             : new((1, kernel[0]), (1, stride[0]), (1, dilation[0]), (0, pads[0], 0, pads[1]));
     }
 
+    private static void CheckWindowValues(OnnxNode n, string name, long[] values, int min)
+    {
+        foreach (long v in values)
+        {
+            if (v < min || v > MaxWindowValue)
+                throw n.Error($"attribute '{name}' value {v} is outside {min}..{MaxWindowValue}");
+        }
+    }
+
+    // Pooling loops over the kernel for every output: bound that work before running, from the output size the
+    // window gives (floor or ceil mode alike within one element).
+    private static void CheckPoolWork(OnnxNode n, Tensor x, Window win)
+    {
+        int d = x.Rank - 2;
+        long planes = (long)x.Shape[0] * x.Shape[1], work = planes;
+        (int K, int S, int D, int P0, int P1)[] axes = d == 2
+            ? [(win.Kernel.H, win.Stride.H, win.Dilation.H, win.Pads.Top, win.Pads.Bottom),
+                (win.Kernel.W, win.Stride.W, win.Dilation.W, win.Pads.Left, win.Pads.Right)]
+            : [(win.Kernel.W, win.Stride.W, win.Dilation.W, win.Pads.Left, win.Pads.Right)];
+        for (int i = 0; i < d; i++)
+        {
+            var (k, s, dil, p0, p1) = axes[i];
+            long extent = (k - 1L) * dil + 1, padded = (long)x.Shape[2 + i] + p0 + p1;
+            if (extent > padded)
+                throw n.Error($"kernel extent {extent} on spatial axis {i} exceeds the padded input {padded} "
+                    + $"(input {Shapes.Format(x.Shape)})");
+            work = SaturatingMul(SaturatingMul(work, (padded - extent) / s + 2), k);
+        }
+        if (work > MaxPoolWork)
+            throw n.Error($"pooling {Shapes.Format(x.Shape)} with kernel ({win.Kernel.H}, {win.Kernel.W}) would take "
+                + $"{work:N0} steps, more than {MaxPoolWork:N0}");
+    }
+
+    private static long SaturatingMul(long a, long b) => b != 0 && a > long.MaxValue / b ? long.MaxValue : a * b;
+
     private static int[] KernelOf(OnnxNode n, Tensor? weight)
     {
         var k = n.Ints("kernel_shape");
-        if (k is not null) return k.Select(v => checked((int)v)).ToArray();
+        if (k is not null)
+        {
+            CheckWindowValues(n, "kernel_shape", k, 1);
+            return k.Select(v => (int)v).ToArray();
+        }
         if (weight is null) throw n.Error("attribute 'kernel_shape' is required");
         return weight.Shape[2..].ToArray();
     }
@@ -91,8 +145,15 @@ internal static partial class OnnxOps
         var win = WindowOf(n, x, kernel, transposed: true);
         int d = x.Rank - 2;
         int groups = (int)n.Int("group", 1);
-        var outPad = n.Ints("output_padding")?.Select(v => (int)v).ToArray() ?? new int[d];
-        var outShape = n.Ints("output_shape")?.Select(v => (int)v).ToArray();
+        var outPadValues = n.Ints("output_padding");
+        if (outPadValues is not null) CheckWindowValues(n, "output_padding", outPadValues, 0);
+        var outPad = outPadValues?.Select(v => (int)v).ToArray() ?? new int[d];
+        var outShapeValues = n.Ints("output_shape");
+        if (outShapeValues?.FirstOrDefault(v => v is < 1 or > int.MaxValue) is { } bad and not 0)
+            throw n.Error($"attribute 'output_shape' value {bad} is outside 1..{int.MaxValue}");
+        var outShape = outShapeValues?.Select(v => (int)v).ToArray();
+        if (outPad.Length != d || outShape is not null && outShape.Length != d)
+            throw n.Error($"output_padding and output_shape must have {d} values");
         string autoPad = n.Str("auto_pad", "NOTSET");
         if (outShape is null && autoPad is "SAME_UPPER" or "SAME_LOWER")
         {
@@ -109,8 +170,11 @@ internal static partial class OnnxOps
             // total = s·(in-1) + outputPadding + d·(k-1) + 1 - output, split as the ONNX operator definition says.
             for (int i = 0; i < d; i++)
             {
-                int total = strides[i] * (x.Shape[2 + i] - 1) + outPad[i] + (kernel[i] - 1) * dilations[i] + 1 -
+                long wide = (long)strides[i] * (x.Shape[2 + i] - 1) + outPad[i] + (kernel[i] - 1L) * dilations[i] + 1 -
                     outShape[i];
+                if (Math.Abs(wide) > int.MaxValue / 2)
+                    throw n.Error($"output_shape {outShape[i]} on spatial axis {i} needs padding {wide}");
+                int total = (int)wide;
                 int half = (int)Math.Floor(total / 2.0);
                 begin[i] = autoPad == "SAME_UPPER" ? half : total - half;
                 end[i] = total - begin[i];
@@ -143,6 +207,7 @@ internal static partial class OnnxOps
         // Integer images (uint8 arrives as Int64) pool exactly in float64.
         var x = input.DType.IsFloating() ? input : input.To(DType.Float64);
         var win = WindowOf(n, x, KernelOf(n, null));
+        CheckPoolWork(n, x, win);
         bool ceil = n.Int("ceil_mode", 0) != 0;
         var x4 = x.Rank == 3 ? x.Unsqueeze(2) : x;
         var (y, idx) = x4.MaxPool2dWithIndices(win.Kernel, win.Stride, win.Pads, win.Dilation, ceil);
@@ -219,6 +284,7 @@ internal static partial class OnnxOps
         var x = n.In(0);
         var win = WindowOf(n, x, KernelOf(n, null));
         if (win.Dilation != (1, 1)) throw new OnnxUnsupportedException("AveragePool with dilations");
+        CheckPoolWork(n, x, win);
         bool ceil = n.Int("ceil_mode", 0) != 0;
         bool includePad = n.Int("count_include_pad", 0) != 0;
         return As2d(x, x2 => x2.AvgPool2d(win.Kernel, win.Stride, win.Pads, ceil, includePad));
@@ -228,8 +294,21 @@ internal static partial class OnnxOps
     // for odd n and shifted by one for even n.
     private static Tensor Lrn(OnnxNode n)
     {
-        int size = (int)n.Int("size", 0);
+        long size = n.Int("size", 0);
+        var x = n.In(0);
+        if (size < 1) throw n.Error($"attribute 'size' is {size}, must be at least 1");
+        if (x.Rank < 3) throw n.Error($"input must be (N, C, …), got {Shapes.Format(x.Shape)}");
         if (size % 2 == 0) throw new OnnxUnsupportedException("LRN with an even size");
-        return n.In(0).LocalResponseNorm(size, n.Float("alpha", 1e-4f), n.Float("beta", 0.75f), n.Float("bias", 1f));
+        double alpha = n.Float("alpha", 1e-4f);
+        // An odd window of 2C − 1 channels or more already spans every channel from every channel: summing over
+        // a wider one adds only padding zeros, so run the narrowest such window with alpha/size unchanged (the
+        // window loop is as long as the size, which the file sets).
+        long cover = 2L * x.Shape[1] + 1;
+        if (size > cover)
+        {
+            alpha *= (double)cover / size;
+            size = cover;
+        }
+        return x.LocalResponseNorm((int)size, alpha, n.Float("beta", 0.75f), n.Float("bias", 1f));
     }
 }

@@ -56,6 +56,7 @@ internal static partial class OnnxOps
         t["Concat"] = n =>
         {
             var xs = n.All.ToList();
+            if (xs.Count == 0) throw n.Error("needs at least one input");
             return [Tensor.Cat(xs, n.Axis(n.Int("axis", n.Opset < 4 ? 1 : long.MinValue), xs[0].Rank))];
         };
         t["Split"] = Split;

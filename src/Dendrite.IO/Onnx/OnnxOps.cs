@@ -176,7 +176,8 @@ internal static partial class OnnxOps
     {
         if (a.DType.IsFloating()) return a.Div(b).To(a.DType);
         // Integer division truncates toward zero (as C and NumPy's astype after true division do).
-        return BinaryLong(a, b, (x, y) => y == 0 ? 0 : x / y);
+        // x / 0 gives 0, and Int64.MinValue / -1 wraps to itself, where .NET would throw.
+        return BinaryLong(a, b, (x, y) => y switch { 0 => 0, -1 => unchecked(0 - x), _ => x / y });
     }
 
     private static Tensor Pow(Tensor a, Tensor b)
@@ -193,7 +194,7 @@ internal static partial class OnnxOps
         {
             return BinaryLong(a, b, (x, y) =>
             {
-                if (y == 0) return 0;
+                if (y is 0 or -1) return 0;
                 long r = x % y;
                 // Without fmod the result takes the divisor's sign (Python's %).
                 return !fmod && r != 0 && (r < 0) != (y < 0) ? r + y : r;

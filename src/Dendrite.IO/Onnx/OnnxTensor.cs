@@ -49,13 +49,26 @@ public static class OnnxTensor
     internal static T Parse<T>(byte[] bytes, string source, MessageParser<T> parser, string what)
         where T : IMessage<T>
     {
+        // The position of the reader when parsing failed is the offset reported; Google.Protobuf lets a few
+        // runtime exceptions out on hostile lengths (a length near 2³¹ overflows its bounds arithmetic), so every
+        // exception becomes the format error.
+        var input = new CodedInputStream(bytes);
         try
         {
-            return parser.ParseFrom(bytes);
+            var message = parser.ParseFrom(input);
+            // An end-group tag stops the reader early: what follows is not part of the message.
+            if (!input.IsAtEnd)
+                throw new OnnxFormatException(
+                    $"{source}: malformed {what} ({bytes.Length} bytes): unexpected end-group tag before offset "
+                    + $"{input.Position}");
+            return message;
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (e is InvalidProtocolBufferException or IndexOutOfRangeException
+            or ArgumentException or OverflowException or InvalidOperationException or NullReferenceException)
         {
-            throw new OnnxFormatException($"{source}: malformed {what} ({bytes.Length} bytes): {e.Message}", e);
+            throw new OnnxFormatException(
+                $"{source}: malformed {what} ({bytes.Length} bytes) near offset "
+                + $"{Math.Min(input.Position, bytes.Length)}: {e.Message}", e);
         }
     }
 
