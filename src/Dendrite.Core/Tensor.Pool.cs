@@ -120,8 +120,9 @@ public partial class Tensor
     /// <summary>The partial inverse of max pooling (PyTorch's max_unpool2d): each value of x goes to the flat
     /// position h·W + w its index names in an output plane of <paramref name="outputSize"/>; every other position is
     /// zero. x and indices (N, C, H, W) → (N, C, OH, OW); dx: the output gradient read back at the indices.</summary>
-    public Tensor MaxUnpool2d(Tensor indices, (int H, int W) outputSize)
+    public Tensor MaxUnpool2d(Tensor indices, int outputHeight, int outputWidth)
     {
+        var outputSize = (H: outputHeight, W: outputWidth);
         const string op = "MaxUnpool2d";
         if (Rank < 3 || !DType.IsFloating() || indices.DType != DType.Int64 || !shape.AsSpan().SequenceEqual(indices.shape))
             throw new ArgumentException($"{op}: needs floating-point values (*, H, W) and Int64 indices of the same " +
@@ -150,8 +151,8 @@ public partial class Tensor
         var st = stride ?? kernel;
         if (Rank < 3)
             throw new ArgumentException($"MaxUnpool2d: needs (*, H, W) with a channel dimension, got {Shapes.Format(shape)}");
-        return MaxUnpool2d(indices, ((shape[^2] - 1) * st.H - 2 * padding.H + kernel.H,
-            (shape[^1] - 1) * st.W - 2 * padding.W + kernel.W));
+        return MaxUnpool2d(indices, (shape[^2] - 1) * st.H - 2 * padding.H + kernel.H,
+            (shape[^1] - 1) * st.W - 2 * padding.W + kernel.W);
     }
 
     /// <summary>Local response normalisation across channels (Krizhevsky et al., 2012), as PyTorch:

@@ -153,6 +153,6 @@ public sealed class MaxUnpool2d : Module
     /// overrides the computed (OH, OW) (the pooled input's size when ceil mode or odd sizes made it ambiguous).
     /// </summary>
     public Tensor Forward(Tensor x, Tensor indices, (int H, int W)? outputSize = null) => outputSize is { } size
-        ? x.MaxUnpool2d(indices, size)
+        ? x.MaxUnpool2d(indices, size.H, size.W)
         : x.MaxUnpool2d(indices, kernel, stride, padding);
 }
