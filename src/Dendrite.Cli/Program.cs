@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(onnx);
         TrainingCommands.Register(root);
         ExperimentCommands.Register(root);
+        ZooCommands.Register(root);
         return root;
     }
 

@@ -142,6 +142,39 @@ public class ZooTests
             text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ParityCheck_PassesOnTorchvisionLogits_AndFailsOnOthers()
+    {
+        var run = Document.Value.RootElement.GetProperty("parity").EnumerateArray()
+            .First(p => p.GetProperty("model").GetString() == "mobilenet_v2");
+        var model = Zoo.Create("mobilenet_v2", new ZooOptions(NumClasses: 10));
+        var tensors = new Dictionary<string, Tensor>();
+        int k = 0;
+        foreach (var e in Models.GetProperty("mobilenet_v2").GetProperty("state").EnumerateArray())
+        {
+            string key = e[0].GetString()!;
+            tensors[key] = key.EndsWith("num_batches_tracked", StringComparison.Ordinal)
+                ? Tensor.Zeros(DType.Int64)
+                : ZooFormula.Weight(k++, key, model.StateDict()[key].Shape.ToArray());
+        }
+        tensors[ZooParity.InputKey] = ZooFormula.Input(
+            run.GetProperty("input").EnumerateArray().Select(d => d.GetInt32()).ToArray());
+        var logits = run.GetProperty("logits").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
+        tensors[ZooParity.LogitsKey] = Tensor.From(logits, 2, 10);
+        var meta = new Dictionary<string, string> { ["model"] = "mobilenet_v2", ["num_classes"] = "10" };
+        Assert.True(ZooParity.Verify(tensors, meta).Passed);
+
+        logits[3] += 0.01f;
+        tensors[ZooParity.LogitsKey] = Tensor.From(logits, 2, 10);
+        var bad = ZooParity.Verify(tensors, meta);
+        Assert.False(bad.Passed);
+        Assert.InRange(bad.MaxAbsError, 0.009, 0.011);
+
+        tensors.Remove("features.18.1.running_var");
+        var e2 = Assert.Throws<ArgumentException>(() => ZooParity.Verify(tensors, meta));
+        Assert.Contains("features.18.1.running_var", e2.Message, StringComparison.Ordinal);
+    }
+
     // Sets every parameter and buffer by the formula, numbering tensors in torchvision's state-dict order.
     private static void SetFormulaWeights(Module model, IEnumerable<string> torchOrder)
     {
