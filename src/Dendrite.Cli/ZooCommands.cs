@@ -12,7 +12,7 @@ public static class ZooCommands
     public static void Register(RootCommand root)
     {
         var zoo = new Command("zoo", "the model zoo: list models, verify torchvision parity files");
-        var list = new Command("list", "every zoo model with its parameter count and input shape");
+        var list = new Command("list", "every zoo model with its default input shape");
         list.SetAction(_ =>
         {
             foreach (var e in Zoo.All)
