@@ -146,39 +146,53 @@ public sealed class GoogLeNet : Module, ILayer
     /// <summary>The options it was built with.</summary>
     public ZooOptions Options { get; }
 
-#pragma warning disable CS1591 // the stages are named as in the paper's table 1 and torchvision
+    /// <summary>Stem: 7×7 stride-2 convolution, 64 channels (3×3 stride 1 with the small-input stem).</summary>
     public BasicConv2d Conv1 { get; }
 
+    /// <summary>Stem: 3×3 stride-2 max pool (the identity with the small-input stem).</summary>
     public Module Maxpool1 { get; }
 
+    /// <summary>Stem: 1×1 convolution, 64 channels.</summary>
     public BasicConv2d Conv2 { get; }
 
+    /// <summary>Stem: 3×3 convolution, 192 channels.</summary>
     public BasicConv2d Conv3 { get; }
 
+    /// <summary>Stem: 3×3 stride-2 max pool (the identity with the small-input stem).</summary>
     public Module Maxpool2 { get; }
 
+    /// <summary>Inception module 3a of the paper's table 1.</summary>
     public InceptionModule Inception3a { get; }
 
+    /// <summary>Inception module 3b of the paper's table 1.</summary>
     public InceptionModule Inception3b { get; }
 
+    /// <summary>3×3 stride-2 max pool between stages 3 and 4.</summary>
     public MaxPool2d Maxpool3 { get; }
 
+    /// <summary>Inception module 4a of the paper's table 1.</summary>
     public InceptionModule Inception4a { get; }
 
+    /// <summary>Inception module 4b of the paper's table 1.</summary>
     public InceptionModule Inception4b { get; }
 
+    /// <summary>Inception module 4c of the paper's table 1.</summary>
     public InceptionModule Inception4c { get; }
 
+    /// <summary>Inception module 4d of the paper's table 1.</summary>
     public InceptionModule Inception4d { get; }
 
+    /// <summary>Inception module 4e of the paper's table 1.</summary>
     public InceptionModule Inception4e { get; }
 
+    /// <summary>2×2 stride-2 max pool between stages 4 and 5.</summary>
     public MaxPool2d Maxpool4 { get; }
 
+    /// <summary>Inception module 5a of the paper's table 1.</summary>
     public InceptionModule Inception5a { get; }
 
+    /// <summary>Inception module 5b of the paper's table 1.</summary>
     public InceptionModule Inception5b { get; }
-#pragma warning restore CS1591
 
     /// <summary>Auxiliary head on inception 4a (null unless built with auxLogits).</summary>
     public GoogLeNetAux? Aux1 { get; set; }

@@ -358,65 +358,83 @@ public sealed class InceptionV3 : Module, ILayer
     /// <summary>The options it was built with.</summary>
     public ZooOptions Options { get; }
 
-#pragma warning disable CA1707, CS1591 // the stem and mixed stages carry torchvision's names
+#pragma warning disable CA1707 // torchvision's names
+    /// <summary>Stem: 3×3 stride-2 convolution, 32 channels.</summary>
     [StateName("Conv2d_1a_3x3")]
     public BasicConv2d Conv2d_1a_3x3 { get; }
 
+    /// <summary>Stem: 3×3 convolution, 32 channels.</summary>
     [StateName("Conv2d_2a_3x3")]
     public BasicConv2d Conv2d_2a_3x3 { get; }
 
+    /// <summary>Stem: 3×3 padded convolution, 64 channels.</summary>
     [StateName("Conv2d_2b_3x3")]
     public BasicConv2d Conv2d_2b_3x3 { get; }
 
+    /// <summary>Stem: 3×3 stride-2 max pool (the identity with the small-input stem).</summary>
     public Module Maxpool1 { get; }
 
+    /// <summary>Stem: 1×1 convolution, 80 channels.</summary>
     [StateName("Conv2d_3b_1x1")]
     public BasicConv2d Conv2d_3b_1x1 { get; }
 
+    /// <summary>Stem: 3×3 convolution, 192 channels.</summary>
     [StateName("Conv2d_4a_3x3")]
     public BasicConv2d Conv2d_4a_3x3 { get; }
 
+    /// <summary>Stem: 3×3 stride-2 max pool (the identity with the small-input stem).</summary>
     public Module Maxpool2 { get; }
 
+    /// <summary>Mixed stage 5b (InceptionA).</summary>
     [StateName("Mixed_5b")]
     public InceptionA Mixed_5b { get; }
 
+    /// <summary>Mixed stage 5c (InceptionA).</summary>
     [StateName("Mixed_5c")]
     public InceptionA Mixed_5c { get; }
 
+    /// <summary>Mixed stage 5d (InceptionA).</summary>
     [StateName("Mixed_5d")]
     public InceptionA Mixed_5d { get; }
 
+    /// <summary>Grid reduction 35 → 17 (module B).</summary>
     [StateName("Mixed_6a")]
     public InceptionB Mixed_6a { get; }
 
+    /// <summary>Mixed stage 6b (InceptionC).</summary>
     [StateName("Mixed_6b")]
     public InceptionC Mixed_6b { get; }
 
+    /// <summary>Mixed stage 6c (InceptionC).</summary>
     [StateName("Mixed_6c")]
     public InceptionC Mixed_6c { get; }
 
+    /// <summary>Mixed stage 6d (InceptionC).</summary>
     [StateName("Mixed_6d")]
     public InceptionC Mixed_6d { get; }
 
+    /// <summary>Mixed stage 6e (InceptionC).</summary>
     [StateName("Mixed_6e")]
     public InceptionC Mixed_6e { get; }
-#pragma warning restore CA1707, CS1591
+#pragma warning restore CA1707
 
     /// <summary>The auxiliary head (null unless built with auxLogits).</summary>
     [StateName("AuxLogits")]
     public InceptionAux? AuxLogits { get; set; }
 
-#pragma warning disable CA1707, CS1591
+#pragma warning disable CA1707 // torchvision's names
+    /// <summary>Grid reduction 17 → 8 (module D).</summary>
     [StateName("Mixed_7a")]
     public InceptionD Mixed_7a { get; }
 
+    /// <summary>Mixed stage 7b (InceptionE).</summary>
     [StateName("Mixed_7b")]
     public InceptionE Mixed_7b { get; }
 
+    /// <summary>Mixed stage 7c (InceptionE).</summary>
     [StateName("Mixed_7c")]
     public InceptionE Mixed_7c { get; }
-#pragma warning restore CA1707, CS1591
+#pragma warning restore CA1707
 
     /// <summary>Dropout 0.5 before the classifier (null without the top).</summary>
     public Dropout? Dropout { get; }
