@@ -133,6 +133,16 @@ public class ZooTests
     }
 
     [Fact]
+    public void ReplacingTheHead_KeepsTorchvisionsName()
+    {
+        var model = ResNet.ResNet18(new ZooOptions(NumClasses: 10, SmallInput: true));
+        model.Fc = new Linear(model.Features, 3);
+        Assert.Equal([3, 512], model.StateDict()["fc.weight"].Shape.ToArray());
+        Assert.Contains(model.Parameters(), p => ReferenceEquals(p, model.Fc.Weight));
+        Assert.Equal([2, 3], model.Forward(ZooFormula.Input([2, 3, 32, 32])).Shape.ToArray());
+    }
+
+    [Fact]
     public void Summary_EndsWithTotal_ForASmallZooModel()
     {
         var model = Zoo.Create("resnet18", new ZooOptions(NumClasses: 10, SmallInput: true));
