@@ -49,7 +49,8 @@ public static class ZooCommands
         var started = System.Diagnostics.Stopwatch.StartNew();
         var r = ZooParity.Verify(tensors, metadata);
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"{r.Model}: input {Dendrite.Shapes.Format(tensors[ZooParity.InputKey].Shape)}, " +
+        string input = Dendrite.Shapes.Format(tensors[ZooParity.InputKey].Shape);
+        Console.WriteLine(string.Create(inv, $"{r.Model}: input {input}, " +
             $"max abs error {r.MaxAbsError:G3}, max relative error {r.MaxRelError:G3} " +
             $"({(r.Passed ? "ok" : "FAILED")}, tolerance {r.Tolerance:G2}; {started.Elapsed.TotalSeconds:F1} s)"));
         return r.Passed ? 0 : 1;

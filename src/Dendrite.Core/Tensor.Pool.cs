@@ -124,7 +124,8 @@ public partial class Tensor
     {
         var outputSize = (H: outputHeight, W: outputWidth);
         const string op = "MaxUnpool2d";
-        if (Rank < 3 || !DType.IsFloating() || indices.DType != DType.Int64 || !shape.AsSpan().SequenceEqual(indices.shape))
+        if (Rank < 3 || !DType.IsFloating() || indices.DType != DType.Int64 ||
+            !shape.AsSpan().SequenceEqual(indices.shape))
             throw new ArgumentException($"{op}: needs floating-point values (*, H, W) and Int64 indices of the same " +
                 $"shape, got {DType} {Shapes.Format(shape)} and {indices.DType} {Shapes.Format(indices.shape)}");
         if (outputSize.H < 1 || outputSize.W < 1)
@@ -134,8 +135,8 @@ public partial class Tensor
         foreach (long i in ix)
         {
             if (i < 0 || i >= plane)
-                throw new ArgumentException($"{op}: index {i} is outside the output plane {outputSize.H}x{outputSize.W} " +
-                    $"of input {Shapes.Format(shape)}");
+                throw new ArgumentException($"{op}: index {i} is outside the output plane " +
+                    $"{outputSize.H}x{outputSize.W} of input {Shapes.Format(shape)}");
         }
         int lead = Numel / Math.Max(1, shape[^2] * shape[^1]);
         var flat = Reshape(lead, shape[^2] * shape[^1]);
@@ -150,7 +151,8 @@ public partial class Tensor
     {
         var st = stride ?? kernel;
         if (Rank < 3)
-            throw new ArgumentException($"MaxUnpool2d: needs (*, H, W) with a channel dimension, got {Shapes.Format(shape)}");
+            throw new ArgumentException(
+                $"MaxUnpool2d: needs (*, H, W) with a channel dimension, got {Shapes.Format(shape)}");
         return MaxUnpool2d(indices, (shape[^2] - 1) * st.H - 2 * padding.H + kernel.H,
             (shape[^1] - 1) * st.W - 2 * padding.W + kernel.W);
     }

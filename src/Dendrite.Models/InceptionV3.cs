@@ -325,8 +325,8 @@ public sealed class InceptionV3 : Module, ILayer
     {
         var o = options ?? new ZooOptions();
         if (auxLogits && o.SmallInput)
-            throw new ArgumentException("InceptionV3: the auxiliary head needs the full stem (17×17 maps at Mixed_6e); " +
-                "build the small-input model without it");
+            throw new ArgumentException("InceptionV3: the auxiliary head needs the full stem (17×17 maps at " +
+                "Mixed_6e); build the small-input model without it");
         Options = o;
         bool small = o.SmallInput;
         Conv2d_1a_3x3 = new BasicConv2d(o.InChannels, 32, 3, small ? 1 : 2, small ? 1 : 0);

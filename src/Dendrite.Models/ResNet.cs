@@ -88,7 +88,8 @@ public sealed class ResNet : Module, ILayer
     {
         var o = options ?? new ZooOptions();
         if (blocks.Length != 4 || blocks.Any(b => b < 1))
-            throw new ArgumentException($"ResNet: needs 4 stages of at least one block, got [{string.Join(", ", blocks)}]");
+            throw new ArgumentException(
+                $"ResNet: needs 4 stages of at least one block, got [{string.Join(", ", blocks)}]");
         Options = o;
         Conv1 = o.SmallInput
             ? new Conv2d(o.InChannels, 64, 3, 1, 1, bias: false)

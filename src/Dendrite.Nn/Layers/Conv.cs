@@ -73,8 +73,8 @@ public sealed class Conv2d : Module, ILayer
     /// <summary>A square kernel of side <paramref name="kernelSize"/> with the same padding on every edge.</summary>
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
         int groups = 1, bool bias = true)
-        : this(inChannels, outChannels, (kernelSize, kernelSize), (stride, stride), (padding, padding, padding, padding),
-            (dilation, dilation), groups, bias)
+        : this(inChannels, outChannels, (kernelSize, kernelSize), (stride, stride),
+            (padding, padding, padding, padding), (dilation, dilation), groups, bias)
     {
     }
 

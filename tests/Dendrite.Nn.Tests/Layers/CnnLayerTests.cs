@@ -62,7 +62,9 @@ public class CnnLayerTests
         },
         ["upsample"] = (x, a) =>
         {
-            var mode = a.GetProperty("mode").GetString() == "nearest" ? InterpolateMode.Nearest : InterpolateMode.Linear;
+            var mode = a.GetProperty("mode").GetString() == "nearest"
+                ? InterpolateMode.Nearest
+                : InterpolateMode.Linear;
             return (new Upsample(a.GetProperty("scale").GetDouble(), mode).Forward(x[0]), x);
         },
         ["upsample_size"] = (x, a) => (new Upsample(Pair(a, "size"), InterpolateMode.Linear,
@@ -166,8 +168,9 @@ public class CnnLayerTests
     [Fact]
     public void Conv2d_ModesAndErrors()
     {
-        Assert.Equal([1, 4, 9, 8], new Conv2d(3, 4, (4, 3), "same").Forward(Dendrite.Tensor.Zeros(1, 3, 9, 8)).Shape.ToArray());
-        Assert.Equal([1, 4, 6, 6], new Conv2d(3, 4, (4, 3), "valid").Forward(Dendrite.Tensor.Zeros(1, 3, 9, 8)).Shape.ToArray());
+        var x = Dendrite.Tensor.Zeros(1, 3, 9, 8);
+        Assert.Equal([1, 4, 9, 8], new Conv2d(3, 4, (4, 3), "same").Forward(x).Shape.ToArray());
+        Assert.Equal([1, 4, 6, 6], new Conv2d(3, 4, (4, 3), "valid").Forward(x).Shape.ToArray());
         var e = Assert.Throws<ArgumentException>(() => new Conv2d(3, 4, (3, 3), "same", stride: (2, 2)));
         Assert.Contains("stride 1", e.Message, StringComparison.Ordinal);
         e = Assert.Throws<ArgumentException>(() => new Conv2d(3, 4, (3, 3), "full"));
@@ -205,7 +208,10 @@ public class CnnLayerTests
         var a = expected.ToArray<float>();
         var b = actual.Contiguous().ToArray<float>();
         for (int i = 0; i < a.Length; i++)
-            Assert.True(Math.Abs(a[i] - b[i]) <= Tol * (1 + Math.Abs(a[i])), $"{what}[{i}]: expected {a[i]}, got {b[i]}");
+        {
+            Assert.True(Math.Abs(a[i] - b[i]) <= Tol * (1 + Math.Abs(a[i])),
+                $"{what}[{i}]: expected {a[i]}, got {b[i]}");
+        }
     }
 
     private static int Int(JsonElement a, string name) => a.GetProperty(name).GetInt32();

@@ -48,7 +48,8 @@ public class ZooTests
     public void Model_MatchesTorchvisionCountNamesAndShapes(string name)
     {
         var expected = Models.GetProperty(name);
-        bool headless = name.StartsWith("vgg", StringComparison.Ordinal) && !name.StartsWith("vgg16", StringComparison.Ordinal);
+        bool headless = name.StartsWith("vgg", StringComparison.Ordinal) &&
+            !name.StartsWith("vgg16", StringComparison.Ordinal);
         var model = headless
             ? Zoo.Create(name, new ZooOptions(IncludeTop: false))
             : Zoo.Get(name).Create();
@@ -204,7 +205,6 @@ public class ZooTests
         Assert.True(result.IsExact, string.Join(", ", result.MissingKeys.Concat(result.UnexpectedKeys)));
     }
 
-    private static string Shape(JsonElement dims) => Shapes.Format(dims.EnumerateArray().Select(d => d.GetInt32()).ToArray());
 }
 
 /// <summary>The weight and input formulas of tools/make_zoo_fixtures.py (see its docstring).</summary>
