@@ -23,6 +23,7 @@ public static class Program
         DataCommands.Register(root);
         BaselineCommands.Register(root);
         InspectCommands.Register(root);
+        ZooCommands.Register(root);
         return root;
     }
 

@@ -316,11 +316,25 @@ public static class TrainingCommands
         return f.Read(head) == 4 && FileSignature.IsIdx(head);
     }
 
+    // "3,32,32" → [3, 32, 32].
+    private static int[] ParseShape(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != 3 || !parts.All(q => int.TryParse(q, NumberStyles.Integer, Inv, out int v) && v > 0))
+            throw new ArgumentException($"--input must be C,H,W with three positive integers, got '{text}'");
+        return [.. parts.Select(q => int.Parse(q, Inv))];
+    }
+
     private static Command SummaryCommand()
     {
         var model = new Option<string>("--model") { Description = "model name", DefaultValueFactory = _ => "mlp" };
         var list = new Option<bool>("--list") { Description = "list the models" };
-        var cmd = new Command("summary", "layers, output shapes and parameter counts of a model") { model, list };
+        var input = new Option<string?>("--input") { Description = "sample shape C,H,W (default: the model's own)" };
+        var small = new Option<bool>("--small-input") { Description = "build a zoo CNN with its small-input stem" };
+        var cmd = new Command("summary", "layers, output shapes and parameter counts of a model")
+        {
+            model, list, input, small,
+        };
         cmd.SetAction(p => Guard(() =>
         {
             if (p.GetValue(list))
@@ -329,7 +343,12 @@ public static class TrainingCommands
                 return 0;
             }
             var entry = Zoo.Get(p.GetValue(model)!);
-            Console.Write(Summary.Of(entry.Create(), [1, .. entry.InputShape]));
+            int[] shape = p.GetValue(input) is { } text ? ParseShape(text) : entry.InputShape;
+            var net = entry.Build is not null && (p.GetValue(small) || shape[0] != entry.InputShape[0])
+                ? entry.Build(new ZooOptions(InChannels: shape[0], SmallInput: p.GetValue(small)))
+                : entry.Create();
+            Console.Write(Summary.Of(net, [1, .. shape]));
+            Console.WriteLine($"total parameters: {net.ParameterCount().ToString(Inv)}");
             return 0;
         }));
         return cmd;

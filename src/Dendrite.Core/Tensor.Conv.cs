@@ -115,6 +115,22 @@ public partial class Tensor
             ("dilation", new[] { dilation.H, dilation.W }), ("groups", groups)]);
     }
 
+    /// <summary>1-D transposed convolution (the gradient of Conv1d with respect to its input).   x (N, C, L),
+    /// weight (C, O/G, K), bias (O) → (N, O, OL), OL = (L-1)·stride - 2·padding + dilation·(K-1) + outputPadding + 1.
+    /// The 2-D op with H = 1.</summary>
+    public Tensor ConvTranspose1d(Tensor weight, Tensor? bias = null, int stride = 1, int padding = 0,
+        int outputPadding = 0, int groups = 1, int dilation = 1)
+    {
+        if (Rank != 3 || weight.Rank != 3)
+            throw new ArgumentException($"ConvTranspose1d: input {Shapes.Format(shape)} and weight " +
+                $"{Shapes.Format(weight.shape)} must both have rank 3 (N, C, L) and (C, O/G, K)");
+        if (outputPadding < 0 || outputPadding >= Math.Max(stride, dilation))
+            throw new ArgumentException($"ConvTranspose1d: output padding {outputPadding} must be non-negative and " +
+                $"smaller than the stride {stride} or the dilation {dilation}");
+        return Unsqueeze(2).ConvTranspose2d(weight.Unsqueeze(2), bias, (1, stride), (0, padding, 0, padding),
+            (0, outputPadding), groups, (1, dilation)).Squeeze(2);
+    }
+
     // y = conv(x, w) + b, recording dx = convᵀ(g, w), dw = corr(x, g), db = Σ g over N, OH, OW.
     private static Tensor ConvRecorded(string op, Tensor x, Tensor w, Tensor? b, ConvShape s,
         (string Name, object Value)[] attributes)

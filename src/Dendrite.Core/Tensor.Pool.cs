@@ -90,6 +90,73 @@ public partial class Tensor
         })], attributes: [("outputSize", new[] { outH, outW })], differentiable: false);
     }
 
+    /// <summary>Adaptive max pooling to a fixed output size.   (*, H, W) → (*, outH, outW); cell (i, j) is the maximum
+    /// over rows ⌊i·H/outH⌋ .. ⌈(i+1)·H/outH⌉ and the matching columns, as PyTorch. When the sizes divide evenly it is
+    /// a max pool with kernel = stride = H/outH; otherwise each cell is a max over its narrowed window.</summary>
+    public Tensor AdaptiveMaxPool2d(int outH, int outW)
+    {
+        const string op = "AdaptiveMaxPool2d";
+        if (Rank < 3 || !DType.IsFloating() || outH < 1 || outW < 1)
+            throw new ArgumentException($"{op}: needs a floating-point input (*, H, W) with a channel dimension and " +
+                $"an output size ≥ 1, got {DType} {Shapes.Format(shape)} → {outH}x{outW}");
+        int h = shape[^2], w = shape[^1];
+        if (h % outH == 0 && w % outW == 0) return MaxPool2d((h / outH, w / outW));
+        var rows = new Tensor[outH];
+        for (int i = 0; i < outH; i++)
+        {
+            int r0 = i * h / outH, r1 = ((i + 1) * h + outH - 1) / outH;
+            var band = Narrow(Rank - 2, r0, r1 - r0);
+            var cells = new Tensor[outW];
+            for (int j = 0; j < outW; j++)
+            {
+                int c0 = j * w / outW, c1 = ((j + 1) * w + outW - 1) / outW;
+                cells[j] = band.Narrow(Rank - 1, c0, c1 - c0).Max([Rank - 2, Rank - 1], keepDim: true);
+            }
+            rows[i] = Cat(cells, Rank - 1);
+        }
+        return Cat(rows, Rank - 2);
+    }
+
+    /// <summary>The partial inverse of max pooling (PyTorch's max_unpool2d): each value of x goes to the flat
+    /// position h·W + w its index names in an output plane of <paramref name="outputSize"/>; every other position is
+    /// zero. x and indices (N, C, H, W) → (N, C, OH, OW); dx: the output gradient read back at the indices.</summary>
+    public Tensor MaxUnpool2d(Tensor indices, int outputHeight, int outputWidth)
+    {
+        var outputSize = (H: outputHeight, W: outputWidth);
+        const string op = "MaxUnpool2d";
+        if (Rank < 3 || !DType.IsFloating() || indices.DType != DType.Int64 ||
+            !shape.AsSpan().SequenceEqual(indices.shape))
+            throw new ArgumentException($"{op}: needs floating-point values (*, H, W) and Int64 indices of the same " +
+                $"shape, got {DType} {Shapes.Format(shape)} and {indices.DType} {Shapes.Format(indices.shape)}");
+        if (outputSize.H < 1 || outputSize.W < 1)
+            throw new ArgumentException($"{op}: output size {outputSize} must be positive");
+        long plane = (long)outputSize.H * outputSize.W;
+        var ix = indices.Contiguous().ToArray<long>();
+        foreach (long i in ix)
+        {
+            if (i < 0 || i >= plane)
+                throw new ArgumentException($"{op}: index {i} is outside the output plane " +
+                    $"{outputSize.H}x{outputSize.W} of input {Shapes.Format(shape)}");
+        }
+        int lead = Numel / Math.Max(1, shape[^2] * shape[^1]);
+        var flat = Reshape(lead, shape[^2] * shape[^1]);
+        var y = Zeros(DType, lead, (int)plane).Scatter(1, indices.Reshape(lead, -1), flat);
+        return y.Reshape([.. shape[..^2], outputSize.H, outputSize.W]);
+    }
+
+    /// <summary>Max unpooling with PyTorch's default output size (H-1)·stride - 2·padding + kernel per dimension.
+    /// </summary>
+    public Tensor MaxUnpool2d(Tensor indices, (int H, int W) kernel, (int H, int W)? stride = null,
+        (int H, int W) padding = default)
+    {
+        var st = stride ?? kernel;
+        if (Rank < 3)
+            throw new ArgumentException(
+                $"MaxUnpool2d: needs (*, H, W) with a channel dimension, got {Shapes.Format(shape)}");
+        return MaxUnpool2d(indices, (shape[^2] - 1) * st.H - 2 * padding.H + kernel.H,
+            (shape[^1] - 1) * st.W - 2 * padding.W + kernel.W);
+    }
+
     /// <summary>Local response normalisation across channels (Krizhevsky et al., 2012), as PyTorch:
     /// y = x / (k + α/n · Σ x²)^β, the sum over the n channels c - ⌊n/2⌋ .. c + ⌊(n-1)/2⌋.   (N, C, *) → same.
     /// Composed of differentiable ops.</summary>

@@ -60,23 +60,101 @@ public sealed class Conv1d : Module, ILayer
     }
 }
 
-/// <summary>2-D convolution.   x (N, C, H, W) → (N, O, OH, OW); weight (O, C/G, K, K).</summary>
+/// <summary>2-D convolution.   x (N, C, H, W) → (N, O, OH, OW); weight (O, C/G, KH, KW). The kernel may be
+/// rectangular; padding is an amount per dimension, an amount per edge (top, left, bottom, right) or a mode:
+/// "valid" (none) or "same" (output size = input size; stride 1, odd totals put the extra row/column at the
+/// bottom/right as PyTorch).</summary>
 public sealed class Conv2d : Module, ILayer
 {
-    private readonly int stride, padding, dilation, groups;
+    private readonly (int H, int W) stride, dilation;
+    private readonly (int Top, int Left, int Bottom, int Right) padding;
+    private readonly int groups;
 
-    /// <summary>A square kernel of side <paramref name="kernelSize"/>.</summary>
+    /// <summary>A square kernel of side <paramref name="kernelSize"/> with the same padding on every edge.</summary>
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
         int groups = 1, bool bias = true)
+        : this(inChannels, outChannels, (kernelSize, kernelSize), (stride, stride),
+            (padding, padding, padding, padding), (dilation, dilation), groups, bias)
+    {
+    }
+
+    /// <summary>A KH×KW kernel with per-dimension stride, padding (both edges of a dimension) and dilation.</summary>
+    public Conv2d(int inChannels, int outChannels, (int H, int W) kernelSize, (int H, int W)? stride = null,
+        (int H, int W) padding = default, (int H, int W)? dilation = null, int groups = 1, bool bias = true)
+        : this(inChannels, outChannels, kernelSize, stride ?? (1, 1), (padding.H, padding.W, padding.H, padding.W),
+            dilation ?? (1, 1), groups, bias)
+    {
+    }
+
+    /// <summary>Padding by mode: "valid" or "same".</summary>
+    public Conv2d(int inChannels, int outChannels, (int H, int W) kernelSize, string padding,
+        (int H, int W)? stride = null, (int H, int W)? dilation = null, int groups = 1, bool bias = true)
+        : this(inChannels, outChannels, kernelSize, stride ?? (1, 1),
+            Mode(padding, kernelSize, stride ?? (1, 1), dilation ?? (1, 1)), dilation ?? (1, 1), groups, bias)
+    {
+    }
+
+    /// <summary>Separate padding at each edge (top, left, bottom, right), as ONNX pads or Keras' asymmetric "same".
+    /// </summary>
+    public Conv2d(int inChannels, int outChannels, (int H, int W) kernelSize, (int H, int W) stride,
+        (int Top, int Left, int Bottom, int Right) padding, (int H, int W) dilation, int groups = 1, bool bias = true)
     {
         ConvChecks.Channels("Conv2d", inChannels, outChannels, groups);
+        if (kernelSize.H < 1 || kernelSize.W < 1)
+            throw new ArgumentException($"Conv2d: kernel size {kernelSize} must be positive");
         (this.stride, this.padding, this.dilation, this.groups) = (stride, padding, dilation, groups);
-        double bound = 1 / Math.Sqrt(inChannels / groups * kernelSize * kernelSize);
-        Weight = Init.Uniform([outChannels, inChannels / groups, kernelSize, kernelSize], bound);
+        double bound = 1 / Math.Sqrt(inChannels / groups * kernelSize.H * kernelSize.W);
+        Weight = Init.Uniform([outChannels, inChannels / groups, kernelSize.H, kernelSize.W], bound);
         Bias = bias ? Init.Uniform([outChannels], bound) : null;
     }
 
-    /// <summary>[O, C/G, K, K].</summary>
+    /// <summary>[O, C/G, KH, KW].</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>[O], or null without bias.</summary>
+    public Parameter? Bias { get; }
+
+    /// <inheritdoc/>
+    public Tensor Forward(Tensor x) => x.Conv2d(Weight, Bias, stride, padding, dilation, groups);
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"Conv2d({Weight.Size(1) * groups}, {Weight.Size(0)}, kernel=({Weight.Size(2)}, {Weight.Size(3)}), " +
+        $"stride={stride}, padding={padding})";
+
+    private static (int, int, int, int) Mode(string mode, (int H, int W) kernel, (int H, int W) stride,
+        (int H, int W) dilation)
+    {
+        int th = dilation.H * (kernel.H - 1), tw = dilation.W * (kernel.W - 1);
+        return mode switch
+        {
+            "valid" => (0, 0, 0, 0),
+            "same" when stride == (1, 1) => (th / 2, tw / 2, th - th / 2, tw - tw / 2),
+            "same" => throw new ArgumentException($"Conv2d: padding \"same\" needs stride 1, got {stride}"),
+            _ => throw new ArgumentException($"Conv2d: padding mode \"{mode}\" is not one of valid, same"),
+        };
+    }
+}
+
+/// <summary>1-D transposed convolution.   x (N, C, L) → (N, O, OL),
+/// OL = (L-1)·stride - 2·padding + dilation·(K-1) + outputPadding + 1; weight (C, O/G, K).</summary>
+public sealed class ConvTranspose1d : Module, ILayer
+{
+    private readonly int stride, padding, outputPadding, groups, dilation;
+
+    /// <summary>Builds the layer; the weight and bias use PyTorch's default initialisation.</summary>
+    public ConvTranspose1d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0,
+        int outputPadding = 0, int groups = 1, bool bias = true, int dilation = 1)
+    {
+        ConvChecks.Channels("ConvTranspose1d", inChannels, outChannels, groups);
+        (this.stride, this.padding, this.outputPadding, this.groups, this.dilation) =
+            (stride, padding, outputPadding, groups, dilation);
+        double bound = 1 / Math.Sqrt(outChannels / groups * kernelSize);
+        Weight = Init.Uniform([inChannels, outChannels / groups, kernelSize], bound);
+        Bias = bias ? Init.Uniform([outChannels], bound) : null;
+    }
+
+    /// <summary>[C, O/G, K].</summary>
     public Parameter Weight { get; }
 
     /// <summary>[O], or null without bias.</summary>
@@ -84,12 +162,7 @@ public sealed class Conv2d : Module, ILayer
 
     /// <inheritdoc/>
     public Tensor Forward(Tensor x) =>
-        x.Conv2d(Weight, Bias, (stride, stride), (padding, padding), (dilation, dilation), groups);
-
-    /// <inheritdoc/>
-    public override string ToString() =>
-        $"Conv2d({Weight.Size(1) * groups}, {Weight.Size(0)}, kernel={Weight.Size(2)}, stride={stride}, " +
-        $"padding={padding})";
+        x.ConvTranspose1d(Weight, Bias, stride, padding, outputPadding, groups, dilation);
 }
 
 /// <summary>2-D transposed convolution ("deconvolution").   x (N, C, H, W) → (N, O, OH, OW),
