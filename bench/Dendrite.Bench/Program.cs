@@ -12,6 +12,8 @@ var scenarios = new Dictionary<string, Func<Options, int>>
     ["mlp-epoch"] = TrainScenario.Mlp,
     ["conv"] = ConvScenario.Run,
     ["conv-ops"] = ConvOpsScenario.Run,
+    ["lstm"] = RnnScenario.Lstm,
+    ["gru"] = RnnScenario.Gru,
 };
 if (args.Length == 0 || !scenarios.ContainsKey(args[0]))
 {
