@@ -64,7 +64,10 @@ public sealed class ExplodingGradients : Experiment
             double[] xs = [.. Enumerable.Range(1, steps).Select(i => (double)i)];
             normSeries.Add(new Series(label, xs, [.. gradNorms.Select(Finite)]));
             lossSeries.Add(new Series(label, xs, [.. losses.Select(Finite)]));
-            context.Finding($"{label}: final MSE {mse:G3}; gradient norm median " +
+            int firstBad = losses.FindIndex(l => !double.IsFinite(l));
+            context.Finding($"{label}: final MSE {mse:G3}; " +
+                (firstBad >= 0 ? $"the loss first became non-finite at step {firstBad + 1}; " : "the loss stayed finite; ") +
+                $"gradient norm median " +
                 $"{(sorted.Count > 0 ? sorted[sorted.Count / 2] : double.NaN):G3}, max " +
                 $"{(sorted.Count > 0 ? sorted[^1] : double.NaN):G3}; {losses.Count(l => !(l <= 1))} steps with a " +
                 "training loss above 1.");
