@@ -38,7 +38,8 @@ public sealed class Vocabulary
         string pad = "<pad>", string unknown = "<unk>")
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        if (minCount < 1) throw new ArgumentOutOfRangeException(nameof(minCount), $"Vocabulary: minCount {minCount} < 1");
+        if (minCount < 1)
+            throw new ArgumentOutOfRangeException(nameof(minCount), $"Vocabulary: minCount {minCount} < 1");
         if (maxSize is < 2)
             throw new ArgumentOutOfRangeException(nameof(maxSize), $"Vocabulary: maxSize {maxSize} leaves no room " +
                 "for the padding and unknown tokens");
@@ -127,7 +128,8 @@ public static class Sequences
     public static List<int[]> Buckets(IReadOnlyList<int> lengths, int batchSize, Generator? generator = null)
     {
         ArgumentNullException.ThrowIfNull(lengths);
-        if (batchSize <= 0) throw new ArgumentOutOfRangeException(nameof(batchSize), $"Sequences.Buckets: batch size {batchSize}");
+        if (batchSize <= 0)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), $"Sequences.Buckets: batch size {batchSize}");
         var order = Enumerable.Range(0, lengths.Count).ToArray();
         if (generator is not null) Shuffle(order, generator);
         var batches = new List<int[]>();
@@ -135,7 +137,8 @@ public static class Sequences
         for (int start = 0; start < order.Length; start += pool)
         {
             var sorted = order.Skip(start).Take(pool).OrderBy(i => lengths[i]).ToArray();
-            for (int b = 0; b < sorted.Length; b += batchSize) batches.Add(sorted[b..Math.Min(b + batchSize, sorted.Length)]);
+            for (int b = 0; b < sorted.Length; b += batchSize)
+                batches.Add(sorted[b..Math.Min(b + batchSize, sorted.Length)]);
         }
         if (generator is not null)
         {

@@ -79,7 +79,8 @@ internal static class AddingProblem
         }
 
         /// <summary>‖dL/dhₜ‖ for t = 1..T on one batch: the model unrolled step by step with a cell holding the
-        /// layer's weights, so that every hidden state is a tensor of the graph. Averaged over the batch rows.</summary>
+        /// layer's weights, so that every hidden state is a tensor of the graph. Averaged over the batch rows.
+        /// </summary>
         public double[] StateGradientNorms(int steps, int batch, Generator g)
         {
             var (x, y) = Batch(steps, batch, g);

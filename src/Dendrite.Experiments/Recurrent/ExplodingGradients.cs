@@ -33,7 +33,8 @@ public sealed class ExplodingGradients : Experiment
         double gain = 3, lr = 0.05, maxNorm = 1;
         context.Setup($"The adding problem at T = {T} ({batch} fresh sequences per step; the mean predictor scores " +
             $"{AddingProblem.MeanBaseline:G3}). A tanh RNN of {hidden} units whose recurrent weights are drawn from " +
-            $"N(0, {gain}²/{hidden}) (gain {gain}: spectral radius about {gain}, far above the edge of stability at 1), " +
+            $"N(0, {gain}²/{hidden}) (gain {gain}: spectral radius about {gain}, far above the edge of stability " +
+            "at 1), " +
             $"a linear read-out of the last output, plain SGD with learning rate {lr} for {steps} steps, from the " +
             $"same initial weights and the same batches: once without clipping, once clipping the gradients' joint " +
             $"L2 norm to {maxNorm}.");
@@ -66,7 +67,9 @@ public sealed class ExplodingGradients : Experiment
             lossSeries.Add(new Series(label, xs, [.. losses.Select(Finite)]));
             int firstBad = losses.FindIndex(l => !double.IsFinite(l));
             context.Finding($"{label}: final MSE {mse:G3}; " +
-                (firstBad >= 0 ? $"the loss first became non-finite at step {firstBad + 1}; " : "the loss stayed finite; ") +
+                (firstBad >= 0
+                    ? $"the loss first became non-finite at step {firstBad + 1}; "
+                    : "the loss stayed finite; ") +
                 $"gradient norm median " +
                 $"{(sorted.Count > 0 ? sorted[sorted.Count / 2] : double.NaN):G3}, max " +
                 $"{(sorted.Count > 0 ? sorted[^1] : double.NaN):G3}; {losses.Count(l => !(l <= 1))} steps with a " +
@@ -79,7 +82,10 @@ public sealed class ExplodingGradients : Experiment
         double[] ts = [.. Enumerable.Range(1, T).Select(i => (double)i)];
         Plots.Line(context.Figure("state-gradient", "‖dL/dhₜ‖ at every step t of the badly scaled RNN, untrained"),
             [new Series($"gain {gain}", ts, [.. probe!.Select(Finite)])],
-            new LineOptions { Title = "Gradient reaching each hidden state", XLabel = "step t", YLabel = "‖dL/dhₜ‖", LogY = true });
+            new LineOptions
+            {
+                Title = "Gradient reaching each hidden state", XLabel = "step t", YLabel = "‖dL/dhₜ‖", LogY = true,
+            });
     }
 
     // Log axes need positive finite values: NaN and ∞ (a diverged step) are drawn at the top of the float range.

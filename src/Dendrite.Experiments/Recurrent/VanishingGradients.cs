@@ -36,11 +36,13 @@ public sealed class VanishingGradients : Experiment
         int evalBatch = context.Choose(1000, 32), probeT = context.Choose(100, 20);
         double lr = 0.003;
         context.Setup($"The adding problem: {batch} fresh sequences per step, values U(0, 1), two marked steps (one " +
-            $"in each half), target their sum; predicting the mean scores {AddingProblem.MeanBaseline:G3}. Models: one " +
+            $"in each half), target their sum; predicting the mean scores {AddingProblem.MeanBaseline:G3}. " +
+            "Models: one " +
             $"recurrent layer of {hidden} units (RNN with tanh, LSTM, GRU; PyTorch's default initialisation) and a " +
             $"linear read-out of the last output. Adam, learning rate {lr}, {steps} steps, no clipping; the final MSE " +
             $"is measured on {evalBatch} new sequences. ‖dL/dhₜ‖ is the norm of the loss gradient with respect to the " +
-            $"hidden state at every step (mean over {batch} sequences), from the model unrolled with a cell that holds " +
+            $"hidden state at every step (mean over {batch} sequences), from the model unrolled with a cell that " +
+            "holds " +
             "the layer's weights.");
         var table = context.Table("adding", "Final MSE on the adding problem (mean predictor: 0.167)",
             "T", "model", "final MSE", "train loss (last 100 steps)", "‖dL/dh₁‖ / ‖dL/dh_T‖ at init",

@@ -73,7 +73,8 @@ public sealed class Embedding(int numEmbeddings, int embeddingDim, int? paddingI
     {
         ArgumentNullException.ThrowIfNull(weights);
         if (weights.Rank != 2)
-            throw new ArgumentException($"Embedding.FromPretrained: weights {Shapes.Format(weights.Shape)} must be 2-D");
+            throw new ArgumentException(
+                $"Embedding.FromPretrained: weights {Shapes.Format(weights.Shape)} must be 2-D");
         var e = new Embedding(weights.Shape[0], weights.Shape[1], paddingIndex, freeze);
         using (Autograd.NoGrad()) e.Weight.CopyFrom(weights);
         return e;

@@ -117,7 +117,10 @@ public abstract class RecurrentLayer : Module
             }
             input = Directions == 2 ? Tensor.Cat(ys, 2) : ys[0];                   // (T, B, D·H)
             if (Training && Dropout > 0 && l < NumLayers - 1)
-                input = input * Tensor.Bernoulli(1 - Dropout, input.Shape, generator, input.DType) * (1 / (1 - Dropout));
+            {
+                var keep = Tensor.Bernoulli(1 - Dropout, input.Shape, generator, input.DType);
+                input = input * keep * (1 / (1 - Dropout));
+            }
         }
         var output = BatchFirst ? input.Transpose(0, 1) : input;
         return (output, new RecurrentState(Tensor.Stack(hs), lstm ? Tensor.Stack(cs) : null));

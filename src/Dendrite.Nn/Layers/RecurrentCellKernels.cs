@@ -129,7 +129,7 @@ internal static class RecurrentCellKernels
                         for (int j = 0; j < H; j++)
                         {
                             T i = a[j], f = a[H + j], g = a[2 * H + j], og = a[3 * H + j], tc = tanhC[o + j];
-                            T dcs = dcRow[j] + dhRow[j] * og * (one - tc * tc);          // dc* = dc + dh·o·(1 − tanh²c')
+                            T dcs = dcRow[j] + dhRow[j] * og * (one - tc * tc);      // dc* = dc + dh·o·(1 − tanh²c')
                             dgiRow[j] = dcs * g * i * (one - i);
                             dgiRow[H + j] = dcs * cPrev[o + j] * f * (one - f);
                             dgiRow[2 * H + j] = dcs * i * (one - g * g);

@@ -14,7 +14,8 @@ public class SequencesTests
         Assert.Equal("ab<unk>", vocab.Decode([2, 3, 0, 1]));
         var words = Vocabulary.Build(Vocabulary.Words("The cat, the hat. It's THE end"), minCount: 2);
         Assert.Equal(["<pad>", "<unk>", "the"], words.Tokens);
-        Assert.Equal(["the", "cat", "the", "hat", "it's", "the", "end"], Vocabulary.Words("The cat, the hat. It's THE end"));
+        Assert.Equal(["the", "cat", "the", "hat", "it's", "the", "end"],
+            Vocabulary.Words("The cat, the hat. It's THE end"));
         Assert.Equal(3, Vocabulary.Build(["x", "y", "y"], maxSize: 3).Count);
         Assert.Throws<ArgumentOutOfRangeException>(() => vocab.Decode([7]));
     }

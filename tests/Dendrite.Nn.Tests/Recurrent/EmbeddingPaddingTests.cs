@@ -1,6 +1,7 @@
 namespace Dendrite.Nn.Tests.Recurrent;
 
-/// <summary>Embedding's padding row (zero at init, never a gradient, as torch's padding_idx) and frozen tables.</summary>
+/// <summary>Embedding's padding row (zero at init, never a gradient, as torch's padding_idx) and frozen tables.
+/// </summary>
 public class EmbeddingPaddingTests
 {
     [Fact]
