@@ -84,7 +84,10 @@ public sealed class ExplodingGradients : Experiment
             [new Series($"gain {gain}", ts, [.. probe!.Select(Finite)])],
             new LineOptions
             {
-                Title = "Gradient reaching each hidden state", XLabel = "step t", YLabel = "‖dL/dhₜ‖", LogY = true,
+                Title = "Gradient reaching each hidden state",
+                XLabel = "step t",
+                YLabel = "‖dL/dhₜ‖",
+                LogY = true,
             });
     }
 
