@@ -9,6 +9,8 @@ var scenarios = new Dictionary<string, Func<Options, int>>
     ["mlp-epoch"] = TrainScenario.Mlp,
     ["conv"] = ConvScenario.Run,
     ["linalg"] = LinalgScenario.Run,
+    ["lstm"] = RnnScenario.Lstm,
+    ["gru"] = RnnScenario.Gru,
 };
 string[] kernelScenarios = ["gemm", "peak", "conv-ops"];
 if (args.Length > 0 && kernelScenarios.Contains(args[0]))

@@ -55,12 +55,52 @@ public sealed class Dropout(double p = 0.5, Generator? generator = null) : Modul
 }
 
 /// <summary>A lookup table: integer ids → rows of the weight.   ids: (*) Int64 → (*, embeddingDim).
-/// Init (PyTorch's default): N(0, 1).</summary>
-public sealed class Embedding(int numEmbeddings, int embeddingDim) : Module, ILayer
+/// Init (PyTorch's default): N(0, 1), with the padding row (when given) set to zero. The padding row never
+/// receives a gradient, so it stays what it is (PyTorch's padding_idx); <paramref name="freeze"/> makes the whole
+/// table untrainable (pretrained vectors).</summary>
+public sealed class Embedding(int numEmbeddings, int embeddingDim, int? paddingIndex = null, bool freeze = false)
+    : Module, ILayer
 {
     /// <summary>[numEmbeddings, embeddingDim].</summary>
-    public Parameter Weight { get; } = Init.Normal([numEmbeddings, embeddingDim], 1);
+    public Parameter Weight { get; } = Table(numEmbeddings, embeddingDim, paddingIndex, freeze);
+
+    /// <summary>The id whose row is padding (no gradient), or null.</summary>
+    public int? PaddingIndex { get; } = paddingIndex;
+
+    /// <summary>An embedding holding <paramref name="weights"/> (numEmbeddings, embeddingDim), frozen by
+    /// default.</summary>
+    public static Embedding FromPretrained(Tensor weights, bool freeze = true, int? paddingIndex = null)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (weights.Rank != 2)
+            throw new ArgumentException(
+                $"Embedding.FromPretrained: weights {Shapes.Format(weights.Shape)} must be 2-D");
+        var e = new Embedding(weights.Shape[0], weights.Shape[1], paddingIndex, freeze);
+        using (Autograd.NoGrad()) e.Weight.CopyFrom(weights);
+        return e;
+    }
 
     /// <inheritdoc/>
-    public Tensor Forward(Tensor x) => Weight.IndexSelect(0, x);
+    public Tensor Forward(Tensor x)
+    {
+        var y = Weight.IndexSelect(0, x);
+        if (PaddingIndex is not int pad || !y.RequiresGrad) return y;
+        // the padding positions read the same row, but cut from the graph, so the row gets no gradient
+        return Tensor.Where(x.Eq(pad).Unsqueeze(-1), Weight.Detach().IndexSelect(0, x), y);
+    }
+
+    private static Parameter Table(int num, int dim, int? paddingIndex, bool freeze)
+    {
+        if (paddingIndex is int p && (p < 0 || p >= num))
+            throw new ArgumentOutOfRangeException(nameof(paddingIndex),
+                $"Embedding: paddingIndex {p} is not an id of a table of {num} rows");
+        var w = Init.Normal([num, dim], 1);
+        if (paddingIndex is int pad)
+        {
+            using var _ = Autograd.NoGrad();
+            w.Select(0, pad).Fill(0);
+        }
+        w.RequiresGrad = !freeze;
+        return w;
+    }
 }
