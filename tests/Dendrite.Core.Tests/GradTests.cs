@@ -59,8 +59,6 @@ public class GradTests
         Assert.Equal([2 * -1.2, 2 * 0.7, 0.0], h0.Select(v => Math.Round(v, 10)).ToArray());
         var h2 = Autograd.Grad(g.Slice(0, 2, 3).Sum(), x).ToArray<double>();   // row 2: [0, 0, 6·x2]
         Assert.Equal([0.0, 0.0, 3.0], h2.Select(v => Math.Round(v, 10)).ToArray());
-        Gradcheck.Assert(v => Autograd.Grad((v[0].Select(0, 0) * v[0].Select(0, 1)).Sum() +
-            v[0].Slice(0, 1, 3).Pow(3).Sum(), v[0], createGraph: true), Tensor.From([0.7, -1.2, 0.5], 3).RequireGrad());
     }
 
     [Fact]
