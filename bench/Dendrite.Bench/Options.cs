@@ -2,6 +2,33 @@ using System.Globalization;
 
 namespace Dendrite.Bench;
 
+/// <summary>The entry point both bench programs share: picks the scenario named by the first argument, parses the
+/// options, sets the thread count and runs it.</summary>
+internal static class BenchMain
+{
+    public static int Run(string program, string[] args, Dictionary<string, Func<Options, int>> scenarios)
+    {
+        if (args.Length == 0 || !scenarios.ContainsKey(args[0]))
+        {
+            Console.Error.WriteLine($"usage: {program} SCENARIO [--threads N] [--rounds R] [--min-time S] " +
+                $"[--shapes LIST] [--no-pytorch] [--epochs E] [--kernel NAME]; scenarios: {string.Join(", ", scenarios.Keys)}");
+            return 2;
+        }
+        Options options;
+        try
+        {
+            options = Options.Parse(args[1..]);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException)
+        {
+            Console.Error.WriteLine(e.Message);
+            return 2;
+        }
+        Threading.Count = options.Threads;
+        return scenarios[args[0]](options);
+    }
+}
+
 /// <summary>Command-line options shared by the scenarios.</summary>
 internal sealed record Options(int Threads, int Rounds, double MinTime, string? Shapes, bool PyTorch, int Epochs = 5,
     string? Kernel = null)

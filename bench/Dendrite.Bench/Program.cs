@@ -1,4 +1,3 @@
-using Dendrite;
 using Dendrite.Bench;
 
 // dotnet run -c Release --project bench/Dendrite.Bench -- SCENARIO [--threads N] [--rounds R] [--min-time S]
@@ -20,21 +19,4 @@ if (args.Length > 0 && kernelScenarios.Contains(args[0]))
         $"-- {string.Join(' ', args)}");
     return 2;
 }
-if (args.Length == 0 || !scenarios.ContainsKey(args[0]))
-{
-    Console.Error.WriteLine($"usage: Dendrite.Bench SCENARIO [--threads N] [--rounds R] [--min-time S] " +
-        $"[--shapes LIST] [--no-pytorch] [--epochs E] [--kernel NAME]; scenarios: {string.Join(", ", scenarios.Keys)}");
-    return 2;
-}
-Options options;
-try
-{
-    options = Options.Parse(args[1..]);
-}
-catch (Exception e) when (e is FormatException or InvalidOperationException)
-{
-    Console.Error.WriteLine(e.Message);
-    return 2;
-}
-Threading.Count = options.Threads;
-return scenarios[args[0]](options);
+return BenchMain.Run("Dendrite.Bench", args, scenarios);

@@ -35,7 +35,7 @@ public static class ExperimentCatalog
         var context = new ExperimentContext(experiment, dir, options);
         // Layers initialise from the thread's default generator: seeding it makes the whole run reproducible.
         Generator.ManualSeed(unchecked((ulong)options.Seed));
-        var clock = ExperimentContext.StartClock();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         experiment.Run(context);
         context.Finish(clock.Elapsed);
         return context;
@@ -53,6 +53,4 @@ public static class ExperimentCatalog
             throw new InvalidOperationException($"two experiments are named '{dup.Key}': {string.Join(", ", dup.Select(e => e.GetType().FullName))}");
         return found;
     }
-
-    internal static IEnumerable<Type> Types() => typeof(Experiment).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(Experiment)));
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
@@ -140,6 +139,4 @@ public sealed class ExperimentContext
         }
         return sb.ToString();
     }
-
-    internal static Stopwatch StartClock() => Stopwatch.StartNew();
 }

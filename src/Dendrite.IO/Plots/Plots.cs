@@ -83,6 +83,14 @@ public static partial class Plots
             throw new ArgumentException($"Plots.Scatter: {x.Length} x, {y.Length} y and {labels.Length} labels");
         if (x.Length == 0) throw new ArgumentException($"Plots.Scatter: {path}: no points");
         using var plot = Start(options);
+        AddClassPoints(plot, x, y, labels, options);
+        plot.ShowLegend();
+        Save(plot, path, options);
+    }
+
+    // One marker series per class, in the class colour, named from ClassNames when given.
+    private static void AddClassPoints(SP.Plot plot, double[] x, double[] y, long[] labels, ScatterOptions options)
+    {
         foreach (long k in labels.Distinct().Order())
         {
             var idx = Enumerable.Range(0, x.Length).Where(i => labels[i] == k).ToArray();
@@ -93,8 +101,6 @@ public static partial class Plots
             bool named = names is not null && k >= 0 && k < names.Count;
             points.LegendText = named ? names![(int)k] : k.ToString(CultureInfo.InvariantCulture);
         }
-        plot.ShowLegend();
-        Save(plot, path, options);
     }
 
     /// <summary>A histogram of the values (any shape, flattened).</summary>
@@ -380,16 +386,7 @@ public static partial class Plots
             var bitmap = plot.Add.ImageRect(ToImage(layer), new SP.CoordinateRect(x.Min, x.Max, y.Min, y.Max));
             bitmap.AntiAlias = false;
         }
-        foreach (long k in labels.Distinct().Order())
-        {
-            var idx = Enumerable.Range(0, px.Length).Where(i => labels[i] == k).ToArray();
-            var points = plot.Add.ScatterPoints(idx.Select(i => px[i]).ToArray(), idx.Select(i => py[i]).ToArray(),
-                SeriesColor((int)(k % Palette.Count)));
-            points.MarkerSize = options.MarkerSize;
-            var names = options.ClassNames;
-            bool named = names is not null && k >= 0 && k < names.Count;
-            points.LegendText = named ? names![(int)k] : k.ToString(CultureInfo.InvariantCulture);
-        }
+        AddClassPoints(plot, px, py, labels, options);
         if (labels.Length > 0) plot.ShowLegend();
         plot.Axes.SetLimits(x.Min, x.Max, y.Min, y.Max);
         Save(plot, path, options);
