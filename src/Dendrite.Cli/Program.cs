@@ -24,6 +24,7 @@ public static class Program
         BaselineCommands.Register(root);
         InspectCommands.Register(root);
         ZooCommands.Register(root);
+        GenerateCommands.Register(root);
         return root;
     }
 
