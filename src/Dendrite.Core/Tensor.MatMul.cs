@@ -121,7 +121,11 @@ public partial class Tensor
         }
         for (int bi = 0; bi < count; bi++)
         {
-            if (y.DType == DType.Float64) Run<double>(A, B, y, offA[bi], offB[bi], offY[bi], ta, tb, lda, ldb, m, n, k);
+            if (y.DType == DType.Float64)
+            {
+                Gemm.Dgemm(ta, tb, m, n, k, 1.0, A.Array<double>().AsSpan(offA[bi]), lda,
+                    B.Array<double>().AsSpan(offB[bi]), ldb, 0.0, y.Array<double>().AsSpan(offY[bi]), n);
+            }
             else Run<long>(A, B, y, offA[bi], offB[bi], offY[bi], ta, tb, lda, ldb, m, n, k);
         }
     }

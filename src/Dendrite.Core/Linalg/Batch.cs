@@ -68,6 +68,9 @@ internal sealed class Batch
         return rm;
     }
 
+    /// <summary>Matrix <paramref name="b"/> in row-major float64 (for the float64 blocked routines).</summary>
+    public double[] RowMajorDouble(int b) => data.AsSpan(b * M * N, M * N).ToArray();
+
     /// <summary>"matrix 3 of [4,5,5]", or "the matrix [5,5]" when there is no batch, for error messages.</summary>
     public string Which(int b) => Count == 1 && BatchShape.Length == 0
         ? $"the matrix {Shapes.Format(Shape)}"

@@ -5,9 +5,9 @@ namespace Dendrite;
 // Dense linear algebra over stacks of matrices, after torch.linalg: every function takes (*, m, n) and treats the
 // leading dimensions as a batch. The factorizations (LU, Cholesky, QR, symmetric and general eigen, SVD) are
 // MathNet.Numerics' managed LAPACK-style routines (docs/decisions/0008-linalg.md says why, with the measurements),
-// run in float64 for float32 and float64 inputs alike; float32 Cholesky from order 128 up is the blocked one of
-// BlockedCholesky.cs on Dendrite's GEMM instead, and so is the float32 LU under Det, Slogdet, Inv, Solve, Lu and
-// LuFactor (BlockedLu.cs). Gradients follow PyTorch's rules (FunctionsManual.cpp) and
+// run in float64 for float32 and float64 inputs alike; from order 128 up, Cholesky is the blocked one of
+// BlockedCholesky.cs on Dendrite's GEMMs instead (in the input's precision), and so is the LU under Det, Slogdet, Inv,
+// Solve, Lu and LuFactor (BlockedLu.cs). Gradients follow PyTorch's rules (FunctionsManual.cpp) and
 // are written with Tensor ops, so they can be differentiated again.
 //
 // Legend: A (*, n, n) or (*, m, n), k = min(m, n), g = the gradient of the output, ᵀ = transpose of the last two
@@ -144,8 +144,8 @@ public static partial class Linalg
     }
 
     /// <summary>The lower triangular L with A = L·Lᵀ (or the upper U = Lᵀ with A = Uᵀ·U), for symmetric positive
-    /// definite A; only the lower triangle of A is read. Float32 input of order 128 and more is factored in float32
-    /// by a blocked algorithm on the GEMM, the rest in float64.   A: (*, n, n) → (*, n, n)
+    /// definite A; only the lower triangle of A is read. From order 128 up it is factored in the input's precision
+    /// by a blocked algorithm on the GEMM, below that in float64.   A: (*, n, n) → (*, n, n)
     /// dA = L⁻ᵀ·Φ(Lᵀ·g)·L⁻¹ symmetrised, Φ = lower triangle with half the diagonal (Murray 2016)</summary>
     public static Tensor Cholesky(Tensor a, bool upper = false)
     {
@@ -154,9 +154,9 @@ public static partial class Linalg
         var l = new double[batch.Count * n * n];
         for (int b = 0; b < batch.Count; b++)
         {
-            bool ok = batch.DType == DType.Float32 && n >= BlockedCholesky.MinOrder
-                ? CholeskySingle(batch, b, l)
-                : CholeskyDouble(batch, b, l);
+            bool ok = n < BlockedCholesky.MinOrder ? CholeskyDouble(batch, b, l)
+                : batch.DType == DType.Float32 ? CholeskyBlocked(batch.RowMajorSingle(b), n, b, l)
+                : CholeskyBlocked(batch.RowMajorDouble(b), n, b, l);
             if (!ok) throw new ArgumentException($"Cholesky: {batch.Which(b)} is not positive definite");
         }
         var lower = batch.Result(l, n, n);
@@ -197,16 +197,15 @@ public static partial class Linalg
         return true;
     }
 
-    // Blocked float32 Cholesky on the packed GEMM (BlockedCholesky) of matrix b into slot b of l.
-    private static bool CholeskySingle(Batch batch, int b, double[] l)
+    // Blocked Cholesky on the packed GEMM (BlockedCholesky) of row-major matrix rm into slot b of l.
+    private static bool CholeskyBlocked<T>(T[] rm, int n, int b, double[] l)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        int n = batch.N;
-        var rm = batch.RowMajorSingle(b);
-        if (!BlockedCholesky.Factor(rm, n)) return false;
+        if (!BlockedCholesky.Factor<T>(rm, n)) return false;
         int start = b * n * n;
         for (int i = 0; i < n; i++)
         {
-            for (int j = 0; j <= i; j++) l[start + i * n + j] = rm[i * n + j];
+            for (int j = 0; j <= i; j++) l[start + i * n + j] = double.CreateTruncating(rm[i * n + j]);
         }
         return true;
     }
@@ -445,11 +444,17 @@ public static partial class Linalg
         var ipiv = new int[n];
         for (int b = 0; b < batch.Count; b++)
         {
-            if (batch.DType == DType.Float32 && n >= BlockedLu.MinOrder)
+            if (n >= BlockedLu.MinOrder && batch.DType == DType.Float32)
             {
                 var rm = batch.RowMajorSingle(b);
-                BlockedLu.Factor(rm, n, ipiv);
+                BlockedLu.Factor<float>(rm, n, ipiv);
                 for (int i = 0; i < rm.Length; i++) packed[b * n * n + i] = rm[i];
+            }
+            else if (n >= BlockedLu.MinOrder)
+            {
+                var rm = batch.RowMajorDouble(b);
+                BlockedLu.Factor<double>(rm, n, ipiv);
+                rm.CopyTo(packed, b * n * n);
             }
             else
             {

@@ -118,6 +118,30 @@ public class LinalgIdentityTests
     }
 
     [Fact]
+    public void Float64Blocked_CholeskyAndLu_Reconstruct()
+    {
+        // From the blocked threshold up, float64 factorizations run blocked on the float64 GEMM.
+        var g = new Generator(10);
+        foreach (int n in new[] { BlockedLu.MinOrder, 211 })
+        {
+            var x = Tensor.Randn([n, n], g, dtype: DType.Float64);
+            var spd = x.MatMul(x.T) / n + Tensor.Eye(n, dtype: DType.Float64);
+            var l = Dendrite.Linalg.Cholesky(spd);
+            AssertSmall(l.MatMul(l.T) - spd, 1e-12, $"Cholesky float64 blocked n={n}");
+            AssertSmall(l.Triu(1), 0, $"Cholesky float64 blocked n={n}");
+            var bad = spd.Clone();
+            bad[n - 1, n - 1] = -1.0;
+            Assert.Contains("not positive definite",
+                Assert.Throws<ArgumentException>(() => Dendrite.Linalg.Cholesky(bad)).Message);
+            var (p, lo, u) = Dendrite.Linalg.Lu(x);
+            AssertSmall(p.MatMul(lo).MatMul(u) - x, 1e-12, $"Lu float64 blocked n={n}");
+            AssertSmall(u.Tril(-1), 0, $"Lu float64 blocked n={n}");
+            var b = Tensor.Randn([n, 3], g, dtype: DType.Float64);
+            AssertSmall(x.MatMul(Dendrite.Linalg.Solve(x, b)) - b, 1e-10, $"Solve float64 blocked n={n}");
+        }
+    }
+
+    [Fact]
     public void Lu_Float32Blocked_ReconstructsAndSolves()
     {
         var g = new Generator(9);

@@ -29,6 +29,24 @@ internal static class Gemm
         }
     }
 
+    /// <summary>The float64 product with the contract of <see cref="Sgemm(bool, bool, int, int, int, float,
+    /// ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>: the packed AVX2 kernel of
+    /// <see cref="PackedDgemm"/> where the machine has it, the generic loop elsewhere.</summary>
+    public static unsafe void Dgemm(bool transA, bool transB, int m, int n, int k, double alpha,
+        ReadOnlySpan<double> a, int lda, ReadOnlySpan<double> b, int ldb, double beta, Span<double> c, int ldc)
+    {
+        Check(transA, transB, m, n, k, a.Length, lda, 0, b.Length, ldb, 0, c.Length, ldc, 0, op: "Dgemm");
+        if (!PackedDgemm.IsSupported)
+        {
+            Generic(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            return;
+        }
+        fixed (double* pa = a, pb = b, pc = c)
+        {
+            PackedDgemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+        }
+    }
+
     /// <summary>A batch of products sharing shapes and strides: problem i reads A at offsetsA[i], B at offsetsB[i]
     /// and writes C at offsetsC[i]. Many small problems run one per thread; few large ones run one after another,
     /// each split across the threads.</summary>
@@ -77,24 +95,24 @@ internal static class Gemm
 
     // Validates one problem's dimensions, strides and extents against the buffers it reads and writes.
     private static void Check(bool transA, bool transB, int m, int n, int k, int lenA, int lda, int offA,
-        int lenB, int ldb, int offB, int lenC, int ldc, int offC, int index = -1)
+        int lenB, int ldb, int offB, int lenC, int ldc, int offC, int index = -1, string op = "Sgemm")
     {
         string at = index < 0 ? "" : $" (batch item {index})";
         if (m < 0 || n < 0 || k < 0)
-            throw new ArgumentOutOfRangeException(nameof(m), $"Sgemm: negative size m={m}, n={n}, k={k}{at}");
-        Operand("A", transA ? k : m, transA ? m : k, lenA, lda, offA, at);
-        Operand("B", transB ? n : k, transB ? k : n, lenB, ldb, offB, at);
-        Operand("C", m, n, lenC, ldc, offC, at);
+            throw new ArgumentOutOfRangeException(nameof(m), $"{op}: negative size m={m}, n={n}, k={k}{at}");
+        Operand(op, "A", transA ? k : m, transA ? m : k, lenA, lda, offA, at);
+        Operand(op, "B", transB ? n : k, transB ? k : n, lenB, ldb, offB, at);
+        Operand(op, "C", m, n, lenC, ldc, offC, at);
     }
 
-    private static void Operand(string name, int rows, int cols, int length, int ld, int offset, string at)
+    private static void Operand(string op, string name, int rows, int cols, int length, int ld, int offset, string at)
     {
         if (ld < Math.Max(1, cols))
-            throw new ArgumentException($"Sgemm: {name} is {rows}x{cols} but its row stride is {ld}{at}");
+            throw new ArgumentException($"{op}: {name} is {rows}x{cols} but its row stride is {ld}{at}");
         if (rows == 0 || cols == 0) return;
         long need = (long)offset + (long)(rows - 1) * ld + cols;
         if (offset < 0 || need > length)
-            throw new ArgumentException($"Sgemm: {name} is {rows}x{cols} with row stride {ld} at offset {offset}, " +
+            throw new ArgumentException($"{op}: {name} is {rows}x{cols} with row stride {ld} at offset {offset}, " +
                 $"needing {need} elements, but its buffer holds {length}{at}");
     }
 
