@@ -17,8 +17,17 @@ public static partial class Linalg
         if (double.IsNegativeInfinity(ord)) return abs.Min(axes, keepDim);
         if (ord == 0) return abs.Sign().Sum(axes, keepDim);
         if (ord == 1) return abs.Sum(axes, keepDim);
-        if (ord == 2) return (x * x).Sum(axes, keepDim).Sqrt();
-        return abs.Pow(ord).Sum(axes, keepDim).Pow(1 / ord);
+        if (ord == 2) return RootAwayFromZero((x * x).Sum(axes, keepDim), s => s.Sqrt());
+        return RootAwayFromZero(abs.Pow(ord).Sum(axes, keepDim), s => s.Pow(1 / ord));
+    }
+
+    // root(s) where s > 0 and 0 where s = 0, with a zero gradient there (PyTorch's subgradient of a norm at the zero
+    // vector) instead of the 0·∞ = NaN of differentiating the root at 0. Both branches stay differentiable ops.
+    private static Tensor RootAwayFromZero(Tensor s, Func<Tensor, Tensor> root)
+    {
+        if (!s.RequiresGrad || !Autograd.IsEnabled) return root(s);
+        var zero = s.Eq(0);
+        return Tensor.Where(zero, Tensor.ZerosLike(s), root(Tensor.Where(zero, Tensor.OnesLike(s), s)));
     }
 
     /// <summary>"fro" (Frobenius, √Σa²) or "nuc" (nuclear, the sum of singular values) norm of each matrix.
@@ -28,7 +37,7 @@ public static partial class Linalg
         RequireMatrices("MatrixNorm", a);
         var y = ord switch
         {
-            "fro" => (a * a).Sum([-2, -1]).Sqrt(),
+            "fro" => RootAwayFromZero((a * a).Sum([-2, -1]), s => s.Sqrt()),
             "nuc" => Svdvals(a).Sum(-1),
             _ => throw new ArgumentException($"MatrixNorm: ord \"{ord}\" is not \"fro\" or \"nuc\"; pass 1, -1, 2, " +
                 "-2 or ±∞ as a number"),

@@ -118,6 +118,29 @@ public class LinalgIdentityTests
     }
 
     [Fact]
+    public void Norms_AtTheZeroVector_HaveZeroGradient_AndXOverNormElsewhere()
+    {
+        // PyTorch's subgradient at 0 is 0 (norm backward masks the 0/0); rows away from 0 keep x·|x|^(p-2)/‖x‖^(p-1).
+        var x = Tensor.From([0.0, 0, 0, 3, -4, 0], 2, 3).RequireGrad();
+        foreach (double p in new[] { 2.0, 3.0 })
+        {
+            var g = Autograd.Grad([Dendrite.Linalg.VectorNorm(x, p, [-1]).Sum()], [x])[0]!.ToArray<double>();
+            Assert.Equal(new double[3], g[..3]);
+            double n = Math.Pow(Math.Pow(3, p) + Math.Pow(4, p), 1 / p);
+            Assert.Equal(Math.Pow(3, p - 1) / Math.Pow(n, p - 1), g[3], 12);
+            Assert.Equal(-Math.Pow(4, p - 1) / Math.Pow(n, p - 1), g[4], 12);
+            Assert.Equal(0, g[5]);
+        }
+        var m = Tensor.Zeros(DType.Float64, 2, 2, 2).RequireGrad();
+        var gm = Autograd.Grad([Dendrite.Linalg.MatrixNorm(m).Sum()], [m])[0]!.ToArray<double>();
+        Assert.All(gm, v => Assert.Equal(0, v));
+        // Away from 0 the gradient is unchanged: finite differences agree.
+        var y = Tensor.Randn([3, 4], new Generator(2), dtype: DType.Float64).RequireGrad();
+        Gradcheck.Assert(t => Dendrite.Linalg.VectorNorm(t[0], 2, [-1]), y);
+        Gradcheck.Assert(t => Dendrite.Linalg.MatrixNorm(t[0]), y);
+    }
+
+    [Fact]
     public void Float64Blocked_CholeskyAndLu_Reconstruct()
     {
         // From the blocked threshold up, float64 factorizations run blocked on the float64 GEMM.
