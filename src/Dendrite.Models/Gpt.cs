@@ -153,7 +153,8 @@ public sealed class GptAttention : Module
     /// <summary>Keep the attention weights of each forward in <see cref="LastWeights"/>.</summary>
     public bool KeepWeights { get; set; }
 
-    /// <summary>Attention over x (and, with a cache, over the positions before it).   x (B, T, E) → (B, T, E)</summary>
+    /// <summary>Attention over x (and, with a cache, over the positions before it).
+    /// x (B, T, E) → (B, T, E)</summary>
     public Tensor Forward(Tensor x, KvCache? cache = null, int layer = 0)
     {
         int b = x.Size(0), t = x.Size(1), e = x.Size(2), hs = e / heads;
@@ -327,7 +328,8 @@ public sealed class Gpt : Module
             throw new ArgumentException($"Gpt: {start + t} positions ({start} cached + {t} new) exceed the " +
                 $"context of {Config.Context}");
         if (cache is not null && cache.Batch != b)
-            throw new ArgumentException($"Gpt: the cache holds {cache.Batch} sequences, ids {Shapes.Format(ids.Shape)}");
+            throw new ArgumentException($"Gpt: the cache holds {cache.Batch} sequences, ids are " +
+                Shapes.Format(ids.Shape));
         var tok = Transformer.Wte.Call(ids);                                      // (B, T, E)
         var pos = Transformer.Wpe.Weight.Narrow(0, start, t);                     // (T, E)
         var x = Transformer.Drop.Call(tok + pos);
@@ -352,7 +354,8 @@ public sealed class Gpt : Module
         foreach (int id in prompt)
         {
             if (id < 0 || id >= Config.VocabSize)
-                throw new ArgumentException($"Gpt.Generate: token {id} is outside the vocabulary of {Config.VocabSize}");
+                throw new ArgumentException($"Gpt.Generate: token {id} is outside the vocabulary of " +
+                    $"{Config.VocabSize}");
         }
         return GenerateIterator(prompt, maxTokens, options, g);
     }

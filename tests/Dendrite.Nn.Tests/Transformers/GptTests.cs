@@ -94,7 +94,7 @@ public class GptTests
             Assert.Equal(next, got[i]);
             tokens.Add(next);
             window.Add(next);
-            if (window.Count > 16) window = tokens.TakeLast(8 + 1).ToList();
+            if (window.Count > 16) window = tokens.TakeLast(8).ToList();
         }
     }
 
