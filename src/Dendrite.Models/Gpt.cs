@@ -112,8 +112,8 @@ public sealed class GptConv1D : Module, ILayer
             throw new ArgumentException($"GptConv1D: input {Shapes.Format(x.Shape)} has " +
                 $"{(x.Rank == 0 ? 0 : x.Size(-1))} features, the layer expects {inF}");
         int[] outShape = [.. x.Shape[..^1], outF];
-        // Flattened to one matrix so the product is a single GEMM; the weight enters transposed, so the GEMM reads
-        // it in place.
+        // Flattened to one matrix so the product is a single GEMM with the bias accumulated by it; the weight enters
+        // as a transposed view, which Linear reads in place.
         return x.Reshape(-1, inF).Linear(Weight.T, Bias).Reshape(outShape);
     }
 }

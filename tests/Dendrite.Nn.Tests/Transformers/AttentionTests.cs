@@ -224,3 +224,46 @@ public class AttentionTests
         Assert.Equal(Dot(3, 1), Dot(9, 7), 1e-4);
     }
 }
+
+/// <summary>The fused ops against their composite definitions.</summary>
+public class FusedTransformerOpTests
+{
+    [Fact]
+    public void GeluTanh_FusedEqualsComposite()
+    {
+        var x = Tensor.Randn([3, 1500], new Generator(9)) * 3;
+        var a = x.Clone();
+        a.RequiresGrad = true;
+        var b = x.Clone();
+        b.RequiresGrad = true;
+        var r = Tensor.Randn([3, 1500], new Generator(10));
+        var fused = Functional.Gelu(a, tanh: true);
+        var composite = Functional.GeluTanhComposite(b);
+        NnFixture.AssertClose(fused, composite, "forward", atol: 1e-6);
+        (fused * r).Sum().Backward();
+        (composite * r).Sum().Backward();
+        NnFixture.AssertClose(a.Grad!, b.Grad!, "dx", atol: 1e-5);
+    }
+
+    [Fact]
+    public void Linear_TransposedWeightViewEqualsMatMul()
+    {
+        var g = new Generator(12);
+        var x = Tensor.Randn([5, 7], g).RequireGrad();
+        var w = Tensor.Randn([7, 3], g).RequireGrad();       // (in, out), used as w.T
+        var bias = Tensor.Randn([3], g).RequireGrad();
+        var x2 = x.Detach().Clone().RequireGrad();
+        var w2 = w.Detach().Clone().RequireGrad();
+        var b2 = bias.Detach().Clone().RequireGrad();
+        var r = Tensor.Randn([5, 3], g);
+        var fused = x.Linear(w.T, bias);
+        var reference = x2.MatMul(w2) + b2;
+        NnFixture.AssertClose(fused, reference, "forward", atol: 1e-5);
+        (fused * r).Sum().Backward();
+        (reference * r).Sum().Backward();
+        NnFixture.AssertClose(w.Grad!, w2.Grad!, "dw", atol: 1e-5);
+        NnFixture.AssertClose(x.Grad!, x2.Grad!, "dx", atol: 1e-5);
+        NnFixture.AssertClose(bias.Grad!, b2.Grad!, "db", atol: 1e-5);
+        Assert.True(w.Grad!.IsContiguous);
+    }
+}
