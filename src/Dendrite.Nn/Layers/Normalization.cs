@@ -110,13 +110,9 @@ public sealed class LayerNorm(int[] normalizedShape, double eps = 1e-5) : Module
     /// <summary>β, init 0.</summary>
     public Parameter Bias { get; } = Init.Zeros(normalizedShape);
 
+    /// <summary>ε added to the variance.</summary>
+    public double Eps { get; } = eps;
+
     /// <inheritdoc/>
-    public Tensor Forward(Tensor x)
-    {
-        int k = normalizedShape.Length;
-        var axes = Enumerable.Range(x.Rank - k, k).ToArray();
-        var mean = x.Mean(axes, keepDim: true);
-        var var = x.Var(axes, keepDim: true, correction: 0);
-        return (x - mean) / (var + eps).Sqrt() * Weight + Bias;
-    }
+    public Tensor Forward(Tensor x) => x.LayerNorm(normalizedShape, Weight, Bias, Eps); // fused, one pass each way
 }
