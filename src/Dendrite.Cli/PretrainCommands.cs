@@ -128,7 +128,7 @@ internal static class PretrainCommands
             if (!File.Exists(source)) throw new IOException($"pretrain: checkpoint '{source}' does not exist");
             var (tensors, meta) = Safetensors.Load(source);
             tokenizer = Tokenizers.FromMetadata(meta);
-            model = GptCheckpoint.Load(tensors, meta);
+            model = Gpt.FromStateDict(tensors, meta);
             Console.WriteLine($"{(r.Resume ? "resuming" : "starting from")} {source}");
         }
         else
@@ -160,7 +160,8 @@ internal static class PretrainCommands
             Context = Math.Min(options.Context, model.Config.Context),
         });
         if (r.Resume) trainer.Resume(r.Output);
-        var metadata = new Dictionary<string, string>(GptCheckpoint.Metadata(model.Config));
+        var metadata = model.Config.ToMetadata();
+        metadata["generator"] = "gpt";
         foreach (var (k, v) in tokenizer.ToMetadata()) metadata[k] = v;
         metadata["corpus"] = r.Corpus;
         trainer.Run(p => Console.WriteLine(string.Format(Inv,

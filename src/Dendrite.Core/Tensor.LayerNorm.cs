@@ -13,7 +13,8 @@ namespace Dendrite;
 public partial class Tensor
 {
     /// <summary>Layer normalisation over the trailing dimensions <paramref name="normalizedShape"/>:
-    /// (x − μ)/√(σ² + ε)·γ + β, with γ (<paramref name="weight"/>) and β (<paramref name="bias"/>) of shape
+    /// (x − μ)/√(σ² + ε)·γ + β, with γ (<paramref name="weight"/>) and β (<paramref name="bias"/>) of
+    /// shape
     /// <paramref name="normalizedShape"/> or null.   x (*, normalizedShape) → same shape.
     /// dx = r·(ĝ − mean ĝ − x̂·mean(ĝ·x̂)) with ĝ = g·γ, dγ = Σ g·x̂, dβ = Σ g</summary>
     public Tensor LayerNorm(ReadOnlySpan<int> normalizedShape, Tensor? weight = null, Tensor? bias = null,
@@ -32,12 +33,16 @@ public partial class Tensor
             if (!t.shape.AsSpan().SequenceEqual(normalizedShape))
                 throw new ArgumentException($"{op}: {what} {Shapes.Format(t.shape)} must have the normalised shape " +
                     norm);
-            if (t.DType != DType)
-                throw new ArgumentException($"{op}: {what} is {t.DType}, input is {DType}");
+            if (!t.DType.IsFloating())
+                throw new ArgumentException($"{op}: {what} is {t.DType}, not floating-point");
         }
         int n = Shapes.Numel(normalizedShape);
         int rows = n == 0 ? 0 : Numel / n;
         var x = Contiguous();
+        // Parameters of another floating type (a float32 layer on float64 input, as in a gradient check) are
+        // converted; the conversion is recorded, so their gradients come back in their own type.
+        if (weight is not null && weight.DType != DType) weight = weight.To(DType);
+        if (bias is not null && bias.DType != DType) bias = bias.To(DType);
         var w = weight?.Contiguous();
         var b = bias?.Contiguous();
         var y = Empty(DType, [.. shape]);

@@ -30,8 +30,11 @@ public partial class Tensor
             throw new ArgumentException($"Linear: input {Shapes.Format(shape)} has {(Rank == 0 ? 0 : shape[^1])} features, weight {Shapes.Format(weight.shape)} expects {inF}");
         if (bias is not null && (bias.Rank != 1 || bias.shape[0] != outF))
             throw new ArgumentException($"Linear: bias {Shapes.Format(bias.shape)} does not match {outF} outputs");
+        // A weight that is the transposed view of a contiguous (in, out) matrix (GPT-2's Conv1D layout, passed as
+        // w.T) is read in place by the GEMM too.
+        bool transposedWeight = !weight.IsContiguous && weight.strides[0] == 1 && weight.strides[1] == outF;
         bool fast = DType == DType.Float32 && weight.DType == DType.Float32 && (bias is null || bias.DType == DType.Float32)
-            && weight.IsContiguous && (bias is null || bias.IsContiguous);
+            && (weight.IsContiguous || transposedWeight) && (bias is null || bias.IsContiguous);
         if (!fast)
         {
             var r = MatMul(weight.T);
@@ -52,8 +55,16 @@ public partial class Tensor
             }
             if (rows > 0 && outF > 0)
             {
-                Gemm.Sgemm(false, true, rows, outF, inF, 1f, x2.Span<float>(), Math.Max(inF, 1), weight.Span<float>(),
-                    Math.Max(inF, 1), bias is null ? 0f : 1f, ys, outF);
+                if (transposedWeight)
+                {
+                    Gemm.Sgemm(false, false, rows, outF, inF, 1f, x2.Span<float>(), Math.Max(inF, 1),
+                        weight.Array<float>().AsSpan(weight.Offset), outF, bias is null ? 0f : 1f, ys, outF);
+                }
+                else
+                {
+                    Gemm.Sgemm(false, true, rows, outF, inF, 1f, x2.Span<float>(), Math.Max(inF, 1),
+                        weight.Span<float>(), Math.Max(inF, 1), bias is null ? 0f : 1f, ys, outF);
+                }
             }
             if (activation == FusedActivation.Relu) TensorPrimitives.Max(ys, 0f, ys);
         }
@@ -66,7 +77,9 @@ public partial class Tensor
             var x2 = x.Reshape(rows, inF);
             var grads = new Tensor?[inputs.Length];
             if (x.requiresGrad) grads[0] = g2.MatMul(weight).Reshape(x.shape);
-            if (weight.requiresGrad) grads[1] = g2.T.MatMul(x2);
+            // laid out like the weight: for a transposed view, (x2ᵀ·g2)ᵀ, so the gradient reaching the (in, out)
+            // matrix behind it is contiguous
+            if (weight.requiresGrad) grads[1] = transposedWeight ? x2.T.MatMul(g2).T : g2.T.MatMul(x2);
             if (bias is not null && bias.requiresGrad) grads[2] = g2.Sum(0);
             return grads;
         }, saved: activation == FusedActivation.Relu ? [x, weight, y] : [x, weight],

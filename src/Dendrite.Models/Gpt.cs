@@ -32,6 +32,49 @@ public sealed record GptConfig(int VocabSize, int Context, int Layers, int Heads
     /// the given vocabulary.</summary>
     public static GptConfig Small(int vocabSize) => new(vocabSize, 128, 4, 4, 128);
 
+    /// <summary>The sizes as checkpoint metadata under GPT-2's config names (vocab_size, n_positions, n_layer,
+    /// n_head, n_embd, layer_norm_epsilon, activation_function gelu_new) plus dropout and tied_head.</summary>
+    public Dictionary<string, string> ToMetadata() => new()
+    {
+        ["vocab_size"] = Invariant(VocabSize),
+        ["n_positions"] = Invariant(Context),
+        ["n_layer"] = Invariant(Layers),
+        ["n_head"] = Invariant(Heads),
+        ["n_embd"] = Invariant(Embedding),
+        ["layer_norm_epsilon"] = Invariant(LayerNormEps),
+        ["activation_function"] = "gelu_new",
+        ["dropout"] = Invariant(Dropout),
+        ["tied_head"] = TiedHead ? "true" : "false",
+    };
+
+    /// <summary>Reads the sizes that <see cref="ToMetadata"/> writes (and that GPT-2 parity files carry); a missing
+    /// or malformed key is named in the error. dropout and tied_head are optional (0, true).</summary>
+    public static GptConfig FromMetadata(IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        int Int(string key) => metadata.TryGetValue(key, out var s) &&
+            int.TryParse(s, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture,
+                out int v)
+            ? v
+            : throw new ArgumentException($"GPT metadata: '{key}' is missing or not an integer");
+        double Real(string key, double fallback) => !metadata.TryGetValue(key, out var s)
+            ? fallback
+            : double.TryParse(s, System.Globalization.NumberStyles.Float,
+                System.Globalization.CultureInfo.InvariantCulture, out double v)
+                ? v
+                : throw new ArgumentException($"GPT metadata: '{key}' = '{s}' is not a number");
+        if (metadata.TryGetValue("activation_function", out var act) && act != "gelu_new")
+            throw new ArgumentException($"GPT metadata: activation_function '{act}' is not supported (gelu_new is)");
+        bool tied = !metadata.TryGetValue("tied_head", out var t) || t != "false";
+        var config = new GptConfig(Int("vocab_size"), Int("n_positions"), Int("n_layer"), Int("n_head"), Int("n_embd"),
+            Real("dropout", 0), Real("layer_norm_epsilon", 1e-5), tied);
+        config.Validate();
+        return config;
+    }
+
+    private static string Invariant(IFormattable value) =>
+        value.ToString(null, System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Checks the sizes, naming the one that is wrong.</summary>
     public void Validate()
     {
@@ -69,8 +112,8 @@ public sealed class GptConv1D : Module, ILayer
             throw new ArgumentException($"GptConv1D: input {Shapes.Format(x.Shape)} has " +
                 $"{(x.Rank == 0 ? 0 : x.Size(-1))} features, the layer expects {inF}");
         int[] outShape = [.. x.Shape[..^1], outF];
-        // Flattened to one matrix so the product is a single GEMM; the weight enters transposed, so the GEMM reads
-        // it in place.
+        // Flattened to one matrix so the product is a single GEMM with the bias accumulated by it; the weight enters
+        // as a transposed view, which Linear reads in place.
         return x.Reshape(-1, inF).Linear(Weight.T, Bias).Reshape(outShape);
     }
 }
@@ -153,7 +196,8 @@ public sealed class GptAttention : Module
     /// <summary>Keep the attention weights of each forward in <see cref="LastWeights"/>.</summary>
     public bool KeepWeights { get; set; }
 
-    /// <summary>Attention over x (and, with a cache, over the positions before it).   x (B, T, E) → (B, T, E)</summary>
+    /// <summary>Attention over x (and, with a cache, over the positions before it).
+    /// x (B, T, E) → (B, T, E)</summary>
     public Tensor Forward(Tensor x, KvCache? cache = null, int layer = 0)
     {
         int b = x.Size(0), t = x.Size(1), e = x.Size(2), hs = e / heads;
@@ -311,6 +355,39 @@ public sealed class Gpt : Module
     /// <summary>The output projection (tied to transformer.wte when <see cref="GptConfig.TiedHead"/>).</summary>
     public GptHead LmHead { get; }
 
+    /// <summary>Builds a model from checkpoint metadata (<see cref="GptConfig.FromMetadata"/>) and loads
+    /// <paramref name="tensors"/> strictly by GPT-2's names. Accepted as Hugging Face writes them: keys without the
+    /// "transformer." prefix (GPT2Model files), lm_head.weight absent when the head is tied, and the causal-mask
+    /// buffers attn.bias / attn.masked_bias (ignored). Other keys that are not model state (those starting with
+    /// "__") are ignored too.</summary>
+    public static Gpt FromStateDict(IReadOnlyDictionary<string, Tensor> tensors,
+        IReadOnlyDictionary<string, string> metadata)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        var config = GptConfig.FromMetadata(metadata);
+        var model = new Gpt(config, new Generator(0));
+        bool prefixed = tensors.Keys.Any(k => k.StartsWith("transformer.", StringComparison.Ordinal));
+        var state = new Dictionary<string, Tensor>();
+        foreach (var (key, value) in tensors)
+        {
+            if (key.StartsWith("__", StringComparison.Ordinal)) continue;
+            if (key.EndsWith(".attn.bias", StringComparison.Ordinal) ||
+                key.EndsWith(".attn.masked_bias", StringComparison.Ordinal))
+                continue;
+            string name = prefixed || key.StartsWith("lm_head.", StringComparison.Ordinal) ? key : "transformer." + key;
+            state[name] = value.DType == DType.Float32 ? value : value.To(DType.Float32);
+        }
+        if (config.TiedHead && !state.ContainsKey("lm_head.weight") &&
+            state.TryGetValue("transformer.wte.weight", out var wte))
+            state["lm_head.weight"] = wte;
+        var result = model.LoadStateDict(state, strict: false);
+        if (!result.IsExact)
+            throw new ArgumentException($"GPT state dict does not match {config}: missing " +
+                $"[{string.Join(", ", result.MissingKeys.Take(8))}], unexpected " +
+                $"[{string.Join(", ", result.UnexpectedKeys.Take(8))}]");
+        return model;
+    }
+
     /// <summary>Next-token logits for every position.   ids (B, T) Int64, T ≤ Context → (B, T, V)</summary>
     public Tensor Forward(Tensor ids) => Forward(ids, null);
 
@@ -327,7 +404,8 @@ public sealed class Gpt : Module
             throw new ArgumentException($"Gpt: {start + t} positions ({start} cached + {t} new) exceed the " +
                 $"context of {Config.Context}");
         if (cache is not null && cache.Batch != b)
-            throw new ArgumentException($"Gpt: the cache holds {cache.Batch} sequences, ids {Shapes.Format(ids.Shape)}");
+            throw new ArgumentException($"Gpt: the cache holds {cache.Batch} sequences, ids are " +
+                Shapes.Format(ids.Shape));
         var tok = Transformer.Wte.Call(ids);                                      // (B, T, E)
         var pos = Transformer.Wpe.Weight.Narrow(0, start, t);                     // (T, E)
         var x = Transformer.Drop.Call(tok + pos);
@@ -352,7 +430,8 @@ public sealed class Gpt : Module
         foreach (int id in prompt)
         {
             if (id < 0 || id >= Config.VocabSize)
-                throw new ArgumentException($"Gpt.Generate: token {id} is outside the vocabulary of {Config.VocabSize}");
+                throw new ArgumentException($"Gpt.Generate: token {id} is outside the vocabulary of " +
+                    $"{Config.VocabSize}");
         }
         return GenerateIterator(prompt, maxTokens, options, g);
     }

@@ -16,7 +16,9 @@ public sealed record ParityResult(string Model, double MaxAbsError, double MaxRe
 
 /// <summary>Checks parity files: a model's state dict in torchvision names plus <c>__input__</c> (N, C, H, W) and
 /// <c>__logits__</c> (the reference eval-mode output on that input), with metadata <c>model</c> (a zoo name such as
-/// resnet18) and <c>num_classes</c>. tools/make_zoo_parity.py writes them from torchvision.</summary>
+/// resnet18) and <c>num_classes</c>. tools/make_zoo_parity.py writes them from torchvision. GPT-2 files
+/// (<c>model=gpt2</c>, from tools/make_transformer_fixtures.py --parity) hold Hugging Face GPT-2 names, Int64 token
+/// ids (B, T) as input and logits (B, T, V), with the GPT-2 config in the metadata.</summary>
 public static class ZooParity
 {
     /// <summary>The key of the input tensor.</summary>
@@ -34,6 +36,7 @@ public static class ZooParity
         ArgumentNullException.ThrowIfNull(metadata);
         if (!metadata.TryGetValue("model", out var name))
             throw new ArgumentException("parity file: metadata has no 'model' key naming the architecture");
+        if (name == "gpt2") return VerifyGpt2(tensors, metadata, tolerance);
         if (!metadata.TryGetValue("num_classes", out var classesText) ||
             !int.TryParse(classesText, NumberStyles.Integer, CultureInfo.InvariantCulture, out int classes))
             throw new ArgumentException($"parity file for {name}: metadata 'num_classes' is missing or not an integer");
@@ -56,6 +59,32 @@ public static class ZooParity
         if (!y.Shape.SequenceEqual(expected.Shape))
             throw new ArgumentException($"parity file for {name}: the model gives {Shapes.Format(y.Shape)}, " +
                 $"{LogitsKey} is {Shapes.Format(expected.Shape)}");
+        return Compare(name, y, expected, tolerance);
+    }
+
+    // GPT-2 files: the state dict of GPT2LMHeadModel, __input__ int64 token ids (B, T), __logits__ (B, T, V), and
+    // metadata model=gpt2 with n_layer, n_head, n_embd, n_positions, vocab_size, layer_norm_epsilon and
+    // activation_function=gelu_new.
+    private static ParityResult VerifyGpt2(IReadOnlyDictionary<string, Tensor> tensors,
+        IReadOnlyDictionary<string, string> metadata, double tolerance)
+    {
+        if (!tensors.TryGetValue(InputKey, out var input) || !tensors.TryGetValue(LogitsKey, out var expected))
+            throw new ArgumentException($"parity file for gpt2: needs tensors {InputKey} and {LogitsKey}");
+        if (input.Rank != 2 || input.DType != DType.Int64)
+            throw new ArgumentException($"parity file for gpt2: {InputKey} must be Int64 token ids (B, T), got " +
+                $"{input.DType} {Shapes.Format(input.Shape)}");
+        var model = Gpt.FromStateDict(tensors, metadata);
+        model.Eval();
+        Tensor y;
+        using (Autograd.NoGrad()) y = model.Forward(input);
+        if (!y.Shape.SequenceEqual(expected.Shape))
+            throw new ArgumentException($"parity file for gpt2: the model gives {Shapes.Format(y.Shape)}, " +
+                $"{LogitsKey} is {Shapes.Format(expected.Shape)}");
+        return Compare("gpt2", y, expected, tolerance);
+    }
+
+    private static ParityResult Compare(string name, Tensor y, Tensor expected, double tolerance)
+    {
         var a = y.Contiguous().ToArray<float>();
         var b = expected.To(DType.Float32).Contiguous().ToArray<float>();
         double maxAbs = 0, scale = 0;

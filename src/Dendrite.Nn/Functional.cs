@@ -37,8 +37,13 @@ public static class Functional
     /// <summary>x·Φ(x) with the exact normal CDF Φ(x) = ½(1 + erf(x/√2)); with <paramref name="tanh"/>, the
     /// approximation ½x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
     public static Tensor Gelu(Tensor x, bool tanh = false) => tanh
-        ? x * 0.5 * ((x + x * x * x * 0.044715) * Math.Sqrt(2 / Math.PI)).Tanh().Add(Tensor.Scalar(1, x.DType))
+        ? (x.DType.IsFloating() ? GeluTanh.Forward(x) : GeluTanhComposite(x))   // fused: one pass each way
         : x * 0.5 * ((x / Math.Sqrt(2)).Erf() + 1);
+
+    /// <summary>The tanh form of GELU written with elementary ops (the definition the fused op is tested against).
+    /// </summary>
+    internal static Tensor GeluTanhComposite(Tensor x) =>
+        x * 0.5 * ((x + x * x * x * 0.044715) * Math.Sqrt(2 / Math.PI)).Tanh().Add(Tensor.Scalar(1, x.DType));
 
     /// <summary>Swish / SiLU: x·σ(x) (Ramachandran et al., 2017).</summary>
     public static Tensor Silu(Tensor x) => x * x.Sigmoid();

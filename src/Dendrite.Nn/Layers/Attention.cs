@@ -64,7 +64,9 @@ public static class Attention
                 if (mask.DType == DType.Bool)
                     scores = Tensor.Where(mask, scores, Tensor.Scalar(double.NegativeInfinity, scores.DType));
                 else if (mask.DType.IsFloating()) scores = scores + mask.To(scores.DType);
-                else throw new ArgumentException($"{op}: mask must be Bool (true = attend) or floating, got {mask.DType}");
+                else
+                    throw new ArgumentException($"{op}: mask must be Bool (true = attend) or floating, got " +
+                        mask.DType);
             }
             if (!scores.IsContiguous) scores = scores.Contiguous();
             if (scores.DType == DType.Float32) SoftmaxRows<float>(scores, T, S, causal);

@@ -94,7 +94,7 @@ public class GptTests
             Assert.Equal(next, got[i]);
             tokens.Add(next);
             window.Add(next);
-            if (window.Count > 16) window = tokens.TakeLast(8 + 1).ToList();
+            if (window.Count > 16) window = tokens.TakeLast(8).ToList();
         }
     }
 
@@ -154,5 +154,67 @@ public class GptTests
             opt.Step();
         }
         Assert.True(last < 0.1 * first, $"loss {first} → {last}");
+    }
+}
+
+/// <summary>GPT-2 parity files for <c>dendrite zoo verify</c> and checkpoints: metadata round trip, Hugging Face
+/// key variants, clear errors.</summary>
+public class GptParityTests
+{
+    private static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) ParityFile()
+    {
+        var e = TransformerFixture.Entry("gpt2", "gpt2");
+        var tensors = TransformerFixture.ToStateDict(e.GetProperty("state_dict"));
+        tensors.Remove("lm_head.weight");                      // Hugging Face files often leave the tied head out
+        tensors[ZooParity.InputKey] = TransformerFixture.Get(e, "ids");
+        tensors[ZooParity.LogitsKey] = TransformerFixture.Get(e, "logits");
+        var metadata = e.GetProperty("config").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.GetRawText());
+        metadata["model"] = "gpt2";
+        metadata["activation_function"] = "gelu_new";
+        return (tensors, metadata);
+    }
+
+    [Fact]
+    public void ZooParity_AcceptsGpt2Files()
+    {
+        var (tensors, metadata) = ParityFile();
+        var r = ZooParity.Verify(tensors, metadata);
+        Assert.True(r.Passed, $"max relative error {r.MaxRelError}");
+        Assert.Equal("gpt2", r.Model);
+        // GPT2Model files carry no "transformer." prefix, and may carry the causal-mask buffers
+        var bare = tensors.ToDictionary(kv => kv.Key.StartsWith("transformer.", StringComparison.Ordinal)
+            ? kv.Key["transformer.".Length..] : kv.Key, kv => kv.Value);
+        bare["h.0.attn.bias"] = Tensor.Ones(1, 1, 16, 16);
+        Assert.True(ZooParity.Verify(bare, metadata).Passed);
+        // a wrong logit fails, a wrong activation or a missing key is named
+        var logits = tensors[ZooParity.LogitsKey].Clone();
+        logits[0, 0, 0] += 1;
+        Assert.False(ZooParity.Verify(new Dictionary<string, Tensor>(tensors) { [ZooParity.LogitsKey] = logits },
+            metadata).Passed);
+        var relu = new Dictionary<string, string>(metadata) { ["activation_function"] = "relu" };
+        Assert.Contains("activation_function 'relu'",
+            Assert.Throws<ArgumentException>(() => ZooParity.Verify(tensors, relu)).Message);
+        var noHeads = new Dictionary<string, string>(metadata);
+        noHeads.Remove("n_head");
+        Assert.Contains("'n_head' is missing", Assert.Throws<ArgumentException>(() =>
+            ZooParity.Verify(tensors, noHeads)).Message);
+        var missing = new Dictionary<string, Tensor>(tensors);
+        missing.Remove("transformer.h.1.mlp.c_fc.weight");
+        Assert.Contains("transformer.h.1.mlp.c_fc.weight", Assert.Throws<ArgumentException>(() =>
+            ZooParity.Verify(missing, metadata)).Message);
+    }
+
+    [Fact]
+    public void Config_MetadataRoundTrip()
+    {
+        var c = new GptConfig(256, 64, 3, 4, 32, Dropout: 0.1, LayerNormEps: 1e-6, TiedHead: false);
+        Assert.Equal(c, GptConfig.FromMetadata(c.ToMetadata()));
+        var model = new Gpt(c, new Generator(1));
+        Assert.NotSame(model.Transformer.Wte.Weight, model.LmHead.Weight);
+        var copy = Gpt.FromStateDict(model.StateDict(), c.ToMetadata());
+        var ids = Tensor.From(new long[] { 1, 200, 3 }, 1, 3);
+        using var _ = Autograd.NoGrad();
+        NnFixture.AssertClose(copy.Eval().Forward(ids), model.Eval().Forward(ids), "reloaded", atol: 0);
     }
 }
