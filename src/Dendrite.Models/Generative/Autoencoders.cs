@@ -14,6 +14,7 @@
 //
 // Shapes: N batch, code the code size, images (N, 1, 28, 28).
 
+using System.Globalization;
 using Dendrite.Nn;
 using Dendrite.Nn.Optim;
 
@@ -31,6 +32,35 @@ public sealed record AutoencoderConfig(int CodeSize = 32, int Hidden = 256, bool
 {
     /// <summary>The course's name for the variant: "denoising", "sparse", "convolutional" or "mlp".</summary>
     public string Kind => NoiseStd > 0 ? "denoising" : Sparsity > 0 ? "sparse" : Convolutional ? "convolutional" : "mlp";
+
+    /// <summary>The checkpoint metadata that rebuilds this configuration (keys autoencoder.*).</summary>
+    public Dictionary<string, string> ToMetadata() => new()
+    {
+        ["autoencoder.code"] = CodeSize.ToString(CultureInfo.InvariantCulture),
+        ["autoencoder.hidden"] = Hidden.ToString(CultureInfo.InvariantCulture),
+        ["autoencoder.convolutional"] = Convolutional ? "true" : "false",
+        ["autoencoder.noise"] = NoiseStd.ToString("R", CultureInfo.InvariantCulture),
+        ["autoencoder.sparsity"] = Sparsity.ToString("R", CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>The configuration written by <see cref="ToMetadata"/>; the error names the missing or bad key.</summary>
+    public static AutoencoderConfig FromMetadata(IReadOnlyDictionary<string, string> metadata)
+    {
+        string Get(string key) => metadata.TryGetValue(key, out var v)
+            ? v
+            : throw new ArgumentException($"AutoencoderConfig: metadata key '{key}' is missing");
+        int Int(string key) => int.TryParse(Get(key), CultureInfo.InvariantCulture, out int i)
+            ? i
+            : throw new ArgumentException($"AutoencoderConfig: metadata key '{key}' is '{Get(key)}', not an integer");
+        double Real(string key) => double.TryParse(Get(key), CultureInfo.InvariantCulture, out double d)
+            ? d
+            : throw new ArgumentException($"AutoencoderConfig: metadata key '{key}' is '{Get(key)}', not a number");
+        bool conv = bool.TryParse(Get("autoencoder.convolutional"), out bool b)
+            ? b
+            : throw new ArgumentException("AutoencoderConfig: metadata key 'autoencoder.convolutional' is not true or false");
+        return new AutoencoderConfig(Int("autoencoder.code"), Int("autoencoder.hidden"), conv, Real("autoencoder.noise"),
+            Real("autoencoder.sparsity"));
+    }
 }
 
 /// <summary>The terms of an autoencoder's training loss on a batch: the total, the reconstruction error (mean
