@@ -28,9 +28,9 @@ public sealed class Denoising : Experiment
     /// <inheritdoc/>
     public override void Run(ExperimentContext context)
     {
-        int trainCount = context.Choose(60_000, 500), testCount = context.Choose(10_000, 200);
-        int epochs = context.Choose(10, 2), batch = 128, code = 64;
-        double[] noises = context.Choose<double[]>([0.2, 0.4], [0.4]);
+        int trainCount = context.Choose(6_000, 200), testCount = context.Choose(10_000, 50);
+        int epochs = context.Choose(3, 1), batch = 128, code = 64;
+        double[] noises = context.Choose<double[]>([0.25, 0.5], [0.5]);
         var (x, _) = FashionImages.Take("train", trainCount, context.NewGenerator());
         var (tx, _) = FashionImages.Take("t10k", testCount, context.NewGenerator());
         context.Setup($"Fashion-MNIST from {FashionImages.Source}: {x.Size(0):N0} training, {tx.Size(0):N0} test " +
@@ -55,7 +55,7 @@ public sealed class Denoising : Experiment
                 $"the autoencoder trained on clean images gives {plainPsnr:F1} dB.");
             int show = Math.Min(8, tx.Size(0));
             var grid = Tensor.Cat([tx.Narrow(0, 0, show), noisy.Narrow(0, 0, show), denoised.Narrow(0, 0, show)], 0);
-            Plots.ImageGrid(context.Figure($"denoised-{sigma:F1}".Replace('.', '_'), $"Clean (top), noisy with " +
+            Plots.ImageGrid(context.Figure($"denoised-{(int)Math.Round(sigma * 100)}", $"Clean (top), noisy with " +
                 $"σ = {sigma} (middle), denoised (bottom)"), grid, new ImageGridOptions
                 {
                     Columns = show,

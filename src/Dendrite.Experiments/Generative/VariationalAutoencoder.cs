@@ -30,8 +30,8 @@ public sealed class VariationalAutoencoder : Experiment
     /// <inheritdoc/>
     public override void Run(ExperimentContext context)
     {
-        int trainCount = context.Choose(60_000, 500), testCount = context.Choose(10_000, 200);
-        int epochs = context.Choose(20, 2), batch = 128, hidden = context.Choose(400, 64);
+        int trainCount = context.Choose(60_000, 300), testCount = context.Choose(10_000, 100);
+        int epochs = context.Choose(5, 1), batch = 128, hidden = context.Choose(256, 32);
         var (x, _) = FashionImages.Take("train", trainCount, context.NewGenerator());
         var (tx, ty) = FashionImages.Take("t10k", testCount, context.NewGenerator());
         var bx = Vae.Binarize(x);
