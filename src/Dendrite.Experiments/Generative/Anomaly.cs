@@ -70,7 +70,13 @@ public sealed class Anomaly : Experiment
         }
         curves.Add(new Series("chance", [0, 1], [0, 1]));
         Plots.Line(context.Figure("roc", "ROC curves of the reconstruction error, one per held-out class"), curves,
-            new LineOptions { Title = "Anomaly detection by reconstruction error", XLabel = "false-positive rate",
-                YLabel = "true-positive rate", Width = 640, Height = 520 });
+            new LineOptions
+            {
+                Title = "Anomaly detection by reconstruction error",
+                XLabel = "false-positive rate",
+                YLabel = "true-positive rate",
+                Width = 640,
+                Height = 520
+            });
     }
 }

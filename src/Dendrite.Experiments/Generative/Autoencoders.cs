@@ -81,11 +81,27 @@ public sealed class Autoencoders : Experiment
         if (ae2 is not null && pca2 is not null)
         {
             Plots.Scatter(context.Figure("codes-2d", "2-D codes of the test images: MLP autoencoder, coloured by class"),
-                ae2, ty, new ScatterOptions { Title = "Autoencoder code (2-D)", XLabel = "z₁", YLabel = "z₂",
-                    ClassNames = names, MarkerSize = 3, Width = 720, Height = 560 });
+                ae2, ty, new ScatterOptions
+                {
+                    Title = "Autoencoder code (2-D)",
+                    XLabel = "z₁",
+                    YLabel = "z₂",
+                    ClassNames = names,
+                    MarkerSize = 3,
+                    Width = 720,
+                    Height = 560
+                });
             Plots.Scatter(context.Figure("pca-2d", "The first two principal components of the test images, by class"),
-                pca2, ty, new ScatterOptions { Title = "PCA (2 components)", XLabel = "PC 1", YLabel = "PC 2",
-                    ClassNames = names, MarkerSize = 3, Width = 720, Height = 560 });
+                pca2, ty, new ScatterOptions
+                {
+                    Title = "PCA (2 components)",
+                    XLabel = "PC 1",
+                    YLabel = "PC 2",
+                    ClassNames = names,
+                    MarkerSize = 3,
+                    Width = 720,
+                    Height = 560
+                });
             context.Finding($"Classes' 2-D codes, share of test images whose nearest class centroid is their own " +
                 $"class: {CentroidAccuracy(ae2, labels):P1} (autoencoder) against {CentroidAccuracy(pca2, labels):P1} (PCA).");
         }

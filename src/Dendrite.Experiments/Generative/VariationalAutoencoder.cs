@@ -96,8 +96,16 @@ public sealed class VariationalAutoencoder : Experiment
             using var _ = Autograd.NoGrad();
             var means = vae.Encode(test).Mean;
             Plots.Scatter(context.Figure("latent-2d", "Posterior means μ(x) of the test images, coloured by class"),
-                means, labels, new ScatterOptions { Title = "VAE latent means (L = 2)", XLabel = "μ₁", YLabel = "μ₂",
-                    ClassNames = FashionMnist.Classes.ToArray(), MarkerSize = 3, Width = 720, Height = 560 });
+                means, labels, new ScatterOptions
+                {
+                    Title = "VAE latent means (L = 2)",
+                    XLabel = "μ₁",
+                    YLabel = "μ₂",
+                    ClassNames = FashionMnist.Classes.ToArray(),
+                    MarkerSize = 3,
+                    Width = 720,
+                    Height = 560
+                });
             return;
         }
         // Interpolations between pairs of test images of different classes.
