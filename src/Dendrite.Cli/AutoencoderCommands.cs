@@ -26,25 +26,25 @@ internal static class AutoencoderCommands
             Description = "mlp, conv, denoising, sparse (autoencoders) or vae, vae-gaussian",
             DefaultValueFactory = _ => "mlp",
         };
-        var code = new Option<int>("--code") { Description = "code size (latent size for a VAE)", DefaultValueFactory = _ => 32 };
-        var hidden = new Option<int>("--hidden") { Description = "hidden width of the MLP layers", DefaultValueFactory = _ => 256 };
-        var epochs = new Option<int>("--epochs") { Description = "epochs to train", DefaultValueFactory = _ => 10 };
-        var batch = new Option<int>("--batch") { Description = "batch size", DefaultValueFactory = _ => 128 };
-        var lr = new Option<double>("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => 1e-3 };
-        var noise = new Option<double>("--noise") { Description = "noise σ of the denoising autoencoder", DefaultValueFactory = _ => 0.3 };
-        var sparsity = new Option<double>("--sparsity") { Description = "L1 weight λ of the sparse autoencoder", DefaultValueFactory = _ => 1e-3 };
-        var trainCount = new Option<int>("--train-count") { Description = "training images to use (default: all)", DefaultValueFactory = _ => 0 };
+        var code = Opt("--code", "code size (latent size for a VAE)", 32);
+        var hidden = Opt("--hidden", "hidden width of the MLP layers", 256);
+        var epochs = Opt("--epochs", "epochs to train", 10);
+        var batch = Opt("--batch", "batch size", 128);
+        var lr = Opt("--lr", "Adam learning rate", 1e-3);
+        var noise = Opt("--noise", "noise σ of the denoising autoencoder", 0.3);
+        var sparsity = Opt("--sparsity", "L1 weight λ of the sparse autoencoder", 1e-3);
+        var trainCount = Opt("--train-count", "training images to use (default: all)", 0);
         var data = new Option<string?>("--data") { Description = "folder with the Fashion-MNIST IDX files" };
         var output = new Option<string>("--out")
         {
             Description = "checkpoint to write; a PNG grid is written beside it",
             DefaultValueFactory = _ => Path.Combine("runs", "autoencoder", "model.safetensors"),
         };
-        var seed = new Option<ulong>("--seed") { Description = "random seed", DefaultValueFactory = _ => 0 };
-        var threads = new Option<int>("--threads") { Description = "compute threads (default: all cores)", DefaultValueFactory = _ => 0 };
+        var seed = Opt("--seed", "random seed", 0UL);
+        var threads = Opt("--threads", "compute threads (default: all cores)", 0);
         var cmd = new Command("autoencoder", "train an autoencoder or a VAE on Fashion-MNIST and write a checkpoint");
-        foreach (var o in new Option[] { kind, code, hidden, epochs, batch, lr, noise, sparsity, trainCount, data, output, seed, threads })
-            cmd.Options.Add(o);
+        Option[] all = [kind, code, hidden, epochs, batch, lr, noise, sparsity, trainCount, data, output, seed, threads];
+        foreach (var o in all) cmd.Options.Add(o);
         cmd.SetAction(p =>
         {
             if (p.GetValue(threads) is int n and > 0)
@@ -56,6 +56,9 @@ internal static class AutoencoderCommands
         });
         root.Subcommands.Add(cmd);
     }
+
+    private static Option<T> Opt<T>(string name, string description, T value) =>
+        new(name) { Description = description, DefaultValueFactory = _ => value };
 
     /// <summary>What to train.</summary>
     internal sealed record Options(string Kind, int Code, int Hidden, int Epochs, int Batch, double Lr, double Noise,
@@ -93,7 +96,10 @@ internal static class AutoencoderCommands
         var optimizer = new Adam(model.Parameters(), lr: o.Lr);
         var clock = Stopwatch.StartNew();
         for (int e = 0; e < o.Epochs; e++)
-            log.WriteLine($"epoch {e + 1}/{o.Epochs}: training loss {model.TrainEpoch(x, optimizer, o.Batch, g):F5} ({clock.Elapsed.TotalSeconds:F0} s)");
+        {
+            double loss = model.TrainEpoch(x, optimizer, o.Batch, g);
+            log.WriteLine($"epoch {e + 1}/{o.Epochs}: training loss {loss:F5} ({clock.Elapsed.TotalSeconds:F0} s)");
+        }
         var input = config.NoiseStd > 0 ? Autoencoder.Corrupt(tx, config.NoiseStd, new Generator(o.Seed + 1)) : tx;
         var output = model.Reconstruct(input);
         if (config.NoiseStd > 0)
@@ -124,7 +130,10 @@ internal static class AutoencoderCommands
         var optimizer = new Adam(vae.Parameters(), lr: o.Lr);
         var clock = Stopwatch.StartNew();
         for (int e = 0; e < o.Epochs; e++)
-            log.WriteLine($"epoch {e + 1}/{o.Epochs}: training ELBO {-vae.TrainEpoch(x, optimizer, o.Batch, g):F2} nats ({clock.Elapsed.TotalSeconds:F0} s)");
+        {
+            double elbo = -vae.TrainEpoch(x, optimizer, o.Batch, g);
+            log.WriteLine($"epoch {e + 1}/{o.Epochs}: training ELBO {elbo:F2} nats ({clock.Elapsed.TotalSeconds:F0} s)");
+        }
         var eval = vae.Evaluate(tx, new Generator(o.Seed + 1));
         log.WriteLine($"test ELBO: {eval.Elbo:F2} nats per image ({eval.ElboPerPixel:F4} per pixel; reconstruction " +
             $"{eval.Reconstruction:F2}, KL {eval.Kl:F2})");

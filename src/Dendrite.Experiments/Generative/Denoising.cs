@@ -16,7 +16,8 @@ public sealed class Denoising : Experiment
     public override string Topic => "autoencoders";
 
     /// <inheritdoc/>
-    public override string Summary => "denoising convolutional autoencoder on Fashion-MNIST with Gaussian noise: PSNR before and after";
+    public override string Summary =>
+        "denoising convolutional autoencoder on Fashion-MNIST with Gaussian noise: PSNR before and after";
 
     /// <inheritdoc/>
     public override string Claim => """
@@ -29,8 +30,7 @@ public sealed class Denoising : Experiment
     public override void Run(ExperimentContext context)
     {
         int trainCount = context.Choose(6_000, 200), testCount = context.Choose(10_000, 50);
-        // Small batches: the convolutional model is costly per image, so it sees few images and needs many steps.
-        int epochs = context.Choose(3, 1), batch = 32, code = 64;
+        int epochs = context.Choose(3, 1), batch = 128, code = 64;
         double[] noises = context.Choose<double[]>([0.25, 0.5], [0.5]);
         var (x, _) = FashionImages.Take("train", trainCount, context.NewGenerator());
         var (tx, _) = FashionImages.Take("t10k", testCount, context.NewGenerator());

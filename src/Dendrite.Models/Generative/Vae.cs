@@ -212,7 +212,8 @@ public sealed class Vae : Module
     /// paper's figure 4). Row r has z₂ decreasing from the top, column c has z₁ increasing.   → (n², 1, 28, 28)</summary>
     public Tensor Manifold(int n)
     {
-        if (Config.Latent != 2) throw new InvalidOperationException($"Vae.Manifold: needs a 2-D latent space, this one has {Config.Latent}");
+        if (Config.Latent != 2)
+            throw new InvalidOperationException($"Vae.Manifold: needs a 2-D latent space, this one has {Config.Latent}");
         if (n < 2) throw new ArgumentException($"Vae.Manifold: n must be >= 2, got {n}");
         var q = Enumerable.Range(0, n)
             .Select(i => MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, (i + 0.5) / n)).ToArray();
