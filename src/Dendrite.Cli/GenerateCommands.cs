@@ -42,6 +42,7 @@ internal static class GenerateCommands
     internal static readonly ICheckpointGenerator[] Generators =
     [
         new GptGenerator(),
+        new VaeGenerator(),
     ];
 
     public static void Register(RootCommand root)

@@ -76,4 +76,69 @@ public static class Metrics
         using var _ = Autograd.NoGrad();
         return Losses.Rmse(prediction, target).Item();
     }
+
+    /// <summary>Area under the ROC curve of <paramref name="scores"/> (higher means more likely positive) for the
+    /// given labels: the probability that a random positive outscores a random negative, ties counting one half
+    /// (the Mann–Whitney U statistic over n₊n₋, as sklearn.metrics.roc_auc_score).</summary>
+    public static double RocAuc(IReadOnlyList<double> scores, IReadOnlyList<bool> positive)
+    {
+        var (order, positives, negatives) = RankInputs("RocAuc", scores, positive);
+        // Sum of the positives' mid-ranks (ties share the average of their ranks).
+        double rankSum = 0;
+        for (int i = 0; i < order.Length;)
+        {
+            int j = i;
+            while (j + 1 < order.Length && scores[order[j + 1]] == scores[order[i]]) j++;
+            double midRank = (i + j) / 2.0 + 1;
+            for (int k = i; k <= j; k++)
+            {
+                if (positive[order[k]]) rankSum += midRank;
+            }
+            i = j + 1;
+        }
+        return (rankSum - positives * (positives + 1) / 2.0) / ((double)positives * negatives);
+    }
+
+    /// <summary>The ROC curve: false- and true-positive rates at every distinct score threshold, from (0, 0) to
+    /// (1, 1), for plotting next to <see cref="RocAuc"/>.</summary>
+    public static (double[] FalsePositiveRate, double[] TruePositiveRate) RocCurve(IReadOnlyList<double> scores,
+        IReadOnlyList<bool> positive)
+    {
+        var (order, positives, negatives) = RankInputs("RocCurve", scores, positive);
+        var fpr = new List<double> { 0 };
+        var tpr = new List<double> { 0 };
+        long tp = 0, fp = 0;
+        for (int i = order.Length - 1; i >= 0; i--)
+        {
+            if (positive[order[i]]) tp++;
+            else fp++;
+            if (i > 0 && scores[order[i - 1]] == scores[order[i]]) continue;
+            fpr.Add((double)fp / negatives);
+            tpr.Add((double)tp / positives);
+        }
+        return ([.. fpr], [.. tpr]);
+    }
+
+    private static (int[] Order, long Positives, long Negatives) RankInputs(string op, IReadOnlyList<double> scores,
+        IReadOnlyList<bool> positive)
+    {
+        if (scores.Count != positive.Count)
+            throw new ArgumentException($"{op}: {scores.Count} scores for {positive.Count} labels");
+        if (scores.Any(double.IsNaN)) throw new ArgumentException($"{op}: a score is NaN");
+        long positives = positive.Count(p => p), negatives = positive.Count - positives;
+        if (positives == 0 || negatives == 0)
+            throw new ArgumentException($"{op}: needs both classes, got {positives} positives and {negatives} negatives");
+        var order = Enumerable.Range(0, scores.Count).ToArray();
+        Array.Sort(order, (a, b) => scores[a].CompareTo(scores[b]));
+        return (order, positives, negatives);
+    }
+
+    /// <summary>Peak signal-to-noise ratio 10·log₁₀(peak² / MSE) in decibels over all elements (as
+    /// skimage.metrics.peak_signal_noise_ratio with data_range = peak); +∞ for identical images.</summary>
+    public static double Psnr(Tensor prediction, Tensor target, double peak = 1)
+    {
+        using var _ = Autograd.NoGrad();
+        double mse = Losses.Mse(prediction.To(DType.Float64), target.To(DType.Float64)).Item();
+        return 10 * Math.Log10(peak * peak / mse);
+    }
 }
