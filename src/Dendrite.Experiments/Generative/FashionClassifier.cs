@@ -132,7 +132,8 @@ public sealed class FashionClassifier : Module
     private static Tensor Check(Tensor images) =>
         images.Rank == 4 && images.Size(1) == 1 && images.Size(2) == 28 && images.Size(3) == 28
             ? images
-            : throw new ArgumentException($"FashionClassifier: expected images (N, 1, 28, 28), got {Shapes.Format(images.Shape)}");
+            : throw new ArgumentException(
+                $"FashionClassifier: expected images (N, 1, 28, 28), got {Shapes.Format(images.Shape)}");
 
     private Tensor Batched(Tensor images, int batchSize, Func<Tensor, Tensor> f)
     {
