@@ -60,6 +60,10 @@ public sealed class AdversarialTrainer(Module generator, Module discriminator, O
     /// the generator shows its progress), or null for no grids.</summary>
     public Func<Tensor>? Sampler { get; init; }
 
+    /// <summary>Images per row of the per-epoch grids (about √N when null); a conditional model's grid reads best
+    /// with one column per class.</summary>
+    public int? GridColumns { get; init; }
+
     /// <summary>Folder of the per-epoch grids <c>epoch-001.png</c>, … (with <see cref="Sampler"/>).</summary>
     public string? GridFolder { get; init; }
 
@@ -122,6 +126,7 @@ public sealed class AdversarialTrainer(Module generator, Module discriminator, O
         Plots.ImageGrid(path, images, new ImageGridOptions
         {
             Title = $"epoch {epoch}",
+            Columns = GridColumns,
             Normalization = ImageNormalization.None,
         });
         return path;

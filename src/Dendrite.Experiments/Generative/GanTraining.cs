@@ -92,8 +92,8 @@ public static class GanTraining
         return gan;
     }
 
-    /// <summary>Trains G and D with <see cref="AdversarialTrainer"/>: a grid of 64 samples from fixed noise after
-    /// each epoch, a checkpoint after each epoch.</summary>
+    /// <summary>Trains G and D with <see cref="AdversarialTrainer"/>: a grid of samples from fixed noise after each
+    /// epoch (a conditional GAN's with one column per class), a checkpoint after each epoch.</summary>
     public static GanTrainingResult Train(GanTrainingOptions o, TextWriter? log = null)
     {
         ArgumentNullException.ThrowIfNull(o);
@@ -111,14 +111,18 @@ public static class GanTraining
         var (optG, optD) = gan.Optimizers(o.Lr);
         var loader = new DataLoader(images, labels, o.BatchSize, shuffle: true, dropLast: true,
             generator: new Generator((ulong)o.Seed + 1));
+        // A conditional GAN's grid has one column per class (10 rows), the others 8×8.
+        bool conditional = o.Config.Kind == GanKind.Conditional;
+        int gridCount = conditional ? 10 * o.Config.Classes : 64;
         var fixedZ = TensorScope.Outside(() =>
-            Tensor.Randn([64, o.Config.LatentSize], new Generator((ulong)o.Seed + 2)));
-        var gridLabels = Gan.CyclingLabels(64, o.Config.Classes);
+            Tensor.Randn([gridCount, o.Config.LatentSize], new Generator((ulong)o.Seed + 2)));
+        var gridLabels = Gan.CyclingLabels(gridCount, o.Config.Classes);
         var checkpoint = Path.Combine(o.OutputFolder, "gan.safetensors");
         var trainer = new AdversarialTrainer(gan.G, gan.D, optG, optD, new Generator((ulong)o.Seed + 3))
         {
             Sampler = () => gan.Sample(fixedZ, gridLabels),
             GridFolder = Path.Combine(o.OutputFolder, "grids"),
+            GridColumns = conditional ? o.Config.Classes : null,
             CheckpointPath = checkpoint,
             Metadata = Metadata(o.Config),
         };
