@@ -11,6 +11,7 @@ var scenarios = new Dictionary<string, Func<Options, int>>
     ["lstm"] = RnnScenario.Lstm,
     ["gru"] = RnnScenario.Gru,
     ["gpt"] = GptScenario.Run,
+    ["dcgan"] = DcganScenario.Run,
 };
 string[] kernelScenarios = ["gemm", "peak", "conv-ops"];
 if (args.Length > 0 && kernelScenarios.Contains(args[0]))

@@ -43,6 +43,7 @@ internal static class GenerateCommands
     [
         new GptGenerator(),
         new VaeGenerator(),
+        .. GanCheckpointGenerator.All,
     ];
 
     public static void Register(RootCommand root)

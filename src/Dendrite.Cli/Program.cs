@@ -27,6 +27,7 @@ public static class Program
         GenerateCommands.Register(root);
         PretrainCommands.Register(root);
         AutoencoderCommands.Register(root);
+        GanCommands.Register(root);
         return root;
     }
 
