@@ -156,4 +156,29 @@ public static class Losses
         foreach (var p in parameters) s = s is null ? (p * p).Sum() : s + (p * p).Sum();
         return (s ?? Tensor.Scalar(0)) * lambda;
     }
+
+    /// <summary>Discriminator loss of a GAN (Goodfellow et al., 2014) on logits:
+    /// BCE(D(x), 1 − ε) + BCE(D(G(z)), 0), each averaged over its batch. ε is one-sided label smoothing
+    /// (Salimans et al., 2016, "Improved Techniques for Training GANs"): only the real target moves, to 1 − ε;
+    /// ε = 0 is the plain loss. Pass the fake images' logits computed from a detached G(z), so this loss does not
+    /// reach the generator.   realLogits: (N, *), fakeLogits: (M, *) → scalar</summary>
+    public static Tensor GanDiscriminatorLoss(Tensor realLogits, Tensor fakeLogits, double labelSmoothing = 0)
+    {
+        if (labelSmoothing is < 0 or >= 1 || double.IsNaN(labelSmoothing))
+            throw new ArgumentException($"GanDiscriminatorLoss: label smoothing must be in [0, 1), got {labelSmoothing}");
+        // BCE(z, t) = softplus(z) − z·t; with t = 1 − ε on the real side and t = 0 on the fake side.
+        var real = (Functional.Softplus(realLogits) - realLogits * (1 - labelSmoothing)).Mean();
+        return real + Functional.Softplus(fakeLogits).Mean();
+    }
+
+    /// <summary>Non-saturating generator loss of a GAN on the discriminator's logits for G(z):
+    /// BCE(D(G(z)), 1) = mean softplus(−z) = −mean log σ(z). Its gradient stays large while the discriminator
+    /// rejects the fakes, which <see cref="GanGeneratorMinimaxLoss"/> lacks (Goodfellow et al., 2014, §3).
+    /// fakeLogits: (N, *) → scalar</summary>
+    public static Tensor GanGeneratorLoss(Tensor fakeLogits) => Functional.Softplus(-fakeLogits).Mean();
+
+    /// <summary>The generator's side of the original minimax game: mean log(1 − σ(z)) = −mean softplus(z), to be
+    /// minimised. It saturates (gradient σ(z) → 0) when the discriminator confidently rejects the fakes.
+    /// fakeLogits: (N, *) → scalar</summary>
+    public static Tensor GanGeneratorMinimaxLoss(Tensor fakeLogits) => -Functional.Softplus(fakeLogits).Mean();
 }
