@@ -42,8 +42,8 @@ public sealed class DvdGenerator : Module
         Initial = new Linear(c.NoiseDim, c.Hidden);
         Recurrent = new GruCell(c.FrameNoiseDim, c.Hidden);
         Project = new Linear(c.Hidden, 2 * c.Channels * 49);
-        Decoder = new Sequential(new ConvTranspose2d(2 * c.Channels, c.Channels, 4, stride: 2, padding: 1), new BatchNorm2d(c.Channels),
-            new Relu(), new ConvTranspose2d(c.Channels, 1, 4, stride: 2, padding: 1), new Tanh());
+        Decoder = new Sequential(new ConvTranspose2d(2 * c.Channels, c.Channels, 4, stride: 2, padding: 1),
+            new BatchNorm2d(c.Channels), new Relu(), new ConvTranspose2d(c.Channels, 1, 4, stride: 2, padding: 1), new Tanh());
     }
 
     /// <summary>h₀ = tanh(W·z + b).</summary>
