@@ -43,7 +43,8 @@ public sealed class DvdGenerator : Module
         Recurrent = new GruCell(c.FrameNoiseDim, c.Hidden);
         Project = new Linear(c.Hidden, 2 * c.Channels * 49);
         Decoder = new Sequential(new ConvTranspose2d(2 * c.Channels, c.Channels, 4, stride: 2, padding: 1),
-            new BatchNorm2d(c.Channels), new Relu(), new ConvTranspose2d(c.Channels, 1, 4, stride: 2, padding: 1), new Tanh());
+            new BatchNorm2d(c.Channels), new Relu(),
+            new ConvTranspose2d(c.Channels, 1, 4, stride: 2, padding: 1), new Tanh());
     }
 
     /// <summary>h₀ = tanh(W·z + b).</summary>
@@ -149,24 +150,35 @@ public sealed class DvdGan : Module
          new Adam(Spatial.Parameters().Concat(Temporal.Parameters()), lr, 0.5));
 
     /// <summary>One step of both discriminators on <paramref name="real"/> clips (N, T, 1, 28, 28) against
-    /// detached generated ones, then one generator step against both.</summary>
+    /// detached generated ones, then one generator step against both. <paramref name="temporalWeight"/> scales
+    /// D_T's part of the generator loss; 0 leaves D_T out of the step altogether (the spatial-only ablation).
+    /// </summary>
     public DvdGanLosses TrainStep(Tensor real, (Optimizer Generator, Optimizer Discriminators) optimizers,
-        Generator? generator = null, double labelSmoothing = 0)
+        Generator? generator = null, double labelSmoothing = 0, double temporalWeight = 1)
     {
         int n = real.Size(0);
+        bool temporal = temporalWeight != 0;
         var frames = Tensor.Randperm(Config.Frames, generator).Narrow(0, 0, Config.SampledFrames);
         var fake = Generator.Forward(Tensor.Randn([n, Config.NoiseDim], generator), generator);
         optimizers.Discriminators.ZeroGrad();
         var spatial = Losses.GanDiscriminatorLoss(ScoreFrames(real, frames), ScoreFrames(fake.Detach(), frames),
             labelSmoothing);
-        var temporal = Losses.GanDiscriminatorLoss(ScoreClip(real), ScoreClip(fake.Detach()), labelSmoothing);
-        (spatial + temporal).Backward();
+        var dLoss = spatial;
+        double temporalLoss = 0;
+        if (temporal)
+        {
+            var t = Losses.GanDiscriminatorLoss(ScoreClip(real), ScoreClip(fake.Detach()), labelSmoothing);
+            dLoss = dLoss + t;
+            temporalLoss = t.Item();
+        }
+        dLoss.Backward();
         optimizers.Discriminators.Step();
 
         optimizers.Generator.ZeroGrad();
-        var gLoss = Losses.GanGeneratorLoss(ScoreFrames(fake, frames)) + Losses.GanGeneratorLoss(ScoreClip(fake));
+        var gLoss = Losses.GanGeneratorLoss(ScoreFrames(fake, frames));
+        if (temporal) gLoss = gLoss + Losses.GanGeneratorLoss(ScoreClip(fake)) * temporalWeight;
         gLoss.Backward();
         optimizers.Generator.Step();
-        return new DvdGanLosses(spatial.Item(), temporal.Item(), gLoss.Item());
+        return new DvdGanLosses(spatial.Item(), temporalLoss, gLoss.Item());
     }
 }
