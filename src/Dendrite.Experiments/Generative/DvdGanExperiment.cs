@@ -28,8 +28,8 @@ public sealed class DvdGanExperiment : Experiment
     /// <inheritdoc/>
     public override void Run(ExperimentContext context)
     {
-        int clips = context.Choose(6_000, 32), evalClips = context.Choose(500, 16);
-        int frames = context.Choose(8, 4), epochs = context.Choose(5, 1), batch = context.Choose(32, 8);
+        int clips = context.Choose(3_000, 32), evalClips = context.Choose(300, 16);
+        int frames = context.Choose(8, 4), epochs = context.Choose(3, 1), batch = context.Choose(32, 8);
         var config = context.Quick
             ? new DvdGanConfig(Frames: frames, NoiseDim: 16, FrameNoiseDim: 4, Hidden: 16, Channels: 4,
                 SampledFrames: 2)

@@ -29,8 +29,8 @@ public sealed class LapGanExperiment : Experiment
     /// <inheritdoc/>
     public override void Run(ExperimentContext context)
     {
-        int trainCount = context.Choose(15_000, 32), evalCount = context.Choose(2_000, 32);
-        int epochs = context.Choose(4, 1), batch = context.Choose(64, 16);
+        int trainCount = context.Choose(10_000, 32), evalCount = context.Choose(1_000, 32);
+        int epochs = context.Choose(3, 1), batch = context.Choose(64, 16);
         var config = new LapGanConfig(Channels: context.Choose(32, 8), Hidden: context.Choose(256, 32));
         var (train, _) = GanFamilyData.Take("train", trainCount, context.NewGenerator());
         var (test, _) = GanFamilyData.Take("t10k", evalCount, context.NewGenerator());

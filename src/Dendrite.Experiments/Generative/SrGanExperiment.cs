@@ -29,8 +29,8 @@ public sealed class SrGanExperiment : Experiment
     /// <inheritdoc/>
     public override void Run(ExperimentContext context)
     {
-        int trainCount = context.Choose(12_000, 32), testCount = context.Choose(2_000, 16);
-        int epochs = context.Choose(3, 1), batch = context.Choose(32, 16);
+        int trainCount = context.Choose(6_000, 32), testCount = context.Choose(1_000, 16);
+        int epochs = context.Choose(2, 1), batch = context.Choose(32, 16);
         var (train, _) = GanFamilyData.Take("train", trainCount, context.NewGenerator());
         var (test, testLabels) = GanFamilyData.Take("t10k", testCount, context.NewGenerator());
         var classifier = GanFamilyData.Classifier(context);
