@@ -10,6 +10,7 @@ var scenarios = new Dictionary<string, Func<Options, int>>
     ["linalg"] = LinalgScenario.Run,
     ["lstm"] = RnnScenario.Lstm,
     ["gru"] = RnnScenario.Gru,
+    ["dcgan"] = DcganScenario.Run,
 };
 string[] kernelScenarios = ["gemm", "peak", "conv-ops"];
 if (args.Length > 0 && kernelScenarios.Contains(args[0]))

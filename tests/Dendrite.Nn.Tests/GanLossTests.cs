@@ -14,7 +14,8 @@ public class GanLossTests
     private static IEnumerable<JsonElement> Section(string name) =>
         Document.Value.RootElement.GetProperty(name).EnumerateArray();
 
-    public static TheoryData<string> LossCases => [.. Section("losses").Select(e => e.GetProperty("name").GetString()!)];
+    public static TheoryData<string> LossCases =>
+        [.. Section("losses").Select(e => e.GetProperty("name").GetString()!)];
 
     public static TheoryData<string> FrechetCases =>
         [.. Section("frechet").Select(e => e.GetProperty("name").GetString()!)];
@@ -118,7 +119,8 @@ public class GanLossTests
     [Fact]
     public void FrechetDistance_ErrorsNameShapes()
     {
-        var e = Assert.Throws<ArgumentException>(() => FrechetDistance.Compute(Tensor.Zeros(10, 4), Tensor.Zeros(10, 5)));
+        var e = Assert.Throws<ArgumentException>(() =>
+            FrechetDistance.Compute(Tensor.Zeros(10, 4), Tensor.Zeros(10, 5)));
         Assert.Contains("[10,4]", e.Message);
         Assert.Contains("[10,5]", e.Message);
         e = Assert.Throws<ArgumentException>(() => FrechetDistance.Statistics(Tensor.Zeros(1, 4)));

@@ -107,7 +107,7 @@ public sealed class FashionClassifier : Module
                 model.Eval();
                 return model;
             }
-            catch (Exception e) when (e is IOException or ArgumentException or InvalidDataException)
+            catch (Exception e) when (e is IOException or ArgumentException or SafetensorsFormatException)
             {
                 log?.WriteLine($"fashion classifier: {path} cannot be used ({e.Message}); training again");
             }
@@ -132,7 +132,8 @@ public sealed class FashionClassifier : Module
     private static Tensor Check(Tensor images) =>
         images.Rank == 4 && images.Size(1) == 1 && images.Size(2) == 28 && images.Size(3) == 28
             ? images
-            : throw new ArgumentException($"FashionClassifier: expected images (N, 1, 28, 28), got {Shapes.Format(images.Shape)}");
+            : throw new ArgumentException(
+                $"FashionClassifier: expected images (N, 1, 28, 28), got {Shapes.Format(images.Shape)}");
 
     private Tensor Batched(Tensor images, int batchSize, Func<Tensor, Tensor> f)
     {
@@ -161,13 +162,24 @@ public sealed class FashionClassifier : Module
 /// <summary>Fashion-MNIST images in the range of a tanh generator: pixels scaled to [-1, 1] (2·p/255 − 1).</summary>
 public static class GanImages
 {
+    private static readonly Dictionary<(string, string), (Tensor, Tensor)> Cache = [];
+    private static readonly Lock Gate = new();
+
     /// <summary>A split ("train" or "t10k") of the Fashion-MNIST copy in <paramref name="folder"/>:
-    /// images (N, 1, 28, 28) in [-1, 1] and Int64 labels (N).</summary>
+    /// images (N, 1, 28, 28) in [-1, 1] and Int64 labels (N). Each split is read once per process; callers must not
+    /// write into the tensors.</summary>
     public static (Tensor Images, Tensor Labels) Load(string folder, string split)
     {
-        var (images, labels) = TensorScope.Outside(() => FashionMnist.Load(folder, split, standardize: false));
-        using var _ = Autograd.NoGrad();
-        return (TensorScope.Outside(() => images * 2 - 1), labels);
+        var key = (Path.GetFullPath(folder), split);
+        lock (Gate)
+        {
+            if (Cache.TryGetValue(key, out var hit)) return hit;
+            var (images, labels) = TensorScope.Outside(() => FashionMnist.Load(folder, split, standardize: false));
+            using var _ = Autograd.NoGrad();
+            var loaded = (TensorScope.Outside(() => images * 2 - 1), labels);
+            Cache[key] = loaded;
+            return loaded;
+        }
     }
 
     /// <summary>Images in [-1, 1] back to [0, 1], for image grids.</summary>
