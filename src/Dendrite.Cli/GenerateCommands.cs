@@ -42,6 +42,7 @@ internal static class GenerateCommands
     internal static readonly ICheckpointGenerator[] Generators =
     [
         .. GanCheckpointGenerator.All,
+        .. GanFamilyCheckpointGenerator.All,
     ];
 
     public static void Register(RootCommand root)

@@ -26,6 +26,7 @@ public static class Program
         ZooCommands.Register(root);
         GenerateCommands.Register(root);
         GanCommands.Register(root);
+        GanFamilyCommands.Register(root);
         return root;
     }
 
