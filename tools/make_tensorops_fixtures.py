@@ -71,7 +71,7 @@ def masked_softmax(x, m, dim, log):
 
 
 def interpolate(x, a):
-    mode = {"nearest": "nearest", "linear": "linear" if x.dim() == 3 else "bilinear"}[a["mode"]]
+    mode = {"nearest": "nearest", "linear": "linear" if x.dim() == 3 else "bilinear", "bicubic": "bicubic"}[a["mode"]]
     kw = {} if mode == "nearest" else {"align_corners": a["align"]}
     if "size" in a:
         return F.interpolate(x, size=a["size"], mode=mode, **kw)
@@ -235,6 +235,19 @@ case("index_put_negative", "index_put", [rn(4, 3), rn(3), val([-1], "int64")], a
 case("masked_select", "masked_select", [rn(3, 4), mask(3, 4)])
 case("masked_select_broadcast", "masked_select", [rn(3, 4), mask(4)])
 case("masked_select_i64", "masked_select", [ri(0, 9, 2, 3), mask(2, 3)])
+
+# bicubic interpolation (NCHW; drawn last so the cases above keep their values)
+case("interp_bicubic", "interpolate", [rn(1, 2, 3, 4)], mode="bicubic", align=False, size=[5, 7])
+case("interp_bicubic_align", "interpolate", [rn(1, 2, 3, 4)], mode="bicubic", align=True, size=[5, 7])
+case("interp_bicubic_scale4", "interpolate", [rn(2, 1, 3, 3)], mode="bicubic", align=False, scale=[4.0, 4.0])
+case("interp_bicubic_scale2_align", "interpolate", [rn(1, 1, 4, 3)], mode="bicubic", align=True,
+     scale=[2.0, 2.0])
+case("interp_bicubic_down", "interpolate", [rn(1, 2, 7, 6)], mode="bicubic", align=False, size=[3, 4])
+case("interp_bicubic_scale_frac", "interpolate", [rn(1, 1, 4, 5)], mode="bicubic", align=False,
+     scale=[1.5, 0.6])
+case("interp_bicubic_single_row", "interpolate", [rn(1, 1, 1, 4)], mode="bicubic", align=False, size=[3, 6])
+case("interp_bicubic_f64", "interpolate", [rn(1, 1, 3, 3, dtype="float64")], mode="bicubic", align=False,
+     size=[6, 5])
 
 
 def run_case(name, op, inputs, args, gradcheck):

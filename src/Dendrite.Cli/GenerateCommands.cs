@@ -44,6 +44,7 @@ internal static class GenerateCommands
         new GptGenerator(),
         new VaeGenerator(),
         .. GanCheckpointGenerator.All,
+        .. GanFamilyCheckpointGenerator.All,
     ];
 
     public static void Register(RootCommand root)

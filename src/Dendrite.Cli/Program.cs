@@ -28,6 +28,7 @@ public static class Program
         PretrainCommands.Register(root);
         AutoencoderCommands.Register(root);
         GanCommands.Register(root);
+        GanFamilyCommands.Register(root);
         return root;
     }
 

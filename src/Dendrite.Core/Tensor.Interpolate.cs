@@ -10,11 +10,20 @@ public enum InterpolateMode
 
     /// <summary>Linear along each resized dimension: linear for NCL, bilinear for NCHW.</summary>
     Linear,
+
+    /// <summary>Keys' cubic convolution (a = −0.75, torch's "bicubic") over four input samples per dimension,
+    /// edges replicated; NCHW only.</summary>
+    Bicubic,
 }
 
-// Resizing of NCL and NCHW tensors, matching torch.nn.functional.interpolate. Every output position reads at
-// most two input positions per resized dimension (i0, i1 with weights l0, l1), so the forward is a weighted gather
-// and the backward the matching weighted scatter-add.
+// Resizing of NCL and NCHW tensors, matching torch.nn.functional.interpolate. Every output position reads a few
+// input positions per resized dimension (taps: one for nearest, two for linear, four for bicubic, each with a
+// weight), so the forward is a weighted gather and the backward the matching weighted scatter-add.
+// Bicubic (Keys 1981, "Cubic convolution interpolation for digital image processing"), with t the fractional
+// source position and a = −0.75:
+//   w(x) = (a+2)|x|³ − (a+3)|x|² + 1        for |x| ≤ 1
+//   w(x) = a|x|³ − 5a|x|² + 8a|x| − 4a      for 1 < |x| < 2
+//   taps i−1, i, i+1, i+2 (clamped to the edge) with weights w(t+1), w(t), w(1−t), w(2−t)
 //   shapes: x (N, C, [H,] W) → y (N, C, [outH,] outW)
 public partial class Tensor
 {
@@ -34,7 +43,9 @@ public partial class Tensor
         if ((size is null) == (scaleFactor is null))
             throw new ArgumentException($"{op}: give exactly one of size and scaleFactor for {Shapes.Format(shape)}");
         if (mode == InterpolateMode.Nearest && alignCorners)
-            throw new ArgumentException($"{op}: alignCorners applies to Linear mode only, not Nearest");
+            throw new ArgumentException($"{op}: alignCorners applies to Linear and Bicubic modes only, not Nearest");
+        if (mode == InterpolateMode.Bicubic && Rank != 4)
+            throw new ArgumentException($"{op}: Bicubic needs an NCHW (rank 4) input, got {Shapes.Format(shape)}");
         var outShape = (int[])shape.Clone();
         var scales = new double?[sp];
         for (int i = 0; i < sp; i++)
@@ -70,8 +81,8 @@ public partial class Tensor
         int planes = shape[0] * shape[1];
         var c = Contiguous();
         var y = Empty(DType, outShape);
-        if (f32) ResizePlanes(c.Span<float>(), y.Span<float>(), planes, inH, inW, th, tw, mode);
-        else ResizePlanes(c.Span<double>(), y.Span<double>(), planes, inH, inW, th, tw, mode);
+        if (f32) ResizePlanes(c.Span<float>(), y.Span<float>(), planes, inH, inW, th, tw);
+        else ResizePlanes(c.Span<double>(), y.Span<double>(), planes, inH, inW, th, tw);
         if (!Tracks(x)) return y;
         return y.Record(op, [x], g =>
         {
@@ -91,10 +102,12 @@ public partial class Tensor
         bool alignCorners = false)
         => Interpolate(scaleFactor: [scaleFactor], mode: mode, alignCorners: alignCorners);
 
-    // For one dimension: output position o reads input positions I0[o], I1[o] with weights L0[o], L1[o].
-    private sealed record ResizeTaps(int[] I0, int[] I1, double[] L0, double[] L1)
+    // For one dimension: output position o reads input position I[k][o] with weight L[k][o], for each tap k.
+    private sealed record ResizeTaps(int[][] I, double[][] L)
     {
-        public static readonly ResizeTaps Identity = new([0], [0], [1.0], [0.0]);
+        public static readonly ResizeTaps Identity = new([[0]], [[1.0]]);
+
+        public int Count => I[0].Length;
     }
 
     // The index arithmetic of torch's CPU upsampling kernels (UpSample.h), in float for float32 tensors so that
@@ -102,53 +115,70 @@ public partial class Tensor
     private static ResizeTaps Taps(int inSize, int outSize, double? scale, InterpolateMode mode, bool alignCorners,
         bool f32)
     {
-        var t = new ResizeTaps(new int[outSize], new int[outSize], new double[outSize], new double[outSize]);
+        int k = mode switch { InterpolateMode.Nearest => 1, InterpolateMode.Linear => 2, _ => 4 };
+        var t = new ResizeTaps(new int[k][], new double[k][]);
+        for (int j = 0; j < k; j++) (t.I[j], t.L[j]) = (new int[outSize], new double[outSize]);
         double Round(double v) => f32 ? (float)v : v;
+        double r = alignCorners
+            ? Round(outSize > 1 ? (double)(inSize - 1) / (outSize - 1) : 0)
+            : Round(scale is double sc ? 1.0 / sc : (double)inSize / outSize);
         for (int o = 0; o < outSize; o++)
         {
             if (mode == InterpolateMode.Nearest)
             {
-                double ratio = Round(scale is double s ? 1.0 / s : (double)inSize / outSize);
-                int i = Math.Min((int)Math.Floor(Round(o * ratio)), inSize - 1);
-                (t.I0[o], t.I1[o], t.L0[o], t.L1[o]) = (i, i, 1, 0);
+                t.I[0][o] = Math.Min((int)Math.Floor(Round(o * r)), inSize - 1);
+                t.L[0][o] = 1;
                 continue;
             }
-            double r = alignCorners
-                ? Round(outSize > 1 ? (double)(inSize - 1) / (outSize - 1) : 0)
-                : Round(scale is double sc ? 1.0 / sc : (double)inSize / outSize);
-            double src = alignCorners ? Round(r * o) : Math.Max(Round(Round(r * (o + 0.5)) - 0.5), 0);
-            int i0 = Math.Min((int)src, inSize - 1);
-            int i1 = i0 + (i0 < inSize - 1 ? 1 : 0);
-            double l1 = Round(src - i0);
-            (t.I0[o], t.I1[o], t.L0[o], t.L1[o]) = (i0, i1, Round(1 - l1), l1);
+            // Linear clamps negative source positions to 0; bicubic keeps them (its taps are clamped instead)
+            double src = alignCorners ? Round(r * o) : Round(Round(r * (o + 0.5)) - 0.5);
+            if (mode == InterpolateMode.Linear)
+            {
+                src = Math.Max(src, 0);
+                int i0 = Math.Min((int)src, inSize - 1);
+                double l1 = Round(src - i0);
+                (t.I[0][o], t.I[1][o]) = (i0, i0 + (i0 < inSize - 1 ? 1 : 0));
+                (t.L[0][o], t.L[1][o]) = (Round(1 - l1), l1);
+                continue;
+            }
+            int i = (int)Math.Floor(src);
+            double f = Round(src - i);
+            const double a = -0.75;
+            double Near(double x) => Round(Round(Round((a + 2) * x - (a + 3)) * x) * x + 1);
+            double Far(double x) => Round(Round(Round(Round(a * x - 5 * a) * x + 8 * a) * x) - 4 * a);
+            double[] w = [Far(Round(f + 1)), Near(f), Near(Round(1 - f)), Far(Round(2 - f))];
+            for (int j = 0; j < 4; j++)
+            {
+                t.I[j][o] = Math.Clamp(i - 1 + j, 0, inSize - 1);
+                t.L[j][o] = w[j];
+            }
         }
         return t;
     }
 
+    // y[oh, ow] = Σa th.L[a][oh] · (Σb tw.L[b][ow] · x[th.I[a][oh], tw.I[b][ow]]): rows first, as torch sums them.
     private static void ResizePlanes<T>(ReadOnlySpan<T> x, Span<T> y, int planes, int inH, int inW,
-        ResizeTaps th, ResizeTaps tw, InterpolateMode mode) where T : IFloatingPoint<T>
+        ResizeTaps th, ResizeTaps tw) where T : IFloatingPoint<T>
     {
-        int outH = th.I0.Length, outW = tw.I0.Length;
+        int outH = th.Count, outW = tw.Count, kh = th.I.Length, kw = tw.I.Length;
         for (int p = 0; p < planes; p++)
         {
             var src = x.Slice(p * inH * inW, inH * inW);
             var dst = y.Slice(p * outH * outW, outH * outW);
             for (int oh = 0; oh < outH; oh++)
             {
-                var r0 = src.Slice(th.I0[oh] * inW, inW);
-                var r1 = src.Slice(th.I1[oh] * inW, inW);
                 var row = dst.Slice(oh * outW, outW);
-                if (mode == InterpolateMode.Nearest)
-                {
-                    for (int ow = 0; ow < outW; ow++) row[ow] = r0[tw.I0[ow]];
-                    continue;
-                }
-                T h0 = T.CreateTruncating(th.L0[oh]), h1 = T.CreateTruncating(th.L1[oh]);
                 for (int ow = 0; ow < outW; ow++)
                 {
-                    int w0 = tw.I0[ow], w1 = tw.I1[ow];
-                    T l0 = T.CreateTruncating(tw.L0[ow]), l1 = T.CreateTruncating(tw.L1[ow]);
-                    row[ow] = h0 * (l0 * r0[w0] + l1 * r0[w1]) + h1 * (l0 * r1[w0] + l1 * r1[w1]);
+                    T sum = T.Zero;
+                    for (int a = 0; a < kh; a++)
+                    {
+                        var r = src.Slice(th.I[a][oh] * inW, inW);
+                        T acc = T.Zero;
+                        for (int b = 0; b < kw; b++) acc += T.CreateTruncating(tw.L[b][ow]) * r[tw.I[b][ow]];
+                        sum += T.CreateTruncating(th.L[a][oh]) * acc;
+                    }
+                    row[ow] = sum;
                 }
             }
         }
@@ -157,31 +187,22 @@ public partial class Tensor
     private static void ResizePlanesBack<T>(ReadOnlySpan<T> g, Span<T> dx, int planes, int inH, int inW,
         ResizeTaps th, ResizeTaps tw) where T : IFloatingPoint<T>
     {
-        int outH = th.I0.Length, outW = tw.I0.Length;
+        int outH = th.Count, outW = tw.Count, kh = th.I.Length, kw = tw.I.Length;
         for (int p = 0; p < planes; p++)
         {
             var src = g.Slice(p * outH * outW, outH * outW);
             var dst = dx.Slice(p * inH * inW, inH * inW);
             for (int oh = 0; oh < outH; oh++)
             {
-                var r0 = dst.Slice(th.I0[oh] * inW, inW);
-                T h0 = T.CreateTruncating(th.L0[oh]), h1 = T.CreateTruncating(th.L1[oh]);
-                for (int ow = 0; ow < outW; ow++)
+                for (int a = 0; a < kh; a++)
                 {
-                    T v = src[oh * outW + ow];
-                    int w0 = tw.I0[ow], w1 = tw.I1[ow];
-                    T l0 = T.CreateTruncating(tw.L0[ow]), l1 = T.CreateTruncating(tw.L1[ow]);
-                    r0[w0] += h0 * l0 * v;
-                    r0[w1] += h0 * l1 * v;
-                }
-                var r1 = dst.Slice(th.I1[oh] * inW, inW);
-                for (int ow = 0; ow < outW; ow++)
-                {
-                    T v = src[oh * outW + ow];
-                    int w0 = tw.I0[ow], w1 = tw.I1[ow];
-                    T l0 = T.CreateTruncating(tw.L0[ow]), l1 = T.CreateTruncating(tw.L1[ow]);
-                    r1[w0] += h1 * l0 * v;
-                    r1[w1] += h1 * l1 * v;
+                    var r = dst.Slice(th.I[a][oh] * inW, inW);
+                    T h = T.CreateTruncating(th.L[a][oh]);
+                    for (int ow = 0; ow < outW; ow++)
+                    {
+                        T v = h * src[oh * outW + ow];
+                        for (int b = 0; b < kw; b++) r[tw.I[b][ow]] += T.CreateTruncating(tw.L[b][ow]) * v;
+                    }
                 }
             }
         }

@@ -31,7 +31,12 @@ public class TensorOpsTests
             ["interpolate"] = (x, a) => One(x[0].Interpolate(
                 a.Has("size") ? a.Ints("size") : null,
                 a.Has("scale") ? a.Doubles("scale") : null,
-                a.Str("mode") == "nearest" ? InterpolateMode.Nearest : InterpolateMode.Linear,
+                a.Str("mode") switch
+                {
+                    "nearest" => InterpolateMode.Nearest,
+                    "bicubic" => InterpolateMode.Bicubic,
+                    _ => InterpolateMode.Linear,
+                },
                 a.Has("align") && a.Bool("align"))),
             ["pad_mode"] = (x, a) => One(x[0].Pad(a.Ints("pad"),
                 Enum.Parse<PadMode>(a.Str("mode"), ignoreCase: true), a.Double("value"))),
@@ -283,6 +288,9 @@ public class TensorOpsTests
             Assert.Throws<ArgumentException>(() => x.Pad([5, 0], PadMode.Reflect)).Message);
         Assert.Contains("Interpolate: input must be NCL or NCHW (rank 3 or 4), got [3,5]",
             Assert.Throws<ArgumentException>(() => x.Interpolate([4])).Message);
+        Assert.Contains("Interpolate: Bicubic needs an NCHW (rank 4) input, got [1,3,5]",
+            Assert.Throws<ArgumentException>(() =>
+                x.Reshape(1, 3, 5).Interpolate([9], mode: InterpolateMode.Bicubic)).Message);
         Assert.Contains("Softmax: mask [4] does not broadcast to input [3,5]",
             Assert.Throws<ArgumentException>(() => x.Softmax(1, Tensor.Zeros(4))).Message);
         Assert.Contains("IndexAdd: source [2,5] must be [3,5]",
