@@ -109,6 +109,17 @@ public abstract class Rbm : Module
         return v;
     }
 
+    /// <summary>Samples from the model: <paramref name="count"/> independent chains started from uniform random binary
+    /// states, <paramref name="steps"/> Gibbs steps each, returning E[v | h] of the last hidden state (smoother to look
+    /// at than a binary sample).   → (count, V)</summary>
+    public Tensor Sample(int count, int steps, Generator generator)
+    {
+        if (count < 1 || steps < 1)
+            throw new ArgumentException($"{GetType().Name}.Sample: count and steps must be >= 1, got {count}, {steps}");
+        var v = Gibbs(Tensor.Bernoulli(0.5, [count, Visible], generator), steps - 1, generator);
+        return VisibleMean(SampleHidden(v, generator));
+    }
+
     /// <summary>The mean-field reconstruction E[v | h = p(h | v)].   (N, V) → (N, V)</summary>
     public Tensor Reconstruct(Tensor v) => VisibleMean(HiddenProbabilities(v));
 
