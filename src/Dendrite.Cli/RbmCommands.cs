@@ -19,8 +19,8 @@ namespace Dendrite.Cli;
 /// <param name="AisChains">AIS chains for the log-likelihood estimate (0: none; binary visibles only).</param>
 /// <param name="AisBetas">AIS intermediate distributions.</param>
 /// <param name="Seed">Seed of every random draw.</param>
-internal sealed record RbmRequest(string Dataset, string? DataPath, string Visible, int Hidden, RbmTrainingConfig Config,
-    int Train, string? Out, string? Filters, int AisChains, int AisBetas, ulong Seed);
+internal sealed record RbmRequest(string Dataset, string? DataPath, string Visible, int Hidden,
+    RbmTrainingConfig Config, int Train, string? Out, string? Filters, int AisChains, int AisBetas, ulong Seed);
 
 /// <summary><c>dendrite rbm</c>: trains an RBM on real images by CD-k or persistent CD, prints the reconstruction
 /// error per epoch and (for binary visibles) an AIS estimate of the test log-likelihood, and writes a checkpoint that
@@ -29,24 +29,56 @@ internal static class RbmCommands
 {
     public static void Register(RootCommand root)
     {
-        var dataset = new Option<string>("--dataset") { Description = "mnist or fashion-mnist", DefaultValueFactory = _ => "mnist" };
+        var dataset = new Option<string>("--dataset")
+        {
+            Description = "mnist or fashion-mnist",
+            DefaultValueFactory = _ => "mnist",
+        };
         var data = new Option<string?>("--data") { Description = "folder of the data (default: the installed copy)" };
-        var visible = new Option<string>("--visible") { Description = "bernoulli or gaussian visible units", DefaultValueFactory = _ => "bernoulli" };
+        var visible = new Option<string>("--visible")
+        {
+            Description = "bernoulli or gaussian visible units",
+            DefaultValueFactory = _ => "bernoulli",
+        };
         var hidden = new Option<int>("--hidden") { Description = "hidden units", DefaultValueFactory = _ => 500 };
-        var epochs = new Option<int>("--epochs") { Description = "passes over the data", DefaultValueFactory = _ => 10 };
-        var batch = new Option<int>("--batch") { Description = "batch size (and persistent chains)", DefaultValueFactory = _ => 100 };
+        var epochs = new Option<int>("--epochs")
+        {
+            Description = "passes over the data",
+            DefaultValueFactory = _ => 10,
+        };
+        var batch = new Option<int>("--batch")
+        {
+            Description = "batch size (and persistent chains)",
+            DefaultValueFactory = _ => 100,
+        };
         var lr = new Option<double?>("--lr") { Description = "learning rate (default 0.05 binary, 0.001 Gaussian)" };
         var k = new Option<int>("--k") { Description = "Gibbs steps per update (CD-k)", DefaultValueFactory = _ => 1 };
         var persistent = new Option<bool>("--persistent") { Description = "persistent CD (learning rate decays to 0)" };
-        var train = new Option<int>("--train") { Description = "use the first N training images (0: all)", DefaultValueFactory = _ => 0 };
+        var train = new Option<int>("--train")
+        {
+            Description = "use the first N training images (0: all)",
+            DefaultValueFactory = _ => 0,
+        };
         var output = new Option<string?>("--out") { Description = "checkpoint to write (.safetensors)" };
         var filters = new Option<string?>("--filters") { Description = "PNG of the hidden units' weights" };
-        var aisChains = new Option<int>("--ais-chains") { Description = "AIS chains (0: skip the estimate)", DefaultValueFactory = _ => 0 };
-        var aisBetas = new Option<int>("--ais-betas") { Description = "AIS intermediate distributions", DefaultValueFactory = _ => 14_500 };
-        var seed = new Option<ulong>("--seed") { Description = "seed of every random draw", DefaultValueFactory = _ => 0 };
+        var aisChains = new Option<int>("--ais-chains")
+        {
+            Description = "AIS chains (0: skip the estimate)",
+            DefaultValueFactory = _ => 0,
+        };
+        var aisBetas = new Option<int>("--ais-betas")
+        {
+            Description = "AIS intermediate distributions",
+            DefaultValueFactory = _ => 14_500,
+        };
+        var seed = new Option<ulong>("--seed")
+        {
+            Description = "seed of every random draw",
+            DefaultValueFactory = _ => 0,
+        };
         var cmd = new Command("rbm", "train a restricted Boltzmann machine by CD-k or PCD on MNIST or Fashion-MNIST");
-        foreach (var o in new Option[] { dataset, data, visible, hidden, epochs, batch, lr, k, persistent, train, output,
-                     filters, aisChains, aisBetas, seed })
+        foreach (var o in new Option[] { dataset, data, visible, hidden, epochs, batch, lr, k, persistent, train,
+                     output, filters, aisChains, aisBetas, seed })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
@@ -84,7 +116,9 @@ internal static class RbmCommands
                 trainX = trainX.Bernoulli(g);
                 testX = testX.Bernoulli(g);
             }
-            Rbm rbm = gaussian ? new GaussianBernoulliRbm(784, request.Hidden, g) : new BernoulliRbm(784, request.Hidden, g);
+            Rbm rbm = gaussian
+                ? new GaussianBernoulliRbm(784, request.Hidden, g)
+                : new BernoulliRbm(784, request.Hidden, g);
             rbm.InitVisibleBias(trainX);
             var c = request.Config;
             output.WriteLine($"{source}; {request.Visible} visible units, {request.Hidden} hidden, " +
@@ -97,9 +131,11 @@ internal static class RbmCommands
             if (request.AisChains > 0 && rbm is BernoulliRbm binary)
             {
                 clock.Restart();
-                var ais = AnnealedImportanceSampling.LogPartition(binary, AnnealedImportanceSampling.BaseRateBias(trainX),
-                    request.AisChains, AnnealedImportanceSampling.Schedule(request.AisBetas), g);
-                output.WriteLine($"AIS ({request.AisChains} chains, {ais.Betas:N0} betas, {clock.Elapsed.TotalSeconds:F1} s): " +
+                var baseBias = AnnealedImportanceSampling.BaseRateBias(trainX);
+                var betas = AnnealedImportanceSampling.Schedule(request.AisBetas);
+                var ais = AnnealedImportanceSampling.LogPartition(binary, baseBias, request.AisChains, betas, g);
+                output.WriteLine($"AIS ({request.AisChains} chains, {ais.Betas:N0} betas, " +
+                    $"{clock.Elapsed.TotalSeconds:F1} s): " +
                     $"log Z = {ais.LogZ:F3} (±3σ: {ais.LogZLower:F3} … {ais.LogZUpper:F3}), test log-likelihood " +
                     $"{RbmExact.LogLikelihood(rbm, testX, ais.LogZ):F2} nats per image, train " +
                     $"{RbmExact.LogLikelihood(rbm, trainX, ais.LogZ):F2}");

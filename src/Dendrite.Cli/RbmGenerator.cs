@@ -23,16 +23,19 @@ internal sealed class RbmGenerator : ICheckpointGenerator
     {
         if (request.Out is null) throw new ArgumentException("generate: an RBM draws images; give --out grid.png");
         if (request.Count < 1) throw new ArgumentException($"generate: --count must be >= 1, got {request.Count}");
-        int visible = Int(metadata, "visible", request.Checkpoint), hidden = Int(metadata, "hidden", request.Checkpoint);
-        int height = Int(metadata, "height", request.Checkpoint), width = Int(metadata, "width", request.Checkpoint);
+        string path = request.Checkpoint;
+        int visible = Int(metadata, "visible", path), hidden = Int(metadata, "hidden", path);
+        int height = Int(metadata, "height", path), width = Int(metadata, "width", path);
         if (height * width != visible)
-            throw new IOException($"generate: {request.Checkpoint}: height {height} × width {width} is not {visible} visible units");
+            throw new IOException(
+                $"generate: {request.Checkpoint}: height {height} × width {width} is not {visible} visible units");
         string kind = metadata.GetValueOrDefault("visible_units", "bernoulli");
         Rbm rbm = kind switch
         {
             "bernoulli" => new BernoulliRbm(visible, hidden),
             "gaussian" => new GaussianBernoulliRbm(visible, hidden),
-            _ => throw new IOException($"generate: {request.Checkpoint}: metadata visible_units '{kind}' is not bernoulli or gaussian"),
+            _ => throw new IOException(
+                $"generate: {request.Checkpoint}: metadata visible_units '{kind}' is not bernoulli or gaussian"),
         };
         rbm.LoadStateDict(tensors.Where(p => !p.Key.StartsWith("data_", StringComparison.Ordinal))
             .ToDictionary(p => p.Key, p => p.Value));
@@ -50,7 +53,8 @@ internal sealed class RbmGenerator : ICheckpointGenerator
     }
 
     private static int Int(IReadOnlyDictionary<string, string> metadata, string key, string path) =>
-        metadata.TryGetValue(key, out var s) && int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0
+        metadata.TryGetValue(key, out var s) &&
+        int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0
             ? v
             : throw new IOException($"generate: {path}: metadata '{key}' is missing or not a positive integer");
 }

@@ -35,7 +35,11 @@ public class RbmCommandTests
         Rbm rbm = kind == "bernoulli" ? new BernoulliRbm(16, 5, g) : new GaussianBernoulliRbm(16, 5, g);
         rbm.Weight.CopyFrom(Tensor.Randn([5, 16], g));
         var extra = kind == "gaussian"
-            ? new Dictionary<string, Tensor> { ["data_mean"] = Tensor.Full(0.5, 16), ["data_std"] = Tensor.Full(0.2, 16) }
+            ? new Dictionary<string, Tensor>
+            {
+                ["data_mean"] = Tensor.Full(0.5, 16),
+                ["data_std"] = Tensor.Full(0.2, 16),
+            }
             : null;
         string path = Save(rbm, Metadata(kind), extra);
         string png = Path.ChangeExtension(path, ".png");
@@ -87,11 +91,11 @@ public class RbmCommandTests
         try
         {
             var config = new RbmTrainingConfig(Epochs: 1);
-            Assert.Equal(2, RbmCommands.Run(new RbmRequest("cifar", null, "bernoulli", 8, config, 0, null, null, 0, 10, 0),
-                TextWriter.Null));
+            var cifar = new RbmRequest("cifar", null, "bernoulli", 8, config, 0, null, null, 0, 10, 0);
+            Assert.Equal(2, RbmCommands.Run(cifar, TextWriter.Null));
             Assert.Contains("unknown dataset 'cifar'", error.ToString(), StringComparison.Ordinal);
-            Assert.Equal(2, RbmCommands.Run(new RbmRequest("mnist", null, "poisson", 8, config, 0, null, null, 0, 10, 0),
-                TextWriter.Null));
+            var poisson = new RbmRequest("mnist", null, "poisson", 8, config, 0, null, null, 0, 10, 0);
+            Assert.Equal(2, RbmCommands.Run(poisson, TextWriter.Null));
             Assert.Contains("--visible must be bernoulli or gaussian", error.ToString(), StringComparison.Ordinal);
         }
         finally

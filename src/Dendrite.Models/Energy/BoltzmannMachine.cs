@@ -39,7 +39,8 @@ public sealed class BoltzmannMachine
     public BoltzmannMachine(int visible, int hidden, Generator? generator = null, double scale = 0.1)
     {
         if (visible < 1 || hidden < 0)
-            throw new ArgumentException($"BoltzmannMachine: needs visible >= 1 and hidden >= 0, got {visible}, {hidden}");
+            throw new ArgumentException(
+                $"BoltzmannMachine: needs visible >= 1 and hidden >= 0, got {visible}, {hidden}");
         Visible = visible;
         Hidden = hidden;
         int n = Units;
@@ -69,7 +70,8 @@ public sealed class BoltzmannMachine
     public void SetWeight(int i, int j, double value)
     {
         if (i == j || (uint)i >= Units || (uint)j >= Units)
-            throw new ArgumentException($"BoltzmannMachine.SetWeight: ({i}, {j}) is not an off-diagonal pair of {Units} units");
+            throw new ArgumentException(
+                $"BoltzmannMachine.SetWeight: ({i}, {j}) is not an off-diagonal pair of {Units} units");
         w[i * Units + j] = w[j * Units + i] = value;
     }
 
@@ -95,7 +97,8 @@ public sealed class BoltzmannMachine
     {
         int n = Units;
         if (n > MaxExactUnits)
-            throw new InvalidOperationException($"BoltzmannMachine: {n} units is 2^{n} states; exact sums take at most {MaxExactUnits}");
+            throw new InvalidOperationException(
+                $"BoltzmannMachine: {n} units is 2^{n} states; exact sums take at most {MaxExactUnits}");
         var logp = new double[1L << n];
         var field = (double[])b.Clone();   // bᵢ + Σⱼ Wᵢⱼ sⱼ for the current state
         long s = 0;
@@ -195,7 +198,8 @@ public sealed class BoltzmannMachine
     {
         int n = Units;
         if (states.Length != n * chains)
-            throw new ArgumentException($"BoltzmannMachine.Gibbs: {states.Length} values is not (n = {n}, B = {chains})");
+            throw new ArgumentException(
+                $"BoltzmannMachine.Gibbs: {states.Length} values is not (n = {n}, B = {chains})");
         var field = new double[chains];
         for (int sweep = 0; sweep < sweeps; sweep++)
         {
@@ -207,7 +211,8 @@ public sealed class BoltzmannMachine
                     if (w[i * n + j] != 0)
                         TensorPrimitives.MultiplyAdd(states.Slice(j * chains, chains), w[i * n + j], field, field);
                 var row = states.Slice(i * chains, chains);
-                for (int r = 0; r < chains; r++) row[r] = generator.NextDouble() * (1 + Math.Exp(-field[r])) < 1 ? 1 : 0;
+                for (int r = 0; r < chains; r++)
+                    row[r] = generator.NextDouble() * (1 + Math.Exp(-field[r])) < 1 ? 1 : 0;   // u < σ(field)
             }
         }
     }
@@ -221,7 +226,8 @@ public sealed class BoltzmannMachine
         for (int i = 0; i < n; i++)
         {
             b[i] += learningRate * gb[i];
-            for (int j = 0; j < n; j++) if (i != j) w[i * n + j] += learningRate * 0.5 * (gw[i * n + j] + gw[j * n + i]);
+            for (int j = 0; j < n; j++)
+                if (i != j) w[i * n + j] += learningRate * 0.5 * (gw[i * n + j] + gw[j * n + i]);
         }
     }
 
@@ -268,7 +274,8 @@ public sealed class BoltzmannMachine
     private long[] Patterns(Tensor data, string op)
     {
         if (data.Rank != 2 || data.Size(1) != Visible)
-            throw new ArgumentException($"BoltzmannMachine.{op}: expected data (N, {Visible}), got {Shapes.Format(data.Shape)}");
+            throw new ArgumentException(
+                $"BoltzmannMachine.{op}: expected data (N, {Visible}), got {Shapes.Format(data.Shape)}");
         var x = data.To(DType.Float64).Contiguous().AsReadOnlySpan<double>();
         var patterns = new long[data.Size(0)];
         for (int r = 0; r < patterns.Length; r++)
@@ -276,7 +283,8 @@ public sealed class BoltzmannMachine
             {
                 double u = x[r * Visible + i];
                 if (u is not (0 or 1))
-                    throw new ArgumentException($"BoltzmannMachine.{op}: data[{r}, {i}] = {u} is not a binary state 0 or 1");
+                    throw new ArgumentException(
+                        $"BoltzmannMachine.{op}: data[{r}, {i}] = {u} is not a binary state 0 or 1");
                 if (u == 1) patterns[r] |= 1L << i;
             }
         return patterns;

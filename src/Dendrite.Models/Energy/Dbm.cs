@@ -86,7 +86,8 @@ public sealed class Dbm
 
     /// <summary>Joint training by mean-field (positive phase) and persistent chains (negative phase). Returns the
     /// mean-field reconstruction error ‖v − σ(W₁ᵀμ₁ + b)‖² per epoch.</summary>
-    public List<double> Train(Tensor data, DbmTrainingConfig config, Generator generator, Action<int, double>? onEpoch = null)
+    public List<double> Train(Tensor data, DbmTrainingConfig config, Generator generator,
+        Action<int, double>? onEpoch = null)
     {
         int n = data.Size(0), bs = config.BatchSize, batches = n / bs;
         if (batches == 0) throw new ArgumentException($"Dbm.Train: {n} examples is fewer than one batch of {bs}");
@@ -119,12 +120,13 @@ public sealed class Dbm
                     (mu2.T.MatMul(mu1) - chainH2!.T.MatMul(chainH1)) * (1 / m),    // (H₂, H₁)
                     mu2.Mean(0) - chainH2.Mean(0),                                   // (H₂)
                 ];
-                Tensor[] parameters = [Bottom.Weight, Bottom.VisibleBias, Bottom.HiddenBias, Top.Weight, Top.HiddenBias];
+                Tensor[] parameters =
+                    [Bottom.Weight, Bottom.VisibleBias, Bottom.HiddenBias, Top.Weight, Top.HiddenBias];
                 for (int p = 0; p < parameters.Length; p++)
                 {
                     double decay = p is 0 or 3 ? config.WeightDecay : 0;
-                    Update(parameters[p].AsSpan<float>(), gradients[p].Contiguous().AsReadOnlySpan<float>(), velocity[p],
-                        config.LearningRate * (1 - progress), config.Momentum, decay);
+                    Update(parameters[p].AsSpan<float>(), gradients[p].Contiguous().AsReadOnlySpan<float>(),
+                        velocity[p], config.LearningRate * (1 - progress), config.Momentum, decay);
                 }
             }
             errors.Add(error / batches);
@@ -136,7 +138,8 @@ public sealed class Dbm
     /// <summary>The persistent chains' visible states (M, V) after training, or null before.</summary>
     public Tensor? ChainSamples => chainV;
 
-    /// <summary>Samples: <paramref name="steps"/> Gibbs sweeps from random states; returns p(v | h₁).   → (count, V)</summary>
+    /// <summary>Samples: <paramref name="steps"/> Gibbs sweeps from random states; returns p(v | h₁).
+    ///   → (count, V)</summary>
     public Tensor Sample(int count, int steps, Generator generator)
     {
         var v = Tensor.Bernoulli(0.5, [count, Bottom.Visible], generator);
@@ -212,7 +215,8 @@ public sealed class Dbm
     private void CheckExact(string op)
     {
         if (Bottom.Hidden > RbmExact.MaxHidden)
-            throw new InvalidOperationException($"Dbm.{op}: {Bottom.Hidden} units in h₁ is 2^{Bottom.Hidden} terms; at most {RbmExact.MaxHidden}");
+            throw new InvalidOperationException(
+                $"Dbm.{op}: {Bottom.Hidden} units in h₁ is 2^{Bottom.Hidden} terms; at most {RbmExact.MaxHidden}");
     }
 
     private static double LogSumExp(double[] x)
@@ -222,7 +226,8 @@ public sealed class Dbm
         return max + Math.Log(s);
     }
 
-    private static void Update(Span<float> theta, ReadOnlySpan<float> g, float[] delta, double lr, double mu, double decay)
+    private static void Update(Span<float> theta, ReadOnlySpan<float> g, float[] delta, double lr, double mu,
+        double decay)
     {
         for (int i = 0; i < theta.Length; i++)
         {

@@ -1,10 +1,10 @@
 // Restricted Boltzmann machine: visible units v and binary hidden units h joined by weights W, no connections within a
 // layer, so p(h | v) and p(v | h) factorise and a whole layer is sampled at once with one matrix product.
-//   Bernoulli–Bernoulli:  E(v, h) = −bᵀv − cᵀh − hᵀWv,          p(hⱼ = 1 | v) = σ(cⱼ + Wⱼ·v),  p(vᵢ = 1 | h) = σ(bᵢ + (Wᵀh)ᵢ)
-//   Gaussian–Bernoulli:   E(v, h) = ½‖v − b‖² − cᵀh − hᵀWv,      p(v | h) = N(b + Wᵀh, I)  (unit variance: standardise v)
+//   Bernoulli–Bernoulli:  E(v, h) = −bᵀv − cᵀh − hᵀWv,      p(hⱼ = 1 | v) = σ(cⱼ + Wⱼ·v),  p(vᵢ = 1 | h) = σ(bᵢ + Wᵀh)
+//   Gaussian–Bernoulli:   E(v, h) = ½‖v − b‖² − cᵀh − hᵀWv,  p(v | h) = N(b + Wᵀh, I)  (unit variance: standardise v)
 // Smolensky (1986) "harmonium"; contrastive divergence: Hinton, "Training products of experts by minimizing
 // contrastive divergence" (2002); persistent CD: Tieleman, "Training restricted Boltzmann machines using approximations
-// to the likelihood gradient" (ICML 2008); defaults from Hinton, "A practical guide to training RBMs" (UTML TR 2010-003).
+// to the likelihood gradient" (ICML 2008); defaults from Hinton, "A practical guide to training RBMs" (2010).
 // All sampling runs outside autograd on whole batches: every conditional is one GEMM plus an element-wise pass.
 //
 // Shapes: N batch (or chains), V visible units, H hidden units. W is (H, V), the layout of a Linear layer's weight, so
@@ -29,7 +29,8 @@ public abstract class Rbm : Module
     protected Rbm(int visible, int hidden, Generator? generator)
     {
         if (visible < 1 || hidden < 1)
-            throw new ArgumentException($"Rbm: needs at least one visible and one hidden unit, got {visible}, {hidden}");
+            throw new ArgumentException(
+                $"Rbm: needs at least one visible and one hidden unit, got {visible}, {hidden}");
         Visible = visible;
         Hidden = hidden;
         Weight = new Parameter(Tensor.Randn([hidden, visible], generator, 0, 0.01), requiresGrad: false);
@@ -54,10 +55,12 @@ public abstract class Rbm : Module
 
     /// <summary>Multiplies W in the bottom-up conditional p(h | v); 1 except in the first layer of a deep Boltzmann
     /// machine's pre-training, where Salakhutdinov &amp; Hinton (2009) double it to stand in for the missing top-down
-    /// input. Only the two conditionals see it; the energy, free energy and exact sums are those of the plain RBM.</summary>
+    /// input. Only the two conditionals see it; the energy, free energy and exact sums are those of the plain
+    /// RBM.</summary>
     public double BottomUpScale { get; set; } = 1;
 
-    /// <summary>Multiplies W in the top-down conditional p(v | h); 2 in the top layer of a DBM's pre-training.</summary>
+    /// <summary>Multiplies W in the top-down conditional p(v | h); 2 in the top layer of a DBM's
+    /// pre-training.</summary>
     public double TopDownScale { get; set; } = 1;
 
     /// <summary>p(h = 1 | v) = σ(s·v·Wᵀ + c), s = <see cref="BottomUpScale"/>.   v (N, V) → (N, H)</summary>
@@ -71,11 +74,13 @@ public abstract class Rbm : Module
     /// <summary>A binary sample of h given v.   v (N, V) → (N, H)</summary>
     public Tensor SampleHidden(Tensor v, Generator generator) => HiddenProbabilities(v).Bernoulli(generator);
 
-    /// <summary>E[v | h]: σ(s·h·W + b) for binary visibles, s·h·W + b for Gaussian ones (s = <see cref="TopDownScale"/>).   h (N, H) → (N, V)</summary>
+    /// <summary>E[v | h]: σ(s·h·W + b) for binary visibles, s·h·W + b for Gaussian ones
+    /// (s = <see cref="TopDownScale"/>).   h (N, H) → (N, V)</summary>
     public Tensor VisibleMean(Tensor h)
     {
         if (h.Rank != 2 || h.Size(1) != Hidden)
-            throw new ArgumentException($"{GetType().Name}.VisibleMean: expected h (N, {Hidden}), got {Shapes.Format(h.Shape)}");
+            throw new ArgumentException(
+                $"{GetType().Name}.VisibleMean: expected h (N, {Hidden}), got {Shapes.Format(h.Shape)}");
         using var _ = Autograd.NoGrad();
         return MeanFromInput((TopDownScale == 1 ? h : h * TopDownScale).MatMul(Weight) + VisibleBias);
     }
@@ -180,7 +185,8 @@ public abstract class Rbm : Module
     protected void CheckVisible(string op, Tensor v)
     {
         if (v.Rank != 2 || v.Size(1) != Visible)
-            throw new ArgumentException($"{GetType().Name}.{op}: expected (N, {Visible}), got {Shapes.Format(v.Shape)}");
+            throw new ArgumentException(
+                $"{GetType().Name}.{op}: expected (N, {Visible}), got {Shapes.Format(v.Shape)}");
     }
 }
 

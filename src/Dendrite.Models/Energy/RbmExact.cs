@@ -43,7 +43,8 @@ public static class RbmExact
     {
         int v = rbm.Visible, h = rbm.Hidden;
         if (data.Rank != 2 || data.Size(1) != v)
-            throw new ArgumentException($"RbmExact.LogLikelihood: expected data (N, {v}), got {Shapes.Format(data.Shape)}");
+            throw new ArgumentException(
+                $"RbmExact.LogLikelihood: expected data (N, {v}), got {Shapes.Format(data.Shape)}");
         var w = rbm.Weight.To(DType.Float64).Contiguous().AsReadOnlySpan<double>();
         var b = rbm.VisibleBias.To(DType.Float64).Contiguous().AsReadOnlySpan<double>();
         var c = rbm.HiddenBias.To(DType.Float64).Contiguous().AsReadOnlySpan<double>();

@@ -47,10 +47,12 @@ public sealed class RbmTrainer
     /// <summary>The configuration.</summary>
     public RbmTrainingConfig Config { get; }
 
-    /// <summary>The persistent chains' visible states (B, V), once persistent training has started; else null.</summary>
+    /// <summary>The persistent chains' visible states (B, V), once persistent training has started; else
+    /// null.</summary>
     public Tensor? Chains { get; private set; }
 
-    /// <summary>Runs every epoch; returns the mean reconstruction error of each (see <see cref="TrainEpoch"/>).</summary>
+    /// <summary>Runs every epoch; returns the mean reconstruction error of each (see
+    /// <see cref="TrainEpoch"/>).</summary>
     public List<double> Fit(Tensor data, Action<int, double>? onEpoch = null)
     {
         var errors = new List<double>();

@@ -12,10 +12,12 @@ public class EnergyFixtureTests
 
     private static JsonElement Case(string name) => Document.Value.RootElement.GetProperty(name);
 
-    private static double[] Doubles(JsonElement e) => [.. e.GetProperty("data").EnumerateArray().Select(v => v.GetDouble())];
+    private static double[] Doubles(JsonElement e) =>
+        [.. e.GetProperty("data").EnumerateArray().Select(v => v.GetDouble())];
 
     private static Tensor Matrix(JsonElement e) =>
-        Tensor.From([.. Doubles(e).Select(v => (float)v)], [.. e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32())]);
+        Tensor.From([.. Doubles(e).Select(v => (float)v)],
+            [.. e.GetProperty("shape").EnumerateArray().Select(v => v.GetInt32())]);
 
     internal static void Close(double[] expected, double[] actual, double tol, string what)
     {
@@ -44,7 +46,8 @@ public class EnergyFixtureTests
         var data = Matrix(c.GetProperty("data"));
         // The fixture is float64 and the RBM float32: agreement to ~1e-6 relative is all the rounding allows.
         Close([c.GetProperty("log_z").GetDouble()], [RbmExact.LogPartition(rbm)], 1e-5, "log Z");
-        Close([c.GetProperty("log_likelihood").GetDouble()], [RbmExact.LogLikelihood(rbm, data)], 1e-5, "log-likelihood");
+        Close([c.GetProperty("log_likelihood").GetDouble()], [RbmExact.LogLikelihood(rbm, data)], 1e-5,
+            "log-likelihood");
         Close([.. c.GetProperty("free_energy").EnumerateArray().Select(e => e.GetDouble())],
             [.. rbm.FreeEnergy(data).ToArray<float>().Select(f => (double)f)], 1e-5, "free energy");
         var g = RbmExact.Gradient(rbm, data);

@@ -167,8 +167,10 @@ public class RbmTests
 
     private static void AssertClose(RbmGradient exact, RbmGradient sampled, double tol, string what)
     {
-        Assert.True(MaxDiff(exact.Weight, sampled.Weight) < tol, $"{what}: dW off by {MaxDiff(exact.Weight, sampled.Weight):G3}");
-        Assert.True(MaxDiff(exact.VisibleBias, sampled.VisibleBias) < tol, $"{what}: db off by {MaxDiff(exact.VisibleBias, sampled.VisibleBias):G3}");
-        Assert.True(MaxDiff(exact.HiddenBias, sampled.HiddenBias) < tol, $"{what}: dc off by {MaxDiff(exact.HiddenBias, sampled.HiddenBias):G3}");
+        double dW = MaxDiff(exact.Weight, sampled.Weight), db = MaxDiff(exact.VisibleBias, sampled.VisibleBias);
+        double dc = MaxDiff(exact.HiddenBias, sampled.HiddenBias);
+        Assert.True(dW < tol, $"{what}: dW off by {dW:G3}");
+        Assert.True(db < tol, $"{what}: db off by {db:G3}");
+        Assert.True(dc < tol, $"{what}: dc off by {dc:G3}");
     }
 }
