@@ -46,8 +46,12 @@ internal sealed class RbmGenerator : ICheckpointGenerator
             samples = samples * tensors["data_std"] + tensors["data_mean"];
         }
         Plots.ImageGrid(request.Out, samples.Contiguous().Reshape(request.Count, height, width),
-            new ImageGridOptions { Title = $"RBM samples after {Steps} Gibbs steps", Scale = 2,
-                Normalization = kind == "gaussian" ? ImageNormalization.PerImage : ImageNormalization.None });
+            new ImageGridOptions
+            {
+                Title = $"RBM samples after {Steps} Gibbs steps",
+                Scale = 2,
+                Normalization = kind == "gaussian" ? ImageNormalization.PerImage : ImageNormalization.None
+            });
         request.Output.WriteLine($"wrote {request.Out}: {request.Count} samples, {Steps} Gibbs steps each");
         return 0;
     }

@@ -19,7 +19,11 @@ public class RbmCommandTests
 
     private static Dictionary<string, string> Metadata(string kind) => new()
     {
-        ["generator"] = "rbm", ["visible_units"] = kind, ["visible"] = "16", ["hidden"] = "5", ["height"] = "4",
+        ["generator"] = "rbm",
+        ["visible_units"] = kind,
+        ["visible"] = "16",
+        ["hidden"] = "5",
+        ["height"] = "4",
         ["width"] = "4",
     };
 

@@ -98,8 +98,12 @@ public sealed class Boltzmann : Experiment
         }
         series.Add(new Series("best possible, log(1/14)", [0, updates], [Math.Log(1 / 14.0), Math.Log(1 / 14.0)]));
         Plots.Line(context.Figure("learning", "Exact mean log-likelihood of bars and stripes during training"), series,
-            new LineOptions { Title = "Boltzmann machine on 3×3 bars and stripes", XLabel = "update",
-                YLabel = "mean log p(v) (nats)" });
+            new LineOptions
+            {
+                Title = "Boltzmann machine on 3×3 bars and stripes",
+                XLabel = "update",
+                YLabel = "mean log p(v) (nats)"
+            });
         var rows = table.Rows;
         context.Finding($"With 3 hidden units the exact gradient reaches a mean log-likelihood of " +
             $"{rows[0][2]:F3} and " +

@@ -88,12 +88,22 @@ public sealed class DbmExperiment : Experiment
         var samples = EnergyData.AsImages(large.Sample(count, steps, context.NewGenerator()));
         Plots.ImageGrid(context.Figure("samples", $"{count} Gibbs chains of the DBM 784-{b1}-{b2} after {steps} " +
                 "sweeps from random states: p(v | h₁)"), samples,
-            new ImageGridOptions { Title = $"DBM samples after {steps} sweeps", Columns = 8, Scale = 2,
-                Normalization = ImageNormalization.None });
+            new ImageGridOptions
+            {
+                Title = $"DBM samples after {steps} sweeps",
+                Columns = 8,
+                Scale = 2,
+                Normalization = ImageNormalization.None
+            });
         Plots.ImageGrid(context.Figure("chains", "The persistent training chains' visible states after training"),
             EnergyData.AsImages(large.ChainSamples!.Narrow(0, 0, count)),
-            new ImageGridOptions { Title = "DBM persistent chains", Columns = 8, Scale = 2,
-                Normalization = ImageNormalization.None });
+            new ImageGridOptions
+            {
+                Title = "DBM persistent chains",
+                Columns = 8,
+                Scale = 2,
+                Normalization = ImageNormalization.None
+            });
     }
 
     private static void AddDbm(ExperimentTable table, Dbm dbm, string name, string stage, Tensor train, Tensor test,

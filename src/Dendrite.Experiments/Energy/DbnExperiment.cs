@@ -72,8 +72,13 @@ public sealed class DbnExperiment : Experiment
             }
         }
         Plots.Line(context.Figure("accuracy", "Test accuracy per fine-tuning epoch"), curves,
-            new LineOptions { Title = "DBN pre-training vs random initialisation", XLabel = "epoch",
-                YLabel = "test accuracy", IntegerX = true });
+            new LineOptions
+            {
+                Title = "DBN pre-training vs random initialisation",
+                XLabel = "epoch",
+                YLabel = "test accuracy",
+                IntegerX = true
+            });
         int shown = Math.Min(100, hidden[0]);
         Plots.ImageGrid(context.Figure("filters", $"First-layer RBM weights of {shown} units after pre-training"),
             dbn.Layers[0].Weight.Narrow(0, 0, shown).Contiguous().Reshape(shown, 28, 28),

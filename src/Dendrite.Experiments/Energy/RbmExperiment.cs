@@ -94,8 +94,13 @@ public sealed class RbmExperiment : Experiment
 
         Plots.Line(context.Figure("reconstruction",
                 "Reconstruction error per epoch (training batches, before each update)"),
-            curves, new LineOptions { Title = "RBM reconstruction error", XLabel = "epoch",
-                YLabel = "squared error per image", IntegerX = true });
+            curves, new LineOptions
+            {
+                Title = "RBM reconstruction error",
+                XLabel = "epoch",
+                YLabel = "squared error per image",
+                IntegerX = true
+            });
         var cd1 = trained["CD-1"];
         int shown = Math.Min(100, cd1.Hidden);
         Plots.ImageGrid(context.Figure("filters",
@@ -112,8 +117,13 @@ public sealed class RbmExperiment : Experiment
             Plots.ImageGrid(context.Figure($"samples-{name.ToLowerInvariant()}",
                     $"{count} independent Gibbs chains of the {name} RBM after {steps} steps from random images: " +
                     "p(v | h)"),
-                EnergyData.AsImages(p), new ImageGridOptions { Title = $"{name} RBM: Gibbs samples after {steps} steps",
-                    Columns = 8, Scale = 2, Normalization = ImageNormalization.None });
+                EnergyData.AsImages(p), new ImageGridOptions
+                {
+                    Title = $"{name} RBM: Gibbs samples after {steps} steps",
+                    Columns = 8,
+                    Scale = 2,
+                    Normalization = ImageNormalization.None
+                });
         }
 
         GaussianPart(context, trainRaw, testRaw, epochs);
