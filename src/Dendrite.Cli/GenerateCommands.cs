@@ -45,6 +45,7 @@ internal static class GenerateCommands
         new VaeGenerator(),
         .. GanCheckpointGenerator.All,
         .. GanFamilyCheckpointGenerator.All,
+        new RbmGenerator(),
     ];
 
     public static void Register(RootCommand root)

@@ -29,6 +29,7 @@ public static class Program
         AutoencoderCommands.Register(root);
         GanCommands.Register(root);
         GanFamilyCommands.Register(root);
+        RbmCommands.Register(root);
         return root;
     }
 
