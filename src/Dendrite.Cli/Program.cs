@@ -25,6 +25,7 @@ public static class Program
         InspectCommands.Register(root);
         ZooCommands.Register(root);
         GenerateCommands.Register(root);
+        AugmentCommands.Register(root);
         return root;
     }
 
