@@ -128,8 +128,8 @@ public sealed class Augmentation : Experiment
         double plain = (double)cost.Rows[0][1], augmented = (double)cost.Rows[1][1];
         context.Finding($"Cost: the augmentation takes {transformMs:F2} ms per batch of {batch} on its own, against " +
             $"{(double)cost.Rows[0][2]:F1} ms for a LeNet-5 training step; an epoch takes {augmented:F2} s with it and " +
-            $"{plain:F2} s without ({(augmented / plain - 1):P0} more) on {Threading.Count} thread(s), the load of the " +
-            "machine at the time included.");
+            $"{plain:F2} s without (a change of {augmented / plain - 1:+0%;-0%}) on {Threading.Count} thread(s), the " +
+            "load of the machine at the time included.");
     }
 
     private static double TransformMs(ITransform pipeline, Tensor x, int batch, Generator g)

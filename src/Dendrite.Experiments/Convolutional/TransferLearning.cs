@@ -36,7 +36,7 @@ public sealed class TransferLearning : Experiment
     public override void Run(ExperimentContext context)
     {
         var options = new ZooOptions(NumClasses: 10, InChannels: 1);
-        int pretrainCount = context.Choose(10_000, 128), pretrainEpochs = context.Choose(2, 1);
+        int pretrainCount = context.Choose(60_000, 128), pretrainEpochs = context.Choose(2, 1);
         int[] sizes = context.Choose(new[] { 100, 1_000 }, new[] { 20, 50 });
         int seeds = context.Choose(5, 2), steps = context.Choose(200, 2), testCount = context.Choose(1_000, 100);
         double lr = 3e-3;
