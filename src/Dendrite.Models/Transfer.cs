@@ -71,7 +71,8 @@ public static class Transfer
         {
             var result = headless.LoadStateDict(pretrained, strict: false);
             if (result.MissingKeys.Count > 0)
-                throw new ArgumentException($"Transfer: the pre-trained weights lack {result.MissingKeys.Count} entries " +
+                throw new ArgumentException($"Transfer: the pre-trained weights lack {result.MissingKeys.Count} " +
+                    $"entries " +
                     $"of {name}'s base, first '{result.MissingKeys[0]}'; were they trained with the same options " +
                     $"(channels {options.InChannels}, small input {options.SmallInput})?");
         }
@@ -86,7 +87,8 @@ public static class Transfer
         ArgumentNullException.ThrowIfNull(baseNetwork);
         ArgumentNullException.ThrowIfNull(inputShape);
         if (baseNetwork is not ILayer layer)
-            throw new ArgumentException($"Transfer: the base {baseNetwork.GetType().Name} has no single-tensor Forward");
+            throw new ArgumentException($"Transfer: the base {baseNetwork.GetType().Name} has no single-tensor " +
+                "Forward");
         bool training = baseNetwork.Training;
         int features;
         try

@@ -96,7 +96,8 @@ public static class Affine
                     "Affine.Resample: the inverse map sends a pixel to a non-finite position");
                 // Far outside the image every mode but wrap and reflect gives a known value; clamp the index first
                 // so that huge coordinates cannot overflow an int.
-                int u0 = (int)Math.Clamp(uf, -4L * w - 2, 4L * w + 2), v0 = (int)Math.Clamp(vf, -4L * h - 2, 4L * h + 2);
+                int u0 = (int)Math.Clamp(uf, -4L * w - 2, 4L * w + 2);
+                int v0 = (int)Math.Clamp(vf, -4L * h - 2, 4L * h + 2);
                 float fu = (float)(u - uf), fv = (float)(v - vf);
                 float w00 = (1 - fu) * (1 - fv), w01 = fu * (1 - fv), w10 = (1 - fu) * fv, w11 = fu * fv;
                 bool inside = u0 >= 0 && v0 >= 0 && u0 + 1 < w && v0 + 1 < h;

@@ -57,7 +57,8 @@ public static class TransformExtensions
             throw new ArgumentException($"{transform.GetType().Name}: the batch {Shapes.Format(batch.Shape)} must be " +
                 "contiguous to be transformed in place; pass batch.Contiguous() or use Apply");
         var all = batch.AsSpan<float>();
-        for (int i = 0; i < batch.Size(0); i++) transform.Apply(all.Slice(i * shape.Size, shape.Size), shape, generator);
+        for (int i = 0; i < batch.Size(0); i++)
+            transform.Apply(all.Slice(i * shape.Size, shape.Size), shape, generator);
     }
 
     /// <summary>A transformed copy of <paramref name="batch"/> (N, C, H, W) or (N, H, W); the batch is unchanged.
@@ -74,7 +75,8 @@ public static class TransformExtensions
     private static ImageShape ShapeOf(Tensor batch, ITransform transform)
     {
         if (batch.DType != DType.Float32 || batch.Rank is not (3 or 4))
-            throw new ArgumentException($"{transform.GetType().Name}: expected a float32 batch of images (N, C, H, W) " +
+            throw new ArgumentException($"{transform.GetType().Name}: expected a float32 batch of images (N, C, " +
+                $"H, W) " +
                 $"or (N, H, W), got {batch.DType} {Shapes.Format(batch.Shape)}; reshape flat images first " +
                 "(x.Reshape(n, 1, 28, 28))");
         return batch.Rank == 3

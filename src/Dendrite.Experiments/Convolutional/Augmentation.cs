@@ -46,10 +46,12 @@ public sealed class Augmentation : Experiment
         var (tx, ty) = ConvData.Fashion("t10k", testCount, new Generator(split));
         context.Setup($"{x.Size(0):N0} Fashion-MNIST training images (pixels in [0, 1]); validation curves on " +
             $"{vx.Size(0):N0} test images, final accuracy on {tx.Size(0):N0} ({ConvData.Source}).");
-        context.Setup("Augmentation, drawn per image and per epoch on the loader's background thread: horizontal flip " +
+        context.Setup("Augmentation, drawn per image and per epoch on the loader's background thread: horizontal " +
+            "flip " +
             "(p 0.5); one random affine map (rotation ±10°, shift ±10 %, zoom 0.9–1.1, shear ±5°, bilinear, fill 0); " +
             "random erasing (p 0.25, 2–15 % of the image).");
-        context.Setup("The small CNN (3×3 convolutions of 16 and 32 channels, ReLU, 2×2 max pooling, dense 1568 → 128 " +
+        context.Setup("The small CNN (3×3 convolutions of 16 and 32 channels, ReLU, 2×2 max pooling, dense 1568 " +
+            "→ 128 " +
             $"→ 10), Adam (lr 1e-3), batches of 32, {epochs} epochs; the same initial weights and batch order.");
         Examples(context, x);
 
@@ -100,7 +102,8 @@ public sealed class Augmentation : Experiment
             foreach (var c in columns) tiles.Add(c.Narrow(0, i, 1));
         }
         Plots.ImageGrid(context.Figure("examples", "Each row: a training image, then six draws of the augmentation"),
-            Tensor.Cat(tiles, 0), new ImageGridOptions { Columns = draws + 1, Normalization = ImageNormalization.Global });
+            Tensor.Cat(tiles, 0),
+            new ImageGridOptions { Columns = draws + 1, Normalization = ImageNormalization.Global });
     }
 
     // Epoch time of LeNet-5 with and without the augmentation, and the transform's cost per batch on its own.
@@ -127,7 +130,8 @@ public sealed class Augmentation : Experiment
         }
         double plain = (double)cost.Rows[0][1], augmented = (double)cost.Rows[1][1];
         context.Finding($"Cost: the augmentation takes {transformMs:F2} ms per batch of {batch} on its own, against " +
-            $"{(double)cost.Rows[0][2]:F1} ms for a LeNet-5 training step; an epoch takes {augmented:F2} s with it and " +
+            $"{(double)cost.Rows[0][2]:F1} ms for a LeNet-5 training step; an epoch takes {augmented:F2} s with " +
+            $"it and " +
             $"{plain:F2} s without (a change of {augmented / plain - 1:+0%;-0%}) on {Threading.Count} thread(s), the " +
             "load of the machine at the time included.");
     }

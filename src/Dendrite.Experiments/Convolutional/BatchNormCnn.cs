@@ -32,7 +32,8 @@ public sealed class BatchNormCnn : Experiment
         var (tx, ty) = ConvData.Fashion("t10k", testCount, context.NewGenerator());
         context.Setup($"{x.Size(0):N0} Fashion-MNIST training images, {tx.Size(0):N0} test images, pixels in [0, 1] " +
             $"({ConvData.Source}).");
-        context.Setup("The small CNN (3×3 convolutions of 16 and 32 channels, ReLU, 2×2 max pooling, dense 1568 → 128 " +
+        context.Setup("The small CNN (3×3 convolutions of 16 and 32 channels, ReLU, 2×2 max pooling, dense 1568 " +
+            "→ 128 " +
             "→ 10), with BatchNorm2d after each convolution or without; plain SGD (no momentum), batches of 64, " +
             $"{epochs} epochs, learning rates {string.Join(", ", rates)}; the same seed for every run.");
         var table = context.Table("batchnorm", "Test accuracy by learning rate, with and without batch norm",
@@ -57,7 +58,12 @@ public sealed class BatchNormCnn : Experiment
         Plots.Line(context.Figure("accuracy-by-rate", "Test accuracy after training, by learning rate (log scale)"),
             [new Series("without batch norm", logRates, [.. curves[false]]),
                 new Series("with batch norm", logRates, [.. curves[true]])],
-            new LineOptions { Title = "Batch normalisation", XLabel = "log₁₀ learning rate", YLabel = "test accuracy" });
+            new LineOptions
+            {
+                Title = "Batch normalisation",
+                XLabel = "log₁₀ learning rate",
+                YLabel = "test accuracy",
+            });
         for (int i = 0; i < rates.Length; i++)
         {
             context.Finding($"lr {rates[i]}: {curves[false][i]:P1} without batch norm, {curves[true][i]:P1} with.");

@@ -36,7 +36,8 @@ public sealed class Depth : Experiment
         context.Setup($"{x.Size(0):N0} Fashion-MNIST training images, {tx.Size(0):N0} test images, pixels in [0, 1] " +
             $"({ConvData.Source}).");
         context.Setup($"The CIFAR networks of He et al. (2016, §4.2) at width {width}: a 3×3 stem convolution, three " +
-            $"stages of n blocks of two 3×3 convolutions (widths {width}, {2 * width}, {4 * width}; the first block of " +
+            $"stages of n blocks of two 3×3 convolutions (widths {width}, {2 * width}, {4 * width}; the first " +
+            $"block of " +
             "stages 2 and 3 has stride 2), batch norm after every convolution, global average pooling and a linear " +
             $"layer: 6n + 2 weighted layers, n in {{{string.Join(", ", blocks)}}}. The ResNet adds x to each block's " +
             "output (a 1×1 projection where the shape changes); the plain network is the same without shortcuts.");
@@ -63,7 +64,14 @@ public sealed class Depth : Experiment
             }
         }
         Plots.Line(context.Figure("train-loss", "Training loss per epoch (mean over the epoch's batches)"), curves,
-            new LineOptions { Title = "Depth", XLabel = "epoch", YLabel = "training loss", IntegerX = true, LogY = true });
+            new LineOptions
+            {
+                Title = "Depth",
+                XLabel = "epoch",
+                YLabel = "training loss",
+                IntegerX = true,
+                LogY = true,
+            });
         foreach (var row in table.Rows)
         {
             context.Finding($"{row[0]}: final training loss {(double)row[3]:G3}, train accuracy {(double)row[4]:P1}, " +

@@ -92,7 +92,8 @@ public sealed class Filters : Experiment
             stats.Add(f, normB, normA, mean, offMean);
         }
         double grown = stats.Rows.Average(r => (double)r[2] / (double)r[1]);
-        context.Finding($"After {epochs} epochs the CNN reaches {accuracy:P1} test accuracy (from {initialAccuracy:P1} " +
+        context.Finding($"After {epochs} epochs the CNN reaches {accuracy:P1} test accuracy (from " +
+            $"{initialAccuracy:P1} " +
             $"at initialisation); its first-layer filters' norms grew {grown:F2}× on average. The figures show them " +
             "before and after, and the feature maps of one test image.");
     }

@@ -33,8 +33,10 @@ public sealed class Pooling : Experiment
         var (tx, ty) = ConvData.Fashion("t10k", testCount, context.NewGenerator());
         context.Setup($"{x.Size(0):N0} Fashion-MNIST training images (a seeded subset, pixels in [0, 1]), tested on " +
             $"{tx.Size(0):N0} test images ({ConvData.Source}).");
-        context.Setup("A small CNN: two 3×3 convolution stages of 16 and 32 channels with ReLU, each halving the map by " +
-            $"the variant's downsampling, then dense 1568 → 128 → 10; Adam (lr 1e-3), batches of 64, {epochs} epochs, " +
+        context.Setup("A small CNN: two 3×3 convolution stages of 16 and 32 channels with ReLU, each halving the " +
+            "map by " +
+            $"the variant's downsampling, then dense 1568 → 128 → 10; Adam (lr 1e-3), batches of 64, {epochs} " +
+            $"epochs, " +
             "the same seed for every variant.");
         var table = context.Table("pooling", "Downsampling by pooling or by stride",
             "downsampling", "parameters", "train loss", "train accuracy", "test accuracy", "seconds per epoch");

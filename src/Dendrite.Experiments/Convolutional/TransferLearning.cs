@@ -66,11 +66,14 @@ public sealed class TransferLearning : Experiment
         context.Setup($"Target: {target}. {testX.Size(0):N0} images are held out for testing; each seed draws its " +
             $"labelled set ({string.Join(" or ", sizes.Select(s => s.ToString("N0", null)))} images) from the other " +
             $"{poolX.Size(0):N0}.");
-        context.Setup($"Every method trains the same network (the pre-trained or a fresh C1–C5 base, global pooling of " +
-            $"C5's 120 maps, a new linear head of 10) for {steps} steps (batches of 32, whole epochs rounded up) with " +
+        context.Setup($"Every method trains the same network (the pre-trained or a fresh C1–C5 base, global " +
+            $"pooling of " +
+            $"C5's 120 maps, a new linear head of 10) for {steps} steps (batches of 32, whole epochs rounded up) " +
+            $"with " +
             $"Adam: feature extraction trains the head (lr {lr}) on C5 features computed once by the frozen base; " +
             $"fine-tuning freezes C1 and trains C3 and C5 at lr {lr / 10} and the head at {lr}; from scratch trains " +
-            $"everything from random weights at lr {lr}. {seeds} seeds each (labelled set, head initialisation, batch " +
+            $"everything from random weights at lr {lr}. {seeds} seeds each (labelled set, head initialisation, " +
+            $"batch " +
             "order).");
 
         var table = context.Table("transfer", "Test accuracy on the target task (mean ± std over seeds)",
@@ -94,7 +97,8 @@ public sealed class TransferLearning : Experiment
                     var clock = Stopwatch.StartNew();
                     double accuracy = method switch
                     {
-                        "feature extraction" => FeatureExtraction(options, weights, x, y, testX, testY, epochs, lr, seed),
+                        "feature extraction" =>
+                            FeatureExtraction(options, weights, x, y, testX, testY, epochs, lr, seed),
                         "fine-tuning" => FineTuning(options, weights, x, y, testX, testY, epochs, lr, seed),
                         _ => Scratch(options, x, y, testX, testY, epochs, lr, seed),
                     };
@@ -107,7 +111,8 @@ public sealed class TransferLearning : Experiment
             foreach (var method in methods)
             {
                 var r = results[method];
-                double mean = r.Average(), sd = Math.Sqrt(r.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, r.Count - 1));
+                double mean = r.Average();
+                double sd = Math.Sqrt(r.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, r.Count - 1));
                 table.Add(size, method, ConvData.MeanStd(r), mean, sd, times[method] / seeds);
                 means[method].Add(mean);
             }
@@ -115,7 +120,12 @@ public sealed class TransferLearning : Experiment
         Plots.Line(context.Figure("transfer", "Mean test accuracy on the target task by number of labelled images " +
             "(log scale), per method"),
             [.. methods.Select(m => new Series(m, [.. sizes.Select(s => Math.Log10(s))], [.. means[m]]))],
-            new LineOptions { Title = "Transfer learning", XLabel = "log₁₀ labelled images", YLabel = "test accuracy" });
+            new LineOptions
+            {
+                Title = "Transfer learning",
+                XLabel = "log₁₀ labelled images",
+                YLabel = "test accuracy",
+            });
         foreach (var row in table.Rows)
             context.Finding($"{row[0]} labelled images, {row[1]}: {row[2]} test accuracy.");
     }

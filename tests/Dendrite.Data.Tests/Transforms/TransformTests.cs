@@ -146,7 +146,8 @@ public class TransformTests
         var image = Ramp(shape.Size, new Generator(3));
         double mean = image.Average();
         var contrast = (float[])image.Clone();
-        new BrightnessContrast { Brightness = 0, Contrast = 0.5, Range = null }.Apply(contrast, shape, new Generator(4));
+        var contrastOnly = new BrightnessContrast { Brightness = 0, Contrast = 0.5, Range = null };
+        contrastOnly.Apply(contrast, shape, new Generator(4));
         Assert.Equal(mean, contrast.Average(), 1e-5);
         Assert.NotEqual(image, contrast);
         var clipped = (float[])image.Clone();
@@ -181,7 +182,8 @@ public class TransformTests
     [Fact]
     public void FlatBatch_FailsNamingTheShape()
     {
-        var e = Assert.Throws<ArgumentException>(() => new HorizontalFlip().Apply(Tensor.Zeros(4, 784), new Generator(0)));
+        var e = Assert.Throws<ArgumentException>(() =>
+            new HorizontalFlip().Apply(Tensor.Zeros(4, 784), new Generator(0)));
         Assert.Contains(Shapes.Format([4, 784]), e.Message, StringComparison.Ordinal);
     }
 

@@ -98,7 +98,8 @@ public class TransferTests
         var c3 = after["base.c3.weight"].ToArray<float>();
         for (int i = 0; i < c3.Length; i++) Assert.Equal(before["base.c3.weight"][i] - 0.05f * gradC3[i], c3[i], 1e-6f);
         var head = after["head.weight"].ToArray<float>();
-        for (int i = 0; i < head.Length; i++) Assert.Equal(before["head.weight"][i] - 0.5f * gradHead[i], head[i], 1e-6f);
+        for (int i = 0; i < head.Length; i++)
+            Assert.Equal(before["head.weight"][i] - 0.5f * gradHead[i], head[i], 1e-6f);
         Assert.Throws<ArgumentOutOfRangeException>(() => Transfer.FineTune(model, 4, 0.1));
     }
 }
