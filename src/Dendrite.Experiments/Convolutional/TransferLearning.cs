@@ -71,7 +71,7 @@ public sealed class TransferLearning : Experiment
             $"C5's 120 maps, a new linear head of 10) for {steps} steps (batches of 32, whole epochs rounded up) " +
             $"with " +
             $"Adam: feature extraction trains the head (lr {lr}) on C5 features computed once by the frozen base; " +
-            $"fine-tuning freezes C1 and trains C3 and C5 at lr {lr / 10} and the head at {lr}; from scratch trains " +
+            $"fine-tuning freezes C1 and trains C3 and C5 at lr {lr / 10:G3} and the head at {lr}; from scratch trains " +
             $"everything from random weights at lr {lr}. {seeds} seeds each (labelled set, head initialisation, " +
             $"batch " +
             "order).");
