@@ -30,6 +30,7 @@ public static class Program
         GanCommands.Register(root);
         GanFamilyCommands.Register(root);
         RbmCommands.Register(root);
+        AugmentCommands.Register(root);
         return root;
     }
 

@@ -1,3 +1,5 @@
+using Dendrite.Data.Transforms;
+
 namespace Dendrite.Data;
 
 /// <summary>Batches of (inputs, targets) from two tensors whose first dimension indexes examples (or from compact
@@ -10,7 +12,9 @@ namespace Dendrite.Data;
 /// its own step. To keep one longer, for example to look at the first batch after the loop, keep a copy:
 /// <c>var kept = x.Clone();</c>. Reading a recycled batch throws <see cref="InvalidOperationException"/>; its
 /// message, written by the tensor library for every released buffer, speaks of a <c>TensorScope</c> ending even
-/// though the loader, not a scope, released the batch: the cure is the same <c>Clone()</c>.</para></summary>
+/// though the loader, not a scope, released the batch: the cure is the same <c>Clone()</c>.</para>
+/// <para>With a <see cref="Transform"/> (augmentation), each batch's inputs are transformed as the batch is gathered,
+/// on the background thread when prefetching; the stored examples never change.</para></summary>
 public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
 {
     private readonly bool shuffle, dropLast, prefetch;
@@ -68,6 +72,14 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
     /// <summary>The generator that shuffles (its state is part of a checkpoint).</summary>
     public Generator Generator { get; }
 
+    /// <summary>Applied in place to the inputs of every batch as it is gathered (data augmentation); null for none.
+    /// The inputs must be images (N, C, H, W) or (N, H, W).</summary>
+    public ITransform? Transform { get; init; }
+
+    /// <summary>The generator the <see cref="Transform"/> draws from, apart from the shuffling one so that adding
+    /// augmentation does not change the batch order.</summary>
+    public Generator TransformGenerator { get; init; } = new(0x5EED);
+
     /// <summary>Number of batches per epoch.</summary>
     public int Count => dropLast ? Length / BatchSize : (Length + BatchSize - 1) / BatchSize;
 
@@ -87,6 +99,7 @@ public sealed class DataLoader : IEnumerable<(Tensor X, Tensor Y)>
             var picked = order.AsSpan(start, len);
             var idx = Tensor.From(picked.ToArray());
             var x = images is null ? inputs!.IndexSelect(0, idx, pooled: true) : images.Gather(picked, pooled: true);
+            Transform?.ApplyInPlace(x, TransformGenerator);
             return (x, Targets.IndexSelect(0, idx, pooled: true));
         }
         (Tensor X, Tensor Y)? previous = null;
