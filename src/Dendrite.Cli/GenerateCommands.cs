@@ -41,6 +41,7 @@ internal static class GenerateCommands
     // One entry per kind of generative model.
     internal static readonly ICheckpointGenerator[] Generators =
     [
+        new CharLmGenerator(), new NamesGenerator(),
     ];
 
     public static void Register(RootCommand root)

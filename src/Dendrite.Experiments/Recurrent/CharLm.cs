@@ -33,7 +33,7 @@ public sealed class CharLm : Experiment
     {
         var g = context.NewGenerator();
         var task = SequenceTasks.Austen(context.Quick, g);
-        int hidden = context.Choose(384, 32), epochs = context.Choose(2, 2), batch = context.Choose(64, 8);
+        int hidden = context.Choose(256, 32), epochs = context.Choose(1, 2), batch = context.Choose(64, 8);
         int bptt = context.Choose(100, 32);
         int? chunks = context.Choose<int?>(null, 20);
         context.Setup($"Data: {task.Source}; {task.Train.Length:N0} training and {task.Validation.Length:N0} " +
@@ -52,10 +52,10 @@ public sealed class CharLm : Experiment
             EmbeddingDim: 32, HiddenSize: hidden), g);
         var (xTrain, yTrain) = CharStreams.Split(model.Encode(task.Train), batch);
         var (xVal, yVal) = CharStreams.Split(model.Encode(task.Validation), batch);
-        var optimizer = new Adam(model.Parameters(), 2e-3);
+        var optimizer = new Adam(model.Parameters(), 3e-3);
         context.Setup($"LSTM: embedding 32, one layer of {hidden} units, linear read-out over {model.VocabularySize} " +
             $"ids; {batch} contiguous streams, truncated BPTT over {bptt} characters with the state carried, Adam " +
-            $"lr 2e-3 (halved for the second epoch on), gradient norm clipped at 1, {epochs} epochs; " +
+            $"lr 3e-3 (halved for each epoch after the first), gradient norm clipped at 1, {epochs} epochs; " +
             $"{model.ParameterCount():N0} parameters. Bits per character = cross-entropy / ln 2 on the validation text.");
         var table = context.Table("bits", "Validation bits per character", "model", "epochs", "bits / char",
             "train seconds");

@@ -36,7 +36,7 @@ public sealed class RnnTypes : Experiment
         var watch = Stopwatch.StartNew();
 
         var sentiment = SequenceTasks.Sentiment(context.Quick, g);
-        var (_, bowTest, _) = SequenceTasks.BagOfWordsBaseline(sentiment);
+        var (_, bowTest) = SequenceTasks.BagOfWordsBaseline(sentiment);
         table.Add("one-to-one", "sentiment", $"(V = {sentiment.Vocabulary.Count}) → (2)",
             "bag-of-words logistic regression", "test accuracy", bowTest, watch.Elapsed.TotalSeconds);
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dendrite.Nn;
 
 namespace Dendrite.Models.Sequence;
@@ -191,6 +192,39 @@ public sealed class CharLanguageModel : Module
         {
             this.Train(training);
         }
+    }
+
+    /// <summary>What rebuilds the model from a checkpoint: <c>generator</c> (the kind <c>dendrite generate</c>
+    /// dispatches on), the alphabet and the sizes; weights go beside it as <see cref="Module.StateDict"/>.</summary>
+    public Dictionary<string, string> Metadata(string generator) => new()
+    {
+        ["generator"] = generator,
+        ["alphabet"] = Config.Alphabet,
+        ["cell"] = Config.Cell,
+        ["embedding_dim"] = Config.EmbeddingDim.ToString(CultureInfo.InvariantCulture),
+        ["hidden_size"] = Config.HiddenSize.ToString(CultureInfo.InvariantCulture),
+        ["num_layers"] = Config.NumLayers.ToString(CultureInfo.InvariantCulture),
+        ["conditions"] = Config.Conditions.ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>The model a checkpoint written with <see cref="Metadata"/> describes, with its weights loaded
+    /// (strictly: every name and shape must match). <paramref name="source"/> names the file in errors.</summary>
+    public static CharLanguageModel FromCheckpoint(IReadOnlyDictionary<string, Tensor> tensors,
+        IReadOnlyDictionary<string, string> metadata, string source)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(metadata);
+        string Get(string key) => metadata.TryGetValue(key, out var v)
+            ? v
+            : throw new ArgumentException($"{source}: metadata key '{key}' is missing, so the character model " +
+                "cannot be rebuilt");
+        int Int(string key) => int.TryParse(Get(key), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)
+            ? v
+            : throw new ArgumentException($"{source}: metadata '{key}' = '{Get(key)}' is not an integer");
+        var model = new CharLanguageModel(new CharModelConfig(Get("alphabet"), Int("embedding_dim"),
+            Int("hidden_size"), Int("num_layers"), Get("cell"), Int("conditions")));
+        model.LoadStateDict(tensors);
+        return model;
     }
 
     // Id 0 (outside the alphabet) is never drawn: it has no character to print.
