@@ -165,7 +165,8 @@ public static class RecurrentCommands
             {
                 output.WriteLine($"{sc.Series,-16} {sc.Method,-24} MAE {sc.Mae.ToString("G4", Inv),10}  MASE " +
                     $"{sc.Mase.ToString("F3", Inv)}");
-                lines.Add(string.Join(',', sc.Series, sc.Method, sc.Mae.ToString("R", Inv), sc.Mase.ToString("R", Inv)));
+                lines.Add(string.Join(',', sc.Series, sc.Method, sc.Mae.ToString("R", Inv),
+                    sc.Mase.ToString("R", Inv)));
             }
             output.WriteLine($"  ({s.Name}: trained in {seconds.ToString("F1", Inv)} s)");
         }

@@ -98,7 +98,8 @@ public static class TrainingCommands
         if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
         {
             if (!overwrite)
-                throw new IOException($"{dir} already holds a run; pass --overwrite to replace it or choose another --name");
+                throw new IOException(
+                    $"{dir} already holds a run; pass --overwrite to replace it or choose another --name");
             Directory.Delete(dir, recursive: true);
         }
         return RecurrentCommands.Train(new SequenceRun(task, model, epochs, batch, lr, dir, seed, data), Console.Out);

@@ -33,9 +33,9 @@ public sealed class CharLm : Experiment
     {
         var g = context.NewGenerator();
         var task = SequenceTasks.Austen(context.Quick, g);
-        int hidden = context.Choose(256, 32), epochs = context.Choose(1, 2), batch = context.Choose(64, 8);
+        int hidden = context.Choose(128, 32), epochs = context.Choose(1, 2), batch = context.Choose(64, 8);
         int bptt = context.Choose(100, 32);
-        int? chunks = context.Choose<int?>(null, 20);
+        int? chunks = context.Choose<int?>(150, 20);
         context.Setup($"Data: {task.Source}; {task.Train.Length:N0} training and {task.Validation.Length:N0} " +
             "validation characters.");
         var watch = Stopwatch.StartNew();
@@ -56,7 +56,8 @@ public sealed class CharLm : Experiment
         context.Setup($"LSTM: embedding 32, one layer of {hidden} units, linear read-out over {model.VocabularySize} " +
             $"ids; {batch} contiguous streams, truncated BPTT over {bptt} characters with the state carried, Adam " +
             $"lr 3e-3 (halved for each epoch after the first), gradient norm clipped at 1, {epochs} epochs; " +
-            $"{model.ParameterCount():N0} parameters. Bits per character = cross-entropy / ln 2 on the validation text.");
+            $"{model.ParameterCount():N0} parameters. Bits per character = cross-entropy / ln 2 on the validation " +
+            "text.");
         var table = context.Table("bits", "Validation bits per character", "model", "epochs", "bits / char",
             "train seconds");
         table.Add($"best n-gram (n = {order}, d = {discount})", "-", ngramBits, ngramSeconds);

@@ -36,9 +36,10 @@ public sealed class LstmVsGru : Experiment
         var sentiment = SequenceTasks.Sentiment(context.Quick, g);
         var names = SequenceTasks.Names(context.Quick, g);
         var text = SequenceTasks.Austen(context.Quick, g);
-        int sentimentEpochs = context.Choose(6, 1), namesEpochs = context.Choose(6, 1);
-        int chunks = context.Choose(200, 8), hidden = context.Choose(128, 16);
-        context.Setup($"Hidden size {hidden} for every cell. Sentiment: embedding 64, bidirectional, {sentimentEpochs} " +
+        int sentimentEpochs = context.Choose(3, 1), namesEpochs = context.Choose(4, 1);
+        int chunks = context.Choose(60, 8), hidden = context.Choose(128, 16);
+        context.Setup($"Hidden size {hidden} for every cell. Sentiment: embedding 64, bidirectional, " +
+            $"{sentimentEpochs} " +
             $"epochs, test accuracy of the best validation epoch. Names: gender-conditioned, {namesEpochs} epochs, " +
             $"held-out nats per character. Austen: one pass of {chunks} chunks (32 streams × 64 characters), " +
             "validation bits per character; its 'epoch' is that pass.");

@@ -77,7 +77,8 @@ public sealed class Names : Experiment
             }
         }
         context.Finding($"Held-out loss: LSTM {held[^1]:F3} nats per character after {epochs} epochs " +
-            $"({seconds:F0} s), bigram {bigram:F3}: " + (held[^1] < bigram ? "the LSTM is lower." : "the LSTM is not lower."));
+            $"({seconds:F0} s), bigram {bigram:F3}: " +
+            (held[^1] < bigram ? "the LSTM is lower." : "the LSTM is not lower."));
         context.Finding($"{fresh} of {total} sampled names are not in the training list.");
     }
 }

@@ -44,7 +44,7 @@ public sealed class RnnTypes : Experiment
         Generator.ManualSeed((ulong)context.Seed + 1);
         var classifier = new SentimentClassifier(new SentimentConfig(sentiment.Vocabulary.Count,
             context.Choose(64, 16), context.Choose(64, 16)), g);
-        var s = SequenceTasks.TrainSentiment(classifier, sentiment, context.Choose(4, 1), g);
+        var s = SequenceTasks.TrainSentiment(classifier, sentiment, context.Choose(3, 1), g);
         table.Add("many-to-one", "sentiment", "(T words) → (2)", "LSTM, final state → linear", "test accuracy",
             s.TestAccuracy, watch.Elapsed.TotalSeconds);
 
@@ -52,7 +52,7 @@ public sealed class RnnTypes : Experiment
         var series = SequenceTasks.Series(context.Quick, g)[^1];
         Generator.ManualSeed((ulong)context.Seed + 2);
         var (scores, _, _) = SequenceTasks.Forecast(series, new ForecasterConfig(HiddenSize: context.Choose(32, 8)),
-            context.Choose(60, 2), g);
+            context.Choose(40, 2), g);
         table.Add("many-to-one", $"forecasting {series.Name}", $"({series.Window} values) → (1)",
             "LSTM, final state → change", "MASE (seasonal naive: " + $"{scores[1].Mase:F3})", scores[^1].Mase,
             watch.Elapsed.TotalSeconds);
@@ -63,7 +63,8 @@ public sealed class RnnTypes : Experiment
         var generator = new CharLanguageModel(new CharModelConfig(SequenceTasks.NamesAlphabet(names),
             HiddenSize: context.Choose(128, 16), Conditions: 2), g);
         var optimizer = new Adam(generator.Parameters(), 3e-3);
-        for (int e = 0; e < context.Choose(8, 1); e++) SequenceTasks.TrainNamesEpoch(generator, names.Train, optimizer, g);
+        for (int e = 0; e < context.Choose(4, 1); e++)
+            SequenceTasks.TrainNamesEpoch(generator, names.Train, optimizer, g);
         double nats = SequenceTasks.EvaluateNames(generator, names.Validation);
         string sample = string.Join(", ", Enumerable.Range(0, 3).Select(_ => "m" + generator.Sample(
             SequenceTasks.NameBoundary + "m", 20, 0.8, g, 0, SequenceTasks.NameBoundary)));
@@ -77,7 +78,7 @@ public sealed class RnnTypes : Experiment
             HiddenSize: context.Choose(128, 16)), g);
         var (x, y) = CharStreams.Split(lm.Encode(text.Train), 32);
         var (xv, yv) = CharStreams.Split(lm.Encode(text.Validation), 32);
-        CharStreams.TrainEpoch(lm, x, y, new Adam(lm.Parameters(), 3e-3), 64, maxChunks: context.Choose(400, 10));
+        CharStreams.TrainEpoch(lm, x, y, new Adam(lm.Parameters(), 3e-3), 64, maxChunks: context.Choose(60, 10));
         double bits = CharStreams.Evaluate(lm, xv, yv) / Math.Log(2);
         table.Add("many-to-many", "character language model (Austen)", "(T characters) → (T next characters)",
             "LSTM, read-out at every step", "validation bits / char", bits, watch.Elapsed.TotalSeconds);

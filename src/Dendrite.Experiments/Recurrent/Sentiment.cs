@@ -28,12 +28,13 @@ public sealed class Sentiment : Experiment
     public override void Run(ExperimentContext context)
     {
         var task = SequenceTasks.Sentiment(context.Quick, context.NewGenerator());
-        int epochs = context.Choose(8, 2), hidden = context.Choose(64, 16), embedding = context.Choose(64, 16);
+        int epochs = context.Choose(10, 2), hidden = context.Choose(64, 16), embedding = context.Choose(64, 16);
         context.Setup($"Data: {task.Source}; {task.Train.Ids.Count} training, {task.Validation.Ids.Count} " +
             $"validation, {task.Test.Ids.Count} test sentences (shuffled with the run's seed); vocabulary " +
             $"{task.Vocabulary.Count} words (training words seen at least twice, plus padding and unknown).");
-        context.Setup($"Recurrent models: embedding {embedding}, one layer of {hidden} units per direction, the final " +
-            $"hidden state (at each sentence's last real word) → dropout 0.5 → linear; Adam lr 2e-3, batch 32 " +
+        context.Setup($"Recurrent models: embedding {embedding}, one layer of {hidden} units per direction, the " +
+            "final " +
+            $"hidden state (at each sentence's last real word) → dropout 0.5 → linear, dropout 0.5 on the word vectors too; Adam lr 2e-3, batch 32 " +
             $"bucketed by length, gradient norm clipped at 5, {epochs} epochs; the weights of the epoch with the " +
             "best validation accuracy are kept and scored once on the test part.");
         var table = context.Table("accuracy", "Sentence sentiment: test accuracy (weights of the best validation " +

@@ -81,7 +81,8 @@ public sealed class CharNGramModel
         if (order < 1 || order > MaxOrder)
             throw new ArgumentOutOfRangeException(nameof(order), $"CharNGramModel: order {order} not in 1..{MaxOrder}");
         if (discount is <= 0 or >= 1)
-            throw new ArgumentOutOfRangeException(nameof(discount), $"CharNGramModel: discount {discount} not in (0, 1)");
+            throw new ArgumentOutOfRangeException(nameof(discount),
+                $"CharNGramModel: discount {discount} not in (0, 1)");
         var h = Map(context.Length >= order - 1 ? context[(context.Length - order + 1)..] : context);
         return Interpolated(h, Map(next), discount, top: true);
     }

@@ -25,7 +25,8 @@ public sealed class Forecaster : Module
     {
         ArgumentNullException.ThrowIfNull(config);
         if (config.Window <= 0)
-            throw new ArgumentOutOfRangeException(nameof(config), $"Forecaster: window {config.Window} must be positive");
+            throw new ArgumentOutOfRangeException(nameof(config),
+                $"Forecaster: window {config.Window} must be positive");
         Config = config;
         Encoder = RecurrentEncoder.Create(config.Cell, 1, config.HiddenSize, config.NumLayers, generator: generator);
         Head = new Linear(config.HiddenSize, 1);
@@ -136,7 +137,8 @@ public static class ForecastBaselines
     {
         ArgumentNullException.ThrowIfNull(series);
         if (period < 1 || from < period || from > series.Count)
-            throw new ArgumentOutOfRangeException(nameof(from), $"ForecastBaselines: start {from} and period {period} " +
+            throw new ArgumentOutOfRangeException(nameof(from),
+                $"ForecastBaselines: start {from} and period {period} " +
                 $"need {period} ≤ start ≤ {series.Count}");
         return [.. Enumerable.Range(from, series.Count - from).Select(t => series[t - period])];
     }
@@ -160,7 +162,8 @@ public static class ForecastBaselines
     {
         ArgumentNullException.ThrowIfNull(training);
         if (training.Count <= period)
-            throw new ArgumentException($"ForecastBaselines.Mase: {training.Count} training values give no lag-{period} " +
+            throw new ArgumentException(
+                $"ForecastBaselines.Mase: {training.Count} training values give no lag-{period} " +
                 "difference");
         double scale = Enumerable.Range(period, training.Count - period)
             .Average(t => Math.Abs(training[t] - training[t - period]));

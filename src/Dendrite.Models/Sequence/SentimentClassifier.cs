@@ -3,7 +3,7 @@ using Dendrite.Nn;
 namespace Dendrite.Models.Sequence;
 
 // Many-to-one sequence classification, the course's sentence-sentiment task (Pang and Lee, 2005, "Seeing stars"):
-// word ids → embeddings → a recurrent encoder (LSTM, GRU or RNN; one or two directions) → the final hidden state
+// word ids → embeddings (with dropout) → a recurrent encoder (LSTM, GRU or RNN; one or two directions) → the final hidden state
 // of each sentence (taken at its own last real word, so padding does not dilute it) → dropout → a linear layer.
 // Shapes: B sentences, T words (padded), E embedding width, H hidden size, D directions, K classes.
 //   ids (B, T) Int64 → embeddings (B, T, E) → final state (B, D·H) → logits (B, K)
@@ -14,7 +14,8 @@ namespace Dendrite.Models.Sequence;
 /// <param name="HiddenSize">Hidden units per direction.</param>
 /// <param name="Cell">rnn, lstm or gru.</param>
 /// <param name="Bidirectional">Read each sentence both ways (a BiLSTM with <c>lstm</c>).</param>
-/// <param name="Dropout">Dropout on the sentence vector before the classifier, in training mode.</param>
+/// <param name="Dropout">Dropout on the word vectors and on the sentence vector, in training mode: with a few
+/// thousand sentences the network otherwise learns the training set by heart within a few epochs.</param>
 /// <param name="Classes">Number of labels (2 for positive / negative).</param>
 public sealed record SentimentConfig(int VocabularySize, int EmbeddingDim = 64, int HiddenSize = 64,
     string Cell = "lstm", bool Bidirectional = false, double Dropout = 0.5, int Classes = 2);
@@ -45,7 +46,7 @@ public sealed class SentimentClassifier : Module
     /// <summary>The recurrent encoder.</summary>
     public RecurrentLayer Encoder { get; }
 
-    /// <summary>Dropout on the sentence vector.</summary>
+    /// <summary>Dropout on the word vectors and the sentence vector.</summary>
     public Dropout Drop { get; }
 
     /// <summary>Sentence vector → class scores.</summary>
@@ -58,7 +59,7 @@ public sealed class SentimentClassifier : Module
         if (ids.Rank != 2 || ids.DType != DType.Int64)
             throw new ArgumentException($"SentimentClassifier: ids {Shapes.Format(ids.Shape)} {ids.DType} must be " +
                 "(B, T) Int64");
-        var x = Embedding.Forward(ids);                                  // (B, T, E)
+        var x = Drop.Forward(Embedding.Forward(ids));                    // (B, T, E)
         var (_, state) = Encoder.Forward(x, lengths: lengths);           // H (D, B, H)
         var sentence = RecurrentEncoder.LastHidden(Encoder, state);      // (B, D·H)
         return Head.Forward(Drop.Forward(sentence));                     // (B, K)

@@ -124,7 +124,8 @@ public sealed class SequenceModelTests
     public void CharLanguageModel_LearnsAPeriodicTextAndSurvivesItsCheckpoint()
     {
         Generator.ManualSeed(6);
-        var model = new CharLanguageModel(new CharModelConfig("abc", EmbeddingDim: 8, HiddenSize: 16), new Generator(6));
+        var model = new CharLanguageModel(new CharModelConfig("abc", EmbeddingDim: 8, HiddenSize: 16),
+            new Generator(6));
         Assert.Equal([1L, 2, 3, 0], model.Encode("abcz"));
         Assert.Equal("ab\uFFFD", model.Decode([1L, 2, 0]));
         var (x, y) = CharStreams.Split(model.Encode(Periodic), 4);
@@ -170,7 +171,8 @@ public sealed class SequenceModelTests
     public void Sampling_TemperatureFlattensTheDistribution()
     {
         Generator.ManualSeed(8);
-        var model = new CharLanguageModel(new CharModelConfig("abcd", EmbeddingDim: 4, HiddenSize: 4), new Generator(8));
+        var model = new CharLanguageModel(new CharModelConfig("abcd", EmbeddingDim: 4, HiddenSize: 4),
+            new Generator(8));
         using (Autograd.NoGrad())
         {
             model.Head.Weight.CopyFrom(Tensor.Zeros(5, 4));
