@@ -55,7 +55,8 @@ public sealed class CharLm : Experiment
         var optimizer = new Adam(model.Parameters(), 3e-3);
         context.Setup($"LSTM: embedding 32, one layer of {hidden} units, linear read-out over {model.VocabularySize} " +
             $"ids; {batch} contiguous streams, truncated BPTT over {bptt} characters with the state carried, Adam " +
-            $"lr 3e-3 (halved for each epoch after the first), gradient norm clipped at 1, {epochs} epochs; " +
+            $"lr 3e-3 (halved for each epoch after the first), gradient norm clipped at 1, {epochs} epoch(s) of " +
+            (chunks is int k ? $"the first {k} chunks ({k * bptt * batch:N0} characters) each; " : "the whole text; ") +
             $"{model.ParameterCount():N0} parameters. Bits per character = cross-entropy / ln 2 on the validation " +
             "text.");
         var table = context.Table("bits", "Validation bits per character", "model", "epochs", "bits / char",
