@@ -46,6 +46,7 @@ internal static class GenerateCommands
         .. GanCheckpointGenerator.All,
         .. GanFamilyCheckpointGenerator.All,
         new RbmGenerator(),
+        new CharLmGenerator(), new NamesGenerator(),
     ];
 
     public static void Register(RootCommand root)

@@ -64,13 +64,24 @@ public static class TrainingCommands
             DefaultValueFactory = _ => "cosine",
         };
         var threads = ThreadsOption();
+        var task = new Option<string>("--task")
+        {
+            Description = "fashion-mnist, or a sequence task: sentiment, char-lm, names, forecast (with --model " +
+                "lstm, gru, rnn; bilstm for sentiment)",
+            DefaultValueFactory = _ => "fashion-mnist",
+        };
         var cmd = new Command(name, description)
         {
             model, epochs, batch, lr, opt, run, runs, resume, overwrite, seed, data, every, valSplit, schedule, threads,
         };
+        if (!demo) cmd.Options.Add(task);
         cmd.SetAction(p => Guard(() =>
         {
             ApplyThreads(p.GetValue(threads));
+            if (!demo && p.GetValue(task) is { } t && t != "fashion-mnist")
+                return RunSequenceTask(t, p.GetValue(model)!, p.GetValue(epochs), p.GetValue(batch), p.GetValue(lr),
+                    Path.Combine(p.GetValue(runs)!, p.GetValue(run)!), p.GetValue(overwrite), p.GetValue(seed),
+                    p.GetValue(data));
             return RunTraining(new RunOptions(p.GetValue(model)!, p.GetValue(epochs), p.GetValue(batch), p.GetValue(lr),
                 p.GetValue(opt)!, p.GetValue(run)!, p.GetValue(resume), p.GetValue(seed), p.GetValue(data), p.GetValue(every),
                 p.GetValue(valSplit), p.GetValue(schedule)!, p.GetValue(runs)!,
@@ -78,6 +89,20 @@ public static class TrainingCommands
                 p.GetValue(overwrite) && !(demo && p.GetValue(resume))));
         }));
         return cmd;
+    }
+
+    // The sequence tasks live in RecurrentCommands; here only the run folder's rule (never silently replace a run).
+    private static int RunSequenceTask(string task, string model, int epochs, int batch, double lr, string dir,
+        bool overwrite, ulong seed, string? data)
+    {
+        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
+        {
+            if (!overwrite)
+                throw new IOException(
+                    $"{dir} already holds a run; pass --overwrite to replace it or choose another --name");
+            Directory.Delete(dir, recursive: true);
+        }
+        return RecurrentCommands.Train(new SequenceRun(task, model, epochs, batch, lr, dir, seed, data), Console.Out);
     }
 
     /// <summary>The fraction of the training images <c>train</c> and <c>demo</c> hold out for validation.</summary>
