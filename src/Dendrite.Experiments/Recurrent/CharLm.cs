@@ -80,8 +80,13 @@ public sealed class CharLm : Experiment
         Plots.Line(context.Figure("bits-per-char", "Bits per character per epoch, with the best n-gram"),
             [Series.PerEpoch("LSTM train", trainCurve), Series.PerEpoch("LSTM validation", valCurve),
                 Series.PerEpoch($"{order}-gram validation", [.. valCurve.Select(_ => ngramBits)])],
-            new LineOptions { Title = "Character language model", XLabel = "epoch", YLabel = "bits / char",
-                IntegerX = true });
+            new LineOptions
+            {
+                Title = "Character language model",
+                XLabel = "epoch",
+                YLabel = "bits / char",
+                IntegerX = true,
+            });
         var samples = context.Table("samples", "Samples continuing \"It is a truth\" (200 characters)",
             "temperature", "text");
         foreach (double t in new[] { 0.5, 1.0, 1.5 })

@@ -58,8 +58,13 @@ public sealed class Sentiment : Experiment
             curves.Add(Series.PerEpoch(label, r.ValidationAccuracies));
         }
         Plots.Line(context.Figure("validation-accuracy", "Validation accuracy per epoch"), curves,
-            new LineOptions { Title = "Sentence sentiment", XLabel = "epoch", YLabel = "validation accuracy",
-                IntegerX = true });
+            new LineOptions
+            {
+                Title = "Sentence sentiment",
+                XLabel = "epoch",
+                YLabel = "validation accuracy",
+                IntegerX = true,
+            });
         context.Finding($"Bag-of-words logistic regression (word presence, C = 1): test accuracy {bowTest:P1}.");
         foreach (var (label, r) in results)
         {
