@@ -220,7 +220,9 @@ public class TokenizerTests
         Assert.Equal(50_257, library.VocabSize);
         Assert.Equal(library.VocabSize, ours.VocabSize);
         Assert.Equal(50_000, ours.MergeCount);
-        string docs = Docs();
+        // The library reads <|endoftext|> as GPT-2's special token 50256; BpeTokenizer reads text as plain
+        // characters (docs/tokenizers.md), so the pages are compared without it.
+        string docs = Docs().Replace("<|endoftext|>", "", StringComparison.Ordinal);
         Assert.True(docs.Length > 100_000, $"only {docs.Length} characters of docs");
         foreach (var s in Hard.Append(docs))
         {
