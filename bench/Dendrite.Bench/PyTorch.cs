@@ -38,7 +38,16 @@ internal sealed class PyTorch : IDisposable
         info.ArgumentList.Add("--threads");
         info.ArgumentList.Add(threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var a in extra) info.ArgumentList.Add(a);
-        info.Environment["LD_LIBRARY_PATH"] = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
+        const string OpenBlas = "/usr/lib/x86_64-linux-gnu/openblas-openmp";
+        if (!File.Exists(Path.Combine(OpenBlas, "libblas.so.3")))
+        {
+            // Without it torch and numpy fall back to Debian's reference BLAS/LAPACK, 5-25x slower: every ratio would
+            // flatter Dendrite.
+            Console.Error.WriteLine($"warning: {OpenBlas}/libblas.so.3 is missing, so the PyTorch side runs on the " +
+                "reference BLAS and its ratios are not comparable; install libopenblas0-openmp " +
+                "(bash shared/reference/setup.sh)");
+        }
+        info.Environment["LD_LIBRARY_PATH"] = OpenBlas;
         // The opponent runs the widest instruction set the C# side runs: AVX-512 kernels where .NET uses AVX-512,
         // OpenBLAS's Haswell (AVX2) kernels and ATen's AVX2 code where it does not (an AVX2-only machine, or a run
         // under DOTNET_EnableAVX512=0), so that a comparison never sets a kernel against one twice its width.
