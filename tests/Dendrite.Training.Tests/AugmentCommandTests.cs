@@ -23,19 +23,8 @@ public sealed class AugmentCommandTests : IDisposable
 
     private static (int Code, string Error) Cli(params string[] args)
     {
-        var (outBefore, errorBefore) = (Console.Out, Console.Error);
-        var error = new StringWriter();
-        Console.SetOut(TextWriter.Null);
-        Console.SetError(TextWriter.Synchronized(error));
-        try
-        {
-            return (Program.Main(args), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(outBefore);
-            Console.SetError(errorBefore);
-        }
+        var (code, _, error) = ConsoleCli.Run(args);
+        return (code, error);
     }
 
     [Fact]

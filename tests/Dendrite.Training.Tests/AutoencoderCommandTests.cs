@@ -15,35 +15,14 @@ public sealed class AutoencoderCommandTests : IDisposable
 
     public AutoencoderCommandTests()
     {
-        var g = new Generator(5);
-        foreach (var (split, n) in new[] { ("train", 60), ("t10k", 20) })
-        {
-            Idx.WriteBytes(Path.Combine(Data, $"{split}-images-idx3-ubyte"), Tensor.Randint(0, 256, [n, 28, 28], g));
-            Idx.WriteBytes(Path.Combine(Data, $"{split}-labels-idx1-ubyte"), Tensor.Randint(0, 10, [n], g));
-        }
+        NoiseFashionMnist.Write(Data, 60, 20, 5);
     }
 
     private string Data => Directory.CreateDirectory(Path.Combine(root, "data")).FullName;
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    private static (int Code, string Out, string Error) Cli(params string[] args)
-    {
-        var (outBefore, errorBefore) = (Console.Out, Console.Error);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        Console.SetOut(TextWriter.Synchronized(output));
-        Console.SetError(TextWriter.Synchronized(error));
-        try
-        {
-            return (Program.Main(args), output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(outBefore);
-            Console.SetError(errorBefore);
-        }
-    }
+    private static (int Code, string Out, string Error) Cli(params string[] args) => ConsoleCli.Run(args);
 
     [Theory]
     [InlineData("mlp")]

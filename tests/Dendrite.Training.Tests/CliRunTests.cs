@@ -14,12 +14,7 @@ public sealed class CliRunTests : IDisposable
 
     public CliRunTests()
     {
-        var g = new Generator(3);
-        foreach (var (split, n) in new[] { ("train", 200), ("t10k", 50) })
-        {
-            Idx.WriteBytes(Path.Combine(Data, $"{split}-images-idx3-ubyte"), Tensor.Randint(0, 256, [n, 28, 28], g));
-            Idx.WriteBytes(Path.Combine(Data, $"{split}-labels-idx1-ubyte"), Tensor.Randint(0, 10, [n], g));
-        }
+        NoiseFashionMnist.Write(Data, 200, 50, 3);
     }
 
     private string Data => Directory.CreateDirectory(Path.Combine(root, "data")).FullName;
@@ -29,24 +24,7 @@ public sealed class CliRunTests : IDisposable
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     // Runs the command line and returns its exit code, standard output and standard error.
-    private static (int Code, string Out, string Error) Cli(params string[] args)
-    {
-        var (outBefore, errorBefore) = (Console.Out, Console.Error);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        Console.SetOut(TextWriter.Synchronized(output));
-        Console.SetError(TextWriter.Synchronized(error));
-        try
-        {
-            int code = Program.Main(args);
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(outBefore);
-            Console.SetError(errorBefore);
-        }
-    }
+    private static (int Code, string Out, string Error) Cli(params string[] args) => ConsoleCli.Run(args);
 
     private (int Code, string Out, string Error) Train(string name, params string[] more) =>
         Cli(["train", "--data", Data, "--runs", Runs, "--name", name, "--epochs", "1", "--batch", "50", .. more]);

@@ -14,12 +14,7 @@ public sealed class GanCliTests : IDisposable
 
     public GanCliTests()
     {
-        var g = new Generator(3);
-        foreach (var (split, n) in new[] { ("train", 48), ("t10k", 16) })
-        {
-            Idx.WriteBytes(Path.Combine(Data, $"{split}-images-idx3-ubyte"), Tensor.Randint(0, 256, [n, 28, 28], g));
-            Idx.WriteBytes(Path.Combine(Data, $"{split}-labels-idx1-ubyte"), Tensor.Randint(0, 10, [n], g));
-        }
+        NoiseFashionMnist.Write(Data, 48, 16, 3);
     }
 
     private string Data => Directory.CreateDirectory(Path.Combine(root, "data")).FullName;

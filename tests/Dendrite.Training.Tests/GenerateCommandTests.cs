@@ -14,17 +14,8 @@ public sealed class GenerateCommandTests : IDisposable
 
     private static (int Code, string Error) Cli(params string[] args)
     {
-        var before = Console.Error;
-        var error = new StringWriter();
-        Console.SetError(TextWriter.Synchronized(error));
-        try
-        {
-            return (Program.Main(args), error.ToString());
-        }
-        finally
-        {
-            Console.SetError(before);
-        }
+        var (code, _, error) = ConsoleCli.Run(args);
+        return (code, error);
     }
 
     [Fact]

@@ -24,23 +24,10 @@ public sealed class InspectCommandTests : IDisposable
 
     private static (int Code, string Out, string Error) Cli(params string[] args)
     {
-        var (outBefore, errorBefore) = (Console.Out, Console.Error);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        Console.SetOut(TextWriter.Synchronized(output));
-        Console.SetError(TextWriter.Synchronized(error));
         var watch = Stopwatch.StartNew();
-        try
-        {
-            int code = Program.Main(args);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"{string.Join(' ', args)} took {watch.Elapsed}");
-            return (code, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(outBefore);
-            Console.SetError(errorBefore);
-        }
+        var result = ConsoleCli.Run(args);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"{string.Join(' ', args)} took {watch.Elapsed}");
+        return result;
     }
 
     private static void Fails((int Code, string Out, string Error) r, params string[] parts)

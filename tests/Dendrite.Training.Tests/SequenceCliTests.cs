@@ -14,23 +14,7 @@ public sealed class SequenceCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
-    private static (int Code, string Out, string Error) Cli(params string[] args)
-    {
-        var (outBefore, errorBefore) = (Console.Out, Console.Error);
-        var output = new StringWriter();
-        var error = new StringWriter();
-        Console.SetOut(TextWriter.Synchronized(output));
-        Console.SetError(TextWriter.Synchronized(error));
-        try
-        {
-            return (Program.Main(args), output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(outBefore);
-            Console.SetError(errorBefore);
-        }
-    }
+    private static (int Code, string Out, string Error) Cli(params string[] args) => ConsoleCli.Run(args);
 
     [Fact]
     public void TrainCharLm_WritesACheckpointThatGenerateContinues()
