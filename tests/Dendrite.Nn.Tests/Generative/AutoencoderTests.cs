@@ -99,15 +99,23 @@ public class AutoencoderTests
     [InlineData(true)]
     public void Autoencoder_OverfitsOneBatch(bool convolutional)
     {
+        // The layers draw their initial weights from the thread's default generator: seed it, so the start does not
+        // depend on which tests ran before on this thread.
+        Generator.ManualSeed(11);
         var model = new Autoencoder(new AutoencoderConfig(CodeSize: 8, Hidden: 64, Convolutional: convolutional));
-        var x = Rectangles(16, 6);
+        // Rectangles on a grey background. On a black background the sigmoid decoder can settle on an all-black
+        // image (about 0.07 here) and stay there; a grey background makes that trap no better than the mean image.
+        var x = Rectangles(16, 6) * 0.7f + 0.15f;
         var optimizer = new Adam(model.Parameters(), lr: 3e-3);
         var g = new Generator(1);
         double first = model.TrainEpoch(x, optimizer, 16, g), last = first;
-        // The layers start from the thread's default generator, so the start differs with the tests run before on
-        // the thread: enough steps that any start gets well below the bound.
-        for (int i = 0; i < 150; i++) last = model.TrainEpoch(x, optimizer, 16, g);
+        for (int i = 0; i < 60; i++) last = model.TrainEpoch(x, optimizer, 16, g);
         Assert.True(last < 0.3 * first, $"loss {first:G4} → {last:G4}");
+        // The batch's mean image is what a decoder that ignores its code can do at best. The MLP gets well below it
+        // in these steps; the convolutional model reaches it and leaves it only later (about 0.023 against 0.02305
+        // at step 60), so the step count here checks it for the mean image only.
+        double meanImage = Losses.Mse(x.Mean(0, keepDim: true).Expand(x.Shape), x).Item();
+        if (!convolutional) Assert.True(last < 0.8 * meanImage, $"loss {last:G4}; the mean image scores {meanImage:G4}");
     }
 
     [Fact]
