@@ -38,6 +38,14 @@ internal static class ConvOpsScenario
         new("mobilenet_dw3x3_s2_56", 8, 128, 56, 128, 3, 2, 1, 128),
         new("mobilenet_pw1x1_56", 8, 128, 56, 128, 1, 1, 0, 1),
         new("pointwise1x1_7", 8, 512, 7, 512, 1, 1, 0, 1),
+        // DCGAN at batch 64 (bench `dcgan`): D's three convolutions, and G's transposed convolutions as the
+        // convolutions whose input gradient they are (G's forward is that case's dX, G's input gradient its fwd).
+        new("dcgan_d_conv1", 64, 1, 28, 64, 4, 2, 1, 1),
+        new("dcgan_d_conv2", 64, 64, 14, 128, 4, 2, 1, 1),
+        new("dcgan_d_conv3", 64, 128, 7, 1, 7, 1, 0, 1),
+        new("dcgan_g_convt1", 64, 256, 7, 100, 7, 1, 0, 1),
+        new("dcgan_g_convt2", 64, 128, 14, 256, 4, 2, 1, 1),
+        new("dcgan_g_convt3", 64, 1, 28, 128, 4, 2, 1, 1),
     ];
 
     public static int Run(Options o)

@@ -46,6 +46,10 @@ internal static class ConvPlanShapes
         ("pointwise1x1_7", Square(8, 512, 7, 512, 1, 1, 0)),
         ("pointwise1x1_4_1024", Square(8, 1024, 4, 1024, 1, 1, 0)),
         ("dcgan_disc4x4_s2", Square(16, 64, 32, 128, 4, 2, 1)),
+        // A DCGAN generator's first layer (noise to 7×7) as the convolution whose input gradient it is, and the
+        // discriminator's last (7×7 to one logit).
+        ("dcgan_gen7x7_from1x1", Square(64, 256, 7, 100, 7, 1, 0)),
+        ("dcgan_disc7x7_to1x1", Square(64, 128, 7, 1, 7, 1, 0)),
         ("unet_conv3x3_64_b1", Square(1, 64, 64, 64, 3, 1, 1)),
         ("grouped3x3_g4", Square(2, 32, 14, 64, 3, 1, 1, groups: 4)),
         ("grouped3x3_g2_og12", Square(2, 8, 9, 24, 3, 1, 1, groups: 2)),

@@ -75,6 +75,10 @@ public class ConvPlannerTests
             new("Small Small Small", "Small Small Small", "Small Small Small", "Small Small Small"),
         ["dcgan_disc4x4_s2"] =
             new("Im2col Im2col Tall", "Im2col Im2col Tall", "Im2col Im2col Tall", "Im2col Im2col Tall"),
+        ["dcgan_gen7x7_from1x1"] =
+            new("Small Small Small", "Small Small Small", "Small Small Small", "Small Small Small"),
+        ["dcgan_disc7x7_to1x1"] =
+            new("Wide Im2col Wide", "Wide Im2col Wide", "Direct Im2col Direct", "Direct Im2col Direct"),
         ["unet_conv3x3_64_b1"] =
             new("Rows ~Rows Rows", "Rows256 ~Rows256 Rows", "Implicit ~Implicit Tall", "Implicit ~Implicit Tall"),
         ["grouped3x3_g4"] =

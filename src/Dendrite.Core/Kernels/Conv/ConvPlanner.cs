@@ -112,7 +112,10 @@ internal static class ConvPlanner
         // Unit strides: dX is a forward convolution, so it takes the forward's kernel when that one reads the image
         // in place (few outputs, rows, implicit); the unfolding it saves is the largest buffer of the pass. With
         // AVX2 and column dilation the transposed form was never measured, and stays on the paths below.
-        if (TransposedShape(s) is { } t && !IsPointwise(t) &&
+        // Not when the input is much larger than the output (a kernel about as large as the image, as in the first
+        // transposed convolution of a DCGAN generator): the transposed form then multiplies mostly padding, H·W/L
+        // times the work (49× for a 7×7 kernel over a 7×7 map; 0.2 against 5 GFLOP/s on `conv-ops dcgan_g_convt1`).
+        if (TransposedShape(s) is { } t && !IsPointwise(t) && s.H * s.W <= 2 * s.L &&
             (FewOutputs(t) || isa == ConvIsa.Avx512 || t.DilationW == 1))
             return Forward(t, isa) with { Transposed = true };
         // Small maps: the batched product, as for the forward.
