@@ -11,8 +11,9 @@ public static class Functional
     /// <summary>max(0, x).</summary>
     public static Tensor Relu(Tensor x) => x.Relu();
 
-    /// <summary>x for x &gt; 0, slope·x otherwise; written with Where so the gradient at a kink is not split.</summary>
-    public static Tensor LeakyRelu(Tensor x, double slope = 0.01) => Tensor.Where(x.Gt(0), x, x * slope);
+    /// <summary>x for x &gt; 0, slope·x otherwise (<see cref="Tensor.LeakyRelu"/>: one fused op; the gradient at 0 is
+    /// slope, not split).</summary>
+    public static Tensor LeakyRelu(Tensor x, double slope = 0.01) => x.LeakyRelu(slope);
 
     /// <summary>Leaky ReLU with a learned slope per channel (dimension 1) or a single shared slope.</summary>
     public static Tensor PRelu(Tensor x, Tensor weight)
