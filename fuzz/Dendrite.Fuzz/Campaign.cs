@@ -13,8 +13,8 @@ public sealed record FuzzFinding(string Kind, string Detail, byte[] Input, strin
 /// <summary>Totals of one campaign.</summary>
 /// <param name="Inputs">Inputs tried, seeds included.</param>
 /// <param name="Accepted">Inputs the target accepted without an exception.</param>
-/// <param name="Outcomes">Distinct outcomes seen (accepted, or exception type with its message's shape): the
-/// campaign's measure of how much of the parser its inputs reached.</param>
+/// <param name="Outcomes">Distinct outcomes seen (accepted, or an exception type with the place that threw it).
+/// </param>
 /// <param name="Corpus">Inputs kept for further mutation (seeds and inputs that reached a new edge or gave a new
 /// outcome).</param>
 /// <param name="Elapsed">Wall time.</param>
@@ -184,10 +184,21 @@ public static class Campaign
             if (e is OutOfMemoryException or InsufficientMemoryException)
                 return ("memory", new FuzzFinding("memory", thrown.ToString(), input, null));
         }
-        string outcome = $"{thrown.GetType().Name}: {Shape(thrown.Message)}";
+        string outcome = $"{thrown.GetType().Name} at {ThrowSite(thrown)}";
         return target.Documented.Contains(thrown.GetType())
             ? (outcome, null)
             : (outcome, new FuzzFinding("exception", thrown.ToString(), input, null));
+    }
+
+    // Where an exception was thrown: the method and IL offset of its first frame. Messages name fields, tensors and
+    // nodes taken from the input, so their wording would make every input a new outcome; the place does not.
+    private static string ThrowSite(Exception e)
+    {
+        var frame = new StackTrace(e, fNeedFileInfo: false).GetFrame(0);
+        var method = frame?.GetMethod();
+        return method is null
+            ? Shape(e.Message)
+            : $"{method.DeclaringType?.FullName}.{method.Name}+{frame!.GetILOffset()}";
     }
 
     // A message with file names, numbers and quoted names taken out: the kind of error, not its instance.
