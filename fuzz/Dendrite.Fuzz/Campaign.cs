@@ -101,8 +101,8 @@ public static class Campaign
                     if (seen.Add(key)) findings.Add(Save(finding, target.Name, options.CrashDirectory));
                     if (finding.Kind == "hang") break;
                 }
-                // Read the map even for a finding, so the same path is not kept again; a hang left the map half written.
-                bool newEdge = coverage && outcome != "hang" && edges.Merge(Coverage.Current);
+                // Read the map even for a finding, so the same path is not kept again (a hang has left already).
+                bool newEdge = coverage && edges.Merge(Coverage.Current);
                 bool newOutcome = outcomes.Add(outcome);
                 if ((newEdge || newOutcome) && inputs > seeds && corpus.Count < MaxCorpus) corpus.Add(input);
                 if (inputs == seeds)
@@ -176,8 +176,8 @@ public static class Campaign
         if (!worker.Join(timeout))
             return ("hang", new FuzzFinding("hang", $"no result after {timeout.TotalSeconds} s", input, null));
         if (allocated > maxAllocatedBytes)
-            return ("memory", new FuzzFinding("memory", $"allocated {allocated:N0} bytes, over {maxAllocatedBytes:N0}",
-                input, null));
+            return ("memory", new FuzzFinding("memory", $"allocated {allocated:N0} bytes, over {maxAllocatedBytes:N0}" +
+                (thrown is null ? ", and was accepted" : $", then threw {thrown}"), input, null));
         if (thrown is null) return ("accepted", null);
         for (var e = thrown; e is not null; e = e.InnerException)
         {
