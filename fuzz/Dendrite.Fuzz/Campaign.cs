@@ -13,13 +13,17 @@ public sealed record FuzzFinding(string Kind, string Detail, byte[] Input, strin
 /// <summary>Totals of one campaign.</summary>
 /// <param name="Inputs">Inputs tried, seeds included.</param>
 /// <param name="Accepted">Inputs the target accepted without an exception.</param>
-/// <param name="Outcomes">Distinct outcomes seen (accepted, or exception type with its message's shape): the
-/// campaign's measure of how much of the parser its inputs reached.</param>
-/// <param name="Corpus">Inputs kept for further mutation (seeds and inputs that gave a new outcome).</param>
+/// <param name="Outcomes">Distinct outcomes seen (accepted, or an exception type with the place that threw it).
+/// </param>
+/// <param name="Corpus">Inputs kept for further mutation (seeds and inputs that reached a new edge or gave a new
+/// outcome).</param>
 /// <param name="Elapsed">Wall time.</param>
 /// <param name="Findings">Everything found; empty when the target held.</param>
+/// <param name="Coverage">True when the parser assemblies were instrumented and edges were counted.</param>
+/// <param name="SeedEdges">Edges reached once every seed had run (0 without coverage).</param>
+/// <param name="Edges">Edges reached by the end (0 without coverage).</param>
 public sealed record FuzzReport(long Inputs, long Accepted, int Outcomes, int Corpus, TimeSpan Elapsed,
-    IReadOnlyList<FuzzFinding> Findings);
+    IReadOnlyList<FuzzFinding> Findings, bool Coverage = false, int SeedEdges = 0, int Edges = 0);
 
 /// <summary>Settings of a campaign.</summary>
 /// <param name="Duration">How long to run.</param>
@@ -31,17 +35,24 @@ public sealed record FuzzReport(long Inputs, long Accepted, int Outcomes, int Co
 /// <param name="CrashDirectory">Where findings are written (FORMAT-KIND-HASH.bin and .txt), or null.</param>
 /// <param name="MaxSeeds">Use only this many of the target's seeds, picked by the seeded random source
 /// (0: all).</param>
+/// <param name="UseCoverage">Grow the corpus by edge coverage where the parsers are instrumented; false keeps only
+/// the outcome rule, as a campaign without instrumentation does.</param>
 public sealed record FuzzOptions(TimeSpan Duration, int Seed = 1, long MaxInputs = 0, TimeSpan? Timeout = null,
-    long MaxAllocatedBytes = 1L << 30, string? CrashDirectory = null, int MaxSeeds = 0);
+    long MaxAllocatedBytes = 1L << 30, string? CrashDirectory = null, int MaxSeeds = 0, bool UseCoverage = true);
 
 /// <summary>
-/// A mutation-fuzzing loop: starts from the target's seeds, mutates a corpus entry (structure-aware half the time
-/// where the target has a structured mutation, bytes otherwise), runs each input on a worker thread with a time
-/// limit, and measures what it allocated. An input giving an outcome not seen before joins the corpus. A hang ends
-/// the campaign (the stuck thread cannot be stopped), anything else is recorded and the loop goes on.
+/// A coverage-guided mutation-fuzzing loop: starts from the target's seeds, mutates a corpus entry (structure-aware
+/// half the time where the target has a structured mutation, bytes otherwise), runs each input on a worker thread
+/// with a time limit, and measures what it allocated. An input joins the corpus when it reaches an edge (or an edge's
+/// hit-count class) of the instrumented parsers never reached before (<see cref="Coverage"/>), or gives an outcome
+/// not seen before; without instrumentation only the outcome rule applies. A hang ends the campaign (the stuck
+/// thread cannot be stopped), anything else is recorded and the loop goes on.
 /// </summary>
 public static class Campaign
 {
+    // Corpus entries beyond the seeds: a coverage-guided corpus of this size still fits in a few hundred MiB.
+    private const int MaxCorpus = 20_000;
+
     /// <summary>Runs <paramref name="target"/> under <paramref name="options"/>; <paramref name="log"/> gets a
     /// progress line now and then.</summary>
     public static FuzzReport Run(FuzzTarget target, FuzzOptions options, Action<string>? log = null)
@@ -54,6 +65,9 @@ public static class Campaign
             corpus = [.. corpus.OrderBy(_ => rng.Next()).Take(options.MaxSeeds)];
         if (corpus.Count == 0) corpus.Add([]);
         var outcomes = new HashSet<string>();
+        var edges = new EdgeMap();
+        bool coverage = options.UseCoverage && Coverage.Enabled;
+        int seedEdges = 0;
         var findings = new List<FuzzFinding>();
         var seen = new HashSet<string>();
         string dir = Directory.CreateTempSubdirectory("dendrite-fuzz-").FullName;
@@ -87,12 +101,24 @@ public static class Campaign
                     if (seen.Add(key)) findings.Add(Save(finding, target.Name, options.CrashDirectory));
                     if (finding.Kind == "hang") break;
                 }
-                if (outcomes.Add(outcome) && inputs > seeds && corpus.Count < 4000) corpus.Add(input);
+                // Read the map even for a finding, so the same path is not kept again (a hang has left already).
+                bool newEdge = coverage && edges.Merge(Coverage.Current);
+                bool newOutcome = outcomes.Add(outcome);
+                if ((newEdge || newOutcome) && inputs > seeds && corpus.Count < MaxCorpus) corpus.Add(input);
+                if (inputs == seeds)
+                {
+                    seedEdges = edges.Edges;
+                    log?.Invoke(coverage
+                        ? $"{target.Name}: {seeds} seeds reached {seedEdges} edges"
+                        : $"{target.Name}: coverage off ({(options.UseCoverage ? "parser assemblies not instrumented" :
+                            "not asked for")}): the corpus grows by outcome only");
+                }
                 if (log is not null && watch.Elapsed >= nextLog)
                 {
                     nextLog += TimeSpan.FromSeconds(30);
-                    log($"{target.Name}: {inputs:N0} inputs, {outcomes.Count} outcomes, corpus {corpus.Count}, " +
-                        $"{findings.Count} findings, {inputs / watch.Elapsed.TotalSeconds:F0}/s");
+                    log($"{target.Name}: {inputs:N0} inputs, " + (coverage ? $"{edges.Edges} edges, " : "") +
+                        $"{outcomes.Count} outcomes, corpus {corpus.Count}, {findings.Count} findings, " +
+                        $"{inputs / watch.Elapsed.TotalSeconds:F0}/s");
                 }
             }
         }
@@ -107,7 +133,8 @@ public static class Campaign
                 // A hung input may still hold its file.
             }
         }
-        return new FuzzReport(inputs, accepted, outcomes.Count, corpus.Count, watch.Elapsed, findings);
+        return new FuzzReport(inputs, accepted, outcomes.Count, corpus.Count, watch.Elapsed, findings, coverage,
+            seedEdges, edges.Edges);
     }
 
     // A structure-aware mutation parses its parent with the raw protobuf parser; a parent it cannot read is
@@ -130,6 +157,7 @@ public static class Campaign
     {
         Exception? thrown = null;
         long allocated = 0;
+        Coverage.Reset();
         var worker = new Thread(() =>
         {
             long before = GC.GetTotalAllocatedBytes();
@@ -148,18 +176,29 @@ public static class Campaign
         if (!worker.Join(timeout))
             return ("hang", new FuzzFinding("hang", $"no result after {timeout.TotalSeconds} s", input, null));
         if (allocated > maxAllocatedBytes)
-            return ("memory", new FuzzFinding("memory", $"allocated {allocated:N0} bytes, over {maxAllocatedBytes:N0}",
-                input, null));
+            return ("memory", new FuzzFinding("memory", $"allocated {allocated:N0} bytes, over {maxAllocatedBytes:N0}" +
+                (thrown is null ? ", and was accepted" : $", then threw {thrown}"), input, null));
         if (thrown is null) return ("accepted", null);
         for (var e = thrown; e is not null; e = e.InnerException)
         {
             if (e is OutOfMemoryException or InsufficientMemoryException)
                 return ("memory", new FuzzFinding("memory", thrown.ToString(), input, null));
         }
-        string outcome = $"{thrown.GetType().Name}: {Shape(thrown.Message)}";
+        string outcome = $"{thrown.GetType().Name} at {ThrowSite(thrown)}";
         return target.Documented.Contains(thrown.GetType())
             ? (outcome, null)
             : (outcome, new FuzzFinding("exception", thrown.ToString(), input, null));
+    }
+
+    // Where an exception was thrown: the method and IL offset of its first frame. Messages name fields, tensors and
+    // nodes taken from the input, so their wording would make every input a new outcome; the place does not.
+    private static string ThrowSite(Exception e)
+    {
+        var frame = new StackTrace(e, fNeedFileInfo: false).GetFrame(0);
+        var method = frame?.GetMethod();
+        return method is null
+            ? Shape(e.Message)
+            : $"{method.DeclaringType?.FullName}.{method.Name}+{frame!.GetILOffset()}";
     }
 
     // A message with file names, numbers and quoted names taken out: the kind of error, not its instance.

@@ -178,27 +178,18 @@ public static class FuzzTargets
     private static void RunModel(byte[] bytes)
     {
         var model = OnnxModel.Load(bytes, "fuzz.onnx");
-        var proto = ModelProto.Parser.ParseFrom(bytes);
         var rng = new Random(bytes.Length);
         var feed = new Dictionary<string, Tensor>();
         foreach (string name in model.InputNames)
         {
-            var v = proto.Graph.Input.First(i => i.Name == name);
-            var tt = v.Type?.TensorType;
-            var dims = tt?.Shape?.Dim.Select(d => d.DimValue is >= 1 and <= 16 ? (int)d.DimValue : 2).ToArray()
-                ?? [2];
+            // What the library read, not a second parse of the bytes: the two could disagree on a hostile file.
+            var (dtype, declared) = model.DeclaredInput(name);
+            var dims = declared?.Select(d => d is >= 1 and <= 16 ? (int)d : 2).ToArray() ?? [2];
             if (dims.Length > 6 || dims.Aggregate(1L, (a, d) => a * d) > 4096) dims = [2];
             int count = dims.Aggregate(1, (a, d) => a * d);
             var values = Enumerable.Range(0, count).Select(_ => (double)rng.Next(-2, 4)).ToArray();
             var t = Tensor.From(values, dims);
-            feed[name] = (tt?.ElemType ?? 1) switch
-            {
-                1 or 10 or 16 => t.To(DType.Float32),
-                11 => t,
-                9 => t.Gt(0),
-                2 or 3 or 4 or 5 or 6 or 7 or 12 or 13 => t.To(DType.Int64),
-                _ => t.To(DType.Float32),
-            };
+            feed[name] = dtype == DType.Bool ? t.Gt(0) : t.To(dtype);
         }
         model.Run(feed);
     }

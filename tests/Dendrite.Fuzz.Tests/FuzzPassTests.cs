@@ -26,6 +26,12 @@ public sealed class FuzzPassTests
         // The pass reached past the seeds and into the parser's error paths.
         Assert.True(report.Inputs > Math.Min(40, target.Seeds().Count), $"{report.Inputs} inputs");
         Assert.True(report.Outcomes >= 2, $"{report.Outcomes} outcomes");
+        // In this build the parsers are instrumented (CoverageTests says when not): the pass counted their edges.
+        if (report.Coverage)
+        {
+            Assert.True(report.SeedEdges > 0 && report.Edges >= report.SeedEdges,
+                $"edges {report.SeedEdges} → {report.Edges}");
+        }
     }
 
     public static TheoryData<string> Found => new(Directory.Exists(Folder)

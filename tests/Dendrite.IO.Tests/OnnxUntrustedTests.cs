@@ -53,6 +53,28 @@ public sealed class OnnxUntrustedTests
         RejectsBounded(() => OnnxModel.Load(bytes, "six.onnx"), "six.onnx", "offset");
     }
 
+    // Found by the coverage-guided campaign (tests/fixtures/fuzz/onnx-memory-60a6ecbc2ae93fbc.bin replays it): an
+    // unknown field deep inside a graph input's shape declared 2³¹ − 1 bytes, and Google.Protobuf allocated 1.7 GB
+    // for it before it found the file too short. Lengths are now checked against their message first.
+    [Fact]
+    public void AFieldLongerThanItsMessageIsAFormatErrorNamingItsOffset()
+    {
+        static byte[] Wrap(byte tag, byte[] body) => [tag, (byte)body.Length, .. body];
+        // ModelProto.graph → GraphProto.input → ValueInfoProto.type → TypeProto.tensor_type → shape → dim,
+        // whose dim_value 2 is followed by unknown field 7, length-delimited.
+        static byte[] Model(byte[] unknown)
+        {
+            byte[] tensorType = [0x08, 0x01, .. Wrap(0x12, Wrap(0x0A, [0x08, 0x02, 0x3A, .. unknown]))];
+            byte[] input = [0x0A, 0x01, (byte)'x', .. Wrap(0x12, Wrap(0x0A, tensorType))];
+            return [0x08, 0x08, .. Wrap(0x3A, Wrap(0x5A, input))];
+        }
+        byte[] model = Model([0xFF, 0xFF, 0xFF, 0xFF, 0x07]);
+        RejectsBounded(() => OnnxModel.Load(model, "deep.onnx"), "deep.onnx", "field 7 of Dimension",
+            $"offset {model.Length - 6}", "2147483647 bytes");
+        // The same field with a length that fits is an unknown field like any other, and loads.
+        Assert.Equal(["x"], OnnxModel.Load(Model([0x01, 0x00]), "fits.onnx").InputNames);
+    }
+
     [Fact]
     public void OpsetVersionTwoToThe40IsAFormatError()
     {
@@ -140,6 +162,25 @@ public sealed class OnnxUntrustedTests
     {
         RejectsBounded(() => Run("Conv", [F(1, 1, 4, 4), F(1, 1, 2, 2)], attributes: Attrs(
             ("strides", new long[] { 2, 1 << 30 }))), "node 'n' (Conv)", "strides", "1073741824");
+    }
+
+    // Found by the coverage-guided campaign: a 275-byte model asked Split for 10⁸ parts of a 2-wide axis and the run
+    // built one size entry and one tensor per part (1.7 GB, then OutOfMemoryException or no end in 10 s).
+    [Fact]
+    public void SplitWithNumOutputsOfTenToThe8IsRejectedAtOnce()
+    {
+        RejectsBounded(() => Run("Split", [F(1, 1, 2, 2)], attributes: Attrs(("num_outputs", 100_000_000L)),
+            opset: 18), "node 'n' (Split)", "num_outputs = 100000000", "1 outputs");
+        RejectsBounded(() => Run("Split", [F(4), In(Longs(5, -1))], outputs: 2), "node 'n' (Split)", "negative");
+    }
+
+    [Fact]
+    public void SplitWithNumOutputsMatchingItsOutputsStillSplitsUnevenly()
+    {
+        var parts = Run("Split", [In(Tensor.Arange(0, 5, 1))], outputs: 2,
+            attributes: Attrs(("num_outputs", 2L)), opset: 18);
+        Assert.Equal([3, 2], parts.Select(p => p.Shape[0]));
+        Assert.Equal([3f, 4f], parts[1].ToFloatArray());
     }
 
     [Fact]

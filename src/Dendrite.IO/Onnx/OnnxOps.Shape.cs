@@ -279,11 +279,16 @@ internal static partial class OnnxOps
         if (split is not null)
         {
             sizes = ToInts(n, split, "split");
-            if (sizes.Sum() != dim) throw n.Error($"split {Shapes.Format(sizes)} does not add up to {dim}");
+            if (sizes.Any(s => s < 0)) throw n.Error($"split {Shapes.Format(sizes)} has a negative size");
+            if (sizes.Sum(s => (long)s) != dim) throw n.Error($"split {Shapes.Format(sizes)} does not add up to {dim}");
         }
         else
         {
-            int parts = n.Has("num_outputs") ? (int)n.Int("num_outputs", 1) : n.OutputCount;
+            // The number of parts is the node's output count, which the file's size bounds; num_outputs must agree
+            // with it (as ONNX's checker requires), so a huge attribute cannot make the run allocate one part each.
+            int parts = n.OutputCount;
+            if (n.Has("num_outputs") && n.Int("num_outputs", 1) != parts)
+                throw n.Error($"num_outputs = {n.Int("num_outputs", 1)} but the node has {parts} outputs");
             if (parts <= 0) throw n.Error($"cannot split into {parts} parts");
             int size = (dim + parts - 1) / parts;
             sizes = Enumerable.Range(0, parts).Select(i => Math.Clamp(dim - i * size, 0, size)).ToArray();

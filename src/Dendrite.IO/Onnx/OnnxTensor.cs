@@ -32,7 +32,7 @@ public static class OnnxTensor
     public static void Save(Tensor tensor, string name, string path) =>
         File.WriteAllBytes(path, ToProto(tensor, name).ToByteArray());
 
-    internal static T Parse<T>(string path, MessageParser<T> parser, string what) where T : IMessage<T>
+    internal static T Parse<T>(string path, MessageParser<T> parser, string what) where T : IMessage<T>, new()
     {
         byte[] bytes;
         try
@@ -47,8 +47,9 @@ public static class OnnxTensor
     }
 
     internal static T Parse<T>(byte[] bytes, string source, MessageParser<T> parser, string what)
-        where T : IMessage<T>
+        where T : IMessage<T>, new()
     {
+        WireBounds.Check(bytes, new T().Descriptor, source, what);
         // The position of the reader when parsing failed is the offset reported; Google.Protobuf lets a few
         // runtime exceptions out on hostile lengths (a length near 2³¹ overflows its bounds arithmetic), so every
         // exception becomes the format error.
