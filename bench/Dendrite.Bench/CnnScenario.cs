@@ -98,7 +98,7 @@ internal static class CnnScenario
         InferenceSession? session = null;
         if (torch is not null)
         {
-            torch.Request($"export {name} {folder}", "path");
+            torch.Request($"export {name} {folder}", "bytes");
             string path = Path.Combine(folder, name + ".onnx");
             imported = OnnxModel.Load(path);
             using var options = new SessionOptions

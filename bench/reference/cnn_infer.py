@@ -4,7 +4,7 @@ torch.manual_seed(0); nothing is downloaded) on fixed random 3x224x224 inputs (f
 Started once per benchmark invocation by bench/Dendrite.Bench, which alternates rounds between C# and this process.
 Protocol, one JSON line answered per stdin line:
 - "export MODEL DIR" writes the same model (same weights as the timed one) to DIR/MODEL.onnx with torch.onnx.export
-  (opset 13, batch dimension dynamic) and answers {"path"}.
+  (opset 13, batch dimension dynamic) and answers {"path", "bytes"}.
 - "time MODEL BATCH MIN_TIME" times one block of forwards lasting about MIN_TIME seconds after a warm-up call and
   answers {"case", "batch", "seconds"} with the seconds per call.
 """
@@ -44,7 +44,7 @@ for line in sys.stdin:
             torch.onnx.export(model(parts[1]), torch.randn(1, 3, 224, 224), path, opset_version=13,
                               input_names=["input"], output_names=["logits"],
                               dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}})
-        print(json.dumps({"path": path}), flush=True)
+        print(json.dumps({"path": path, "bytes": os.path.getsize(path)}), flush=True)
     elif parts[0] == "time" and parts[1] in MODELS:
         name, batch, min_time = parts[1], int(parts[2]), float(parts[3])
         m = model(name)
