@@ -174,7 +174,7 @@ internal static class CnnScenario
     }
 
     // The importer's logits against ONNX Runtime's on the same file and input: the largest difference relative to
-    // the largest logit, so that a fold or fusion that changed the numbers shows in the bench output.
+    // the largest logit, in millionths, so that a fold or fusion that changed the numbers shows in the output.
     private static void CheckAgreement(string name, int batch, int threads, OnnxModel imported,
         InferenceSession session, Tensor x, OrtValue ortInput, string[] inputNames, string[] outputNames,
         RunOptions runOptions)
@@ -189,7 +189,7 @@ internal static class CnnScenario
             scale = Math.Max(scale, Math.Abs(theirs[i]));
         }
         Report.Emit("cnn-infer", name, $"b{batch}", "dendrite-onnx", threads, "rel_diff_vs_onnxruntime",
-            diff / scale, "fraction");
+            diff / scale * 1e6, "ppm");
     }
 
     // ms per call for every implementation, then each one's ratio to PyTorch (PyTorch's time over its own).
