@@ -117,37 +117,37 @@ internal static class CnnScenario
                 var x = Tensor.Randn([batch, 3, 224, 224], new Generator(1));
                 float[] pixels = x.ToArray<float>();
                 using var ortInput = OrtValue.CreateTensorValueFromMemory(pixels, [batch, 3, 224, 224]);
-                var impls = new List<(string Impl, Action Call)>
+                using var runOptions = new RunOptions();
+                string[] inputNames = session is null ? [] : [session.InputMetadata.Keys.First()];
+                string[] outputNames = session is null ? [] : [session.OutputMetadata.Keys.First()];
+
+                void Zoo()
                 {
-                    ("dendrite", () =>
-                    {
-                        using var scope = TensorScope.Begin();
-                        using var _ = Autograd.NoGrad();
-                        layer.Call(x);
-                    }),
-                };
+                    using var scope = TensorScope.Begin();
+                    using var _ = Autograd.NoGrad();
+                    layer.Call(x);
+                }
+
+                void Imported()
+                {
+                    using var scope = TensorScope.Begin();
+                    imported!.Run([x]);
+                }
+
+                void Runtime()
+                {
+                    using var outs = session!.Run(runOptions, inputNames, [ortInput], outputNames);
+                }
+
+                var impls = new List<(string Impl, Action Call)> { ("dendrite", Zoo) };
                 if (imported is not null && session is not null)
                 {
-                    impls.Add(("dendrite-onnx", () =>
-                    {
-                        using var scope = TensorScope.Begin();
-                        imported.Run([x]);
-                    }));
-                    var inputNames = new[] { session.InputMetadata.Keys.First() };
-                    var outputNames = new[] { session.OutputMetadata.Keys.First() };
-                    using var runOptions = new RunOptions();
-                    impls.Add(("onnxruntime", () =>
-                    {
-                        using var outs = session.Run(runOptions, inputNames, [ortInput], outputNames);
-                    }));
+                    impls.Add(("dendrite-onnx", Imported));
+                    impls.Add(("onnxruntime", Runtime));
                     CheckAgreement(name, batch, o.Threads, imported, session, x, ortInput, inputNames, outputNames,
                         runOptions);
-                    MeasureAll(o, name, batch, torch, impls);
                 }
-                else
-                {
-                    MeasureAll(o, name, batch, torch, impls);
-                }
+                MeasureAll(o, name, batch, torch, impls);
             }
         }
         finally
