@@ -6,6 +6,9 @@ using Dendrite.Bench;
 var scenarios = new Dictionary<string, Func<Options, int>>
 {
     ["mlp-epoch"] = TrainScenario.Mlp,
+    ["lenet-epoch"] = TrainScenario.LeNet,
+    ["cnn-step"] = CnnScenario.Step,
+    ["cnn-infer"] = CnnScenario.Infer,
     ["conv"] = ConvScenario.Run,
     ["linalg"] = LinalgScenario.Run,
     ["lstm"] = RnnScenario.Lstm,

@@ -13,6 +13,11 @@ internal static class TrainScenario
 {
     public static int Mlp(Options o) => Run(o, "mlp-epoch", "mlp", Models.Mlp.FashionMnist);
 
+    /// <summary>The `lenet-epoch` scenario: the zoo's modern LeNet-5 (ReLU, max pooling, C1 padded by 2), which is
+    /// train_fmnist.py's LeNet5 layer for layer (its C5, a 5×5 convolution over the 5×5 map, is the reference's
+    /// fc1 on the flattened 400 values; 61,706 parameters on both sides).</summary>
+    public static int LeNet(Options o) => Run(o, "lenet-epoch", "lenet", () => Models.LeNet.Modern());
+
     private static int Run(Options o, string scenario, string name, Func<Module> create)
     {
         string folder = FashionMnist.Locate();

@@ -39,7 +39,9 @@ public sealed class BasicConv2d : Module, ILayer
     public BatchNorm2d Bn { get; }
 
     /// <inheritdoc/>
-    public Tensor Forward(Tensor x) => Bn.Call(Conv.Call(x)).Relu();
+    /// <remarks>The batch norm is folded into the convolution in evaluation mode without gradients
+    /// (<see cref="Conv2d.ForwardWithBatchNorm"/>).</remarks>
+    public Tensor Forward(Tensor x) => Conv.ForwardWithBatchNorm(Bn, x, ConvBnActivation.Relu);
 }
 
 /// <summary>An Inception module: four branches (1×1; 1×1 → 3×3; 1×1 → 3×3; 3×3 max pool → 1×1) concatenated.

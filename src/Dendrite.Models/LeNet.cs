@@ -73,11 +73,19 @@ public sealed class LeNet : Module, ILayer
     /// <inheritdoc/>
     public Tensor Forward(Tensor x)
     {
-        x = Act(((ILayer)S2).Call(Act(C1.Call(x))));
-        x = Act(C5.Call(Act(((ILayer)S4).Call(Act(C3.Call(x))))));
+        x = Subsample(S2, Act(C1.Call(x)));
+        x = Act(C5.Call(Subsample(S4, Act(C3.Call(x)))));
         if (F6 is null || Output is null) return x;
         return Output.Call(Act(F6.Call(x.Flatten(1))));
     }
 
     private Tensor Act(Tensor x) => modern ? x.Relu() : x.Tanh();
+
+    // The paper's form squashes the subsampled maps again; in the modern form that ReLU would meet the maximum of
+    // values already ≥ 0, the identity, so it is left out (one pass and one tensor fewer each way).
+    private Tensor Subsample(Module pool, Tensor x)
+    {
+        var y = ((ILayer)pool).Call(x);
+        return modern ? y : Act(y);
+    }
 }

@@ -69,13 +69,19 @@ public sealed class ResidualBlock : Module, ILayer
     public Sequential? Downsample { get; }
 
     /// <inheritdoc/>
+    /// <remarks>In evaluation mode without gradients each batch norm is folded into its convolution
+    /// (<see cref="Conv2d.ForwardWithBatchNorm"/>), and the last convolution's fresh output takes the shortcut and
+    /// the ReLU in place.</remarks>
     public Tensor Forward(Tensor x)
     {
-        var y = Bn1.Call(Conv1.Call(x)).Relu();
-        y = Bn2.Call(Conv2.Call(y));
-        if (Conv3 is not null) y = Bn3!.Call(Conv3.Call(y.Relu()));
+        var y = Conv1.ForwardWithBatchNorm(Bn1, x, ConvBnActivation.Relu);
+        var (last, lastNorm) = Conv3 is null ? (Conv2, Bn2) : (Conv3, Bn3!);
+        if (Conv3 is not null) y = Conv2.ForwardWithBatchNorm(Bn2, y, ConvBnActivation.Relu);
+        bool folded = last.CanFold(lastNorm, y);
+        y = last.ForwardWithBatchNorm(lastNorm, y);
         var shortcut = Downsample is null ? x : Downsample.Call(x);
-        return (y + shortcut).Relu();
+        return folded && y.Shape.SequenceEqual(shortcut.Shape) ? y.AddInPlace(shortcut).ClampInPlace(0)
+            : (y + shortcut).Relu();
     }
 }
 
@@ -153,7 +159,7 @@ public sealed class ResNet : Module, ILayer
     /// <inheritdoc/>
     public Tensor Forward(Tensor x)
     {
-        x = ((ILayer)Maxpool).Call(Bn1.Call(Conv1.Call(x)).Relu());
+        x = ((ILayer)Maxpool).Call(Conv1.ForwardWithBatchNorm(Bn1, x, ConvBnActivation.Relu));
         x = Layer4.Call(Layer3.Call(Layer2.Call(Layer1.Call(x))));
         return Fc is null ? x : Fc.Call(x.AdaptiveAvgPool2d(1, 1).Flatten(1));
     }

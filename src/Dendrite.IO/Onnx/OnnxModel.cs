@@ -7,7 +7,7 @@ namespace Dendrite.IO;
 /// An ONNX model loaded for inference: the graph is executed node by node in file order (ONNX requires a
 /// topologically sorted graph), each node mapped onto <see cref="Tensor"/> operations by <see cref="OnnxOps"/>.
 /// </summary>
-public sealed class OnnxModel
+public sealed partial class OnnxModel
 {
     private readonly GraphProto graph;
     private readonly Dictionary<string, Tensor> initializers = [];
@@ -56,6 +56,8 @@ public sealed class OnnxModel
         }
         foreach (var init in graph.Initializer) elementTypes[init.Name] = init.DataType;
         CheckGraph();
+        Operators = graph.Node.Select(n => OnnxOps.Key(n.Domain, n.OpType)).ToArray();
+        Optimize();
     }
 
     /// <summary>The file the model came from, used in error messages.</summary>
@@ -167,7 +169,7 @@ public sealed class OnnxModel
     }
 
     /// <summary>The operators of the graph's nodes in file order (domain.name outside the default domain).</summary>
-    public IReadOnlyList<string> Operators => graph.Node.Select(n => OnnxOps.Key(n.Domain, n.OpType)).ToArray();
+    public IReadOnlyList<string> Operators { get; }
 
     /// <summary>What the graph declares about input <paramref name="name"/>: its element type (Float32 when
     /// undeclared) and its dims (-1 where a dim is symbolic or missing; null when no shape is declared).</summary>
@@ -220,13 +222,14 @@ public sealed class OnnxModel
         }
         var types = new Dictionary<string, int>(elementTypes);
         using var budget = AllocationBudget.Begin(MemoryLimit);
-        foreach (var node in graph.Node)
+        for (int index = 0; index < graph.Node.Count; index++)
         {
+            var node = graph.Node[index];
             var args = node.Input.Select(n => n.Length == 0 ? null : values[n]).ToArray();
             var argTypes = node.Input.Select(n => types.GetValueOrDefault(n)).ToArray();
             var ctx = new OnnxNode(node, args, argTypes, Opset, Source);
             budget.Reset();
-            var outs = Execute(ctx, types);
+            var outs = Execute(ctx, types, index, args);
             for (int i = 0; i < node.Output.Count && i < outs.Length; i++)
             {
                 if (node.Output[i].Length == 0) continue;
@@ -245,12 +248,12 @@ public sealed class OnnxModel
     // Runs one node. Every failure leaves as one of the two ONNX exceptions naming the file and the node: a
     // runtime exception from a Tensor operation (a shape it rejects, an integer division by zero, an overflow)
     // is wrapped with the node's place, and an allocation past MemoryLimit says so.
-    private Tensor[] Execute(OnnxNode ctx, Dictionary<string, int> types)
+    private Tensor[] Execute(OnnxNode ctx, Dictionary<string, int> types, int index, Tensor?[] args)
     {
         try
         {
             foreach (var (output, type) in OnnxOps.OutputTypes(ctx)) types.TryAdd(output, type);
-            return OnnxOps.Execute(ctx);
+            return RunInPlace(index, ctx, args) ?? OnnxOps.Execute(ctx);
         }
         catch (OnnxUnsupportedException e) when (e.Where is null)
         {

@@ -127,6 +127,10 @@ internal static partial class OnnxOps
         if (n.Opset < 14 && n.WantsOutput(1)) throw new OnnxUnsupportedException("BatchNormalization training mode");
         if (n.Int("training_mode", 0) != 0) return BatchNormTraining(n, x);
         int r = x.Rank;
+        double epsilon = n.Float("epsilon", 1e-5f);
+        var stats = new[] { n.In(1), n.In(2), n.In(3), n.In(4) };
+        if (r >= 2 && stats.All(t => t.Rank == 1 && t.Size(0) == x.Shape[1] && t.DType == x.DType))
+            return [x.BatchNormInference(stats[2], stats[3], stats[0], stats[1], epsilon)]; // one fused pass
         var scale = PerChannel(n.In(1), r);
         var bias = PerChannel(n.In(2), r);
         var mean = PerChannel(n.In(3), r);

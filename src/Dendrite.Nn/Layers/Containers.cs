@@ -68,10 +68,27 @@ public sealed class Sequential : Module, ILayer
         return this;
     }
 
-    /// <inheritdoc/>
+    /// <summary>Runs the layers in order. In evaluation mode a convolution followed by a batch norm (and a ReLU or
+    /// ReLU6 without hooks) runs as one folded convolution when <see cref="Conv2d.CanFold"/> allows.</summary>
     public Tensor Forward(Tensor x)
     {
-        foreach (var l in layers) x = l.Call(x);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (!Training && layers[i] is Conv2d conv && i + 1 < layers.Count && layers[i + 1] is BatchNorm2d norm &&
+                conv.CanFold(norm, x))
+            {
+                var activation = i + 2 < layers.Count ? layers[i + 2] switch
+                {
+                    Relu { HasForwardHooks: false } => ConvBnActivation.Relu,
+                    Relu6 { HasForwardHooks: false } => ConvBnActivation.Relu6,
+                    _ => ConvBnActivation.None,
+                } : ConvBnActivation.None;
+                x = conv.ForwardWithBatchNorm(norm, x, activation);
+                i += activation == ConvBnActivation.None ? 1 : 2;
+                continue;
+            }
+            x = layers[i].Call(x);
+        }
         return x;
     }
 

@@ -69,6 +69,7 @@ public sealed class Conv2d : Module, ILayer
     private readonly (int H, int W) stride, dilation;
     private readonly (int Top, int Left, int Bottom, int Right) padding;
     private readonly int groups;
+    private FoldedConv? folded;
 
     /// <summary>A square kernel of side <paramref name="kernelSize"/> with the same padding on every edge.</summary>
     public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
@@ -116,6 +117,77 @@ public sealed class Conv2d : Module, ILayer
 
     /// <inheritdoc/>
     public Tensor Forward(Tensor x) => x.Conv2d(Weight, Bias, stride, padding, dilation, groups);
+
+    /// <summary>activation(norm(conv(x))): this convolution, the batch norm after it, then the activation. When
+    /// <see cref="CanFold"/> holds it runs one convolution whose weights and bias have the batch norm folded in
+    /// (W·γ/√(σ²+ε) per output channel, (b - μ)·γ/√(σ²+ε) + β), computed once and reused until any of the six
+    /// tensors changes or either module runs in training mode, and applies the activation in place on the
+    /// convolution's output. Otherwise it runs the three steps as written, through their forward hooks.</summary>
+    public Tensor ForwardWithBatchNorm(BatchNorm2d norm, Tensor x, ConvBnActivation activation = ConvBnActivation.None)
+    {
+        ArgumentNullException.ThrowIfNull(norm);
+        if (!CanFold(norm, x))
+        {
+            if (Training || norm.Training) folded = null;
+            var y = ((ILayer)norm).Call(this.Call(x));
+            return activation switch
+            {
+                ConvBnActivation.Relu => y.Relu(),
+                ConvBnActivation.Relu6 => y.Clamp(0, 6),
+                _ => y,
+            };
+        }
+        var (w, b) = Folded(norm);
+        var z = x.Conv2d(w, b, stride, padding, dilation, groups);
+        return activation switch
+        {
+            ConvBnActivation.Relu => z.ClampInPlace(0),
+            ConvBnActivation.Relu6 => z.ClampInPlace(0, 6),
+            _ => z,
+        };
+    }
+
+    /// <summary>Whether <see cref="ForwardWithBatchNorm"/> folds <paramref name="norm"/> into this convolution for
+    /// <paramref name="x"/>: both modules in evaluation mode, neither with forward hooks, no gradient recorded
+    /// (autograd off, or neither x nor any of the weights requires grad), and x, the weights and the batch norm's
+    /// statistics of one floating-point type.</summary>
+    public bool CanFold(BatchNorm2d norm, Tensor x)
+    {
+        ArgumentNullException.ThrowIfNull(norm);
+        ArgumentNullException.ThrowIfNull(x);
+        if (Training || norm.Training || HasForwardHooks || norm.HasForwardHooks) return false;
+        if (Autograd.IsEnabled && (x.RequiresGrad || Weight.RequiresGrad || Bias is { RequiresGrad: true } ||
+            norm.Weight.RequiresGrad || norm.Bias.RequiresGrad))
+            return false;
+        var t = x.DType;
+        return t.IsFloating() && Weight.DType == t && (Bias is null || Bias.DType == t) && norm.Weight.DType == t &&
+            norm.Bias.DType == t && norm.RunningMean.DType == t && norm.RunningVar.DType == t &&
+            norm.Weight.Numel == Weight.Size(0);
+    }
+
+    // The folded weight and bias, recomputed when the batch norm or a version of any source tensor differs from
+    // the ones they were made from.
+    private (Tensor Weight, Tensor Bias) Folded(BatchNorm2d norm)
+    {
+        var sources = new[] { Weight, Bias, norm.Weight, norm.Bias, norm.RunningMean, norm.RunningVar };
+        var versions = sources.Select(t => t?.Version ?? -1).ToArray();
+        if (folded is { } f && ReferenceEquals(f.Norm, norm) && f.Eps == norm.Eps && f.Versions.SequenceEqual(versions))
+            return (f.Weight, f.Bias);
+        var made = TensorScope.Outside(() =>
+        {
+            using var _ = Autograd.NoGrad();
+            var scale = norm.Weight.To(DType.Float64) / (norm.RunningVar.To(DType.Float64) + norm.Eps).Sqrt();
+            var w = (Weight.To(DType.Float64) * scale.Reshape(-1, 1, 1, 1)).To(Weight.DType);
+            var b0 = Bias is null ? Tensor.Zeros(Weight.Size(0)).To(DType.Float64) : Bias.To(DType.Float64);
+            var b = ((b0 - norm.RunningMean.To(DType.Float64)) * scale + norm.Bias.To(DType.Float64))
+                .To(Weight.DType);
+            return new FoldedConv(norm, norm.Eps, versions, w.Contiguous(), b.Contiguous());
+        });
+        folded = made;
+        return (made.Weight, made.Bias);
+    }
+
+    private sealed record FoldedConv(BatchNorm2d Norm, double Eps, int[] Versions, Tensor Weight, Tensor Bias);
 
     /// <inheritdoc/>
     public override string ToString() =>
@@ -193,6 +265,19 @@ public sealed class ConvTranspose2d : Module, ILayer
     /// <inheritdoc/>
     public Tensor Forward(Tensor x) => x.ConvTranspose2d(Weight, Bias, (stride, stride), (padding, padding),
         (outputPadding, outputPadding), groups, (dilation, dilation));
+}
+
+/// <summary>The activation <see cref="Conv2d.ForwardWithBatchNorm"/> applies after the batch norm.</summary>
+public enum ConvBnActivation
+{
+    /// <summary>No activation.</summary>
+    None,
+
+    /// <summary>max(0, x).</summary>
+    Relu,
+
+    /// <summary>min(max(0, x), 6).</summary>
+    Relu6,
 }
 
 internal static class ConvChecks

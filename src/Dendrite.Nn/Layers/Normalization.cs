@@ -21,6 +21,9 @@ public abstract class BatchNorm(int numFeatures, double eps, double momentum) : 
     /// <summary>Number of batches seen in training (Int64 scalar).</summary>
     public Tensor NumBatchesTracked { get; } = KeepBuffer(Tensor.Zeros(DType.Int64));
 
+    /// <summary>ε added to the variance.</summary>
+    public double Eps => eps;
+
     /// <summary>Normalises x, whose channels are dimension 1 and whose statistics run over <paramref name="axes"/>;
     /// parameters are reshaped to <paramref name="view"/> to broadcast.</summary>
     protected Tensor Normalize(Tensor x, int[] axes, int[] view)
@@ -41,6 +44,11 @@ public abstract class BatchNorm(int numFeatures, double eps, double momentum) : 
             mean = x.Mean(axes, keepDim: true);
             var = x.Var(axes, keepDim: true, correction: 0);
             UpdateRunning(mean.Reshape(-1), var.Reshape(-1), x.Numel / x.Size(1));
+        }
+        else if (x.DType == Weight.DType && x.DType == RunningMean.DType && x.DType == RunningVar.DType)
+        {
+            // One fused pass when no gradient is recorded, the composite ops below otherwise.
+            return x.BatchNormInference(RunningMean, RunningVar, Weight, Bias, eps);
         }
         else
         {
