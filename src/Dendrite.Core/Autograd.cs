@@ -99,8 +99,15 @@ public static partial class Autograd
             throw new NotSupportedException(
                 $"{fn} backward: its gradient is computed by kernels, not by recorded tensor ops, so it cannot be " +
                 "differentiated again (createGraph: true)");
-        var grads = fn.Backward(g);
         var inputs = fn.Inputs;
+        if (fn.AddIntoInput is { } addInto && !createGraph && !DetectAnomaly && inputs[0] is var only
+            && only.PendingGrad is { } pending && only.PendingOwned && pending.DType == g.DType)
+        {
+            // A view whose input's gradient is already an exclusive buffer of this pass: add into its slice.
+            addInto(pending, g);
+            return;
+        }
+        var grads = fn.Backward(g);
         if (grads.Length != inputs.Count)
             throw new InvalidOperationException(
                 $"{fn} backward: returned {grads.Length} gradients for {inputs.Count} inputs");
@@ -121,6 +128,11 @@ public static partial class Autograd
             {
                 input.PendingGrad = gi;
                 input.PendingOwned = Exclusive(gi, i, grads, g, owned, born);
+            }
+            else if (input.PendingOwned && !createGraph && input.PendingGrad.DType == gi.DType)
+            {
+                // The buffer is this pass's own and referenced nowhere else: accumulate in place.
+                input.PendingGrad.AddInPlace(gi);
             }
             else
             {

@@ -87,6 +87,11 @@ public sealed class Node
 
     internal Func<Tensor, Tensor?[]> Backward { get; }
 
+    /// <summary>For a view op (one input): adds the view's gradient g into a gradient of the input's full shape, in
+    /// place (pending, g). Autograd uses it when the input already holds a gradient of its own from this pass, so
+    /// the q, k, v slices of one projection add into one buffer instead of three zero-padded copies summed.</summary>
+    internal Action<Tensor, Tensor>? AddIntoInput { get; set; }
+
     /// <summary>False when the backward rule runs kernels directly instead of recorded tensor ops, so its result
     /// cannot be differentiated again.</summary>
     internal bool Differentiable => extra is not Extra { Differentiable: false };
