@@ -355,14 +355,14 @@ public partial class Tensor
     /// </summary>
     internal Tensor Record(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward,
         ReadOnlySpan<Tensor> saved = default, (string Name, object Value)[]? attributes = null,
-        bool differentiable = true)
+        bool differentiable = true, Action<Tensor, Tensor>? addIntoInput = null)
     {
         if (!Autograd.IsEnabled) return this;
         foreach (var x in inputs)
         {
             if (x.requiresGrad)
             {
-                GradFn = new Node(name, inputs, backward, saved, attributes, differentiable);
+                GradFn = new Node(name, inputs, backward, saved, attributes, differentiable, addIntoInput);
                 requiresGrad = true;
                 return this;
             }

@@ -225,10 +225,9 @@ public partial class Tensor
         int off = len == 0 ? Offset : Offset + (int)(s * strides[d]);
         var y = ViewOf(ns, nst, off);
         if (!Tracks(x)) return y;
-        y.Record("Slice", [x], g => [ViewGrad(g, x, z => z.Slice(d, start, end, step))],
-            attributes: [("dim", d), ("start", start), ("end", end), ("step", step)]);
-        if (y.GradFn is { } node) node.AddIntoInput = (pending, g) => pending.Slice(d, start, end, step).AddInPlace(g);
-        return y;
+        return y.Record("Slice", [x], g => [ViewGrad(g, x, z => z.Slice(d, start, end, step))],
+            attributes: [("dim", d), ("start", start), ("end", end), ("step", step)],
+            addIntoInput: (pending, g) => pending.Slice(d, start, end, step).AddInPlace(g));
     }
 
     /// <summary>Elements start … start+length-1 along <paramref name="dim"/> (a view).</summary>
