@@ -85,7 +85,14 @@ public static partial class Autograd
         var fn = t.GradFn;
         if (capture is not null)
         {
-            if (capture.TryGetValue(t, out int slot)) captured![slot] = g;
+            // A captured gradient goes to the caller and one a hook has seen may be held: neither may be summed
+            // into in place further down.
+            owned &= !t.HasHooks;
+            if (capture.TryGetValue(t, out int slot))
+            {
+                captured![slot] = g;
+                owned = false;
+            }
         }
         else
         {

@@ -53,6 +53,18 @@ public class GradAccumulationTests
     }
 
     [Fact]
+    public void CapturedGradient_IsNotSummedIntoLater()
+    {
+        // y's gradient reaches x as a view of the same memory; x's other gradient must not be added into it
+        var x = Tensor.From([1f, 2f, 3f, 4f], 4).RequireGrad();
+        var y = x.Reshape(2, 2);
+        var loss = (y * Tensor.From([1f, 1f, 1f, 1f], 2, 2)).Sum() + (x * 10).Sum();
+        var grads = Autograd.Grad([loss], [y, x]);
+        Assert.Equal([1f, 1f, 1f, 1f], grads[0]!.ToFloatArray());
+        Assert.Equal([11f, 11f, 11f, 11f], grads[1]!.ToFloatArray());
+    }
+
+    [Fact]
     public void OverlappingSlicesAndReuse_Gradcheck()
     {
         var x = Tensor.Randn([3, 5], new Generator(8), dtype: DType.Float64);
