@@ -85,7 +85,14 @@ public static partial class Autograd
         var fn = t.GradFn;
         if (capture is not null)
         {
-            if (capture.TryGetValue(t, out int slot)) captured![slot] = g;
+            // A captured gradient goes to the caller and one a hook has seen may be held: neither may be summed
+            // into in place further down.
+            owned &= !t.HasHooks;
+            if (capture.TryGetValue(t, out int slot))
+            {
+                captured![slot] = g;
+                owned = false;
+            }
         }
         else
         {
@@ -99,8 +106,15 @@ public static partial class Autograd
             throw new NotSupportedException(
                 $"{fn} backward: its gradient is computed by kernels, not by recorded tensor ops, so it cannot be " +
                 "differentiated again (createGraph: true)");
-        var grads = fn.Backward(g);
         var inputs = fn.Inputs;
+        if (fn.AddIntoInput is { } addInto && !createGraph && !DetectAnomaly && inputs[0] is var only
+            && only.PendingGrad is { } pending && only.PendingOwned && pending.DType == g.DType)
+        {
+            // A view whose input's gradient is already an exclusive buffer of this pass: add into its slice.
+            addInto(pending, g);
+            return;
+        }
+        var grads = fn.Backward(g);
         if (grads.Length != inputs.Count)
             throw new InvalidOperationException(
                 $"{fn} backward: returned {grads.Length} gradients for {inputs.Count} inputs");
@@ -121,6 +135,11 @@ public static partial class Autograd
             {
                 input.PendingGrad = gi;
                 input.PendingOwned = Exclusive(gi, i, grads, g, owned, born);
+            }
+            else if (input.PendingOwned && !createGraph && input.PendingGrad.DType == gi.DType)
+            {
+                // The buffer is this pass's own and referenced nowhere else: accumulate in place.
+                input.PendingGrad.AddInPlace(gi);
             }
             else
             {
@@ -343,14 +362,14 @@ public partial class Tensor
     /// </summary>
     internal Tensor Record(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward,
         ReadOnlySpan<Tensor> saved = default, (string Name, object Value)[]? attributes = null,
-        bool differentiable = true)
+        bool differentiable = true, Action<Tensor, Tensor>? addIntoInput = null)
     {
         if (!Autograd.IsEnabled) return this;
         foreach (var x in inputs)
         {
             if (x.requiresGrad)
             {
-                GradFn = new Node(name, inputs, backward, saved, attributes, differentiable);
+                GradFn = new Node(name, inputs, backward, saved, attributes, differentiable, addIntoInput);
                 requiresGrad = true;
                 return this;
             }

@@ -19,7 +19,7 @@ public sealed class Node
     private readonly object? extra;
 
     internal Node(string name, Tensor[] inputs, Func<Tensor, Tensor?[]> backward, ReadOnlySpan<Tensor> saved,
-        (string Name, object Value)[]? attributes, bool differentiable)
+        (string Name, object Value)[]? attributes, bool differentiable, Action<Tensor, Tensor>? addIntoInput = null)
     {
         Name = name;
         Inputs = inputs;
@@ -34,7 +34,7 @@ public sealed class Node
             saved1 = saved[1];
             version1 = saved1.Storage.Version;
         }
-        if (saved.Length <= 2 && differentiable)
+        if (saved.Length <= 2 && differentiable && addIntoInput is null)
         {
             extra = attributes;
             return;
@@ -42,11 +42,11 @@ public sealed class Node
         var more = saved.Length > 2 ? saved[2..].ToArray() : [];
         var versions = new int[more.Length];
         for (int i = 0; i < more.Length; i++) versions[i] = more[i].Storage.Version;
-        extra = new Extra(attributes ?? NoAttributes, more, versions, differentiable);
+        extra = new Extra(attributes ?? NoAttributes, more, versions, differentiable, addIntoInput);
     }
 
     private sealed record Extra((string Name, object Value)[] Attributes, Tensor[] More, int[] Versions,
-        bool Differentiable);
+        bool Differentiable, Action<Tensor, Tensor>? AddIntoInput);
 
     private (string Name, object Value)[] AttributePairs => extra switch
     {
@@ -86,6 +86,11 @@ public sealed class Node
     public IReadOnlyList<Tensor> Saved => [.. Enumerable.Range(0, SavedCount).Select(SavedAt)];
 
     internal Func<Tensor, Tensor?[]> Backward { get; }
+
+    /// <summary>For a view op (one input): adds the view's gradient g into a gradient of the input's full shape, in
+    /// place (pending, g). Autograd uses it when the input already holds a gradient of its own from this pass, so
+    /// the q, k, v slices of one projection add into one buffer instead of three zero-padded copies summed.</summary>
+    internal Action<Tensor, Tensor>? AddIntoInput => (extra as Extra)?.AddIntoInput;
 
     /// <summary>False when the backward rule runs kernels directly instead of recorded tensor ops, so its result
     /// cannot be differentiated again.</summary>

@@ -103,9 +103,19 @@ public partial class Tensor
         return Split(Math.Max(1, (n + chunks - 1) / chunks), dim);
     }
 
+    // The index values, each in [0, limit). An index that is all its storage (contiguous, from offset 0, the array
+    // exactly its size) with every value already in range is returned as that very array, not a copy: a batch of
+    // token ids or labels costs no allocation per step. The ops save the index tensor, so a later in-place write
+    // to it fails their backward rather than changing the gradient.
     private long[] IndexValues(string op, Tensor index, int limit, int dim)
     {
         if (index.DType != DType.Int64) throw new ArgumentException($"{op}: index must be Int64, got {index.DType}");
+        if (index.IsContiguous && index.Offset == 0 && index.Array<long>() is var own && own.Length == index.Numel)
+        {
+            bool inRange = true;
+            foreach (long j in own) inRange &= (ulong)j < (ulong)limit;
+            if (inRange) return own;
+        }
         var v = index.ToArray<long>();
         for (int i = 0; i < v.Length; i++)
         {
@@ -237,7 +247,7 @@ public partial class Tensor
             if (g.DType == DType.Float32) AddRows(gg.Array<float>(), gg.Offset, gz.Array<float>(), outer, n, inner, iv);
             else AddRows(gg.Array<double>(), gg.Offset, gz.Array<double>(), outer, n, inner, iv);
             return [gz.Reshape(x.shape)];
-        }, attributes: [("dim", d)], differentiable: false);
+        }, saved: [index], attributes: [("dim", d)], differentiable: false);
     }
 
     // dst[o, i, :] = src[o, index[i], :] over contiguous rows of length inner.

@@ -123,9 +123,9 @@ public partial class Tensor
             var dbs = db is null ? default : db.Span<T>();
             dws.Clear();
             dbs.Clear();
-            var scratch = new T[2 * n];
-            var xhat = scratch.AsSpan(0, n);
-            var gh = scratch.AsSpan(n, n);
+            Span<T> scratch = n <= 1024 ? stackalloc T[2 * n] : new T[2 * n];
+            var xhat = scratch[..n];
+            var gh = scratch.Slice(n, n);
             T inv = T.One / T.CreateChecked(n);
             var ms = mean.Span<T>();
             var rs = rstd.Span<T>();

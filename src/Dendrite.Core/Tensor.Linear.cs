@@ -18,6 +18,9 @@ public enum FusedActivation
 // separate bias-add or activation pass and no intermediate tensor. Other types use the composite ops.
 public partial class Tensor
 {
+    // The activation attribute, boxed once rather than on every call.
+    private static readonly object BoxedNone = FusedActivation.None, BoxedRelu = FusedActivation.Relu;
+
     /// <summary>act(x·Wᵀ + b).   x (*, in), weight (out, in), bias (out) → (*, out).
     /// dx = g'·W, dW = g'ᵀ·x, db = Σ g' with g' = g ⊙ act'(y)</summary>
     public Tensor Linear(Tensor weight, Tensor? bias = null, FusedActivation activation = FusedActivation.None)
@@ -83,6 +86,6 @@ public partial class Tensor
             if (bias is not null && bias.requiresGrad) grads[2] = g2.Sum(0);
             return grads;
         }, saved: activation == FusedActivation.Relu ? [x, weight, y] : [x, weight],
-            attributes: [("activation", activation)]);
+            attributes: [("activation", activation == FusedActivation.Relu ? BoxedRelu : BoxedNone)]);
     }
 }

@@ -42,10 +42,14 @@ public partial class Tensor
             if (!IsMatrixLayout(A)) A = A.Contiguous();
             if (!IsMatrixLayout(B)) B = B.Contiguous();
             BatchedGemm(A, B, y, batch, m, n, k);
-            var final = new List<int>(batch);
-            if (a.Rank > 1) final.Add(m);
-            if (b.Rank > 1) final.Add(n);
-            if (final.Count != y.Rank) y = y.ReshapeRaw(final.ToArray());
+            // Only a 1-D operand's added dimension is removed again (no shape list made for the usual case).
+            if (a.Rank == 1 || b.Rank == 1)
+            {
+                var final = new List<int>(batch);
+                if (a.Rank > 1) final.Add(m);
+                if (b.Rank > 1) final.Add(n);
+                y = y.ReshapeRaw(final.ToArray());
+            }
         }
         if (!Tracks(a, b)) return y;
         return y.Record("MatMul", [a, b], g =>
@@ -95,7 +99,11 @@ public partial class Tensor
             return;
         }
         Span<int> idx = stackalloc int[batch.Length];
-        int[] offA = new int[count], offB = new int[count], offY = new int[count];
+        // The offset tables live on the stack for the batches attention makes (batch × heads), so a step of
+        // training allocates none.
+        Span<int> offA = count <= 1024 ? stackalloc int[count] : new int[count];
+        Span<int> offB = count <= 1024 ? stackalloc int[count] : new int[count];
+        Span<int> offY = count <= 1024 ? stackalloc int[count] : new int[count];
         for (int bi = 0; bi < count; bi++)
         {
             int oa = A.Offset, ob = B.Offset, oy = y.Offset;

@@ -226,7 +226,8 @@ public partial class Tensor
         var y = ViewOf(ns, nst, off);
         if (!Tracks(x)) return y;
         return y.Record("Slice", [x], g => [ViewGrad(g, x, z => z.Slice(d, start, end, step))],
-            attributes: [("dim", d), ("start", start), ("end", end), ("step", step)]);
+            attributes: [("dim", d), ("start", start), ("end", end), ("step", step)],
+            addIntoInput: (pending, g) => pending.Slice(d, start, end, step).AddInPlace(g));
     }
 
     /// <summary>Elements start … start+length-1 along <paramref name="dim"/> (a view).</summary>

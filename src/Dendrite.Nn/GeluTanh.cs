@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace Dendrite.Nn;
 
@@ -7,8 +8,8 @@ namespace Dendrite.Nn;
 //   u = √(2/π)·(x + 0.044715·x³),  t = tanh(u),  y = ½·x·(1 + t)
 //   dy/dx = ½·(1 + t) + ½·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²)
 // The composite form records nine elementwise ops (nine tensors the size of the MLP's hidden layer, and as many
-// backward passes); this one saves only x and recomputes t in the backward. Blocks of 1024 keep the temporaries in
-// L1.
+// backward passes); this one saves x and t (written by the forward while it is in cache), so the backward does no
+// tanh of its own. Blocks of 1024 keep the temporaries in L1; the blocks are split across threads.
 internal static class GeluTanh
 {
     private const double A = 0.044715;
@@ -18,22 +19,32 @@ internal static class GeluTanh
     public static Tensor Forward(Tensor x)
     {
         var xc = x.Contiguous();
-        Tensor y;
+        bool record = Autograd.IsEnabled && x.RequiresGrad;
+        Tensor y, t;
         using (Autograd.NoGrad())
         {
             y = Tensor.UninitializedLike(xc);
-            if (x.DType == DType.Float32) Kernel<float>.Forward(xc, y);
-            else Kernel<double>.Forward(xc, y);
+            t = record ? Tensor.UninitializedLike(xc) : y;
+            if (x.DType == DType.Float32) Kernel<float>.Forward(xc, y, record ? t : null);
+            else Kernel<double>.Forward(xc, y, record ? t : null);
         }
-        if (!Autograd.IsEnabled || !x.RequiresGrad) return y;
+        if (!record) return y;
         return Autograd.Op("GeluTanh", y, [x], g =>
         {
             var gc = g.Contiguous();
             var dx = Tensor.UninitializedLike(xc);
-            if (x.DType == DType.Float32) Kernel<float>.Backward(xc, gc, dx);
-            else Kernel<double>.Backward(xc, gc, dx);
+            if (x.DType == DType.Float32) Kernel<float>.Backward(xc, t, gc, dx);
+            else Kernel<double>.Backward(xc, t, gc, dx);
             return [dx];
-        }, saved: [xc], differentiable: false);
+        }, saved: [xc, t], differentiable: false);
+    }
+
+    // Runs body over blocks [start, end) of `length` elements, on all threads when there are enough blocks.
+    private static void Blocks(int length, Action<int, int> body)
+    {
+        int blocks = (length + Block - 1) / Block;
+        if (blocks < 16) body(0, blocks);
+        else Threading.For(blocks, 8, body);
     }
 
     private static class Kernel<T>
@@ -42,12 +53,22 @@ internal static class GeluTanh
         private static readonly T Half = T.CreateChecked(0.5), Ca = T.CreateChecked(C * A), Cc = T.CreateChecked(C),
             C3a = T.CreateChecked(3 * C * A);
 
-        public static void Forward(Tensor x, Tensor y)
+        // y = ½·x·(1 + t); t (when given) keeps tanh(u) for the backward.
+        public static void Forward(Tensor x, Tensor y, Tensor? t)
+        {
+            // The writes are counted once here; the threads write through read-only spans made writable.
+            y.AsSpan<T>();
+            t?.AsSpan<T>();
+            Blocks(x.Numel, (first, last) => ForwardBlocks(x, y, t, first, last));
+        }
+
+        private static void ForwardBlocks(Tensor x, Tensor y, Tensor? t, int first, int last)
         {
             var xs = x.AsReadOnlySpan<T>();
-            var ys = y.AsSpan<T>();
+            var ys = Writable(y.AsReadOnlySpan<T>());
+            var ts = t is null ? default : Writable(t.AsReadOnlySpan<T>());
             Span<T> u = stackalloc T[Block];
-            for (int o = 0; o < xs.Length; o += Block)
+            for (int o = first * Block; o < Math.Min(xs.Length, last * Block); o += Block)
             {
                 int n = Math.Min(Block, xs.Length - o);
                 var xb = xs.Slice(o, n);
@@ -58,42 +79,49 @@ internal static class GeluTanh
                 TensorPrimitives.Add(ub, Cc, ub);                           // c·(1 + a·x²)
                 TensorPrimitives.Multiply(ub, xb, ub);                      // u = c·(x + a·x³)
                 TensorPrimitives.Tanh(ub, ub);                              // t
+                if (t is not null) ub.CopyTo(ts.Slice(o, n));
                 TensorPrimitives.Add(ub, T.One, ub);
                 TensorPrimitives.Multiply(ub, Half, ub);                    // ½(1 + t)
                 TensorPrimitives.Multiply(ub, xb, yb);                      // y
             }
         }
 
-        public static void Backward(Tensor x, Tensor g, Tensor dx)
+        public static void Backward(Tensor x, Tensor t, Tensor g, Tensor dx)
+        {
+            dx.AsSpan<T>();
+            Blocks(x.Numel, (first, last) => BackwardBlocks(x, t, g, dx, first, last));
+        }
+
+        private static void BackwardBlocks(Tensor x, Tensor t, Tensor g, Tensor dx, int first, int last)
         {
             var xs = x.AsReadOnlySpan<T>();
+            var tsAll = t.AsReadOnlySpan<T>();
             var gs = g.AsReadOnlySpan<T>();
-            var ds = dx.AsSpan<T>();
-            Span<T> buffer = stackalloc T[2 * Block];
-            for (int o = 0; o < xs.Length; o += Block)
+            var ds = Writable(dx.AsReadOnlySpan<T>());
+            Span<T> buffer = stackalloc T[Block];
+            for (int o = first * Block; o < Math.Min(xs.Length, last * Block); o += Block)
             {
                 int n = Math.Min(Block, xs.Length - o);
                 var xb = xs.Slice(o, n);
+                var tb = tsAll.Slice(o, n);
                 var db = ds.Slice(o, n);
                 var x2 = buffer[..n];
-                var t = buffer.Slice(Block, n);
-                TensorPrimitives.Multiply(xb, xb, x2);                      // x²
-                TensorPrimitives.Multiply(x2, Ca, t);
-                TensorPrimitives.Add(t, Cc, t);
-                TensorPrimitives.Multiply(t, xb, t);
-                TensorPrimitives.Tanh(t, t);                                // t
                 // d = ½(1 + t) + ½·x·(1 − t²)·(c + 3ca·x²)
+                TensorPrimitives.Multiply(xb, xb, x2);                      // x²
                 TensorPrimitives.Multiply(x2, C3a, x2);
-                TensorPrimitives.Add(x2, Cc, x2);                           // c + 3ca·x²  (x² no longer needed)
+                TensorPrimitives.Add(x2, Cc, x2);                           // c + 3ca·x²
                 TensorPrimitives.Multiply(x2, xb, x2);                      // x·(c + 3ca·x²)
-                TensorPrimitives.Multiply(t, t, db);                        // t²
+                TensorPrimitives.Multiply(tb, tb, db);                      // t²
                 TensorPrimitives.Subtract(T.One, db, db);                   // 1 − t²
                 TensorPrimitives.Multiply(db, x2, db);                      // x·(1 − t²)·(c + 3ca·x²)
-                TensorPrimitives.Add(db, t, db);
+                TensorPrimitives.Add(db, tb, db);
                 TensorPrimitives.Add(db, T.One, db);
                 TensorPrimitives.Multiply(db, Half, db);
                 TensorPrimitives.Multiply(db, gs.Slice(o, n), db);
             }
         }
+
+        private static Span<T> Writable(ReadOnlySpan<T> span) =>
+            MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(span), span.Length);
     }
 }

@@ -9,12 +9,13 @@ namespace Dendrite.Nn;
 // Shapes: * leading (batch, heads) dimensions, T queries, S keys, D query/key width, Dv value width.
 //   q (*, T, D), k (*, S, D), v (*, S, Dv) → y (*, T, Dv), P (*, T, S)
 //
-// One op with its own backward. The two products are batched GEMMs (one call each for every batch and head); the
-// scale is folded into q before the first product; the causal mask, the softmax and (in the backward) the softmax
-// gradient run as one pass per row of P, in place, so the T×S scores are written once by the GEMM, rewritten once
-// by the softmax, and read once by the second GEMM. Causal rows stop at their diagonal: entries past it are never
-// exponentiated. The backward, from the saved P:
-//   dv = Pᵀ·g,  dP = g·vᵀ,  dZ = P ⊙ (dP − Σⱼ dP ⊙ P),  dq = dZ·k·scale,  dk = dZᵀ·(q·scale)
+// One op with its own backward. The two products are batched GEMMs (one call each for every batch and head) that
+// read q, k and v where they lie (strided views of a fused projection need no copy); the causal mask, the scale,
+// the softmax and (in the backward) the softmax gradient with the scale run as one pass per row of P, in place, so
+// the T×S scores are written once by the GEMM, rewritten once by the softmax, and read once by the second GEMM.
+// Causal rows stop at their diagonal: entries past it are never exponentiated. (With a floating mask, added to
+// scaled scores, q is scaled before the product instead.) The backward, from the saved P:
+//   dv = Pᵀ·g,  dP = g·vᵀ,  dZ' = scale·P ⊙ (dP − Σⱼ dP ⊙ P),  dq = dZ'·k,  dk = dZ'ᵀ·q
 // A fully masked row gives zeros (and zero gradients), not NaN, as the masked Softmax does.
 
 /// <summary>Scaled dot-product attention, the core of every Transformer layer.</summary>
@@ -49,12 +50,14 @@ public static class Attention
             throw new ArgumentOutOfRangeException(nameof(dropout), $"{op}: dropout must be in [0, 1), got {dropout}");
         int T = q.Size(-2), S = k.Size(-2), D = q.Size(-1);
         double s = scale ?? 1 / Math.Sqrt(D);
-        Tensor y, p, pd, qs;
+        // The scale goes into the softmax's pass over each row, unless a floating mask must be added to scores
+        // that are already scaled (or a negative scale would turn a -∞ of the boolean mask into +∞).
+        bool prescale = s <= 0 || (mask is not null && mask.DType != DType.Bool);
+        Tensor y, p, pd;
         Tensor? keep = null;
         using (Autograd.NoGrad())
         {
-            qs = q * s;
-            var scores = qs.MatMul(k.Transpose(-2, -1));                  // (*, T, S), a new contiguous tensor
+            var scores = (prescale ? q * s : q).MatMul(k.Transpose(-2, -1));  // (*, T, S), a new contiguous tensor
             if (mask is not null)
             {
                 int[] full = scores.Shape.ToArray();
@@ -69,8 +72,9 @@ public static class Attention
                         mask.DType);
             }
             if (!scores.IsContiguous) scores = scores.Contiguous();
-            if (scores.DType == DType.Float32) SoftmaxRows<float>(scores, T, S, causal);
-            else SoftmaxRows<double>(scores, T, S, causal);
+            double rowScale = prescale ? 1 : s;
+            if (scores.DType == DType.Float32) SoftmaxRows<float>(scores, T, S, causal, (float)rowScale);
+            else SoftmaxRows<double>(scores, T, S, causal, rowScale);
             p = scores;
             pd = p;
             if (dropout > 0)
@@ -82,17 +86,18 @@ public static class Attention
         }
         weights = p;
         if (!Autograd.IsEnabled || !(q.RequiresGrad || k.RequiresGrad || v.RequiresGrad)) return y;
-        Tensor[] saved = keep is null ? [qs, k, v, p] : [qs, k, v, p, keep];
+        Tensor[] saved = keep is null ? [q, k, v, p] : [q, k, v, p, keep];
         return Autograd.Op(op, y, [q, k, v], g =>
         {
             var dv = v.RequiresGrad ? pd.Transpose(-2, -1).MatMul(g) : null;  // (*, S, Dv)
             var dp = g.MatMul(v.Transpose(-2, -1));                            // (*, T, S)
             if (keep is not null) dp = dp * keep;
             if (!dp.IsContiguous) dp = dp.Contiguous();
-            if (dp.DType == DType.Float32) SoftmaxBackwardRows<float>(p, dp, S);
-            else SoftmaxBackwardRows<double>(p, dp, S);
-            var dq = q.RequiresGrad ? dp.MatMul(k) * s : null;                 // (*, T, D)
-            var dk = k.RequiresGrad ? dp.Transpose(-2, -1).MatMul(qs) : null;  // (*, S, D)
+            // dp becomes s·dZ, so that dq = s·dZ·k and dk = s·dZᵀ·q need no scaling pass of their own
+            if (dp.DType == DType.Float32) SoftmaxBackwardRows<float>(p, dp, S, (float)s);
+            else SoftmaxBackwardRows<double>(p, dp, S, s);
+            var dq = q.RequiresGrad ? dp.MatMul(k) : null;                     // (*, T, D)
+            var dk = k.RequiresGrad ? dp.Transpose(-2, -1).MatMul(q) : null;   // (*, S, D)
             return [dq, dk, dv];
         }, saved: saved, attributes: new Dictionary<string, object> { ["causal"] = causal, ["scale"] = s },
             differentiable: false);
@@ -100,20 +105,21 @@ public static class Attention
 
     private static void Check(string op, Tensor q, Tensor k, Tensor v)
     {
-        string shapes = $"q {Shapes.Format(q.Shape)}, k {Shapes.Format(k.Shape)}, v {Shapes.Format(v.Shape)}";
+        // Formatted only for an error: the checks run on every forward.
+        string Shapes3() => $"q {Shapes.Format(q.Shape)}, k {Shapes.Format(k.Shape)}, v {Shapes.Format(v.Shape)}";
         if (q.Rank < 2 || k.Rank != q.Rank || v.Rank != q.Rank)
-            throw new ArgumentException($"{op}: q, k and v need the same rank, at least 2: {shapes}");
+            throw new ArgumentException($"{op}: q, k and v need the same rank, at least 2: {Shapes3()}");
         if (!q.DType.IsFloating() || k.DType != q.DType || v.DType != q.DType)
             throw new ArgumentException($"{op}: q, k and v must share one floating type: " +
                 $"{q.DType}, {k.DType}, {v.DType}");
         if (q.Size(-1) != k.Size(-1))
-            throw new ArgumentException($"{op}: q and k widths differ: {shapes}");
+            throw new ArgumentException($"{op}: q and k widths differ: {Shapes3()}");
         if (k.Size(-2) != v.Size(-2))
-            throw new ArgumentException($"{op}: k and v lengths differ: {shapes}");
+            throw new ArgumentException($"{op}: k and v lengths differ: {Shapes3()}");
         for (int d = 0; d < q.Rank - 2; d++)
         {
             if (q.Shape[d] != k.Shape[d] || q.Shape[d] != v.Shape[d])
-                throw new ArgumentException($"{op}: leading dimension {d} differs: {shapes}");
+                throw new ArgumentException($"{op}: leading dimension {d} differs: {Shapes3()}");
         }
     }
 
@@ -127,9 +133,9 @@ public static class Attention
         return true;
     }
 
-    // In place over rows of length S (row r is query r mod T): causal cut, softmax. Entries past a causal row's end
-    // are set to 0 without being read. A row whose every entry is -∞ becomes zeros.
-    private static void SoftmaxRows<T>(Tensor scores, int queries, int keys, bool causal)
+    // In place over rows of length S (row r is query r mod T): causal cut, scale, softmax. Entries past a causal
+    // row's end are set to 0 without being read. A row whose every entry is -∞ becomes zeros.
+    private static void SoftmaxRows<T>(Tensor scores, int queries, int keys, bool causal, T scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = keys == 0 ? 0 : scores.Numel / keys;
@@ -145,6 +151,7 @@ public static class Attention
                 if (n < keys) row[Math.Max(n, 0)..].Clear();
                 if (n <= 0) continue;
                 var live = row[..n];
+                if (scale != T.One) TensorPrimitives.Multiply(live, scale, live);
                 T m = TensorPrimitives.Max<T>(live);
                 if (T.IsNegativeInfinity(m))
                 {
@@ -159,8 +166,8 @@ public static class Attention
         Parallel(rows, keys, Body);
     }
 
-    // dZ = P ⊙ (dP − Σⱼ dP ⊙ P), row by row, in place over dP.
-    private static void SoftmaxBackwardRows<T>(Tensor p, Tensor dp, int keys)
+    // scale·dZ = scale·P ⊙ (dP − Σⱼ dP ⊙ P), row by row, in place over dP.
+    private static void SoftmaxBackwardRows<T>(Tensor p, Tensor dp, int keys, T scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = keys == 0 ? 0 : p.Numel / keys;
@@ -177,6 +184,7 @@ public static class Attention
                 T dot = TensorPrimitives.Dot(pr, dr);
                 TensorPrimitives.Subtract(dr, dot, dr);
                 TensorPrimitives.Multiply(dr, pr, dr);
+                if (scale != T.One) TensorPrimitives.Multiply(dr, scale, dr);
             }
         }
         Parallel(rows, keys, Body);

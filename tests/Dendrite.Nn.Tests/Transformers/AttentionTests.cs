@@ -48,6 +48,30 @@ public class AttentionTests
         var additive = Tensor.Randn([4, 6], g);
         Gradcheck.Assert(x => Attention.ScaledDotProduct(x[0], x[1], x[2], additive, causal: true, scale: 0.7),
             q, k, v);
+        // a negative scale is applied before the boolean mask, so masked keys still get no weight
+        Gradcheck.Assert(x => Attention.ScaledDotProduct(x[0], x[1], x[2], pad, causal: true, scale: -0.5),
+            q, k, v);
+    }
+
+    [Fact]
+    public void ScaledDotProduct_ScaleFoldedIntoSoftmaxEqualsComposite()
+    {
+        // softmax(q·kᵀ·s + causal)·v written with elementary ops, on q, k, v strided views of one projection
+        var g = new Generator(21);
+        var qkv = Tensor.Randn([2, 5, 3, 2, 4], g);
+        Tensor Part(Tensor t, int i) => t.Select(2, i).Transpose(1, 2);              // (B, H, T, hs)
+        var a = qkv.Clone().RequireGrad();
+        var b = qkv.Clone().RequireGrad();
+        var r = Tensor.Randn([2, 2, 5, 4], g);
+        var fused = Attention.ScaledDotProduct(Part(a, 0), Part(a, 1), Part(a, 2), causal: true, scale: 0.3);
+        var mask = Tensor.Ones(5, 5).Tril().Eq(1.0);
+        var scores = Part(b, 0).MatMul(Part(b, 1).Transpose(-2, -1)) * 0.3;
+        var composite = Tensor.Where(mask, scores, Tensor.Scalar(double.NegativeInfinity, DType.Float32)).Softmax(-1)
+            .MatMul(Part(b, 2));
+        NnFixture.AssertClose(fused, composite, "forward", atol: 1e-5);
+        (fused * r).Sum().Backward();
+        (composite * r).Sum().Backward();
+        NnFixture.AssertClose(a.Grad!, b.Grad!, "dqkv", atol: 1e-5);
     }
 
     [Fact]
@@ -242,6 +266,21 @@ public class FusedTransformerOpTests
         NnFixture.AssertClose(fused, composite, "forward", atol: 1e-6);
         (fused * r).Sum().Backward();
         (composite * r).Sum().Backward();
+        NnFixture.AssertClose(a.Grad!, b.Grad!, "dx", atol: 1e-5);
+    }
+
+    [Fact]
+    public void GeluTanh_FusedEqualsCompositeOnThreads()
+    {
+        // 64 blocks and a ragged tail: the blocks are split across threads
+        var x = Tensor.Randn([65 * 1024 + 17], new Generator(19)) * 3;
+        var a = x.Clone().RequireGrad();
+        var b = x.Clone().RequireGrad();
+        var r = Tensor.Randn([65 * 1024 + 17], new Generator(20));
+        var fused = Functional.Gelu(a, tanh: true);
+        NnFixture.AssertClose(fused, Functional.GeluTanhComposite(b), "forward", atol: 1e-6);
+        (fused * r).Sum().Backward();
+        (Functional.GeluTanhComposite(b) * r).Sum().Backward();
         NnFixture.AssertClose(a.Grad!, b.Grad!, "dx", atol: 1e-5);
     }
 

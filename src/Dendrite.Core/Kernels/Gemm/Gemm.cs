@@ -66,54 +66,121 @@ internal static class Gemm
         var path = PackedSgemm.BestPath;
         var blocking = PackedSgemm.DefaultBlocking(path);
         int threads = Threads.Count;
-        int[] oa = offsetsA.ToArray(), ob = offsetsB.ToArray(), oc = offsetsC.ToArray();
         fixed (float* pa = a, pb = b, pc = c)
         {
-            float* xa = pa, xb = pb, xc = pc;
             bool perProblem = count >= threads && threads > 1 && (count % threads == 0 || count >= 4 * threads);
             if (!perProblem)
             {
                 for (int i = 0; i < count; i++)
                 {
-                    PackedSgemm.Run(transA, transB, m, n, k, alpha, xa + oa[i], lda, xb + ob[i], ldb, beta,
-                        xc + oc[i], ldc, path, blocking, threads);
+                    PackedSgemm.Run(transA, transB, m, n, k, alpha, pa + offsetsA[i], lda, pb + offsetsB[i], ldb,
+                        beta, pc + offsetsC[i], ldc, path, blocking, threads);
                 }
                 return;
             }
             long work = Math.Max(1L, (long)m * n * k);
             int grain = (int)Math.Clamp(PackedSgemm.MinWorkPerThread / work, 1, count);
-            Parallel.For(count, grain, (lo, hi) =>
+            var runner = batchRunner ??= new BatchRunner();
+            runner.Set(transA, transB, m, n, k, alpha, pa, lda, offsetsA, pb, ldb, offsetsB, beta, pc, ldc, offsetsC,
+                path, blocking);
+            try
             {
-                for (int i = lo; i < hi; i++)
-                {
-                    PackedSgemm.Run(transA, transB, m, n, k, alpha, xa + oa[i], lda, xb + ob[i], ldb, beta,
-                        xc + oc[i], ldc, path, blocking, 1);
-                }
-            });
+                Parallel.For(count, grain, runner.Body);
+            }
+            finally
+            {
+                runner.Clear();
+            }
         }
     }
 
-    // Validates one problem's dimensions, strides and extents against the buffers it reads and writes.
+    // The calling thread's batch of problems for the worker threads, reused across calls so that a batched product
+    // allocates nothing in the steady state (the caller waits in Parallel.For, so one per thread suffices).
+    [ThreadStatic] private static BatchRunner? batchRunner;
+
+    private sealed unsafe class BatchRunner
+    {
+        private int[] oa = [], ob = [], oc = [];
+        private bool transA, transB;
+        private int m, n, k, lda, ldb, ldc;
+        private float alpha, beta;
+        private float* a, b, c;
+        private GemmPath path;
+        private GemmBlocking blocking;
+
+        public BatchRunner() => Body = Run;
+
+        public Action<int, int> Body { get; }
+
+        public void Set(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda,
+            ReadOnlySpan<int> offsetsA, float* b, int ldb, ReadOnlySpan<int> offsetsB, float beta, float* c, int ldc,
+            ReadOnlySpan<int> offsetsC, GemmPath path, GemmBlocking blocking)
+        {
+            if (oa.Length < offsetsC.Length)
+            {
+                oa = new int[offsetsC.Length];
+                ob = new int[offsetsC.Length];
+                oc = new int[offsetsC.Length];
+            }
+            offsetsA.CopyTo(oa);
+            offsetsB.CopyTo(ob);
+            offsetsC.CopyTo(oc);
+            this.transA = transA;
+            this.transB = transB;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.alpha = alpha;
+            this.beta = beta;
+            this.a = a;
+            this.b = b;
+            this.c = c;
+            this.lda = lda;
+            this.ldb = ldb;
+            this.ldc = ldc;
+            this.path = path;
+            this.blocking = blocking;
+        }
+
+        public void Clear()
+        {
+            a = null;
+            b = null;
+            c = null;
+        }
+
+        private void Run(int lo, int hi)
+        {
+            for (int i = lo; i < hi; i++)
+            {
+                PackedSgemm.Run(transA, transB, m, n, k, alpha, a + oa[i], lda, b + ob[i], ldb, beta, c + oc[i], ldc,
+                    path, blocking, 1);
+            }
+        }
+    }
+
+    // The batch item's suffix is formatted only when a check fails: a batched call checks every item on every step.
     private static void Check(bool transA, bool transB, int m, int n, int k, int lenA, int lda, int offA,
         int lenB, int ldb, int offB, int lenC, int ldc, int offC, int index = -1, string op = "Sgemm")
     {
-        string at = index < 0 ? "" : $" (batch item {index})";
         if (m < 0 || n < 0 || k < 0)
-            throw new ArgumentOutOfRangeException(nameof(m), $"{op}: negative size m={m}, n={n}, k={k}{at}");
-        Operand(op, "A", transA ? k : m, transA ? m : k, lenA, lda, offA, at);
-        Operand(op, "B", transB ? n : k, transB ? k : n, lenB, ldb, offB, at);
-        Operand(op, "C", m, n, lenC, ldc, offC, at);
+            throw new ArgumentOutOfRangeException(nameof(m), $"{op}: negative size m={m}, n={n}, k={k}{At(index)}");
+        Operand(op, "A", transA ? k : m, transA ? m : k, lenA, lda, offA, index);
+        Operand(op, "B", transB ? n : k, transB ? k : n, lenB, ldb, offB, index);
+        Operand(op, "C", m, n, lenC, ldc, offC, index);
     }
 
-    private static void Operand(string op, string name, int rows, int cols, int length, int ld, int offset, string at)
+    private static string At(int index) => index < 0 ? "" : $" (batch item {index})";
+
+    private static void Operand(string op, string name, int rows, int cols, int length, int ld, int offset, int index)
     {
         if (ld < Math.Max(1, cols))
-            throw new ArgumentException($"{op}: {name} is {rows}x{cols} but its row stride is {ld}{at}");
+            throw new ArgumentException($"{op}: {name} is {rows}x{cols} but its row stride is {ld}{At(index)}");
         if (rows == 0 || cols == 0) return;
         long need = (long)offset + (long)(rows - 1) * ld + cols;
         if (offset < 0 || need > length)
             throw new ArgumentException($"{op}: {name} is {rows}x{cols} with row stride {ld} at offset {offset}, " +
-                $"needing {need} elements, but its buffer holds {length}{at}");
+                $"needing {need} elements, but its buffer holds {length}{At(index)}");
     }
 
     /// <summary>The same contract for any numeric type: for each row of C, accumulate rows of op(B) scaled by
