@@ -180,8 +180,9 @@ internal static class PretrainCommands
         TokenCorpus? other = null;
         if (r.EvalAlso is not null)
         {
+            // the whole of the other corpus, as its own pre-training saw it (--max-chars limits this one only)
             other = TokenCorpus.Encode(tokenizer,
-                TokenCorpus.SplitText(TextCorpora.Load(r.EvalAlso, r.MaxChars), r.Validation).Validation);
+                TokenCorpus.SplitText(TextCorpora.Load(r.EvalAlso), r.Validation).Validation);
             Report("before", trainer, (r.Corpus, val), (r.EvalAlso, other));
         }
         var metadata = model.Config.ToMetadata();
