@@ -150,7 +150,8 @@ public sealed class FineTuneTests : IDisposable
         {
             (code, output, error) = Cli("pretrain", "--corpus", other, start, ckpt, "--eval-also", text, "--steps",
                 "4", "--warmup", "1", "--batch", "4", "--context", "32", "--layers", "1", "--heads", "2",
-                "--embedding", "16", "--eval-every", "4", "--eval-windows", "2", "--out", Path.Combine(root, "second.safetensors"));
+                "--embedding", "16", "--eval-every", "4", "--eval-windows", "2", "--out",
+                Path.Combine(root, "second.safetensors"));
             Assert.True(code == 0, error + output);
             Assert.Contains($"before: {text} validation", output, StringComparison.Ordinal);
             Assert.Contains($"after: {other} validation", output, StringComparison.Ordinal);
