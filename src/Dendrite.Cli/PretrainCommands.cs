@@ -89,6 +89,14 @@ internal static class PretrainCommands
         {
             Description = "start from this checkpoint's weights and tokenizer (continued pre-training)",
         };
+        var tokenizerFrom = new Option<string?>("--tokenizer-from")
+        {
+            Description = "new weights, but this checkpoint's tokenizer (the from-scratch control of --init-from)",
+        };
+        var evalAlso = new Option<string?>("--eval-also")
+        {
+            Description = "another corpus whose validation part is scored before and after (forgetting)",
+        };
         var plot = new Option<string?>("--plot") { Description = "PNG of the loss curves" };
         var seed = Opt("--seed", "seed of the initialisation and batches", 0UL);
         var cmd = new Command("pretrain", "pre-train a GPT on next-token prediction (AdamW, warm-up + cosine, " +
@@ -96,13 +104,14 @@ internal static class PretrainCommands
         foreach (var o in new Option[]
         {
             corpus, maxChars, tokenizer, vocabSize, layers, heads, embedding, context, dropout, steps, batch, lr,
-            warmup, evalEvery, evalWindows, validation, output, resume, initFrom, plot, seed,
+            warmup, evalEvery, evalWindows, validation, output, resume, initFrom, tokenizerFrom, evalAlso, plot, seed,
         })
             cmd.Options.Add(o);
         cmd.SetAction(p => Guard(() => Pretrain(new PretrainRequest(p.GetValue(corpus)!, p.GetValue(maxChars),
             p.GetValue(tokenizer)!, p.GetValue(vocabSize), p.GetValue(layers), p.GetValue(heads),
             p.GetValue(embedding), p.GetValue(context), p.GetValue(dropout), p.GetValue(validation),
-            p.GetValue(output)!, p.GetValue(resume), p.GetValue(initFrom), p.GetValue(plot), p.GetValue(seed)),
+            p.GetValue(output)!, p.GetValue(resume), p.GetValue(initFrom), p.GetValue(tokenizerFrom),
+            p.GetValue(evalAlso), p.GetValue(plot), p.GetValue(seed)),
             new PretrainOptions(p.GetValue(steps), p.GetValue(batch), p.GetValue(context), p.GetValue(lr),
                 WarmupSteps: p.GetValue(warmup), EvalEvery: p.GetValue(evalEvery),
                 EvalWindows: p.GetValue(evalWindows) is > 0 and var w ? w : null, Seed: p.GetValue(seed)))));
@@ -111,7 +120,7 @@ internal static class PretrainCommands
 
     private sealed record PretrainRequest(string Corpus, int? MaxChars, string Tokenizer, int VocabSize, int Layers,
         int Heads, int Embedding, int Context, double Dropout, double Validation, string Output, bool Resume,
-        string? InitFrom, string? Plot, ulong Seed);
+        string? InitFrom, string? TokenizerFrom, string? EvalAlso, string? Plot, ulong Seed);
 
     private static int Pretrain(PretrainRequest r, PretrainOptions options)
     {
@@ -121,6 +130,9 @@ internal static class PretrainCommands
 
         // The model and tokenizer: from the run being resumed, from a pre-trained checkpoint, or new.
         string? source = r.Resume ? r.Output : r.InitFrom;
+        if (source is not null && r.TokenizerFrom is not null)
+            throw new ArgumentException("pretrain: --tokenizer-from starts new weights; it cannot be combined with " +
+                $"{(r.Resume ? "--resume" : "--init-from")}");
         Gpt model;
         ITokenizer tokenizer;
         if (source is not null)
@@ -133,7 +145,10 @@ internal static class PretrainCommands
         }
         else
         {
-            tokenizer = MakeTokenizer(r.Tokenizer, trainText, r.VocabSize);
+            tokenizer = r.TokenizerFrom is null ? MakeTokenizer(r.Tokenizer, trainText, r.VocabSize)
+                : Tokenizers.FromMetadata(LoadMetadata(r.TokenizerFrom));
+            if (r.TokenizerFrom is not null)
+                Console.WriteLine($"tokenizer {tokenizer.Kind} from {r.TokenizerFrom}; new weights");
             model = new Gpt(new GptConfig(tokenizer.VocabSize, r.Context, r.Layers, r.Heads, r.Embedding,
                 r.Dropout), new Generator(r.Seed));
         }
@@ -160,6 +175,16 @@ internal static class PretrainCommands
             Context = Math.Min(options.Context, model.Config.Context),
         });
         if (r.Resume) trainer.Resume(r.Output);
+        // Both corpora's validation parts, scored in full before and after: adaptation to this corpus against
+        // forgetting of the other.
+        TokenCorpus? other = null;
+        if (r.EvalAlso is not null)
+        {
+            // the whole of the other corpus, as its own pre-training saw it (--max-chars limits this one only)
+            other = TokenCorpus.Encode(tokenizer,
+                TokenCorpus.SplitText(TextCorpora.Load(r.EvalAlso), r.Validation).Validation);
+            Report("before", trainer, (r.Corpus, val), (r.EvalAlso, other));
+        }
         var metadata = model.Config.ToMetadata();
         metadata["generator"] = "gpt";
         foreach (var (k, v) in tokenizer.ToMetadata()) metadata[k] = v;
@@ -173,6 +198,7 @@ internal static class PretrainCommands
         var full = trainer.Evaluate(val);
         Console.WriteLine($"final validation (all {full.Tokens:N0} tokens): {full.NatsPerToken:F4} nats/token, " +
             $"perplexity {full.Perplexity:F2}, {full.BitsPerCharacter:F4} bits/char");
+        if (other is not null) Report("after", trainer, (r.Corpus, val), (r.EvalAlso!, other));
         if (r.Plot is not null && trainer.History.Count > 0)
         {
             var h = trainer.History;
@@ -187,6 +213,22 @@ internal static class PretrainCommands
         Console.WriteLine("sample (temperature 0.8, top-k 40):");
         Console.WriteLine(tokenizer.Decode(sample));
         return 0;
+    }
+
+    private static IReadOnlyDictionary<string, string> LoadMetadata(string checkpoint)
+    {
+        if (!File.Exists(checkpoint)) throw new IOException($"pretrain: checkpoint '{checkpoint}' does not exist");
+        return Safetensors.Load(checkpoint).Metadata;
+    }
+
+    private static void Report(string when, LanguageModelTrainer trainer, params (string Name, TokenCorpus Val)[] sets)
+    {
+        foreach (var (name, corpus) in sets)
+        {
+            var loss = trainer.Evaluate(corpus);
+            Console.WriteLine($"{when}: {name} validation (all {loss.Tokens:N0} tokens) {loss.NatsPerToken:F4} " +
+                $"nats/token, {loss.BitsPerCharacter:F4} bits/char");
+        }
     }
 
     private static ITokenizer MakeTokenizer(string kind, string trainText, int vocabSize) => kind switch

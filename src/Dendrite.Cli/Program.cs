@@ -26,6 +26,7 @@ public static class Program
         ZooCommands.Register(root);
         GenerateCommands.Register(root);
         PretrainCommands.Register(root);
+        FinetuneCommands.Register(root);
         AutoencoderCommands.Register(root);
         GanCommands.Register(root);
         GanFamilyCommands.Register(root);
