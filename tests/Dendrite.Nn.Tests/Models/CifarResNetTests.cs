@@ -158,7 +158,7 @@ public class CifarResNetTests
         var model = CifarResNet.ResNet20(new ZooOptions(NumClasses: 10, InChannels: 1));
         var e = Assert.Throws<ArgumentException>(() => model.Forward(Tensor.Zeros(2, 3, 28, 28)));
         Assert.Contains("(N, 1, H, W)", e.Message, StringComparison.Ordinal);
-        Assert.Contains("[2, 3, 28, 28]", e.Message, StringComparison.Ordinal);
+        Assert.Contains("[2,3,28,28]", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => new CifarResNet(0));
         Assert.Throws<ArgumentException>(() => new CifarResNet(3, width: 0));
         Assert.Throws<ArgumentException>(() => new CifarBlock(16, 32, 3));
