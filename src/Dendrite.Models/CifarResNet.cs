@@ -1,13 +1,13 @@
 // The residual networks for small images of He, Zhang, Ren & Sun (2015, "Deep Residual Learning for Image
 // Recognition", §4.2, the CIFAR-10 experiments): a 3×3 convolution to 16 channels, then three stages of n basic
-// blocks (two 3×3 convolutions each) at 16, 32 and 64 channels on feature maps of 32², 16² and 8², the first block of
-// stages 2 and 3 halving the resolution with a stride of 2, then global average pooling and a fully connected layer:
-// 6n + 2 weighted layers (ResNet-20, 32, 44, 56, 110 for n = 3, 5, 7, 9, 18). The paper's CIFAR networks use
+// blocks (two 3×3 convolutions each) at 16, 32 and 64 channels on feature maps of 32², 16² and 8², the first block
+// of stages 2 and 3 halving the resolution with a stride of 2, then global average pooling and a fully connected
+// layer: 6n + 2 weighted layers (ResNet-20, 32, 44, 56, 110 for n = 3, 5, 7, 9, 18). The paper's CIFAR networks use
 // option A shortcuts throughout, the default here: where a block halves the resolution and doubles the width, the
-// shortcut takes every second pixel of the input and pads the new channels with zeros, adding no parameter (ResNet-20
-// has 0.27 M). Option B replaces that shortcut by a 1×1 strided convolution and batch norm. The width multiplier k
-// scales the three stages to 16k, 32k, 64k channels (k = 1 is the paper's network). Convolutions start from He
-// initialisation (fan-out, normal), the paper's §3.4 [13].
+// shortcut takes every second pixel of the input and pads the new channels with zeros, adding no parameter
+// (ResNet-20 has 0.27 M). Option B replaces that shortcut by a 1×1 strided convolution and batch norm. The width
+// multiplier k scales the three stages to 16k, 32k, 64k channels (k = 1 is the paper's network). Convolutions
+// start from He initialisation (fan-out, normal), the paper's §3.4 [13].
 //
 // Shapes: x (N, C, H, W) → stem (N, 16k, H, W) → stage1 (N, 16k, H, W) → stage2 (N, 32k, H/2, W/2)
 // → stage3 (N, 64k, H/4, W/4) → pool (N, 64k) → (N, classes). For Fashion-MNIST's 28×28: 28², 14², 7².
@@ -20,7 +20,8 @@ namespace Dendrite.Models;
 /// </summary>
 public enum ShortcutKind
 {
-    /// <summary>Option A: every second pixel, the new channels zero; no parameters (the paper's CIFAR choice).</summary>
+    /// <summary>Option A: every second pixel, the new channels zero; no parameters (the paper's CIFAR choice).
+    /// </summary>
     A,
 
     /// <summary>Option B: a 1×1 strided convolution and batch norm.</summary>

@@ -22,9 +22,9 @@ public class CifarResNetTests
     public static TheoryData<string> AllNames => [.. Cases.EnumerateObject().Select(c => c.Name)];
 
     // The architecture of §4.2 counted by hand: a 3×3 stem C → 16k (no bias) and its batch norm (2 per channel);
-    // per stage s of widths w = 16k, 32k, 64k entered with in = 16k, 16k, 32k channels: the first block's convolutions
-    // 9·in·w + 9·w², the other n − 1 blocks' 2·9·w², and 2 batch norms of 2w per block; option A shortcuts have no
-    // parameters; then the linear layer 64k·K + K.
+    // per stage s of widths w = 16k, 32k, 64k entered with in = 16k, 16k, 32k channels: the first block's
+    // convolutions 9·in·w + 9·w², the other n − 1 blocks' 2·9·w², and 2 batch norms of 2w per block; option A
+    // shortcuts have no parameters; then the linear layer 64k·K + K.
     private static long PapersCount(int n, int k, int inChannels, int classes)
     {
         long[] widths = [16L * k, 32L * k, 64L * k], ins = [16L * k, 16L * k, 32L * k];
@@ -85,7 +85,10 @@ public class CifarResNetTests
         var state = model.StateDict();
         Assert.Equal(order, state.Keys);
         foreach (var e in c.GetProperty("state").EnumerateArray())
-            Assert.Equal(e[1].EnumerateArray().Select(d => d.GetInt32()).ToArray(), state[e[0].GetString()!].Shape.ToArray());
+        {
+            Assert.Equal(e[1].EnumerateArray().Select(d => d.GetInt32()).ToArray(),
+                state[e[0].GetString()!].Shape.ToArray());
+        }
         var values = new Dictionary<string, Tensor>();
         int k = 0;
         foreach (string key in order)
