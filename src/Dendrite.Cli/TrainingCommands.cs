@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Dendrite.Data;
+using Dendrite.Data.Transforms;
 using Dendrite.IO;
 using Dendrite.Models;
 using Dendrite.Nn;
@@ -27,7 +28,48 @@ public static class TrainingCommands
 
     private sealed record RunOptions(string Model, int Epochs, int Batch, double Lr, string Optimizer, string Name,
         bool Resume, ulong Seed, string? Data, int CheckpointEvery, double ValSplit, string Schedule, string Runs,
-        bool Overwrite);
+        bool Overwrite, RecipeGiven Given);
+
+    // What a run trains with beyond model, optimizer and rate: recorded in the checkpoint so that --resume continues
+    // with the same (an option given again must agree with the recorded value).
+    private sealed record Recipe(string Augment, double? WeightDecay, int Warmup, double LabelSmoothing)
+    {
+        public Dictionary<string, string> Metadata() => new()
+        {
+            ["augment"] = Augment,
+            ["weight_decay"] = WeightDecay is double wd ? wd.ToString("R", Inv) : "default",
+            ["warmup_epochs"] = Warmup.ToString(Inv),
+            ["label_smoothing"] = LabelSmoothing.ToString("R", Inv),
+        };
+    }
+
+    private sealed record RecipeGiven(string? Augment, double? WeightDecay, int? Warmup, double? LabelSmoothing)
+    {
+        // The recipe of a new run (defaults for what was not given), or of a resumed one (the recorded values for
+        // what was not given; a given value must equal the recorded one).
+        public Recipe Resolve(IReadOnlyDictionary<string, string>? recorded, string checkpoint)
+        {
+            string? augment = Augment is null ? null : AugmentSpec.Normalize(Augment);
+            if (recorded is null)
+                return new Recipe(augment ?? "none", WeightDecay, Warmup ?? 0, LabelSmoothing ?? 0);
+            string Pick(string key, string option, string? given, string absent)
+            {
+                string was = recorded.TryGetValue(key, out var v) ? v : absent;
+                if (given is not null && given != was)
+                    throw new ArgumentException($"{option} {given} differs from the {was} that {checkpoint} was " +
+                        $"trained with (metadata '{key}'): a resumed run keeps its recipe; leave {option} out to " +
+                        $"continue with {was}");
+                return was;
+            }
+            string weightDecay = Pick("weight_decay", "--weight-decay", WeightDecay?.ToString("R", Inv), "default");
+            return new Recipe(
+                Pick("augment", "--augment", augment, "none"),
+                weightDecay == "default" ? null : double.Parse(weightDecay, Inv),
+                int.Parse(Pick("warmup_epochs", "--warmup", Warmup?.ToString(Inv), "0"), Inv),
+                double.Parse(Pick("label_smoothing", "--label-smoothing", LabelSmoothing?.ToString("R", Inv), "0"),
+                    Inv));
+        }
+    }
 
     private static Command Train(string name, string description, bool demo)
     {
@@ -63,6 +105,26 @@ public static class TrainingCommands
             Description = "learning-rate schedule over the epochs: cosine (decays to 0), step (x0.1 at 50% and 75%), none",
             DefaultValueFactory = _ => "cosine",
         };
+        var augment = new Option<string>("--augment")
+        {
+            Description = "augmentation of the training batches, comma-separated: flip, vflip, crop:P (pad P pixels " +
+                "and crop back at random), rotate:D, erase; none. He et al.'s CIFAR recipe is crop:4,flip",
+            DefaultValueFactory = _ => "none",
+        };
+        var weightDecay = new Option<double?>("--weight-decay")
+        {
+            Description = "L2 weight decay (decoupled for adamw); default: the optimizer's (0, adamw 0.01)",
+        };
+        var warmup = new Option<int>("--warmup")
+        {
+            Description = "epochs of linear learning-rate warm-up before the schedule (which then spans the rest)",
+            DefaultValueFactory = _ => 0,
+        };
+        var smoothing = new Option<double>("--label-smoothing")
+        {
+            Description = "cross-entropy against (1 - e) one-hot + e / classes targets",
+            DefaultValueFactory = _ => 0,
+        };
         var threads = ThreadsOption();
         var task = new Option<string>("--task")
         {
@@ -74,6 +136,13 @@ public static class TrainingCommands
         {
             model, epochs, batch, lr, opt, run, runs, resume, overwrite, seed, data, every, valSplit, schedule, threads,
         };
+        if (!demo)
+        {
+            cmd.Options.Add(augment);
+            cmd.Options.Add(weightDecay);
+            cmd.Options.Add(warmup);
+            cmd.Options.Add(smoothing);
+        }
         if (!demo) cmd.Options.Add(task);
         cmd.SetAction(p => Guard(() =>
         {
@@ -86,7 +155,8 @@ public static class TrainingCommands
                 p.GetValue(opt)!, p.GetValue(run)!, p.GetValue(resume), p.GetValue(seed), p.GetValue(data), p.GetValue(every),
                 p.GetValue(valSplit), p.GetValue(schedule)!, p.GetValue(runs)!,
                 // A resumed demo continues its folder: the demo's default overwrite gives way to --resume.
-                p.GetValue(overwrite) && !(demo && p.GetValue(resume))));
+                p.GetValue(overwrite) && !(demo && p.GetValue(resume)),
+                Given(p, augment, weightDecay, warmup, smoothing)));
         }));
         return cmd;
     }
@@ -103,6 +173,17 @@ public static class TrainingCommands
             Directory.Delete(dir, recursive: true);
         }
         return RecurrentCommands.Train(new SequenceRun(task, model, epochs, batch, lr, dir, seed, data), Console.Out);
+    }
+
+    // The recipe options as given; those left at their defaults are null so a resumed run takes the recorded ones.
+    private static RecipeGiven Given(ParseResult p, Option<string> augment, Option<double?> weightDecay,
+        Option<int> warmup, Option<double> smoothing)
+    {
+        bool Explicit(Option o) => p.GetResult(o) is { Implicit: false };
+        return new RecipeGiven(Explicit(augment) ? p.GetValue(augment) : null,
+            Explicit(weightDecay) ? p.GetValue(weightDecay) : null,
+            Explicit(warmup) ? p.GetValue(warmup) : null,
+            Explicit(smoothing) ? p.GetValue(smoothing) : null);
     }
 
     /// <summary>The fraction of the training images <c>train</c> and <c>demo</c> hold out for validation.</summary>
@@ -129,17 +210,23 @@ public static class TrainingCommands
         }
     }
 
-    private static Optimizer MakeOptimizer(string name, IEnumerable<Parameter> ps, double lr) => name switch
+    private static Optimizer MakeOptimizer(string name, IEnumerable<Parameter> ps, double lr, double? weightDecay)
     {
-        "sgd" => new Sgd(ps, lr),
-        "momentum" => new Momentum(ps, lr, 0.9),
-        "nesterov" => new Momentum(ps, lr, 0.9, nesterov: true),
-        "adagrad" => new Adagrad(ps, lr),
-        "rmsprop" => new RmsProp(ps, lr),
-        "adam" => new Adam(ps, lr),
-        "adamw" => new AdamW(ps, lr),
-        _ => throw new ArgumentException($"unknown optimizer '{name}'"),
-    };
+        if (weightDecay is < 0 or double.NaN)
+            throw new ArgumentException($"--weight-decay must be >= 0, got {weightDecay}");
+        double wd = weightDecay ?? 0;
+        return name switch
+        {
+            "sgd" => new Sgd(ps, lr, wd),
+            "momentum" => new Momentum(ps, lr, 0.9, weightDecay: wd),
+            "nesterov" => new Momentum(ps, lr, 0.9, nesterov: true, weightDecay: wd),
+            "adagrad" => new Adagrad(ps, lr, weightDecay: wd),
+            "rmsprop" => new RmsProp(ps, lr, weightDecay: wd),
+            "adam" => new Adam(ps, lr, weightDecay: wd),
+            "adamw" => new AdamW(ps, lr, weightDecay: weightDecay ?? 0.01),
+            _ => throw new ArgumentException($"unknown optimizer '{name}'"),
+        };
+    }
 
     private static int RunTraining(RunOptions o)
     {
@@ -157,6 +244,11 @@ public static class TrainingCommands
         if (earlier && !o.Overwrite)
             throw new IOException($"{dir} already holds a run; pass --overwrite to replace it, --resume to " +
                 "continue it, or choose another --name");
+        var recipe = o.Given.Resolve(o.Resume ? Safetensors.Load(ckpt).Metadata : null, ckpt);
+        if (recipe.Warmup < 0 || (recipe.Warmup > 0 && recipe.Warmup >= o.Epochs))
+            throw new ArgumentException($"--warmup must be in [0, {o.Epochs}) epochs, got {recipe.Warmup}");
+        if (recipe.LabelSmoothing is < 0 or >= 1 or double.NaN)
+            throw new ArgumentException($"--label-smoothing must be in [0, 1), got {recipe.LabelSmoothing}");
         var entry = Zoo.Get(o.Model);
         string folder = FashionMnist.Locate(o.Data);
         Console.WriteLine($"data: {folder}");
@@ -178,24 +270,38 @@ public static class TrainingCommands
         Console.WriteLine($"train {Shapes.Format(xTrain.Shape.ToArray())}, {validated}, " +
             $"test {Shapes.Format(xTest.Shape)} (used once, at the end)");
         var model = ForFashionMnist(entry);
-        var optimizer = MakeOptimizer(o.Optimizer, model.Parameters(), o.Lr);
-        var loader = new DataLoader(xTrain, yTrain, o.Batch, shuffle: true, generator: new Generator(o.Seed + 1));
-        var trainer = new Trainer(model, optimizer, Losses.CrossEntropy);
+        var optimizer = MakeOptimizer(o.Optimizer, model.Parameters(), o.Lr, recipe.WeightDecay);
+        // Padding and rotation fill with a blank (black) pixel as the standardised images hold it.
+        float background = (float)((0 - FashionMnist.Mean) / FashionMnist.Std);
+        var loader = new DataLoader(xTrain, yTrain, o.Batch, shuffle: true, generator: new Generator(o.Seed + 1))
+        {
+            Transform = AugmentSpec.Parse(recipe.Augment, background),
+            TransformGenerator = new Generator(o.Seed + 3),
+        };
+        double smoothing = recipe.LabelSmoothing;
+        var trainer = new Trainer(model, optimizer, (output, target) => Losses.CrossEntropy(output, target, smoothing));
         var meta = new Dictionary<string, string> { ["zoo_model"] = o.Model, ["optimizer_name"] = o.Optimizer };
+        foreach (var (k, v) in recipe.Metadata()) meta[k] = v;
         if (o.Resume)
         {
             trainer.LoadCheckpoint(ckpt, loader);
             Console.WriteLine($"resumed from {ckpt} at epoch {trainer.Epoch}, batch {trainer.BatchInEpoch}");
         }
+        // The schedule spans the epochs after the warm-up.
+        int span = o.Epochs - recipe.Warmup;
         LrScheduler? scheduler = o.Schedule switch
         {
-            "cosine" => new CosineLr(optimizer, o.Epochs),
-            "step" => new MultiStepLr(optimizer, [o.Epochs / 2, o.Epochs * 3 / 4]),
+            "cosine" => new CosineLr(optimizer, span),
+            "step" => new MultiStepLr(optimizer, [span / 2, span * 3 / 4]),
             "none" => null,
             _ => throw new ArgumentException($"--schedule: unknown schedule '{o.Schedule}' (cosine, step, none)"),
         };
+        if (recipe.Warmup > 0) scheduler = new WarmupLr(optimizer, recipe.Warmup, scheduler);
         Console.WriteLine($"model {o.Model}: {model.ParameterCount().ToString("N0", Inv)} parameters; {o.Optimizer} lr {o.Lr} " +
             $"({o.Schedule} schedule), batch {o.Batch}, {o.Epochs} epochs");
+        Console.WriteLine($"recipe: augment {recipe.Augment}, weight decay " +
+            $"{(recipe.WeightDecay is double wdv ? wdv.ToString(Inv) : "default")}, warm-up {recipe.Warmup} epochs, " +
+            $"label smoothing {recipe.LabelSmoothing.ToString(Inv)}");
         if (earlier)
         {
             Directory.Delete(dir, recursive: true);

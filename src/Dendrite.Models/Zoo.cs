@@ -75,6 +75,12 @@ public static class Zoo
         yield return E("resnet50", "ResNet-50 (bottleneck blocks)", image, o => ResNet.ResNet50(o));
         yield return E("resnet101", "ResNet-101 (bottleneck blocks)", image, o => ResNet.ResNet101(o));
         yield return E("resnet152", "ResNet-152 (bottleneck blocks)", image, o => ResNet.ResNet152(o));
+        foreach (var (depth, n) in new[] { (20, 3), (32, 5), (44, 7), (56, 9), (110, 18) })
+        {
+            int blocks = n;
+            yield return new($"resnet{depth}", $"ResNet-{depth} for 32x32 images, 10 classes (He 2015 §4.2, " +
+                "option A shortcuts)", [3, 32, 32], () => new CifarResNet(blocks), o => new CifarResNet(blocks, o));
+        }
         yield return E("inception_v3", "Inception v3, without the auxiliary head", [3, 299, 299],
             o => new InceptionV3(o, auxLogits: false));
         yield return E("inception_v3_aux", "Inception v3 with its auxiliary head", [3, 299, 299],

@@ -229,7 +229,8 @@ public sealed class Trainer
     }
 
     /// <summary>Writes model, optimizer and trainer state (epoch, position within the epoch and its example order,
-    /// random generators) to a safetensors file, atomically.</summary>
+    /// random generators, the augmentation's included when the loader has a transform) to a safetensors file,
+    /// atomically.</summary>
     public void SaveCheckpoint(string path, DataLoader train, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var d = new Dictionary<string, Tensor>();
@@ -241,6 +242,7 @@ public sealed class Trainer
         if (EpochOrder is not null) d["trainer.order"] = Tensor.From(EpochOrder);
         d["rng.default"] = State(Generator.Default);
         d["rng.loader"] = State(train.Generator);
+        if (train.Transform is not null) d["rng.transform"] = State(train.TransformGenerator);
         var meta = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
         {
             ["format"] = "dendrite-checkpoint/1",
@@ -323,6 +325,9 @@ public sealed class Trainer
         }
         var rngDefault = State("rng.default");
         var rngLoader = State("rng.loader");
+        // The augmentation's generator: absent from checkpoints of runs without augmentation, which leave the
+        // loader's as it is.
+        var rngTransform = d.ContainsKey("rng.transform") ? State("rng.transform") : null;
         var modelState = Section(d, "model.");
         var optimState = Section(d, "optim.");
         var current = Model.StateDict();
@@ -357,6 +362,7 @@ public sealed class Trainer
         }
         Generator.Default.SetState(rngDefault);
         train.Generator.SetState(rngLoader);
+        if (rngTransform is not null) train.TransformGenerator.SetState(rngTransform);
         Epoch = (int)epoch;
         BatchInEpoch = (int)batch;
         EpochTotals = (totals[0], (long)totals[1], (long)totals[2]);

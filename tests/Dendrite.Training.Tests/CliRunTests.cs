@@ -102,6 +102,53 @@ public sealed class CliRunTests : IDisposable
     }
 
     [Fact]
+    public void Train_RecordsTheRecipe_AndResumeKeepsIt()
+    {
+        (int, string, string) Run(params string[] more) =>
+            Cli(["train", "--data", Data, "--runs", Runs, "--name", "recipe", "--batch", "50", .. more]);
+        var (code, output, error) = Run("--epochs", "3", "--optimizer", "nesterov", "--lr", "0.05",
+            "--augment", "Crop:2, flip", "--weight-decay", "5e-4", "--warmup", "2", "--label-smoothing", "0.1",
+            "--val-split", "0");
+        Assert.True(code == 0, error);
+        Assert.Contains("recipe: augment crop:2,flip, weight decay 0.0005, warm-up 2 epochs, label smoothing 0.1",
+            output);
+        string ckpt = Path.Combine(Runs, "recipe", "checkpoint.safetensors");
+        var meta = Safetensors.Load(ckpt).Metadata;
+        Assert.Equal("crop:2,flip", meta["augment"]);
+        Assert.Equal("0.0005", meta["weight_decay"]);
+        Assert.Equal("2", meta["warmup_epochs"]);
+        Assert.Equal("0.1", meta["label_smoothing"]);
+        // Warm-up over two epochs (0.05 · 1/2, 0.05 · 2/2), then cosine over the one epoch left, starting at 0.05.
+        var lrs = File.ReadAllLines(Path.Combine(Runs, "recipe", "metrics.csv")).Skip(1)
+            .Select(r => r.Split(',')[6]).ToList();
+        Assert.Equal(["0.025", "0.05", "0.05"], lrs);
+        // A resumed run keeps the recorded recipe, and refuses a different one.
+        (code, _, error) = Run("--epochs", "4", "--optimizer", "nesterov", "--lr", "0.05", "--resume",
+            "--augment", "flip", "--val-split", "0");
+        Assert.Equal(2, code);
+        Assert.Contains("--augment flip differs from the crop:2,flip", error);
+        (code, output, error) = Run("--epochs", "4", "--optimizer", "nesterov", "--lr", "0.05",
+            "--resume", "--val-split", "0", "--augment", "crop:2,flip");
+        Assert.True(code == 0, error);
+        Assert.Contains("recipe: augment crop:2,flip, weight decay 0.0005, warm-up 2 epochs", output);
+        Assert.Contains("epoch 4/4", output);
+    }
+
+    [Theory]
+    [InlineData("--augment", "crop:x", "step 'crop' has amount 'x', not a number")]
+    [InlineData("--augment", "spin", "unknown step 'spin'")]
+    [InlineData("--label-smoothing", "1", "--label-smoothing must be in [0, 1)")]
+    [InlineData("--warmup", "1", "--warmup must be in [0, 1) epochs")]
+    [InlineData("--weight-decay", "-1", "--weight-decay must be >= 0")]
+    public void Train_RefusesABadRecipe(string option, string value, string message)
+    {
+        var (code, _, error) = Train("bad", option, value);
+        Assert.Equal(2, code);
+        Assert.Contains(message, error);
+        Assert.False(Directory.Exists(Path.Combine(Runs, "bad")));
+    }
+
+    [Fact]
     public void FailedResume_LeavesNoRunFolder()
     {
         var (code, _, error) = Train("never", "--resume");

@@ -1,4 +1,5 @@
 using Dendrite.Data;
+using Dendrite.Data.Transforms;
 using Dendrite.Models;
 using Dendrite.Nn;
 using Dendrite.Nn.Optim;
@@ -66,6 +67,46 @@ public class ResumeTests
                 var q = resumed.StateDict()[name];
                 Assert.Equal(p.ToFloatArray(), q.ToFloatArray());
             }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Augmented_KilledMidEpochAndResumed_EqualsUninterruptedRun()
+    {
+        // Images (N, 1, 4, 4) through random crops and flips: the augmentation's generator is part of the checkpoint.
+        var (flat, y) = Data();
+        var x = Tensor.Cat([flat, flat.Narrow(1, 0, 4), flat], 1).Reshape(120, 1, 4, 4);
+        (Mlp, Trainer, DataLoader) MakeAugmented()
+        {
+            Generator.ManualSeed(3);
+            var model = new Mlp(new MlpConfig(16, [16], 3));
+            var trainer = new Trainer(model, t => model.Forward(t.Flatten(1)),
+                new Momentum(model.Parameters(), lr: 0.05, weightDecay: 1e-3), (o, t) => Losses.CrossEntropy(o, t));
+            var loader = new DataLoader(x, y, 16, shuffle: true, generator: new Generator(4))
+            {
+                Transform = AugmentSpec.Parse("crop:1,flip"),
+                TransformGenerator = new Generator(5),
+            };
+            return (model, trainer, loader);
+        }
+        var (reference, refTrainer, refLoader) = MakeAugmented();
+        refTrainer.Fit(refLoader, epochs: 2, verbose: false);
+        var path = Path.Combine(Path.GetTempPath(), $"resume-aug-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var (_, t1, l1) = MakeAugmented();
+            Assert.Throws<OperationCanceledException>(() => t1.Fit(l1, epochs: 2, verbose: false,
+                callbacks: [new Checkpoint(path, l1, everyBatches: 3), new StopAfter(13)]));
+            Assert.True(Dendrite.IO.Safetensors.Load(path).Tensors.ContainsKey("rng.transform"));
+            var (resumed, t2, l2) = MakeAugmented();
+            t2.LoadCheckpoint(path, l2);
+            t2.Fit(l2, untilEpoch: 2, verbose: false);
+            foreach (var (name, p) in reference.NamedParameters())
+                Assert.Equal(p.ToFloatArray(), resumed.StateDict()[name].ToFloatArray());
         }
         finally
         {
