@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using Dendrite.Kernels;
 
 namespace Dendrite;
@@ -471,13 +472,53 @@ public partial class Tensor
             if (ReferenceEquals(y, x)) y = x.Clone();
         }
         if (!Tracks(x)) return y;
-        return y.Record("Clamp", [x], g =>
+        return y.Record("Clamp", [x], g => [ClampGrad(g, x, min, max)], saved: [x],
+            attributes: [("min", min ?? double.NegativeInfinity), ("max", max ?? double.PositiveInfinity)]);
+    }
+
+    // g where lo ≤ x ≤ hi (NaN outside), else 0. Float32 with a bound: one vectorised pass (ReLU6's backward was
+    // seven passes with two casts); otherwise, and when the backward is itself recorded, the composed form.
+    private static Tensor ClampGrad(Tensor g, Tensor x, double? min, double? max)
+    {
+        if (Autograd.IsEnabled || (min is null && max is null) || g.DType != DType.Float32 ||
+            x.DType != DType.Float32 || !g.shape.AsSpan().SequenceEqual(x.shape))
         {
             var inside = OnesLike(x).To(DType.Bool);
-            if (min is double lo) inside = inside.And(x.Ge(ScalarLike(lo)));
-            if (max is double hi) inside = inside.And(x.Le(ScalarLike(hi)));
-            return [g.Mul(inside.To(g.DType))];
-        }, saved: [x], attributes: [("min", min ?? double.NegativeInfinity), ("max", max ?? double.PositiveInfinity)]);
+            if (min is double lo) inside = inside.And(x.Ge(x.ScalarLike(lo)));
+            if (max is double hi) inside = inside.And(x.Le(x.ScalarLike(hi)));
+            return g.Mul(inside.To(g.DType));
+        }
+        var gc = g.Contiguous();
+        var xc = x.Contiguous();
+        var dx = Empty(DType.Float32, (int[])x.shape.Clone());
+        float[] ga = gc.Array<float>(), xa = xc.Array<float>(), da = dx.Array<float>();
+        int go = gc.Offset, xo = xc.Offset;
+        float low = min is double l ? (float)l : float.NegativeInfinity;
+        float high = max is double h ? (float)h : float.PositiveInfinity;
+        Kernels.Parallel.For(dx.Numel, ParallelElements, (s, e) => ClampBackward(
+            new ReadOnlySpan<float>(ga, go + s, e - s), new ReadOnlySpan<float>(xa, xo + s, e - s),
+            new Span<float>(da, s, e - s), low, high));
+        return dx;
+    }
+
+    /// <summary>dx = lo ≤ x ≤ hi ? g : 0 over spans (NaN in x gives 0).</summary>
+    internal static void ClampBackward(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> dx, float lo,
+        float hi)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vlo = Vector256.Create(lo);
+            var vhi = Vector256.Create(hi);
+            for (; i + 8 <= g.Length; i += 8)
+            {
+                var xv = Vector256.Create(x.Slice(i, 8));
+                var inside = Vector256.GreaterThanOrEqual(xv, vlo) &
+                    Vector256.LessThanOrEqual(xv, vhi);
+                (Vector256.Create(g.Slice(i, 8)) & inside).CopyTo(dx.Slice(i, 8));
+            }
+        }
+        for (; i < g.Length; i++) dx[i] = x[i] >= lo && x[i] <= hi ? g[i] : 0f;
     }
 
     /// <summary>Largest integer not above x. No gradient (it is zero almost everywhere).</summary>
