@@ -53,8 +53,8 @@ internal static class FinetuneCommands
             checkpoint, data, pooling, dropout, heldOut, steps, batch, lr, warmup, evalEvery, scratch, plot, seed,
         })
             cmd.Options.Add(o);
-        cmd.SetAction(p => Guard(() => Finetune(new FinetuneRequest(p.GetValue(checkpoint)!, p.GetValue(data)!,
-                p.GetValue(pooling)!, p.GetValue(dropout), p.GetValue(heldOut), p.GetValue(scratch),
+        cmd.SetAction(p => PretrainCommands.Guard(() => Finetune(
+            new FinetuneRequest(p.GetValue(checkpoint)!, p.GetValue(data)!, p.GetValue(pooling)!, p.GetValue(dropout), p.GetValue(heldOut), p.GetValue(scratch),
                 p.GetValue(plot), p.GetValue(seed)),
             new FineTuneOptions(p.GetValue(steps), p.GetValue(batch), p.GetValue(lr), p.GetValue(warmup),
                 EvalEvery: p.GetValue(evalEvery), Seed: p.GetValue(seed)))));
@@ -152,19 +152,5 @@ internal static class FinetuneCommands
         var series = runs.Select(run => new Series(run.Name, [.. run.Trainer.History.Select(p => (double)p.Step)],
             [.. run.Trainer.History.Select(y)])).ToList();
         Plots.Line(path, series, new LineOptions { Title = "GPT fine-tuning", XLabel = "step", YLabel = label });
-    }
-
-    private static int Guard(Func<int> run)
-    {
-        try
-        {
-            return run();
-        }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidOperationException
-            or FormatException or DatasetNotInstalledException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
     }
 }

@@ -240,7 +240,8 @@ internal static class PretrainCommands
         _ => throw new ArgumentException($"pretrain: unknown tokenizer '{kind}' (bytes, chars, bpe, gpt2)"),
     };
 
-    private static int Guard(Func<int> run)
+    // The errors a user can cause (bad options, files, missing datasets): one line on stderr and exit code 2.
+    internal static int Guard(Func<int> run)
     {
         try
         {

@@ -33,15 +33,7 @@ public partial class Tensor
     private static Tensor LeakyReluGrad(Tensor g, Tensor x, float slope)
     {
         if (Autograd.IsEnabled || g.DType != DType.Float32) return Where(x.Gt(0), g, g * (double)slope);
-        var gc = g.Contiguous();
-        var xc = x.Contiguous();
-        var dx = Empty(DType.Float32, (int[])x.shape.Clone());
-        float[] ga = gc.Array<float>(), xa = xc.Array<float>(), da = dx.Array<float>();
-        int go = gc.Offset, xo = xc.Offset;
-        Kernels.Parallel.For(dx.Numel, ParallelElements, (s, e) => LeakyReluBackward(
-            new ReadOnlySpan<float>(ga, go + s, e - s), new ReadOnlySpan<float>(xa, xo + s, e - s),
-            new Span<float>(da, s, e - s), slope));
-        return dx;
+        return FloatGradient(g, x, (gs, xs, dx) => LeakyReluBackward(gs, xs, dx, slope));
     }
 
     /// <summary>y = x &gt; 0 ? x : slope·x over a span (NaN stays NaN).</summary>

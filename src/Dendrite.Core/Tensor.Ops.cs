@@ -488,16 +488,24 @@ public partial class Tensor
             if (max is double hi) inside = inside.And(x.Le(x.ScalarLike(hi)));
             return g.Mul(inside.To(g.DType));
         }
+        float low = min is double l ? (float)l : float.NegativeInfinity;
+        float high = max is double h ? (float)h : float.PositiveInfinity;
+        return FloatGradient(g, x, (gs, xs, dx) => ClampBackward(gs, xs, dx, low, high));
+    }
+
+    /// <summary>One element-wise pass of an activation's backward: dx from g and x, float32 tensors of one shape,
+    /// read contiguous and split across threads as the element-wise ops are.</summary>
+    internal delegate void FloatGradientKernel(ReadOnlySpan<float> g, ReadOnlySpan<float> x, Span<float> dx);
+
+    internal static Tensor FloatGradient(Tensor g, Tensor x, FloatGradientKernel kernel)
+    {
         var gc = g.Contiguous();
         var xc = x.Contiguous();
         var dx = Empty(DType.Float32, (int[])x.shape.Clone());
         float[] ga = gc.Array<float>(), xa = xc.Array<float>(), da = dx.Array<float>();
         int go = gc.Offset, xo = xc.Offset;
-        float low = min is double l ? (float)l : float.NegativeInfinity;
-        float high = max is double h ? (float)h : float.PositiveInfinity;
-        Kernels.Parallel.For(dx.Numel, ParallelElements, (s, e) => ClampBackward(
-            new ReadOnlySpan<float>(ga, go + s, e - s), new ReadOnlySpan<float>(xa, xo + s, e - s),
-            new Span<float>(da, s, e - s), low, high));
+        Kernels.Parallel.For(dx.Numel, ParallelElements, (s, e) => kernel(new ReadOnlySpan<float>(ga, go + s, e - s),
+            new ReadOnlySpan<float>(xa, xo + s, e - s), new Span<float>(da, s, e - s)));
         return dx;
     }
 

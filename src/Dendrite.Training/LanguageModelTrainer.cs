@@ -102,15 +102,24 @@ public sealed class LanguageModelTrainer
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         (this.model, this.forward, Train, Validation, Options) = (model, forward, train, validation, options);
+        (Optimizer, schedule) = AdamWithWarmupCosine(model, options.Lr, options.Beta2, options.WeightDecay,
+            options.WarmupSteps, options.Steps, options.MinLrFactor);
+    }
+
+    // AdamW with weight decay on the matrices only (biases, norms' scales and other vectors get none), and a linear
+    // warm-up into a cosine decay over the remaining steps: the recipe of pre-training and of fine-tuning.
+    internal static (AdamW Optimizer, LrScheduler Schedule) AdamWithWarmupCosine(Module model, double lr, double beta2,
+        double weightDecay, int warmupSteps, int steps, double minLrFactor)
+    {
         var parameters = model.Parameters().Where(p => p.RequiresGrad).ToList();
-        Optimizer = new AdamW(
+        var optimizer = new AdamW(
             [
-                new ParamGroup(parameters.Where(p => p.Rank >= 2), weightDecay: options.WeightDecay),
+                new ParamGroup(parameters.Where(p => p.Rank >= 2), weightDecay: weightDecay),
                 new ParamGroup(parameters.Where(p => p.Rank < 2), weightDecay: 0),
             ],
-            lr: options.Lr, beta2: options.Beta2, weightDecay: options.WeightDecay);
-        schedule = new WarmupLr(Optimizer, options.WarmupSteps,
-            new CosineLr(Optimizer, options.Steps - options.WarmupSteps, options.MinLrFactor));
+            lr: lr, beta2: beta2, weightDecay: weightDecay);
+        return (optimizer, new WarmupLr(optimizer, warmupSteps, new CosineLr(optimizer, steps - warmupSteps,
+            minLrFactor)));
     }
 
     /// <summary>The training tokens.</summary>

@@ -152,15 +152,8 @@ public sealed class SequenceClassifierTrainer
         if (train.Count == 0 || validation.Count == 0)
             throw new ArgumentException($"finetune: {train.Count} training and {validation.Count} validation texts");
         (this.model, this.forward, Train, Validation, Options) = (model, forward, train, validation, options);
-        var parameters = model.Parameters().Where(p => p.RequiresGrad).ToList();
-        Optimizer = new AdamW(
-            [
-                new ParamGroup(parameters.Where(p => p.Rank >= 2), weightDecay: options.WeightDecay),
-                new ParamGroup(parameters.Where(p => p.Rank < 2), weightDecay: 0),
-            ],
-            lr: options.Lr, weightDecay: options.WeightDecay);
-        schedule = new WarmupLr(Optimizer, options.WarmupSteps,
-            new CosineLr(Optimizer, options.Steps - options.WarmupSteps, options.MinLrFactor));
+        (Optimizer, schedule) = LanguageModelTrainer.AdamWithWarmupCosine(model, options.Lr, beta2: 0.999,
+            options.WeightDecay, options.WarmupSteps, options.Steps, options.MinLrFactor);
     }
 
     /// <summary>The training texts.</summary>
