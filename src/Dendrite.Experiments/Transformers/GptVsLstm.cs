@@ -12,6 +12,8 @@ namespace Dendrite.Experiments.Transformers;
 /// <summary>A character GPT against a character LSTM on Jane Austen, given the same wall time to train.</summary>
 public sealed class GptVsLstm : Experiment
 {
+    private const double Warmup = 0.05;
+
     /// <inheritdoc/>
     public override string Name => "gpt-vs-lstm";
 
@@ -67,45 +69,48 @@ public sealed class GptVsLstm : Experiment
             new Side("GPT", gpt, gpt.Forward, gptConfig.Context, context.Choose(1e-3, 1e-2)),
             new Side("LSTM", lstm, ids => lstm.Forward(ids).Logits, context_, context.Choose(2e-3, 1e-2)),
         };
-        // Calibration: a few steps each on copies of the models give the steps per second that fix each side's
-        // step count (the cosine schedule needs it) for the budget.
-        foreach (var side in sides) side.StepsPerSecond = Calibrate(side, train, val, batch, context.Choose(6, 2));
         foreach (var side in sides)
         {
-            int steps = Math.Max(10, (int)(budget * side.StepsPerSecond));
+            // The step count only bounds the run: the budget of seconds ends it, and the learning rate follows the
+            // share of the budget used (below), not the step.
             side.Trainer = new LanguageModelTrainer(side.Model, side.Forward, train, val, new PretrainOptions(
-                Steps: steps, BatchSize: batch, Context: side.Context, Lr: side.Lr,
-                WarmupSteps: Math.Max(1, steps / 20),
-                EvalEvery: Math.Max(1, steps / 10), EvalWindows: context.Choose(64, 8), Seed: (ulong)context.Seed));
+                Steps: int.MaxValue, BatchSize: batch, Context: side.Context, Lr: side.Lr, WarmupSteps: 0,
+                EvalWindows: context.Choose(64, 8), Seed: (ulong)context.Seed));
         }
         context.Setup($"GPT: {gptConfig.Layers} layers, {gptConfig.Heads} heads, E {gptConfig.Embedding}, context " +
             $"{gptConfig.Context}, tied head, {gpt.ParameterCount():N0} parameters. LSTM: embedding 64, one layer of " +
             $"{hidden} units, linear read-out, {lstm.ParameterCount():N0} parameters. Same recipe for both " +
-            $"(LanguageModelTrainer): random windows of {context_} characters, batch {batch}, AdamW " +
-            "(β₂ 0.95, weight decay 0.1 on matrices), 5 % linear warm-up then cosine to 0.1×, gradient norm " +
-            "clipped at 1; peak lr " +
+            $"(LanguageModelTrainer.TrainStep): random windows of {context_} characters, batch {batch}, AdamW " +
+            "(β₂ 0.95, weight decay 0.1 on matrices), gradient norm clipped at 1, peak learning rate " +
             $"{sides[0].Lr} (GPT) and {sides[1].Lr} (LSTM); the LSTM starts every window from a zero state, as the " +
-            $"GPT does. Budget {budget:F0} s of training each: a short calibration measures each side's steps per " +
-            "second and fixes its step count; then the two train in alternation, one step at a time, the side with " +
-            "less training time so far going next, so load on the machine falls on both alike. Validation (64 " +
-            "windows) every tenth of the run is not counted as training time; the final figure scores every " +
-            "validation window.");
+            $"GPT does. Budget: {budget:F0} s of training each. The two train in alternation, one step at a time, " +
+            "the side with less training time so far going next, so that load on the machine falls on both alike; " +
+            "each side's learning rate follows the share f of its budget already spent (linear warm-up over the " +
+            "first 5 %, then a cosine down to 0.1× at f = 1), so both anneal fully within the same time whatever " +
+            "their speed. Validation (64 windows) after every tenth of the budget is not counted as training time; " +
+            "the final figure scores every validation window.");
 
-        // Alternate: always step the side that has trained for less time.
+        // Alternate: always step the side that has trained for less time, until both have spent the budget.
         var curves = sides.ToDictionary(s => s.Name, _ => new List<(double Seconds, double Bits)>());
-        while (sides.Any(s => s.Trainer!.Step < s.Trainer.Options.Steps))
+        while (sides.Any(s => s.Seconds < budget))
         {
-            var side = sides.Where(s => s.Trainer!.Step < s.Trainer.Options.Steps).MinBy(s => s.Seconds)!;
+            var side = sides.Where(s => s.Seconds < budget).MinBy(s => s.Seconds)!;
             var t = side.Trainer!;
+            double share = side.Seconds / budget;
+            double lr = share < Warmup
+                ? side.Lr * Math.Max(share, 0.002) / Warmup
+                : side.Lr * (0.1 + 0.45 * (1 + Math.Cos(Math.PI * (share - Warmup) / (1 - Warmup))));
+            foreach (var group in t.Optimizer.Groups) group.Lr = lr;
             clock.Restart();
             t.TrainStep();
             side.Seconds += clock.Elapsed.TotalSeconds;
-            if (t.Step % t.Options.EvalEvery == 0 || t.Step == t.Options.Steps)
+            if (side.Seconds >= side.NextEval || side.Seconds >= budget)
             {
+                side.NextEval += budget / 10;
                 var loss = t.Evaluate(val, t.Options.EvalWindows);
                 curves[side.Name].Add((side.Seconds, loss.BitsPerCharacter));
-                context.Log($"{side.Name} step {t.Step}/{t.Options.Steps}: {loss.BitsPerCharacter:F3} bits/char " +
-                    $"after {side.Seconds:F0} s");
+                context.Log($"{side.Name} step {t.Step}: {loss.BitsPerCharacter:F3} bits/char after " +
+                    $"{side.Seconds:F0} s");
             }
         }
 
@@ -152,24 +157,6 @@ public sealed class GptVsLstm : Experiment
     private static string Clean(string text) =>
         text.Replace("\n", " ⏎ ", StringComparison.Ordinal).Replace("|", "/", StringComparison.Ordinal);
 
-    // Steps per second of one side, timed on a copy of its model (so the real run starts from its initial weights)
-    // after one untimed warm-up step.
-    private static double Calibrate(Side side, TokenCorpus train, TokenCorpus val, int batch, int steps)
-    {
-        var copy = side.Name == "GPT"
-            ? (Module)new Gpt(((Gpt)side.Model).Config)
-            : new CharLanguageModel(((CharLanguageModel)side.Model).Config);
-        Func<Tensor, Tensor> forward = copy is Gpt gpt
-            ? gpt.Forward
-            : ids => ((CharLanguageModel)copy).Forward(ids).Logits;
-        var trainer = new LanguageModelTrainer(copy, forward, train, val, new PretrainOptions(Steps: steps + 2,
-            BatchSize: batch, Context: side.Context, Lr: side.Lr, WarmupSteps: 1));
-        trainer.TrainStep();
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < steps; i++) trainer.TrainStep();
-        return steps / clock.Elapsed.TotalSeconds;
-    }
-
     private sealed class Side(string name, Module model, Func<Tensor, Tensor> forward, int contextLength, double lr)
     {
         public string Name { get; } = name;
@@ -182,7 +169,7 @@ public sealed class GptVsLstm : Experiment
 
         public double Lr { get; } = lr;
 
-        public double StepsPerSecond { get; set; }
+        public double NextEval { get; set; }
 
         public LanguageModelTrainer? Trainer { get; set; }
 
