@@ -66,7 +66,7 @@ public sealed class GptVsLstm : Experiment
 
         var sides = new[]
         {
-            new Side("GPT", gpt, gpt.Forward, gptConfig.Context, context.Choose(1e-3, 1e-2)),
+            new Side("GPT", gpt, gpt.Forward, gptConfig.Context, context.Choose(2e-3, 1e-2)),
             new Side("LSTM", lstm, ids => lstm.Forward(ids).Logits, context_, context.Choose(2e-3, 1e-2)),
         };
         foreach (var side in sides)

@@ -2,7 +2,8 @@
 // Network", arXiv:1609.04802): a residual generator (SRResNet) maps a low-resolution image to a high-resolution one
 // and is trained with a perceptual loss, a content term measured on the features of a pre-trained classifier (VGG
 // in the paper, a Dendrite Fashion-MNIST classifier here) plus 10⁻³ times the adversarial term, against a
-// convolutional discriminator that tells real high-resolution images from super-resolved ones.
+// convolutional discriminator that tells real high-resolution images from super-resolved ones. As in the paper, the
+// generator is first trained on the pixel MSE alone (SRResNet, PretrainStep), then adversarially (TrainStep).
 //
 // Generator: conv 9×9 → PReLU → B residual blocks [conv 3×3 → BN → PReLU → conv 3×3 → BN, + skip] → conv 3×3 → BN,
 // + the first skip → log₂(scale) × [conv 3×3 to 4C maps → pixel shuffle ×2 → PReLU] → conv 9×9 → tanh.
@@ -163,6 +164,19 @@ public sealed class SrGan : Module
     /// <summary>Adam(lr, β₁ = 0.9) for the generator and the discriminator, as in the paper.</summary>
     public (Optimizer Generator, Optimizer Discriminator) CreateOptimizers(double lr = 1e-4) =>
         (new Adam(Generator.Parameters(), lr, 0.9), new Adam(Discriminator.Parameters(), lr, 0.9));
+
+    /// <summary>One generator step on the pixel MSE alone: the SRResNet stage, which the paper trains first and uses
+    /// to initialise SRGAN's generator. Returns the batch's pixel MSE. The discriminator is not touched.</summary>
+    public double PretrainStep(Tensor highRes, Optimizer generator)
+    {
+        ArgumentNullException.ThrowIfNull(highRes);
+        ArgumentNullException.ThrowIfNull(generator);
+        var pixel = Losses.Mse(Generator.Forward(Downscale(highRes)), highRes);
+        generator.ZeroGrad();
+        pixel.Backward();
+        generator.Step();
+        return pixel.Item();
+    }
 
     /// <summary>One discriminator step and one generator step on the high-resolution batch
     /// <paramref name="highRes"/> (N, 1, size, size). <paramref name="features"/> maps images in [−1, 1] to the

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dendrite.Models.Generative;
 using Dendrite.Nn;
+using Dendrite.Nn.Optim;
 
 namespace Dendrite.Tests.Models;
 
@@ -139,6 +140,25 @@ public class GanFamilyTests
         double end = SrGan.Psnr(model.Upscale(lr), hr);
         Assert.True(end > start + 10, $"PSNR {start:F2} → {end:F2} dB after 40 steps");
         Assert.True(last.Content > 0 && double.IsFinite(last.Discriminator));
+    }
+
+    [Fact]
+    public void SrGan_PretrainStepFitsThePixelsAndLeavesTheDiscriminator()
+    {
+        var g = new Generator(8);
+        var model = new SrGan(new SrGanConfig(Scale: 2, Channels: 8, Blocks: 1, DiscriminatorChannels: 4));
+        var grid = Tensor.Linspace(-1, 1, 28);
+        var centres = Tensor.Rand([4, 1, 1, 1], g, -0.5, 0.5);
+        var yy = grid.Reshape(1, 1, 28, 1) - centres;
+        var xx = grid.Reshape(1, 1, 1, 28) + centres;
+        var hr = (yy * yy + xx * xx).Mul(Tensor.Scalar(-4)).Exp() * 1.8 - 0.9;
+        var before = model.Discriminator.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone());
+        var optimizer = new Adam(model.Generator.Parameters(), 3e-3);
+        double first = model.PretrainStep(hr, optimizer), last = first;
+        for (int i = 0; i < 40; i++) last = model.PretrainStep(hr, optimizer);
+        Assert.True(last < 0.2 * first, $"pixel MSE {first:F4} → {last:F4} after 40 steps");
+        foreach (var (name, value) in model.Discriminator.StateDict())
+            Assert.Equal(0, (value - before[name]).Abs().Max().Item());
     }
 
     [Fact]
