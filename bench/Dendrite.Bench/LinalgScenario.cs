@@ -26,7 +26,8 @@ internal static class LinalgScenario
         var load = new Report.Load();
         foreach (int n in sizes)
         {
-            foreach (var (op, dtype) in Ops)
+            // --kernel solve,cholesky times only those ops (and skips the engines below).
+            foreach (var (op, dtype) in Ops.Where(x => o.Kernel is null || o.Kernel.Split(',').Contains(x.Op)))
             {
                 var call = Prepare(op, n, dtype == "float32" ? DType.Float32 : DType.Float64);
                 call();
@@ -52,7 +53,10 @@ internal static class LinalgScenario
                 Report.Emit("linalg", name, dtype, "dendrite", o.Threads, "ratio_vs_numpy", msNumpy / ms, "x");
             }
         }
-        foreach (int n in sizes) Engines(n, o);
+        if (o.Kernel is null)
+        {
+            foreach (int n in sizes) Engines(n, o);
+        }
         Report.Emit("linalg", "all", "load", "dendrite", o.Threads, "other_cpu_frac",
             load.OtherFraction(torch?.CpuSeconds ?? 0), "fraction");
         return 0;

@@ -8,7 +8,8 @@ namespace Dendrite;
 // Legend: b = batch index, m = rows, n = columns, cm = column-major array, rm = row-major array.
 internal sealed class Batch
 {
-    private readonly double[] data;
+    private readonly Tensor source;
+    private double[]? data;
 
     /// <summary>Reads <paramref name="a"/> (*, m, n) as float64, after checking it is a floating stack of matrices
     /// (square ones when <paramref name="square"/>).</summary>
@@ -29,7 +30,20 @@ internal sealed class Batch
         BatchShape = Shape[..^2];
         Count = Shapes.Numel(BatchShape);
         DType = a.DType;
-        using (Autograd.NoGrad()) data = a.Detach().ToArray<double>();
+        source = a.Detach();
+    }
+
+    // The float64 copy, made on first use: routines that work in the input's precision never need it.
+    private double[] Data
+    {
+        get
+        {
+            if (data is null)
+            {
+                using (Autograd.NoGrad()) data = source.ToArray<double>();
+            }
+            return data;
+        }
     }
 
     public string Op { get; }
@@ -54,7 +68,7 @@ internal sealed class Batch
         int start = b * M * N;
         for (int i = 0; i < M; i++)
         {
-            for (int j = 0; j < N; j++) cm[i + j * M] = data[start + i * N + j];
+            for (int j = 0; j < N; j++) cm[i + j * M] = Data[start + i * N + j];
         }
         return cm;
     }
@@ -64,12 +78,19 @@ internal sealed class Batch
     {
         var rm = new float[M * N];
         int start = b * M * N;
-        for (int i = 0; i < rm.Length; i++) rm[i] = (float)data[start + i];
+        for (int i = 0; i < rm.Length; i++) rm[i] = (float)Data[start + i];
         return rm;
     }
 
     /// <summary>Matrix <paramref name="b"/> in row-major float64 (for the float64 blocked routines).</summary>
-    public double[] RowMajorDouble(int b) => data.AsSpan(b * M * N, M * N).ToArray();
+    public double[] RowMajorDouble(int b) => Data.AsSpan(b * M * N, M * N).ToArray();
+
+    /// <summary>A fresh contiguous tensor (*, m, n) of <paramref name="dtype"/> holding the stack, converted from
+    /// the input directly (no float64 round trip), for routines that work in place in that precision.</summary>
+    public Tensor Fresh(DType dtype)
+    {
+        using (Autograd.NoGrad()) return Tensor.Empty(dtype, (int[])Shape.Clone()).CopyFrom(source);
+    }
 
     /// <summary>"matrix 3 of [4,5,5]", or "the matrix [5,5]" when there is no batch, for error messages.</summary>
     public string Which(int b) => Count == 1 && BatchShape.Length == 0

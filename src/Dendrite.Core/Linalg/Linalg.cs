@@ -5,9 +5,9 @@ namespace Dendrite;
 // Dense linear algebra over stacks of matrices, after torch.linalg: every function takes (*, m, n) and treats the
 // leading dimensions as a batch. The factorizations (LU, Cholesky, QR, symmetric and general eigen, SVD) are
 // MathNet.Numerics' managed LAPACK-style routines (docs/decisions/0008-linalg.md says why, with the measurements),
-// run in float64 for float32 and float64 inputs alike; from order 128 up, Cholesky is the blocked one of
-// BlockedCholesky.cs on Dendrite's GEMMs instead (in the input's precision), and so is the LU under Det, Slogdet, Inv,
-// Solve, Lu and LuFactor (BlockedLu.cs). Gradients follow PyTorch's rules (FunctionsManual.cpp) and
+// run in float64 for float32 and float64 inputs alike, except for Cholesky and the LU under Det, Slogdet, Inv, Solve,
+// Lu and LuFactor: those are the recursive ones of BlockedCholesky.cs and BlockedLu.cs on Dendrite's GEMMs, in the
+// input's precision, with the triangular solves of Trsm.cs. Gradients follow PyTorch's rules (FunctionsManual.cpp) and
 // are written with Tensor ops, so they can be differentiated again.
 //
 // Legend: A (*, n, n) or (*, m, n), k = min(m, n), g = the gradient of the output, ᵀ = transpose of the last two
@@ -96,15 +96,7 @@ public static partial class Linalg
     public static Tensor Inv(Tensor a)
     {
         var f = Factor("Inv", a, requireNonsingular: true);
-        int n = f.Batch.N;
-        var inv = new double[f.Packed.Length];
-        for (int b = 0; b < f.Batch.Count; b++)
-        {
-            var cm = f.ColumnMajor(b);
-            Lapack.LUInverseFactored(cm, n, f.Pivots.AsSpan(b * n, n).ToArray());
-            Batch.Store(cm, n, n, n, inv, b);
-        }
-        var y = f.Batch.Result(inv, n, n);
+        var y = f.Factors.DType == DType.Float32 ? f.Inverse<float>() : f.Inverse<double>();
         return Autograd.Op("Inv", y, [a], g => [-(y.T.MatMul(g).MatMul(y.T))], saved: [y]);
     }
 
@@ -128,14 +120,9 @@ public static partial class Linalg
         var be = b.Shape[..^2].SequenceEqual(batch) ? b : b.Expand([.. batch, n, k]);
         var f = Factor("Solve", ae, requireNonsingular: true);
         var rhs = new Batch("Solve", be, square: false);
-        var x = new double[f.Batch.Count * n * k];
-        for (int i = 0; i < f.Batch.Count; i++)
-        {
-            var cm = rhs.ColumnMajor(i);
-            Lapack.LUSolveFactored(k, f.ColumnMajor(i), n, f.Pivots.AsSpan(i * n, n).ToArray(), cm);
-            Batch.Store(cm, n, n, k, x, i);
-        }
-        var y = f.Batch.Result(x, DTypes.Promote(a.DType, b.DType), n, k);
+        var dtype = DTypes.Promote(a.DType, b.DType);
+        var y = f.Factors.DType == DType.Float32 && dtype == DType.Float32 ? f.Solve<float>(rhs, k)
+            : f.Solve<double>(rhs, k).To(dtype);
         return Autograd.Op("Solve", y, [ae, be], g =>
         {
             var db = Solve(ae.T, g);
@@ -144,22 +131,14 @@ public static partial class Linalg
     }
 
     /// <summary>The lower triangular L with A = L·Lᵀ (or the upper U = Lᵀ with A = Uᵀ·U), for symmetric positive
-    /// definite A; only the lower triangle of A is read. From order 128 up it is factored in the input's precision
-    /// by a blocked algorithm on the GEMM, below that in float64.   A: (*, n, n) → (*, n, n)
+    /// definite A; only the lower triangle of A is read. It is factored in the input's precision by a recursive
+    /// algorithm on the GEMM.   A: (*, n, n) → (*, n, n)
     /// dA = L⁻ᵀ·Φ(Lᵀ·g)·L⁻¹ symmetrised, Φ = lower triangle with half the diagonal (Murray 2016)</summary>
     public static Tensor Cholesky(Tensor a, bool upper = false)
     {
         var batch = new Batch("Cholesky", a, square: true);
         int n = batch.N;
-        var l = new double[batch.Count * n * n];
-        for (int b = 0; b < batch.Count; b++)
-        {
-            bool ok = n < BlockedCholesky.MinOrder ? CholeskyDouble(batch, b, l)
-                : batch.DType == DType.Float32 ? CholeskyBlocked(batch.RowMajorSingle(b), n, b, l)
-                : CholeskyBlocked(batch.RowMajorDouble(b), n, b, l);
-            if (!ok) throw new ArgumentException($"Cholesky: {batch.Which(b)} is not positive definite");
-        }
-        var lower = batch.Result(l, n, n);
+        var lower = batch.DType == DType.Float32 ? CholeskyBlocked<float>(batch) : CholeskyBlocked<double>(batch);
         var y = upper ? lower.T.Contiguous() : lower;
         return Autograd.Op("Cholesky", y, [a], g =>
         {
@@ -171,43 +150,20 @@ public static partial class Linalg
         }, saved: [y]);
     }
 
-    // LAPACK-style float64 Cholesky (MathNet.Numerics) of matrix b into slot b of l; false if not positive definite.
-    private static bool CholeskyDouble(Batch batch, int b, double[] l)
+    // Blocked Cholesky on the packed GEMM (BlockedCholesky) of every matrix, in the input's precision T.
+    private static Tensor CholeskyBlocked<T>(Batch batch) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
-        int n = batch.N;
-        var cm = batch.ColumnMajor(b);
-        for (int j = 0; j < n; j++)
+        int n = batch.N, nn = n * n;
+        var lower = batch.Fresh(batch.DType);
+        var l = lower.Span<T>();
+        for (int b = 0; b < batch.Count; b++)
         {
-            for (int i = 0; i < j; i++) cm[i + j * n] = cm[j + i * n];
+            var m = l.Slice(b * nn, nn);
+            if (!BlockedCholesky.Factor(m, n))
+                throw new ArgumentException($"Cholesky: {batch.Which(b)} is not positive definite");
+            for (int i = 0; i < n - 1; i++) m.Slice(i * n + i + 1, n - i - 1).Clear();
         }
-        try
-        {
-            Lapack.CholeskyFactor(cm, n);
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        for (int j = 0; j < n; j++)
-        {
-            for (int i = 0; i < j; i++) cm[i + j * n] = 0;
-        }
-        if (!cm.All(double.IsFinite)) return false;
-        Batch.Store(cm, n, n, n, l, b);
-        return true;
-    }
-
-    // Blocked Cholesky on the packed GEMM (BlockedCholesky) of row-major matrix rm into slot b of l.
-    private static bool CholeskyBlocked<T>(T[] rm, int n, int b, double[] l)
-        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
-    {
-        if (!BlockedCholesky.Factor<T>(rm, n)) return false;
-        int start = b * n * n;
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = 0; j <= i; j++) l[start + i * n + j] = double.CreateTruncating(rm[i * n + j]);
-        }
-        return true;
+        return lower;
     }
 
     /// <summary>Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric A = V·diag(w)·Vᵀ; only
@@ -398,18 +354,57 @@ public static partial class Linalg
                 $"or under Autograd.NoGrad() (input {Shapes.Format(a.Shape)})");
     }
 
-    /// <summary>LU factors of every matrix: <see cref="Packed"/> row-major, <see cref="Pivots"/> 0-based.</summary>
-    private sealed record LuFactors(Batch Batch, double[] Packed, int[] Pivots)
+    /// <summary>LU factors of every matrix, row-major and packed as getrf leaves them: <see cref="Factors"/> in the
+    /// precision they were computed in (float32 from the blocked float32 routine, else float64),
+    /// <see cref="Pivots"/> 0-based.</summary>
+    private sealed class LuFactors(Batch batch, Tensor factors, int[] pivots)
     {
-        public double[] ColumnMajor(int b)
+        private double[]? packed;
+
+        public Batch Batch { get; } = batch;
+
+        public Tensor Factors { get; } = factors;
+
+        public int[] Pivots { get; } = pivots;
+
+        /// <summary>The factors in float64.</summary>
+        public double[] Packed => packed ??= Factors.ToArray<double>();
+
+        /// <summary>X with A·X = B for every matrix, in T (the factors' type or wider): forward and back
+        /// substitution on the factors (Trsm).</summary>
+        public Tensor Solve<T>(Batch rhs, int k) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
         {
-            int n = Batch.N;
-            var cm = new double[n * n];
-            for (int i = 0; i < n; i++)
+            int n = Batch.N, nn = n * n;
+            var x = rhs.Fresh(DTypes.Of<T>());
+            var lu = Factors.DType == DTypes.Of<T>() ? Factors : Factors.To(DTypes.Of<T>());
+            var lus = lu.Span<T>();
+            var xs = x.Span<T>();
+            for (int b = 0; b < Batch.Count; b++)
             {
-                for (int j = 0; j < n; j++) cm[i + j * n] = Packed[b * n * n + i * n + j];
+                BlockedLu.Solve<T>(lus.Slice(b * nn, nn), n, Pivots.AsSpan(b * n, n), xs.Slice(b * n * k, n * k), k);
             }
-            return cm;
+            return x;
+        }
+
+        /// <summary>A⁻¹ for every matrix, in the factors' type T, as a tensor of the batch's type.</summary>
+        public Tensor Inverse<T>() where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+        {
+            int n = Batch.N, nn = n * n;
+            var inv = Tensor.Empty(Factors.DType, [.. Batch.BatchShape, n, n]);
+            var lus = Factors.Span<T>();
+            var ys = inv.Span<T>();
+            for (int b = 0; b < Batch.Count; b++)
+            {
+                BlockedLu.Inverse<T>(lus.Slice(b * nn, nn), n, Pivots.AsSpan(b * n, n), ys.Slice(b * nn, nn));
+            }
+            return inv.DType == Batch.DType ? inv : inv.To(Batch.DType);
+        }
+
+        /// <summary>U[i,i] of matrix b, in float64.</summary>
+        public double Diagonal(int b, int i)
+        {
+            int at = b * Batch.N * Batch.N + i * Batch.N + i;
+            return Factors.DType == DType.Float32 ? Factors.Span<float>()[at] : Factors.Span<double>()[at];
         }
 
         public (double[] Sign, double[] LogAbs) SignLogAbsDet()
@@ -422,7 +417,7 @@ public static partial class Linalg
                 double sg = 1, la = 0;
                 for (int i = 0; i < n; i++)
                 {
-                    double d = Packed[b * n * n + i * n + i];
+                    double d = Diagonal(b, i);
                     if (Pivots[b * n + i] != i) sg = -sg;
                     if (d < 0) sg = -sg;
                     la += Math.Log(Math.Abs(d));
@@ -438,39 +433,27 @@ public static partial class Linalg
     private static LuFactors Factor(string op, Tensor a, bool requireNonsingular)
     {
         var batch = new Batch(op, a, square: true);
-        int n = batch.N;
-        var packed = new double[batch.Count * n * n];
+        int n = batch.N, nn = n * n;
         var pivots = new int[batch.Count * n];
-        var ipiv = new int[n];
+        var factors = batch.Fresh(batch.DType);
         for (int b = 0; b < batch.Count; b++)
         {
-            if (n >= BlockedLu.MinOrder && batch.DType == DType.Float32)
-            {
-                var rm = batch.RowMajorSingle(b);
-                BlockedLu.Factor<float>(rm, n, ipiv);
-                for (int i = 0; i < rm.Length; i++) packed[b * n * n + i] = rm[i];
-            }
-            else if (n >= BlockedLu.MinOrder)
-            {
-                var rm = batch.RowMajorDouble(b);
-                BlockedLu.Factor<double>(rm, n, ipiv);
-                rm.CopyTo(packed, b * n * n);
-            }
+            if (batch.DType == DType.Float32)
+                BlockedLu.Factor(factors.Span<float>().Slice(b * nn, nn), n, pivots.AsSpan(b * n, n));
             else
-            {
-                var cm = batch.ColumnMajor(b);
-                Lapack.LUFactor(cm, n, ipiv);
-                Batch.Store(cm, n, n, n, packed, b);
-            }
-            ipiv.CopyTo(pivots, b * n);
-            if (!requireNonsingular) continue;
+                BlockedLu.Factor(factors.Span<double>().Slice(b * nn, nn), n, pivots.AsSpan(b * n, n));
+        }
+        var f = new LuFactors(batch, factors, pivots);
+        if (!requireNonsingular) return f;
+        for (int b = 0; b < batch.Count; b++)
+        {
             for (int i = 0; i < n; i++)
             {
-                if (packed[b * n * n + i * n + i] == 0)
+                if (f.Diagonal(b, i) == 0)
                     throw new ArgumentException($"{op}: {batch.Which(b)} is singular (U[{i},{i}] = 0 in its LU " +
                         "factorization)");
             }
         }
-        return new LuFactors(batch, packed, pivots);
+        return f;
     }
 }
