@@ -282,7 +282,8 @@ public static partial class Linalg
     }
 
     /// <summary>Reduced QR factorization A = Q·R, Q with orthonormal columns and R upper triangular (signs as in
-    /// Householder QR).   A: (*, m, n) → Q: (*, m, k), R: (*, k, n)</summary>
+    /// LAPACK's Householder QR), computed in the input's precision by the blocked algorithm of BlockedQr.cs.
+    /// A: (*, m, n) → Q: (*, m, k), R: (*, k, n)</summary>
     public static (Tensor Q, Tensor R) Qr(Tensor a)
     {
         NoGradient("Qr", a);
@@ -290,24 +291,12 @@ public static partial class Linalg
         int m = batch.M, n = batch.N, k = Math.Min(m, n);
         var q = new double[batch.Count * m * k];
         var r = new double[batch.Count * k * n];
-        var tau = new double[k];
         for (int b = 0; b < batch.Count; b++)
         {
-            var cm = batch.ColumnMajor(b);
-            if (m > n)
-            {
-                var rn = new double[n * n];
-                Lapack.ThinQRFactor(cm, m, n, rn, tau);
-                Batch.Store(cm, m, m, k, q, b);
-                Batch.Store(rn, n, k, n, r, b);
-            }
-            else
-            {
-                var qm = new double[m * m];
-                Lapack.QRFactor(cm, m, n, qm, tau);
-                Batch.Store(qm, m, m, k, q, b);
-                Batch.Store(cm, m, k, n, r, b);
-            }
+            var qb = q.AsSpan(b * m * k, m * k);
+            var rb = r.AsSpan(b * k * n, k * n);
+            if (batch.DType == DType.Float32) BlockedQr.Decompose<float>(batch.RowMajorSingle(b), m, n, qb, rb);
+            else BlockedQr.Decompose<double>(batch.RowMajorDouble(b), m, n, qb, rb);
         }
         return (batch.Result(q, m, k), batch.Result(r, k, n));
     }
