@@ -1,5 +1,5 @@
+using System.Buffers;
 using System.Numerics;
-using System.Numerics.Tensors;
 
 namespace Dendrite;
 
@@ -23,30 +23,35 @@ internal static class BlockedQr
     /// do.</summary>
     public const int MinBlocked = 64;
 
-    /// <summary>Reduced QR of the row-major m × n matrix <paramref name="a"/>: Q (m × k) and R (k × n), both
-    /// row-major, written as float64 into <paramref name="q"/> and <paramref name="r"/>.</summary>
-    public static void Decompose<T>(ReadOnlySpan<T> a, int m, int n, Span<double> q, Span<double> r,
+    /// <summary>Reduced QR of the row-major m × n float64 matrix <paramref name="a"/> in the precision of T: Q (m × k)
+    /// and R (k × n), both row-major, every element written (R's zeros included).</summary>
+    public static void Decompose<T>(ReadOnlySpan<double> a, int m, int n, Span<T> q, Span<T> r,
         int blockSize = BlockSize, int minBlocked = MinBlocked) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int k = Math.Min(m, n);
-        var cm = new T[m * n];
-        Transpose(a, m, n, cm);
-        var tau = new T[k];
-        int nb = k < minBlocked ? k : blockSize;
-        Factor<T>(cm, m, n, tau, nb);
-        // R: row i of R is row i of the factored A from column i on, read down the columns of cm.
-        var rt = new T[k * n];
-        for (int j = 0; j < n; j++)
+        var cm = ArrayPool<T>.Shared.Rent(m * n);
+        var qcm = ArrayPool<T>.Shared.Rent(m * k);
+        try
         {
-            int rows = Math.Min(j + 1, k);
-            for (int i = 0; i < rows; i++) rt[i * n + j] = cm[j * m + i];
+            Transpose<double, T>(a, m, n, cm);
+            var tau = new T[k];
+            int nb = k < minBlocked ? k : blockSize;
+            Factor<T>(cm.AsSpan(0, m * n), m, n, tau, nb);
+            // Row i of R is row i of the factored A from column i on: down the columns of cm.
+            for (int i = 0; i < k; i++)
+            {
+                var row = r.Slice(i * n, n);
+                row[..i].Clear();
+                for (int j = i; j < n; j++) row[j] = cm[j * m + i];
+            }
+            FormQ<T>(cm, m, k, tau, qcm, nb);
+            Transpose<T, T>(qcm, k, m, q);
         }
-        TensorPrimitives.ConvertTruncating<T, double>(rt, r[..(k * n)]);
-        var qcm = new T[m * k];
-        FormQ<T>(cm, m, k, tau, qcm, nb);
-        var qt = new T[m * k];
-        Transpose<T>(qcm, k, m, qt);
-        TensorPrimitives.ConvertTruncating<T, double>(qt, q[..(m * k)]);
+        finally
+        {
+            ArrayPool<T>.Shared.Return(cm);
+            ArrayPool<T>.Shared.Return(qcm);
+        }
     }
 
     /// <summary>geqrf on the column-major m × n matrix <paramref name="a"/> (leading dimension m): R on and above
@@ -118,8 +123,10 @@ internal static class BlockedQr
         }
     }
 
-    // dst (cols × rows, row-major) = srcᵀ for the row-major rows × cols src, in tiles so both sides stay in cache.
-    private static void Transpose<T>(ReadOnlySpan<T> src, int rows, int cols, Span<T> dst) where T : unmanaged
+    // dst (cols × rows, row-major) = srcᵀ for the row-major rows × cols src, converted to the element type of dst,
+    // in tiles so both sides stay in cache.
+    private static void Transpose<TSrc, TDst>(ReadOnlySpan<TSrc> src, int rows, int cols, Span<TDst> dst)
+        where TSrc : unmanaged, INumberBase<TSrc> where TDst : unmanaged, INumberBase<TDst>
     {
         const int Tile = 32;
         for (int i0 = 0; i0 < rows; i0 += Tile)
@@ -130,7 +137,7 @@ internal static class BlockedQr
                 int j1 = Math.Min(cols, j0 + Tile);
                 for (int i = i0; i < i1; i++)
                 {
-                    for (int j = j0; j < j1; j++) dst[j * rows + i] = src[i * cols + j];
+                    for (int j = j0; j < j1; j++) dst[j * rows + i] = TDst.CreateTruncating(src[i * cols + j]);
                 }
             }
         }

@@ -289,16 +289,22 @@ public static partial class Linalg
         NoGradient("Qr", a);
         var batch = new Batch("Qr", a, square: false);
         int m = batch.M, n = batch.N, k = Math.Min(m, n);
-        var q = new double[batch.Count * m * k];
-        var r = new double[batch.Count * k * n];
+        var q = Tensor.Empty(batch.DType, [.. batch.BatchShape, m, k]);
+        var r = Tensor.Empty(batch.DType, [.. batch.BatchShape, k, n]);
         for (int b = 0; b < batch.Count; b++)
         {
-            var qb = q.AsSpan(b * m * k, m * k);
-            var rb = r.AsSpan(b * k * n, k * n);
-            if (batch.DType == DType.Float32) BlockedQr.Decompose<float>(batch.RowMajorSingle(b), m, n, qb, rb);
-            else BlockedQr.Decompose<double>(batch.RowMajorDouble(b), m, n, qb, rb);
+            if (batch.DType == DType.Float32)
+            {
+                BlockedQr.Decompose(batch.Matrix(b), m, n, q.Span<float>().Slice(b * m * k, m * k),
+                    r.Span<float>().Slice(b * k * n, k * n));
+            }
+            else
+            {
+                BlockedQr.Decompose(batch.Matrix(b), m, n, q.Span<double>().Slice(b * m * k, m * k),
+                    r.Span<double>().Slice(b * k * n, k * n));
+            }
         }
-        return (batch.Result(q, m, k), batch.Result(r, k, n));
+        return (q, r);
     }
 
     /// <summary>Reduced SVD A = U·diag(S)·Vh with singular values descending; each pair of singular vectors has
