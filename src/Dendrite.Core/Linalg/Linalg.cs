@@ -3,11 +3,12 @@ using MathNet.Numerics.Providers.LinearAlgebra;
 namespace Dendrite;
 
 // Dense linear algebra over stacks of matrices, after torch.linalg: every function takes (*, m, n) and treats the
-// leading dimensions as a batch. The factorizations (LU, Cholesky, QR, symmetric and general eigen, SVD) are
+// leading dimensions as a batch. The factorizations (LU, Cholesky, symmetric and general eigen, SVD) are
 // MathNet.Numerics' managed LAPACK-style routines (docs/decisions/0008-linalg.md says why, with the measurements),
 // run in float64 for float32 and float64 inputs alike; from order 128 up, Cholesky is the blocked one of
 // BlockedCholesky.cs on Dendrite's GEMMs instead (in the input's precision), and so is the LU under Det, Slogdet, Inv,
-// Solve, Lu and LuFactor (BlockedLu.cs). Gradients follow PyTorch's rules (FunctionsManual.cpp) and
+// Solve, Lu and LuFactor (BlockedLu.cs). QR is the blocked Householder QR of BlockedQr.cs at every size, in the
+// input's precision. Gradients follow PyTorch's rules (FunctionsManual.cpp) and
 // are written with Tensor ops, so they can be differentiated again.
 //
 // Legend: A (*, n, n) or (*, m, n), k = min(m, n), g = the gradient of the output, ᵀ = transpose of the last two
