@@ -2,19 +2,19 @@ using System.Globalization;
 
 namespace Dendrite.Bench;
 
-/// <summary>Linalg.Solve (one right-hand side), Cholesky, Qr, Eigh and Svd on n×n float64 matrices (and Solve and
-/// Cholesky on float32 ones as well), in alternating
+/// <summary>Linalg.Solve (one right-hand side), Cholesky, Qr, Eigh and Svd on n×n float64 matrices (and Solve,
+/// Cholesky and Qr on float32 ones as well; <c>--kernel solve,qr</c> runs the ops named only), in alternating
 /// rounds against torch.linalg and numpy.linalg (bench/reference/linalg.py) when PyTorch is available. Reports
 /// milliseconds per call for each side and Dendrite's speed relative to each (above 1: Dendrite is faster).</summary>
 internal static class LinalgScenario
 {
     public const string DefaultSizes = "128,512,1024";
 
-    // float64 for every op; float32 too for Solve and Cholesky, the ops with their own float32 (blocked GEMM) path.
+    // float64 for every op; float32 too for Solve, Cholesky and Qr, the ops with their own float32 (blocked GEMM) path.
     private static readonly (string Op, string DType)[] Ops =
     [
         ("solve", "float64"), ("solve", "float32"), ("cholesky", "float64"), ("cholesky", "float32"),
-        ("qr", "float64"), ("eigh", "float64"), ("svd", "float64"),
+        ("qr", "float64"), ("qr", "float32"), ("eigh", "float64"), ("svd", "float64"),
     ];
 
     public static int Run(Options o)

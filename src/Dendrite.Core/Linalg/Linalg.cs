@@ -3,11 +3,12 @@ using MathNet.Numerics.Providers.LinearAlgebra;
 namespace Dendrite;
 
 // Dense linear algebra over stacks of matrices, after torch.linalg: every function takes (*, m, n) and treats the
-// leading dimensions as a batch. The factorizations (LU, Cholesky, QR, symmetric and general eigen, SVD) are
+// leading dimensions as a batch. The factorizations (LU, Cholesky, symmetric and general eigen, SVD) are
 // MathNet.Numerics' managed LAPACK-style routines (docs/decisions/0008-linalg.md says why, with the measurements),
 // run in float64 for float32 and float64 inputs alike, except for Cholesky and the LU under Det, Slogdet, Inv, Solve,
 // Lu and LuFactor: those are the recursive ones of BlockedCholesky.cs and BlockedLu.cs on Dendrite's GEMMs, in the
-// input's precision, with the triangular solves of Trsm.cs. Gradients follow PyTorch's rules (FunctionsManual.cpp) and
+// input's precision, with the triangular solves of Trsm.cs; QR is the blocked Householder QR of BlockedQr.cs at every
+// size, in the input's precision. Gradients follow PyTorch's rules (FunctionsManual.cpp) and
 // are written with Tensor ops, so they can be differentiated again.
 //
 // Legend: A (*, n, n) or (*, m, n), k = min(m, n), g = the gradient of the output, ᵀ = transpose of the last two
@@ -238,34 +239,29 @@ public static partial class Linalg
     }
 
     /// <summary>Reduced QR factorization A = Q·R, Q with orthonormal columns and R upper triangular (signs as in
-    /// Householder QR).   A: (*, m, n) → Q: (*, m, k), R: (*, k, n)</summary>
+    /// LAPACK's Householder QR), computed in the input's precision by the blocked algorithm of BlockedQr.cs.
+    /// A: (*, m, n) → Q: (*, m, k), R: (*, k, n)</summary>
     public static (Tensor Q, Tensor R) Qr(Tensor a)
     {
         NoGradient("Qr", a);
         var batch = new Batch("Qr", a, square: false);
         int m = batch.M, n = batch.N, k = Math.Min(m, n);
-        var q = new double[batch.Count * m * k];
-        var r = new double[batch.Count * k * n];
-        var tau = new double[k];
+        var q = Tensor.Empty(batch.DType, [.. batch.BatchShape, m, k]);
+        var r = Tensor.Empty(batch.DType, [.. batch.BatchShape, k, n]);
         for (int b = 0; b < batch.Count; b++)
         {
-            var cm = batch.ColumnMajor(b);
-            if (m > n)
+            if (batch.DType == DType.Float32)
             {
-                var rn = new double[n * n];
-                Lapack.ThinQRFactor(cm, m, n, rn, tau);
-                Batch.Store(cm, m, m, k, q, b);
-                Batch.Store(rn, n, k, n, r, b);
+                BlockedQr.Decompose(batch.Matrix(b), m, n, q.Span<float>().Slice(b * m * k, m * k),
+                    r.Span<float>().Slice(b * k * n, k * n));
             }
             else
             {
-                var qm = new double[m * m];
-                Lapack.QRFactor(cm, m, n, qm, tau);
-                Batch.Store(qm, m, m, k, q, b);
-                Batch.Store(cm, m, k, n, r, b);
+                BlockedQr.Decompose(batch.Matrix(b), m, n, q.Span<double>().Slice(b * m * k, m * k),
+                    r.Span<double>().Slice(b * k * n, k * n));
             }
         }
-        return (batch.Result(q, m, k), batch.Result(r, k, n));
+        return (q, r);
     }
 
     /// <summary>Reduced SVD A = U·diag(S)·Vh with singular values descending; each pair of singular vectors has
