@@ -339,22 +339,13 @@ public static partial class Linalg
         var s = new double[batch.Count * k];
         var u = vectors ? new double[batch.Count * m * k] : [];
         var vh = vectors ? new double[batch.Count * k * n] : [];
-        var sb = new double[k];
-        var um = new double[m * m];
-        var vm = new double[n * n];
         for (int b = 0; b < batch.Count; b++)
         {
-            var cm = batch.ColumnMajor(b);
-            Lapack.SingularValueDecomposition(vectors, cm, m, n, sb, um, vm);
-            var order = Enumerable.Range(0, k).OrderByDescending(i => sb[i]).ToArray();
-            for (int c = 0; c < k; c++)
-            {
-                int o = order[c];
-                s[b * k + c] = sb[o];
-                if (!vectors) continue;
-                for (int r = 0; r < m; r++) u[b * m * k + r * k + c] = um[r + o * m];
-                for (int j = 0; j < n; j++) vh[b * k * n + c * n + j] = vm[o + j * n];
-            }
+            var (sb, ub, vb) = GolubKahanSvd.Decompose(op, batch.RowMajorDouble(b), m, n, vectors);
+            sb.CopyTo(s, b * k);
+            if (!vectors) continue;
+            ub!.CopyTo(u, b * m * k);
+            vb!.CopyTo(vh, b * k * n);
         }
         if (!s.All(double.IsFinite))
             throw new ArgumentException($"{op}: the input {Shapes.Format(a.Shape)} holds NaN or infinity");
