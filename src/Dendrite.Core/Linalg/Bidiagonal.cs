@@ -19,6 +19,9 @@ internal static class Bidiagonal
     // Fewest trailing elements (rows × columns) worth splitting over threads: below it, dispatch costs more.
     private const int ParallelElements = 48 * 1024;
 
+    // Reflectors per block when Q and P are accumulated (the inner dimension of their GEMMs).
+    private const int Block = 64;
+
     /// <summary>Reduces <paramref name="a"/> (m×n, m ≥ n) in place: on return the left reflectors' tails are in the
     /// columns below the diagonal, the right reflectors' tails in the rows right of the superdiagonal.</summary>
     public static void Reduce(double[] a, int m, int n, double[] d, double[] e, double[] tauQ, double[] tauP)
@@ -137,15 +140,7 @@ internal static class Bidiagonal
     {
         var x = new double[n * m];
         for (int j = 0; j < n; j++) x[j * m + j] = 1;
-        var v = new double[m];
-        for (int k = n - 1; k >= 0; k--)
-        {
-            if (tauQ[k] == 0) continue;
-            int len = m - k;
-            v[0] = 1;
-            for (int i = 1; i < len; i++) v[i] = a[(k + i) * n + k];
-            ApplyRight(x, m, k, n, k, v, len, tauQ[k]);
-        }
+        Accumulate(x, m, n, tauQ, n, k => k, (k, r) => a[(k + r) * n + k], m);
         return x;
     }
 
@@ -155,41 +150,58 @@ internal static class Bidiagonal
     {
         var x = new double[n * n];
         for (int j = 0; j < n; j++) x[j * n + j] = 1;
-        var u = new double[n];
-        for (int k = n - 2; k >= 0; k--)
-        {
-            if (tauP[k] == 0) continue;
-            int len = n - k - 1;
-            u[0] = 1;
-            a.AsSpan(k * n + k + 2, len - 1).CopyTo(u.AsSpan(1));
-            ApplyRight(x, n, k + 1, n, k + 1, u, len, tauP[k]);
-        }
+        Accumulate(x, n, n, tauP, n - 1, k => k + 1, (k, r) => a[k * n + k + 1 + r], n);
         return x;
     }
 
-    // Rows [rowStart, rowEnd) of x (row length ld) ← row·(I − τ·v·vᵀ) on columns col..col+len−1.
-    private static void ApplyRight(double[] x, int ld, int rowStart, int rowEnd, int col, double[] v, int len,
-        double tau)
+    // x ← x·R_{count−1}ᵀ…·R_0ᵀ restricted to the rows and columns each touches, where reflector k acts on columns
+    // start(k)..ld−1 with vector element r = 1 at r = 0 and element(k, r) after. Blocks of Block reflectors, last
+    // block first, go through the compact WY form R_k0·…·R_k1 = I − V·T·Vᵀ (larft), so that the bulk of the work is
+    // three GEMMs per block: W = X·V, W ← W·Tᵀ, X ← X − W·Vᵀ, X being rows start(k0).. and columns start(k0)...
+    private static void Accumulate(double[] x, int ld, int rowsTotal, double[] tau, int count, Func<int, int> start,
+        Func<int, int, double> element, int length)
     {
-        int rows = rowEnd - rowStart;
-        int parts = rows * len >= ParallelElements ? Math.Min(Math.Max(1, Kernels.Threads.Count), rows / 8) : 1;
-        if (parts <= 1)
+        var v = Array.Empty<double>();
+        var t = new double[Block * Block];
+        var g = new double[Block * Block];
+        double[] w = [], wt = [];
+        int last = (count - 1) / Block * Block;
+        for (int k0 = last; k0 >= 0; k0 -= Block)
         {
-            ApplyRows(x, ld, rowStart, rowEnd, col, v, len, tau);
-            return;
-        }
-        Kernels.Parallel.For(rows, Math.Max(1, rows / parts), (r0, r1) =>
-            ApplyRows(x, ld, rowStart + r0, rowStart + r1, col, v, len, tau));
-    }
-
-    private static void ApplyRows(double[] x, int ld, int start, int end, int col, double[] v, int len, double tau)
-    {
-        var vs = v.AsSpan(0, len);
-        for (int j = start; j < end; j++)
-        {
-            var row = x.AsSpan(j * ld + col, len);
-            double t = tau * TensorPrimitives.Dot(row, vs);
-            if (t != 0) TensorPrimitives.MultiplyAdd(vs, -t, row, row);
+            int nb = Math.Min(Block, count - k0);
+            int c0 = start(k0), len = length - c0, rows = rowsTotal - c0;
+            if (len <= 0 || rows <= 0) continue;
+            if (v.Length < len * nb) v = new double[len * nb];
+            if (w.Length < rows * nb)
+            {
+                w = new double[rows * nb];
+                wt = new double[rows * nb];
+            }
+            // V (len×nb): column j is reflector k0+j, zero above its diagonal, 1 on it.
+            for (int r = 0; r < len; r++)
+            {
+                for (int j = 0; j < nb; j++)
+                    v[r * nb + j] = r < j ? 0 : r == j ? 1 : element(k0 + j, r - j);
+            }
+            // T (nb×nb upper triangular), from G = VᵀV: T_jj = τ_j, T[0:j, j] = −τ_j·T[0:j, 0:j]·G[0:j, j].
+            Kernels.Gemm.Dgemm(true, false, nb, nb, len, 1, v, nb, v, nb, 0, g, nb);
+            Array.Clear(t);
+            for (int j = 0; j < nb; j++)
+            {
+                double tj = tau[k0 + j];
+                t[j * Block + j] = tj;
+                if (tj == 0) continue;
+                for (int i = 0; i < j; i++)
+                {
+                    double sum = 0;
+                    for (int p = i; p < j; p++) sum += t[i * Block + p] * g[p * nb + j];
+                    t[i * Block + j] = -tj * sum;
+                }
+            }
+            var xs = x.AsSpan(c0 * ld + c0);
+            Kernels.Gemm.Dgemm(false, false, rows, nb, len, 1, xs, ld, v, nb, 0, w, nb);
+            Kernels.Gemm.Dgemm(false, true, rows, nb, nb, 1, w, nb, t, Block, 0, wt, nb);
+            Kernels.Gemm.Dgemm(false, true, rows, len, nb, -1, wt, nb, v, nb, 1, xs, ld);
         }
     }
 }
