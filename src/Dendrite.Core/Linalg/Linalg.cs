@@ -9,6 +9,7 @@ namespace Dendrite;
 // BlockedCholesky.cs on Dendrite's GEMMs instead (in the input's precision), and so is the LU under Det, Slogdet, Inv,
 // Solve, Lu and LuFactor (BlockedLu.cs). Gradients follow PyTorch's rules (FunctionsManual.cpp) and
 // are written with Tensor ops, so they can be differentiated again.
+// The SVD is no longer MathNet's: GolubKahanSvd.cs (bidiagonalization and bidiagonal QR, in float64).
 //
 // Legend: A (*, n, n) or (*, m, n), k = min(m, n), g = the gradient of the output, ᵀ = transpose of the last two
 // dimensions.
