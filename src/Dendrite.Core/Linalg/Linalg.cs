@@ -3,13 +3,14 @@ using MathNet.Numerics.Providers.LinearAlgebra;
 namespace Dendrite;
 
 // Dense linear algebra over stacks of matrices, after torch.linalg: every function takes (*, m, n) and treats the
-// leading dimensions as a batch. The factorizations (LU, Cholesky, symmetric and general eigen, SVD) are
-// MathNet.Numerics' managed LAPACK-style routines (docs/decisions/0008-linalg.md says why, with the measurements),
-// run in float64 for float32 and float64 inputs alike, except for Cholesky and the LU under Det, Slogdet, Inv, Solve,
-// Lu and LuFactor: those are the recursive ones of BlockedCholesky.cs and BlockedLu.cs on Dendrite's GEMMs, in the
-// input's precision, with the triangular solves of Trsm.cs; QR is the blocked Householder QR of BlockedQr.cs at every
-// size, in the input's precision. Gradients follow PyTorch's rules (FunctionsManual.cpp) and
-// are written with Tensor ops, so they can be differentiated again.
+// leading dimensions as a batch (docs/decisions/0008-linalg.md has the choices and their measurements):
+// - Cholesky and the LU under Det, Slogdet, Inv, Solve, Lu and LuFactor: the recursive routines of BlockedCholesky.cs
+//   and BlockedLu.cs, with the triangular solves of Trsm.cs, on Dendrite's GEMMs in the input's precision;
+// - QR: the blocked Householder QR of BlockedQr.cs, in the input's precision;
+// - SVD: GolubKahanSvd.cs (bidiagonalization and bidiagonal QR iteration), in float64;
+// - the symmetric and general eigenproblems: MathNet.Numerics' managed LAPACK-style routines, in float64.
+// A float32 input of a float64 routine gets the float64 result rounded once. Gradients follow PyTorch's rules
+// (FunctionsManual.cpp) and are written with Tensor ops, so they can be differentiated again.
 //
 // Legend: A (*, n, n) or (*, m, n), k = min(m, n), g = the gradient of the output, ᵀ = transpose of the last two
 // dimensions.
@@ -291,22 +292,13 @@ public static partial class Linalg
         var s = new double[batch.Count * k];
         var u = vectors ? new double[batch.Count * m * k] : [];
         var vh = vectors ? new double[batch.Count * k * n] : [];
-        var sb = new double[k];
-        var um = new double[m * m];
-        var vm = new double[n * n];
         for (int b = 0; b < batch.Count; b++)
         {
-            var cm = batch.ColumnMajor(b);
-            Lapack.SingularValueDecomposition(vectors, cm, m, n, sb, um, vm);
-            var order = Enumerable.Range(0, k).OrderByDescending(i => sb[i]).ToArray();
-            for (int c = 0; c < k; c++)
-            {
-                int o = order[c];
-                s[b * k + c] = sb[o];
-                if (!vectors) continue;
-                for (int r = 0; r < m; r++) u[b * m * k + r * k + c] = um[r + o * m];
-                for (int j = 0; j < n; j++) vh[b * k * n + c * n + j] = vm[o + j * n];
-            }
+            var (sb, ub, vb) = GolubKahanSvd.Decompose(op, batch.RowMajorDouble(b), m, n, vectors);
+            sb.CopyTo(s, b * k);
+            if (!vectors) continue;
+            ub!.CopyTo(u, b * m * k);
+            vb!.CopyTo(vh, b * k * n);
         }
         if (!s.All(double.IsFinite))
             throw new ArgumentException($"{op}: the input {Shapes.Format(a.Shape)} holds NaN or infinity");
