@@ -60,8 +60,9 @@ public sealed class SentimentClassifier : Module
     {
         ArgumentNullException.ThrowIfNull(vectors);
         if (vectors.Rank != 2 || vectors.Shape[0] != Config.VocabularySize || vectors.Shape[1] != Config.EmbeddingDim)
-            throw new ArgumentException($"SentimentClassifier.LoadWordVectors: vectors {Shapes.Format(vectors.Shape)} " +
-                $"do not match the embedding ({Config.VocabularySize}, {Config.EmbeddingDim})");
+            throw new ArgumentException("SentimentClassifier.LoadWordVectors: vectors " +
+                $"{Shapes.Format(vectors.Shape)} do not match the embedding ({Config.VocabularySize}, " +
+                $"{Config.EmbeddingDim})");
         using (Autograd.NoGrad())
         {
             Embedding.Weight.CopyFrom(vectors.To(Embedding.Weight.DType));

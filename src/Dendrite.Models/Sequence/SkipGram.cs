@@ -62,6 +62,31 @@ public sealed class SkipGram
     /// <summary>The word (input) vectors, (V, D) Float32, a copy.</summary>
     public Tensor Vectors => Tensor.From((float[])input.Clone(), VocabularySize, Config.Dimension);
 
+    /// <summary>Vectors (V, D) centred and scaled per dimension to mean 0 and variance 1 over the rows from
+    /// <paramref name="firstWord"/> on (rows before it are left as they are). Skip-gram vectors are small (their
+    /// start is ±0.5/D) and share a common direction (frequent words pull every vector their way); standardised, they
+    /// have the scale of a freshly initialised N(0, 1) embedding table, which is what a recurrent layer's default
+    /// initialisation expects.</summary>
+    public static Tensor Standardize(Tensor vectors, int firstWord = 2)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        if (vectors.Rank != 2 || vectors.Shape[0] <= firstWord + 1)
+            throw new ArgumentException($"SkipGram.Standardize: vectors {Shapes.Format(vectors.Shape)} must be " +
+                $"(V, D) with more than {firstWord + 1} rows");
+        int v = vectors.Shape[0], d = vectors.Shape[1];
+        var x = vectors.To(DType.Float32).ToArray<float>();
+        for (int k = 0; k < d; k++)
+        {
+            double sum = 0, squares = 0;
+            for (int i = firstWord; i < v; i++) sum += x[i * d + k];
+            double mean = sum / (v - firstWord);
+            for (int i = firstWord; i < v; i++) squares += (x[i * d + k] - mean) * (x[i * d + k] - mean);
+            double std = Math.Sqrt(squares / (v - firstWord)) + 1e-12;
+            for (int i = firstWord; i < v; i++) x[i * d + k] = (float)((x[i * d + k] - mean) / std);
+        }
+        return Tensor.From(x, v, d);
+    }
+
     /// <summary>Trains for <see cref="SkipGramConfig.Epochs"/> passes over <paramref name="sentences"/> and returns
     /// the mean pair loss of each epoch (nats, the loss above summed over the true and noise words).</summary>
     public IReadOnlyList<double> Fit(IReadOnlyList<long[]> sentences, Action<string>? log = null)
