@@ -128,6 +128,23 @@ public sealed class SkipGramTests
     }
 
     [Fact]
+    public void Standardize_GivesEachDimensionMeanZeroAndVarianceOne()
+    {
+        var g = new Generator(5);
+        var vectors = Tensor.From([.. Enumerable.Range(0, 8 * 3).Select(_ => (float)(3 + 0.01 * g.NextGaussian()))],
+            8, 3);
+        var x = SkipGram.Standardize(vectors).ToArray<float>();
+        Assert.Equal(vectors.ToArray<float>()[..6], x[..6]);              // padding and unknown rows untouched
+        for (int k = 0; k < 3; k++)
+        {
+            var column = Enumerable.Range(2, 6).Select(i => (double)x[i * 3 + k]).ToArray();
+            double mean = column.Average();
+            Assert.Equal(0, mean, 4);
+            Assert.Equal(1, column.Average(c => (c - mean) * (c - mean)), 3);
+        }
+    }
+
+    [Fact]
     public void Fit_NamesABadId()
     {
         var model = new SkipGram(5, new SkipGramConfig(Dimension: 4), new Generator(1));
