@@ -49,15 +49,19 @@ public static class SequenceTasks
 
     /// <summary>Pang and Lee's 4,000 polarity sentences shuffled and split 80 / 10 / 10 (or 600 synthetic
     /// sentences whose label is the majority of a few cue words among fillers). Words are lower-cased runs of
-    /// letters; the vocabulary holds the training words seen at least twice.</summary>
-    public static SentimentTask Sentiment(bool synthetic, Generator generator)
+    /// letters; the vocabulary holds the training words seen at least twice (counting the words of
+    /// <paramref name="unlabelled"/> too when given: text to pre-train word vectors on, whose words then get ids).
+    /// </summary>
+    public static SentimentTask Sentiment(bool synthetic, Generator generator,
+        IReadOnlyList<string[]>? unlabelled = null)
     {
         ArgumentNullException.ThrowIfNull(generator);
         var rows = synthetic ? SyntheticSentences(600, generator) : SentencePolarity.Sentences();
         var order = Tensor.Randperm(rows.Count, generator).ToArray<long>();
         int nTest = rows.Count / 10, nVal = rows.Count / 10, nTrain = rows.Count - nTest - nVal;
         var words = rows.Select(r => Vocabulary.Words(r.Text).ToArray()).ToArray();
-        var vocabulary = Vocabulary.Build(order.Take(nTrain).SelectMany(i => words[i]), minCount: synthetic ? 1 : 2);
+        var vocabulary = Vocabulary.Build(order.Take(nTrain).SelectMany(i => words[i])
+            .Concat(unlabelled?.SelectMany(w => w) ?? []), minCount: synthetic ? 1 : 2);
         LabelledSentences Part(IEnumerable<long> idx)
         {
             var list = idx.ToArray();
@@ -151,7 +155,7 @@ public static class SequenceTasks
         return (double)p.Zip(labels).Count(x => x.First == x.Second) / labels.Length;
     }
 
-    private static List<(string Text, long Label)> SyntheticSentences(int count, Generator g)
+    internal static List<(string Text, long Label)> SyntheticSentences(int count, Generator g)
     {
         string[] good = ["good", "great", "fine", "lovely", "moving"], bad = ["bad", "dull", "awful", "weak", "flat"];
         string[] filler = ["the", "film", "plot", "was", "and", "a", "story", "its", "cast", "very", "of", "it"];

@@ -52,6 +52,25 @@ public sealed class SentimentClassifier : Module
     /// <summary>Sentence vector → class scores.</summary>
     public Linear Head { get; }
 
+    /// <summary>Starts the word vectors from <paramref name="vectors"/> (V, E), e.g. <see cref="SkipGram.Vectors"/>
+    /// trained on unlabelled text; the padding row is set to zero. <paramref name="freeze"/> keeps them fixed
+    /// during training (only the encoder and the head learn), which guards a few thousand labelled sentences against
+    /// over-fitting a large vocabulary.</summary>
+    public void LoadWordVectors(Tensor vectors, bool freeze)
+    {
+        ArgumentNullException.ThrowIfNull(vectors);
+        if (vectors.Rank != 2 || vectors.Shape[0] != Config.VocabularySize || vectors.Shape[1] != Config.EmbeddingDim)
+            throw new ArgumentException("SentimentClassifier.LoadWordVectors: vectors " +
+                $"{Shapes.Format(vectors.Shape)} do not match the embedding ({Config.VocabularySize}, " +
+                $"{Config.EmbeddingDim})");
+        using (Autograd.NoGrad())
+        {
+            Embedding.Weight.CopyFrom(vectors.To(Embedding.Weight.DType));
+            Embedding.Weight.Select(0, 0).Fill(0);
+        }
+        Embedding.Weight.RequiresGrad = !freeze;
+    }
+
     /// <summary>Class scores of a padded batch.   ids (B, T) Int64, lengths (B) → logits (B, K).</summary>
     public Tensor Forward(Tensor ids, int[] lengths)
     {
