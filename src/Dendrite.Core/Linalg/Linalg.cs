@@ -220,24 +220,8 @@ public static partial class Linalg
         int n = batch.N;
         var w = new double[batch.Count * n];
         var v = new double[batch.Count * n * n];
-        var ev = new double[n * n];
-        var values = new System.Numerics.Complex[n];
-        var d = new double[n * n];
         for (int b = 0; b < batch.Count; b++)
-        {
-            var cm = batch.ColumnMajor(b);
-            for (int j = 0; j < n; j++)
-            {
-                for (int i = 0; i < j; i++) cm[i + j * n] = cm[j + i * n];
-            }
-            Lapack.EigenDecomp(true, n, cm, ev, values, d);
-            var order = Enumerable.Range(0, n).OrderBy(i => values[i].Real).ToArray();
-            for (int c = 0; c < n; c++)
-            {
-                w[b * n + c] = values[order[c]].Real;
-                for (int r = 0; r < n; r++) v[b * n * n + r * n + c] = ev[r + order[c] * n];
-            }
-        }
+            SymmetricEigen.Decompose(batch.RowMajorDouble(b), n, w.AsSpan(b * n, n), v.AsSpan(b * n * n, n * n));
         var wt = batch.Result(w, n);
         var vt = batch.Result(v, n, n);
         var outs = Autograd.Op("Eigh", [wt, vt], [a], g =>
