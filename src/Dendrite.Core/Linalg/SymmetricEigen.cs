@@ -23,6 +23,9 @@ internal static class SymmetricEigen
     /// <summary>Panel width: the rank of each trailing GEMM update and of each block reflector.</summary>
     public const int BlockSize = 32;
 
+    /// <summary>Reflectors per block in the back-transformation (its GEMMs have this inner or outer size).</summary>
+    public const int ReflectorBlock = 64;
+
     /// <summary>Eigenvalues ascending into <paramref name="w"/> (n) and orthonormal eigenvectors as the columns of
     /// the row-major n×n <paramref name="v"/>. Reads the lower triangle of the row-major n×n <paramref name="a"/>
     /// and destroys <paramref name="a"/>.</summary>
@@ -47,6 +50,8 @@ internal static class SymmetricEigen
     {
         var panel = new double[2 * BlockSize * n];   // rows 0..kb−1: Vᵀ, rows kb..2kb−1: Wᵀ (row stride mt)
         var swapped = new double[2 * BlockSize * n]; // rows 0..kb−1: Wᵀ, rows kb..2kb−1: Vᵀ, for the GEMM
+        var partial = new double[Threads.Count][];    // one y per thread for Symv
+        for (int c = 0; c < partial.Length; c++) partial[c] = new double[n];
         for (int k0 = 0; k0 < n - 1; k0 += BlockSize)
         {
             int kb = Math.Min(BlockSize, n - 1 - k0), mt = n - k0;
@@ -85,7 +90,7 @@ internal static class SymmetricEigen
                 // w = tau·(A₂₂·v − V·(Wᵀ·v) − W·(Vᵀ·v)), A₂₂ = A[j+1.., j+1..] as it was at the panel's start;
                 // then w ← w − (tau/2)·(wᵀ·v)·v, so that A₂₂ − v·wᵀ − w·vᵀ = H·A₂₂·H.
                 var wj = panel.AsSpan(((kb + jj) * mt) + jj + 1, mt - jj - 1);
-                Symv(a, n, j + 1, panel, (jj * mt) + jj + 1, panel, ((kb + jj) * mt) + jj + 1);
+                Symv(a, n, j + 1, panel, (jj * mt) + jj + 1, panel, ((kb + jj) * mt) + jj + 1, partial);
                 for (int c = 0; c < jj; c++)
                 {
                     var vc = panel.AsSpan((c * mt) + jj + 1, mt - jj - 1);
@@ -108,52 +113,56 @@ internal static class SymmetricEigen
         d[n - 1] = a[(n * n) - 1];
     }
 
-    // y = A[s.., s..]·x (order n − s), x at panel[xAt..], y into y[yAt..]: one dot product per row, rows split over
-    // the threads.
-    private static void Symv(double[] a, int n, int s, double[] x, int xAt, double[] y, int yAt)
+    // y = A[s.., s..]·x (order m = n − s), x at x[xAt..], y into y[yAt..], reading only the lower triangle: row r
+    // contributes its dot product with x to y_r and x_r times itself to y[0..r) (its transpose, the upper part), in
+    // one pass over the row. The rows are cut into one range of equal area per thread, each with its own y.
+    private static void Symv(double[] a, int n, int s, double[] x, int xAt, double[] y, int yAt, double[][] partial)
     {
-        int m = n - s;
-        Kernels.Parallel.For(m, 64, (r0, r1) =>
+        int m = n - s, parts = m < 128 ? 1 : partial.Length;
+        Kernels.Parallel.For(parts, 1, (c0, c1) =>
         {
-            var xs = x.AsSpan(xAt, m);
-            int r = r0;
-            if (Vector256.IsHardwareAccelerated)
+            for (int c = c0; c < c1; c++)
             {
-                for (; r + 4 <= r1; r += 4) Dot4(a, ((s + r) * n) + s, n, xs, y.AsSpan(yAt + r, 4));
+                int r0 = (int)(m * Math.Sqrt((double)c / parts)), r1 = (int)(m * Math.Sqrt((double)(c + 1) / parts));
+                if (c == parts - 1) r1 = m;
+                var yc = partial[c].AsSpan(0, m);
+                yc.Clear();
+                var xs = x.AsSpan(xAt, m);
+                for (int r = r0; r < r1; r++) yc[r] += RowTimes(a.AsSpan(((s + r) * n) + s, r + 1), xs, yc);
             }
-            for (; r < r1; r++) y[yAt + r] = TensorPrimitives.Dot<double>(a.AsSpan(((s + r) * n) + s, m), xs);
         });
+        var ys = y.AsSpan(yAt, m);
+        partial[0].AsSpan(0, m).CopyTo(ys);
+        for (int c = 1; c < parts; c++) TensorPrimitives.Add(ys, partial[c].AsSpan(0, m), ys);
     }
 
-    // Four dot products of consecutive rows (stride ld, starting at `at`) with x, sharing the loads of x.
-    private static void Dot4(double[] a, int at, int ld, ReadOnlySpan<double> x, Span<double> y)
+    // For a lower-triangle row (row[r] the diagonal, r = row.Length − 1): y[0..r) += x_r·row[0..r), and returns
+    // row·x[0..r].
+    private static double RowTimes(ReadOnlySpan<double> row, ReadOnlySpan<double> x, Span<double> y)
     {
-        int m = x.Length, k = 0;
-        var r0 = a.AsSpan(at, m);
-        var r1 = a.AsSpan(at + ld, m);
-        var r2 = a.AsSpan(at + (2 * ld), m);
-        var r3 = a.AsSpan(at + (3 * ld), m);
-        Vector256<double> s0 = default, s1 = default, s2 = default, s3 = default;
-        for (; k + 4 <= m; k += 4)
+        int r = row.Length - 1, k = 0;
+        double xr = x[r], dot = row[r] * xr;
+        if (Vector256.IsHardwareAccelerated)
         {
-            var xv = Vector256.Create(x.Slice(k, 4));
-            s0 = Vector256.FusedMultiplyAdd(Vector256.Create(r0.Slice(k, 4)), xv, s0);
-            s1 = Vector256.FusedMultiplyAdd(Vector256.Create(r1.Slice(k, 4)), xv, s1);
-            s2 = Vector256.FusedMultiplyAdd(Vector256.Create(r2.Slice(k, 4)), xv, s2);
-            s3 = Vector256.FusedMultiplyAdd(Vector256.Create(r3.Slice(k, 4)), xv, s3);
+            var xv = Vector256.Create(xr);
+            Vector256<double> s0 = default, s1 = default;
+            for (; k + 8 <= r; k += 8)
+            {
+                var a0 = Vector256.Create(row.Slice(k, 4));
+                var a1 = Vector256.Create(row.Slice(k + 4, 4));
+                s0 = Vector256.FusedMultiplyAdd(a0, Vector256.Create(x.Slice(k, 4)), s0);
+                s1 = Vector256.FusedMultiplyAdd(a1, Vector256.Create(x.Slice(k + 4, 4)), s1);
+                Vector256.FusedMultiplyAdd(a0, xv, Vector256.Create(y.Slice(k, 4))).CopyTo(y.Slice(k, 4));
+                Vector256.FusedMultiplyAdd(a1, xv, Vector256.Create(y.Slice(k + 4, 4))).CopyTo(y.Slice(k + 4, 4));
+            }
+            dot += Vector256.Sum(s0 + s1);
         }
-        double t0 = Vector256.Sum(s0), t1 = Vector256.Sum(s1), t2 = Vector256.Sum(s2), t3 = Vector256.Sum(s3);
-        for (; k < m; k++)
+        for (; k < r; k++)
         {
-            t0 += r0[k] * x[k];
-            t1 += r1[k] * x[k];
-            t2 += r2[k] * x[k];
-            t3 += r3[k] * x[k];
+            dot += row[k] * x[k];
+            y[k] += row[k] * xr;
         }
-        y[0] = t0;
-        y[1] = t1;
-        y[2] = t2;
-        y[3] = t3;
+        return dot;
     }
 
     // Z ← Q·Z, Q = H_0·…·H_{n−2}: panels from the last to the first, each as I − Vp·Tp·Vpᵀ (Vp: kb reflectors
@@ -161,13 +170,13 @@ internal static class SymmetricEigen
     private static void BackTransform(double[] reflectors, double[] tau, int n, Span<double> z)
     {
         if (n < 2) return;
-        int lastPanel = (n - 2) / BlockSize * BlockSize;
-        var g = new double[BlockSize * BlockSize];
-        var tp = new double[BlockSize * BlockSize];
-        var y = new double[BlockSize * n];
-        for (int k0 = lastPanel; k0 >= 0; k0 -= BlockSize)
+        int lastPanel = (n - 2) / ReflectorBlock * ReflectorBlock;
+        var g = new double[ReflectorBlock * ReflectorBlock];
+        var tp = new double[ReflectorBlock * ReflectorBlock];
+        var y = new double[ReflectorBlock * n];
+        for (int k0 = lastPanel; k0 >= 0; k0 -= ReflectorBlock)
         {
-            int kb = Math.Min(BlockSize, n - 1 - k0), s = k0 + 1, m = n - s;
+            int kb = Math.Min(ReflectorBlock, n - 1 - k0), s = k0 + 1, m = n - s;
             var vp = reflectors.AsSpan((k0 * n) + s);
             // Tp: Tp[i,i] = tau_i, Tp[0..i, i] = −tau_i·Tp[0..i, 0..i]·(Vpᵀ·v_i), with G = Vp·Vpᵀ.
             Gemm.Dgemm(false, true, kb, kb, m, 1, vp, n, vp, n, 0, g, kb);

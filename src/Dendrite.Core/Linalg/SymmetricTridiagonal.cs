@@ -192,7 +192,8 @@ internal static class SymmetricTridiagonal
     }
 
     // Inverse iteration for the eigenvalues w (ascending) of the unreduced block (dd, ee); the vectors go into rows
-    // b0.. of zt. False when some vector did not converge in MaxIterations solves.
+    // b0.. of zt. Clusters are independent of one another, so they are shared out over the threads. False when some
+    // vector did not converge in MaxIterations solves.
     private static bool InverseIteration(double[] dd, double[] ee, double[] w, double[] zt, int b0, int n)
     {
         int m = dd.Length;
@@ -202,28 +203,50 @@ internal static class SymmetricTridiagonal
             double row = Math.Abs(dd[i]) + (i > 0 ? Math.Abs(ee[i - 1]) : 0) + (i < m - 1 ? Math.Abs(ee[i]) : 0);
             norm = Math.Max(norm, row);
         }
-        double orthogonalTol = 1e-3 * norm;         // closer eigenvalues form a cluster
-        double growth = Math.Sqrt(0.1 / m);         // a solve that grows the vector this much has converged
+        double orthogonalTol = 1e-3 * norm; // closer eigenvalues form a cluster
+        var clusters = new List<int> { 0 };   // first eigenvalue of each cluster, then m
+        for (int j = 1; j < m; j++)
+        {
+            if (w[j] - w[j - 1] > orthogonalTol) clusters.Add(j);
+        }
+        clusters.Add(m);
+        int failed = 0;
+        Kernels.Parallel.For(clusters.Count - 1, 1, (c0, c1) =>
+        {
+            var lu = new TridiagonalLu(m);
+            var x = new double[m];
+            for (int c = c0; c < c1 && Volatile.Read(ref failed) == 0; c++)
+            {
+                if (!Cluster(dd, ee, w, clusters[c], clusters[c + 1], norm, lu, x, zt, b0, n))
+                    Volatile.Write(ref failed, 1);
+            }
+        });
+        return failed == 0;
+    }
+
+    // The vectors j0..j1−1 of one cluster, each orthogonalised against the cluster's earlier ones at every solve.
+    private static bool Cluster(double[] dd, double[] ee, double[] w, int j0, int j1, double norm, TridiagonalLu lu,
+        double[] x, double[] zt, int b0, int n)
+    {
+        int m = dd.Length;
+        double growth = Math.Sqrt(0.1 / m); // a solve that grows the vector this much has converged
         double pivotTol = Math.Max(Eps * norm, double.Epsilon);
-        var lu = new TridiagonalLu(m);
-        var x = new double[m];
-        ulong state = 0x9E3779B97F4A7C15;          // fixed seed: the same input gives the same vectors
-        int cluster = 0;
         double previous = 0;
-        for (int j = 0; j < m; j++)
+        for (int j = j0; j < j1; j++)
         {
             double lambda = w[j];
-            if (j > 0)
+            if (j > j0)
             {
                 // Equal (or ulp-close) eigenvalues would give the same vector: push each a little above the last.
                 double perturb = 10 * Eps * Math.Abs(lambda);
                 if (lambda - previous < perturb) lambda = previous + perturb;
-                if (lambda - previous > orthogonalTol) cluster = j;
             }
             previous = lambda;
+            // xorshift64 seeded by the vector's index (the same input gives the same vectors on any thread count):
+            // a start uniform in (−1, 1), plenty for inverse iteration.
+            ulong state = 0x9E3779B97F4A7C15 * (ulong)(j + 1);
             for (int i = 0; i < m; i++)
             {
-                // xorshift64: uniform in (−1, 1), plenty for a starting vector.
                 state ^= state << 13;
                 state ^= state >> 7;
                 state ^= state << 17;
@@ -238,7 +261,7 @@ internal static class SymmetricTridiagonal
                 double scale = m * norm * Math.Max(Eps, Math.Abs(lu.LastPivot)) / sum;
                 TensorPrimitives.Multiply(x, scale, x);
                 lu.Solve(x);
-                for (int k = cluster; k < j; k++)
+                for (int k = j0; k < j; k++)
                 {
                     var zk = zt.AsSpan(((b0 + k) * n) + b0, m);
                     TensorPrimitives.MultiplyAdd(zk, -TensorPrimitives.Dot<double>(zk, x), x, x);
