@@ -211,7 +211,9 @@ public static partial class Linalg
     }
 
     /// <summary>Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric A = V·diag(w)·Vᵀ; only
-    /// the lower triangle is read. Each eigenvector's sign is arbitrary, as in LAPACK.
+    /// the lower triangle is read. Each eigenvector's sign is arbitrary, as in LAPACK. Computed in float64 by
+    /// SymmetricEigen (blocked Householder tridiagonalization and back-transformation on the float64 GEMM,
+    /// inverse iteration on the tridiagonal), not by MathNet.Numerics.
     /// A: (*, n, n) → Eigenvalues: (*, n), Eigenvectors: (*, n, n)
     /// dA = V·(diag(g_w) + skew(Vᵀ·g_V) / E)·Vᵀ with E_ij = w_j − w_i and skew(X) = (X − Xᵀ)/2</summary>
     public static (Tensor Eigenvalues, Tensor Eigenvectors) Eigh(Tensor a)

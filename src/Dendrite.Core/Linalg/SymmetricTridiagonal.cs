@@ -211,7 +211,8 @@ internal static class SymmetricTridiagonal
         }
         clusters.Add(m);
         int failed = 0;
-        Kernels.Parallel.For(clusters.Count - 1, 1, (c0, c1) =>
+        // Below order 256 the whole block takes well under a millisecond: not worth waking the other threads.
+        Kernels.Parallel.For(clusters.Count - 1, m < 256 ? clusters.Count : 1, (c0, c1) =>
         {
             var lu = new TridiagonalLu(m);
             var x = new double[m];
