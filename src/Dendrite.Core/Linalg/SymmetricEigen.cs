@@ -199,7 +199,8 @@ internal static class SymmetricEigen
             {
                 var yr = y.AsSpan(r * n, n);
                 TensorPrimitives.Multiply(yr, tp[(r * kb) + r], yr);
-                for (int c = r + 1; c < kb; c++) TensorPrimitives.MultiplyAdd(y.AsSpan(c * n, n), tp[(r * kb) + c], yr, yr);
+                for (int c = r + 1; c < kb; c++)
+                    TensorPrimitives.MultiplyAdd(y.AsSpan(c * n, n), tp[(r * kb) + c], yr, yr);
             }
             Gemm.Dgemm(true, false, m, n, kb, -1, vp, n, y, n, 1, zs, n);
         }
