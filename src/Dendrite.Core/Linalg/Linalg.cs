@@ -8,7 +8,9 @@ namespace Dendrite;
 //   and BlockedLu.cs, with the triangular solves of Trsm.cs, on Dendrite's GEMMs in the input's precision;
 // - QR: the blocked Householder QR of BlockedQr.cs, in the input's precision;
 // - SVD: GolubKahanSvd.cs (bidiagonalization and bidiagonal QR iteration), in float64;
-// - the symmetric and general eigenproblems: MathNet.Numerics' managed LAPACK-style routines, in float64.
+// - the symmetric eigenproblem: SymmetricEigen.cs (blocked tridiagonalization, QL eigenvalues, inverse iteration,
+//   blocked back-transformation), in float64;
+// - the general eigenproblem: MathNet.Numerics' managed LAPACK-style routine, in float64.
 // A float32 input of a float64 routine gets the float64 result rounded once. Gradients follow PyTorch's rules
 // (FunctionsManual.cpp) and are written with Tensor ops, so they can be differentiated again.
 //
@@ -169,7 +171,9 @@ public static partial class Linalg
     }
 
     /// <summary>Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric A = V·diag(w)·Vᵀ; only
-    /// the lower triangle is read. Each eigenvector's sign is arbitrary, as in LAPACK.
+    /// the lower triangle is read. Each eigenvector's sign is arbitrary, as in LAPACK. Computed in float64 by
+    /// SymmetricEigen (blocked Householder tridiagonalization and back-transformation on the float64 GEMM,
+    /// inverse iteration on the tridiagonal), not by MathNet.Numerics.
     /// A: (*, n, n) → Eigenvalues: (*, n), Eigenvectors: (*, n, n)
     /// dA = V·(diag(g_w) + skew(Vᵀ·g_V) / E)·Vᵀ with E_ij = w_j − w_i and skew(X) = (X − Xᵀ)/2</summary>
     public static (Tensor Eigenvalues, Tensor Eigenvectors) Eigh(Tensor a)
@@ -178,24 +182,8 @@ public static partial class Linalg
         int n = batch.N;
         var w = new double[batch.Count * n];
         var v = new double[batch.Count * n * n];
-        var ev = new double[n * n];
-        var values = new System.Numerics.Complex[n];
-        var d = new double[n * n];
         for (int b = 0; b < batch.Count; b++)
-        {
-            var cm = batch.ColumnMajor(b);
-            for (int j = 0; j < n; j++)
-            {
-                for (int i = 0; i < j; i++) cm[i + j * n] = cm[j + i * n];
-            }
-            Lapack.EigenDecomp(true, n, cm, ev, values, d);
-            var order = Enumerable.Range(0, n).OrderBy(i => values[i].Real).ToArray();
-            for (int c = 0; c < n; c++)
-            {
-                w[b * n + c] = values[order[c]].Real;
-                for (int r = 0; r < n; r++) v[b * n * n + r * n + c] = ev[r + order[c] * n];
-            }
-        }
+            SymmetricEigen.Decompose(batch.RowMajorDouble(b), n, w.AsSpan(b * n, n), v.AsSpan(b * n * n, n * n));
         var wt = batch.Result(w, n);
         var vt = batch.Result(v, n, n);
         var outs = Autograd.Op("Eigh", [wt, vt], [a], g =>
