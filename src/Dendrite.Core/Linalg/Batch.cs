@@ -74,7 +74,7 @@ internal sealed class Batch
     }
 
     /// <summary>Matrix <paramref name="b"/> in row-major float64, without a copy.</summary>
-    public ReadOnlySpan<double> Matrix(int b) => data.AsSpan(b * M * N, M * N);
+    public ReadOnlySpan<double> Matrix(int b) => Data.AsSpan(b * M * N, M * N);
 
     /// <summary>Matrix <paramref name="b"/> in row-major float32 (for the float32 blocked routines).</summary>
     public float[] RowMajorSingle(int b)
