@@ -44,7 +44,7 @@ internal static class Bidiagonal
             // Left reflector from column k (rows k..m−1): its sums were gathered by the previous pass.
             double normSq = 0;
             for (int c = 0; c < chunks; c++) normSq += sq[c];
-            var (beta, tau, scale) = Householder(a[k * n + k], Math.Sqrt(normSq));
+            var (beta, tau, scale) = Reflector(a[k * n + k], Math.Sqrt(normSq));
             d[k] = beta;
             tauQ[k] = tau;
             if (tau != 0)
@@ -63,7 +63,7 @@ internal static class Bidiagonal
             if (rest > 0)
             {
                 var row = a.AsSpan(k * n + k + 1, rest);
-                var (betaR, tauR, scaleR) = Householder(row[0], TensorPrimitives.Norm(row[1..]));
+                var (betaR, tauR, scaleR) = Reflector(row[0], TensorPrimitives.Norm(row[1..]));
                 e[k] = betaR;
                 tauRight = tauR;
                 if (tauR != 0) TensorPrimitives.Multiply(row[1..], scaleR, row[1..]);
@@ -127,7 +127,7 @@ internal static class Bidiagonal
 
     /// <summary>LAPACK's larfg for the vector (α, x) with ‖x‖ = <paramref name="norm"/>: H·(α, x) = (β, 0) with
     /// H = I − τ·(1, v)·(1, v)ᵀ, v = x·scale. τ = 0 (H = I) when x is zero.</summary>
-    private static (double Beta, double Tau, double Scale) Householder(double alpha, double norm)
+    private static (double Beta, double Tau, double Scale) Reflector(double alpha, double norm)
     {
         if (norm == 0) return (alpha, 0, 0);
         double beta = -Math.CopySign(double.Hypot(alpha, norm), alpha);
@@ -183,21 +183,9 @@ internal static class Bidiagonal
                 for (int j = 0; j < nb; j++)
                     v[r * nb + j] = r < j ? 0 : r == j ? 1 : element(k0 + j, r - j);
             }
-            // T (nb×nb upper triangular), from G = VᵀV: T_jj = τ_j, T[0:j, j] = −τ_j·T[0:j, 0:j]·G[0:j, j].
+            // T (nb×nb upper triangular), from G = VᵀV (larft).
             Kernels.Gemm.Dgemm(true, false, nb, nb, len, 1, v, nb, v, nb, 0, g, nb);
-            Array.Clear(t);
-            for (int j = 0; j < nb; j++)
-            {
-                double tj = tau[k0 + j];
-                t[j * Block + j] = tj;
-                if (tj == 0) continue;
-                for (int i = 0; i < j; i++)
-                {
-                    double sum = 0;
-                    for (int p = i; p < j; p++) sum += t[i * Block + p] * g[p * nb + j];
-                    t[i * Block + j] = -tj * sum;
-                }
-            }
+            Householder.FormTFromGram<double>(g, nb, tau.AsSpan(k0, nb), t, Block, nb);
             var xs = x.AsSpan(c0 * ld + c0);
             Kernels.Gemm.Dgemm(false, false, rows, nb, len, 1, xs, ld, v, nb, 0, w, nb);
             Kernels.Gemm.Dgemm(false, true, rows, nb, nb, 1, w, nb, t, Block, 0, wt, nb);

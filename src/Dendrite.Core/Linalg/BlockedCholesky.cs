@@ -60,7 +60,7 @@ internal static class BlockedCholesky
     /// <summary>C ← C − A·Aᵀ on the lower triangle of the n×n block C (A is n×k): off-diagonal blocks by GEMM,
     /// diagonal blocks of order <= SyrkLeaf as whole squares (their upper part is scratch).</summary>
     private static void SyrkMinus<T>(int n, int k, ReadOnlySpan<T> a, int lda, Span<T> c, int ldc)
-        where T : unmanaged
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (n <= SyrkLeaf)
         {
@@ -75,22 +75,9 @@ internal static class BlockedCholesky
 
     /// <summary>C ← C − op(A)·op(B) on the GEMM of the element type (the blocked factorizations' updates).</summary>
     internal static void GemmMinus<T>(bool transA, bool transB, int m, int n, int k, ReadOnlySpan<T> a, int lda,
-        ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc) where T : unmanaged
+        ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (m == 0 || n == 0 || k == 0) return;
-        if (typeof(T) == typeof(float))
-        {
-            Gemm.Sgemm(transA, transB, m, n, k, -1f, MemoryMarshal.Cast<T, float>(a), lda,
-                MemoryMarshal.Cast<T, float>(b), ldb, 1f, MemoryMarshal.Cast<T, float>(c), ldc);
-        }
-        else if (typeof(T) == typeof(double))
-        {
-            Gemm.Dgemm(transA, transB, m, n, k, -1.0, MemoryMarshal.Cast<T, double>(a), lda,
-                MemoryMarshal.Cast<T, double>(b), ldb, 1.0, MemoryMarshal.Cast<T, double>(c), ldc);
-        }
-        else
-        {
-            throw new NotSupportedException($"blocked factorizations: no GEMM for {typeof(T).Name}");
-        }
+        if (k == 0) return;
+        Gemm.Multiply(transA, transB, m, n, k, -T.One, a, lda, b, ldb, T.One, c, ldc);
     }
 }

@@ -1,7 +1,5 @@
 using System.Numerics;
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using Dendrite.Kernels;
 
 namespace Dendrite;
@@ -102,17 +100,31 @@ internal static class Householder
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // gram = Vᵀ·V: rows of Vᵀ against rows of Vᵀ.
-        Multiply(false, true, nb, nb, len, T.One, vt, len, vt, len, T.Zero, gram, nb);
-        t[..(nb * nb)].Clear();
+        Gemm.Multiply(false, true, nb, nb, len, T.One, vt, len, vt, len, T.Zero, gram, nb);
+        FormTFromGram<T>(gram, nb, tau, t, nb, nb);
+    }
+
+    /// <summary>larft's recurrence from the Gram matrix G = VᵀV (row-major, row stride <paramref name="ldg"/>):
+    /// the upper triangular T (row stride <paramref name="ldt"/>, nb × nb, zeros below the diagonal) with
+    /// T_ii = τ_i and T[0:i, i] = −τ_i·T[0:i, 0:i]·G[0:i, i]; a column with τ_i = 0 is zero. Every blocked
+    /// application of reflectors forms its T here, whatever layout its V has.</summary>
+    public static void FormTFromGram<T>(ReadOnlySpan<T> gram, int ldg, ReadOnlySpan<T> tau, Span<T> t, int ldt,
+        int nb) where T : unmanaged, IFloatingPointIeee754<T>
+    {
         for (int i = 0; i < nb; i++)
         {
-            t[i * nb + i] = tau[i];
-            if (tau[i] == T.Zero) continue;
+            for (int r = i + 1; r < nb; r++) t[r * ldt + i] = T.Zero;
+            t[i * ldt + i] = tau[i];
             for (int r = 0; r < i; r++)
             {
+                if (tau[i] == T.Zero)
+                {
+                    t[r * ldt + i] = T.Zero;
+                    continue;
+                }
                 T s = T.Zero;
-                for (int p = r; p < i; p++) s += t[r * nb + p] * gram[p * nb + i];
-                t[r * nb + i] = -tau[i] * s;
+                for (int p = r; p < i; p++) s += t[r * ldt + p] * gram[p * ldg + i];
+                t[r * ldt + i] = -tau[i] * s;
             }
         }
     }
@@ -129,9 +141,9 @@ internal static class Householder
         // Wᵀ = Cᵀ·V (cols × nb), Wᵀ ← Wᵀ·T (or Wᵀ·Tᵀ), Cᵀ ← Cᵀ − Wᵀ·Vᵀ.
         var w = work[..(cols * nb)];
         var w2 = work.Slice(cols * nb, cols * nb);
-        Multiply(false, true, cols, nb, len, T.One, c, ldc, vt, len, T.Zero, w, nb);
-        Multiply(false, !transpose, cols, nb, nb, T.One, w, nb, t, nb, T.Zero, w2, nb);
-        Multiply(false, false, cols, len, nb, -T.One, w2, nb, vt, len, T.One, c, ldc);
+        Gemm.Multiply(false, true, cols, nb, len, T.One, c, ldc, vt, len, T.Zero, w, nb);
+        Gemm.Multiply(false, !transpose, cols, nb, nb, T.One, w, nb, t, nb, T.Zero, w2, nb);
+        Gemm.Multiply(false, false, cols, len, nb, -T.One, w2, nb, vt, len, T.One, c, ldc);
     }
 
     /// <summary>C ← C·H (or C·Hᵀ when <paramref name="transpose"/>) with H = I − V·T·Vᵀ, for column-major C
@@ -145,29 +157,8 @@ internal static class Householder
         // Cᵀ ← Cᵀ − V·Wᵀ.
         var w = work[..(rows * nb)];
         var w2 = work.Slice(rows * nb, rows * nb);
-        Multiply(false, false, nb, rows, len, T.One, vt, len, c, ldc, T.Zero, w, rows);
-        Multiply(!transpose, false, nb, rows, nb, T.One, t, nb, w, rows, T.Zero, w2, rows);
-        Multiply(true, false, len, rows, nb, -T.One, vt, len, w2, rows, T.One, c, ldc);
-    }
-
-    /// <summary>C = α·op(A)·op(B) + β·C, row-major, on the packed GEMM of the element type.</summary>
-    private static void Multiply<T>(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a,
-        int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc) where T : unmanaged
-    {
-        if (m == 0 || n == 0) return;
-        if (typeof(T) == typeof(float))
-        {
-            Gemm.Sgemm(transA, transB, m, n, k, Unsafe.As<T, float>(ref alpha), MemoryMarshal.Cast<T, float>(a), lda,
-                MemoryMarshal.Cast<T, float>(b), ldb, Unsafe.As<T, float>(ref beta), MemoryMarshal.Cast<T, float>(c), ldc);
-        }
-        else if (typeof(T) == typeof(double))
-        {
-            Gemm.Dgemm(transA, transB, m, n, k, Unsafe.As<T, double>(ref alpha), MemoryMarshal.Cast<T, double>(a), lda,
-                MemoryMarshal.Cast<T, double>(b), ldb, Unsafe.As<T, double>(ref beta), MemoryMarshal.Cast<T, double>(c), ldc);
-        }
-        else
-        {
-            throw new NotSupportedException($"Householder: no GEMM for {typeof(T).Name}");
-        }
+        Gemm.Multiply(false, false, nb, rows, len, T.One, vt, len, c, ldc, T.Zero, w, rows);
+        Gemm.Multiply(!transpose, false, nb, rows, nb, T.One, t, nb, w, rows, T.Zero, w2, rows);
+        Gemm.Multiply(true, false, len, rows, nb, -T.One, vt, len, w2, rows, T.One, c, ldc);
     }
 }

@@ -11,8 +11,8 @@ namespace Dendrite;
 // time: each sweep rotates the singular-vector matrices (held as rows: Uᵀ and Vᵀ). A sweep alone does 6 flops per
 // 16 bytes moved, so it would run at the speed of memory; the iteration therefore hands over many sweeps at once,
 // and they are applied strip by strip: a strip of 16 columns, copied into a dense block (64 KiB for 512 rows), takes
-// every sweep in turn while it stays in cache. Within a sweep the row carried to the next rotation stays in registers, so each element is
-// loaded and stored once per sweep. The strips of all the matrices are shared out to the threads.
+// every sweep in turn while it stays in cache. Within a sweep the row carried to the next rotation stays in
+// registers, so each element is loaded and stored once per sweep. The strips of all the matrices are shared out to the threads.
 //
 // Legend: x row-major with row length ld, r the first row of a sequence, count the rows it touches (count − 1
 // rotations, stored from offset in the matrix's c and s buffers).

@@ -178,20 +178,9 @@ internal static class SymmetricEigen
         {
             int kb = Math.Min(ReflectorBlock, n - 1 - k0), s = k0 + 1, m = n - s;
             var vp = reflectors.AsSpan((k0 * n) + s);
-            // Tp: Tp[i,i] = tau_i, Tp[0..i, i] = −tau_i·Tp[0..i, 0..i]·(Vpᵀ·v_i), with G = Vp·Vpᵀ.
+            // Tp from G = Vp·Vpᵀ (larft).
             Gemm.Dgemm(false, true, kb, kb, m, 1, vp, n, vp, n, 0, g, kb);
-            Array.Clear(tp);
-            for (int i = 0; i < kb; i++)
-            {
-                double ti = tau[k0 + i];
-                tp[(i * kb) + i] = ti;
-                for (int r = 0; r < i; r++)
-                {
-                    double sum = 0;
-                    for (int c = r; c < i; c++) sum += tp[(r * kb) + c] * g[(c * kb) + i];
-                    tp[(r * kb) + i] = -ti * sum;
-                }
-            }
+            Householder.FormTFromGram<double>(g, kb, tau.AsSpan(k0, kb), tp, kb, kb);
             // Y = Vp·Z[s..]  (kb × n), Y ← Tp·Y, Z[s..] −= Vpᵀ·Y.
             var zs = z[(s * n)..];
             Gemm.Dgemm(false, false, kb, n, m, 1, vp, n, zs, n, 0, y, n);

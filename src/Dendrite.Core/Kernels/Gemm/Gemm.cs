@@ -1,5 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Dendrite.Kernels;
 
@@ -44,6 +46,31 @@ internal static class Gemm
         fixed (double* pa = a, pb = b, pc = c)
         {
             PackedDgemm.Run(transA, transB, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc);
+        }
+    }
+
+    /// <summary><see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int,
+    /// float, Span{float}, int)"/> or <see cref="Dgemm"/> by the element type, for code generic over float32 and
+    /// float64 (the factorizations).</summary>
+    public static void Multiply<T>(bool transA, bool transB, int m, int n, int k, T alpha, ReadOnlySpan<T> a,
+        int lda, ReadOnlySpan<T> b, int ldb, T beta, Span<T> c, int ldc) where T : unmanaged
+    {
+        if (m == 0 || n == 0) return;
+        if (typeof(T) == typeof(float))
+        {
+            Sgemm(transA, transB, m, n, k, Unsafe.As<T, float>(ref alpha), MemoryMarshal.Cast<T, float>(a), lda,
+                MemoryMarshal.Cast<T, float>(b), ldb, Unsafe.As<T, float>(ref beta),
+                MemoryMarshal.Cast<T, float>(c), ldc);
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            Dgemm(transA, transB, m, n, k, Unsafe.As<T, double>(ref alpha), MemoryMarshal.Cast<T, double>(a), lda,
+                MemoryMarshal.Cast<T, double>(b), ldb, Unsafe.As<T, double>(ref beta),
+                MemoryMarshal.Cast<T, double>(c), ldc);
+        }
+        else
+        {
+            throw new NotSupportedException($"Gemm.Multiply: no GEMM for {typeof(T).Name}");
         }
     }
 
