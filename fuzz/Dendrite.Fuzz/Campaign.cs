@@ -46,16 +46,26 @@ public sealed record FuzzOptions(TimeSpan Duration, int Seed = 1, long MaxInputs
 /// with a time limit, and measures what it allocated. An input joins the corpus when it reaches an edge (or an edge's
 /// hit-count class) of the instrumented parsers never reached before (<see cref="Coverage"/>), or gives an outcome
 /// not seen before; without instrumentation only the outcome rule applies. A hang ends the campaign (the stuck
-/// thread cannot be stopped), anything else is recorded and the loop goes on.
+/// thread cannot be stopped), anything else is recorded and the loop goes on. The edge map is one per process, so
+/// campaigns (and single inputs) started on several threads take turns: one runs at a time.
 /// </summary>
 public static class Campaign
 {
     // Corpus entries beyond the seeds: a coverage-guided corpus of this size still fits in a few hundred MiB.
     private const int MaxCorpus = 20_000;
 
+    // Held for a whole campaign and for each input: another thread's Reset or edges would corrupt the map between
+    // an input and the read of its edges. (Monitor locks are re-entrant, so Run may call TryOne under it.)
+    private static readonly object MapGate = new();
+
     /// <summary>Runs <paramref name="target"/> under <paramref name="options"/>; <paramref name="log"/> gets a
     /// progress line now and then.</summary>
     public static FuzzReport Run(FuzzTarget target, FuzzOptions options, Action<string>? log = null)
+    {
+        lock (MapGate) return RunAlone(target, options, log);
+    }
+
+    private static FuzzReport RunAlone(FuzzTarget target, FuzzOptions options, Action<string>? log)
     {
         var timeout = options.Timeout ?? TimeSpan.FromSeconds(10);
         var rng = new Random(options.Seed);
@@ -153,6 +163,12 @@ public static class Campaign
 
     /// <summary>Runs one input; returns its outcome and, when it broke the target's contract, the finding.</summary>
     public static (string Outcome, FuzzFinding? Finding) TryOne(FuzzTarget target, byte[] input, string dir,
+        TimeSpan timeout, long maxAllocatedBytes)
+    {
+        lock (MapGate) return TryOneAlone(target, input, dir, timeout, maxAllocatedBytes);
+    }
+
+    private static (string Outcome, FuzzFinding? Finding) TryOneAlone(FuzzTarget target, byte[] input, string dir,
         TimeSpan timeout, long maxAllocatedBytes)
     {
         Exception? thrown = null;

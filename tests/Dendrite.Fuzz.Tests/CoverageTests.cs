@@ -70,10 +70,10 @@ public sealed class CoverageTests
     public void ACampaignCountsEdgesAndWithoutCoverageFallsBackToOutcomes()
     {
         var target = FuzzTargets.All["idx"];
-        var on = Campaign.Run(target, new FuzzOptions(TimeSpan.FromSeconds(5), Seed: 3, MaxInputs: 400));
+        var on = Campaign.Run(target, new FuzzOptions(TimeSpan.FromSeconds(60), Seed: 3, MaxInputs: 400));
         Assert.True(on.Coverage);
         Assert.True(on.SeedEdges > 0 && on.Edges > on.SeedEdges, $"edges {on.SeedEdges} → {on.Edges}");
-        var off = Campaign.Run(target, new FuzzOptions(TimeSpan.FromSeconds(5), Seed: 3, MaxInputs: 400,
+        var off = Campaign.Run(target, new FuzzOptions(TimeSpan.FromSeconds(60), Seed: 3, MaxInputs: 400,
             UseCoverage: false));
         Assert.False(off.Coverage);
         Assert.Equal(0, off.Edges);
