@@ -74,7 +74,7 @@ public sealed class ImageUntrustedTests
         Assert.Contains("8192x8192", e.Message);
         Assert.Contains("MaxBytes", e.Message);
         Assert.True(allocated < 4L << 20, $"{allocated:N0} bytes allocated before refusing");
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"{watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"{watch.Elapsed}");
     }
 
     [Fact]
