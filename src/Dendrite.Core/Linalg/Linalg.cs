@@ -197,9 +197,20 @@ public static partial class Linalg
         return (outs[0], outs[1]);
     }
 
-    /// <summary>Eigenvalues of symmetric A, ascending (the values of <see cref="Eigh"/>).
-    /// A: (*, n, n) → (*, n)</summary>
-    public static Tensor Eigvalsh(Tensor a) => Eigh(a).Eigenvalues;
+    /// <summary>Eigenvalues of symmetric A, ascending (the values of <see cref="Eigh"/>). Without a gradient to
+    /// record it skips the eigenvectors (no inverse iteration, no back-transformation); with one it runs
+    /// <see cref="Eigh"/>, whose vectors the gradient dA = V·diag(g)·Vᵀ needs.   A: (*, n, n) → (*, n)</summary>
+    public static Tensor Eigvalsh(Tensor a)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        if (Autograd.IsEnabled && a.RequiresGrad) return Eigh(a).Eigenvalues;
+        var batch = new Batch("Eigvalsh", a, square: true);
+        int n = batch.N;
+        var w = new double[batch.Count * n];
+        for (int b = 0; b < batch.Count; b++)
+            SymmetricEigen.Decompose(batch.RowMajorDouble(b), n, w.AsSpan(b * n, n), []);
+        return batch.Result(w, n);
+    }
 
     /// <summary>Eigenvalues of a general square matrix as real and imaginary parts, sorted by real part and then
     /// imaginary part (torch.linalg.eigvals returns them in LAPACK's order).   A: (*, n, n) → Real, Imag: (*, n)

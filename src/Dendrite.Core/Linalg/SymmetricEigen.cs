@@ -27,8 +27,8 @@ internal static class SymmetricEigen
     public const int ReflectorBlock = 64;
 
     /// <summary>Eigenvalues ascending into <paramref name="w"/> (n) and orthonormal eigenvectors as the columns of
-    /// the row-major n×n <paramref name="v"/>. Reads the lower triangle of the row-major n×n <paramref name="a"/>
-    /// and destroys <paramref name="a"/>.</summary>
+    /// the row-major n×n <paramref name="v"/>, or eigenvalues alone when <paramref name="v"/> is empty. Reads the
+    /// lower triangle of the row-major n×n <paramref name="a"/> and destroys <paramref name="a"/>.</summary>
     public static void Decompose(double[] a, int n, Span<double> w, Span<double> v)
     {
         if (n == 0) return;
@@ -42,7 +42,7 @@ internal static class SymmetricEigen
         var tau = new double[n];
         Tridiagonalize(a, n, d, e, reflectors, tau);
         SymmetricTridiagonal.Eigen(d, e, w, v);
-        BackTransform(reflectors, tau, n, v);
+        if (!v.IsEmpty) BackTransform(reflectors, tau, n, v);
     }
 
     // A = Q·T·Qᵀ with Q = H_0·H_1·…·H_{n−2}, H_j = I − tau_j·v_j·v_jᵀ acting on rows j + 1 … n − 1.
