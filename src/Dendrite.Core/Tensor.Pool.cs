@@ -10,7 +10,8 @@ public partial class Tensor
     /// <summary>Max pooling.   (*, H, W) → (*, OH, OW); stride defaults to the kernel size.</summary>
     public Tensor MaxPool2d((int H, int W) kernel, (int H, int W)? stride = null, (int H, int W) padding = default,
         (int H, int W)? dilation = null, bool ceilMode = false) =>
-        MaxPool2dWithIndices(kernel, stride, padding, dilation, ceilMode).Values;
+        MaxPool("MaxPool2d", this, 2, kernel, stride ?? kernel, CheckedPadding("MaxPool2d", kernel, padding,
+            dilation ?? (1, 1)), dilation ?? (1, 1), ceilMode, indices: false).Values;
 
     /// <summary>Max pooling that also returns, for each output, the flat index h·W + w of its maximum in the plane
     /// (Int64, as PyTorch's return_indices).</summary>
@@ -29,8 +30,12 @@ public partial class Tensor
         MaxPool("MaxPool2d", this, 2, kernel, stride, padding, dilation, ceilMode);
 
     /// <summary>1-D max pooling.   (*, L) → (*, OL).</summary>
-    public Tensor MaxPool1d(int kernel, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false) =>
-        MaxPool1dWithIndices(kernel, stride, padding, dilation, ceilMode).Values;
+    public Tensor MaxPool1d(int kernel, int? stride = null, int padding = 0, int dilation = 1, bool ceilMode = false)
+    {
+        CheckHalfKernel("MaxPool1d", (1, kernel), (0, padding), (1, dilation));
+        return MaxPool("MaxPool1d", this, 1, (1, kernel), (1, stride ?? kernel), (0, padding, 0, padding),
+            (1, dilation), ceilMode, indices: false).Values;
+    }
 
     /// <summary>1-D max pooling with the index of each maximum along L.</summary>
     public (Tensor Values, Tensor Indices) MaxPool1dWithIndices(int kernel, int? stride = null, int padding = 0,
@@ -176,18 +181,22 @@ public partial class Tensor
         return this / (sum * (alpha / size) + k).Pow(beta);
     }
 
+    // Values and indices; with indices false and no gradient to record, the kernel writes no indices and the
+    // second tensor is empty (0 elements).
     private static (Tensor Values, Tensor Indices) MaxPool(string op, Tensor x, int dims, (int H, int W) kernel,
         (int H, int W) stride, (int Top, int Left, int Bottom, int Right) padding, (int H, int W) dilation,
-        bool ceilMode)
+        bool ceilMode, bool indices = true)
     {
         var s = MakePool(op, x, dims, kernel, stride, padding, dilation, ceilMode, out var outShape);
-        var idx = Empty(DType.Int64, outShape);
+        bool record = Autograd.IsEnabled && x.RequiresGrad;
+        var idx = indices || record ? Empty(DType.Int64, outShape) : Empty(DType.Int64, [0]);
         var y = RunPool(x, outShape, (xc, yc) =>
         {
             var ix = idx.Span<long>();
             if (xc.DType == DType.Float32) Pool.MaxForward<float>(xc.Span<float>(), yc.Span<float>(), ix, s);
             else Pool.MaxForward<double>(xc.Span<double>(), yc.Span<double>(), ix, s);
         });
+        if (!record) return (y, idx);
         y = y.Record(op, [x], g => [RunPool(g, x.shape, (gc, dx) =>
         {
             var ix = idx.Span<long>();
@@ -252,6 +261,14 @@ public partial class Tensor
         outShape = dims == 2 ? [.. x.shape[..^2], oh, ow] : [.. x.shape[..^1], ow];
         return new PoolShape(x.Numel / Math.Max(1, h * w), h, w, kernel.H, kernel.W, oh, ow, stride.H, stride.W,
             padding.Top, padding.Left, padding.Bottom, padding.Right, dilation.H, dilation.W);
+    }
+
+    // The four-sided padding of a symmetric 2-D pool, after PyTorch's half-kernel check.
+    private static (int Top, int Left, int Bottom, int Right) CheckedPadding(string op, (int H, int W) kernel,
+        (int H, int W) padding, (int H, int W) dilation)
+    {
+        CheckHalfKernel(op, kernel, padding, dilation);
+        return (padding.H, padding.W, padding.H, padding.W);
     }
 
     // PyTorch's rule for symmetric padding: at most half the (dilated) kernel, so every window sees the image.

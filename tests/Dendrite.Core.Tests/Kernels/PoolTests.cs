@@ -15,6 +15,8 @@ public class PoolTests
         [7, 5, 3, 1, 1, 2, false],
         [8, 9, 3, 3, 1, 1, true],
         [5, 5, 5, 1, 2, 1, false],
+        [7, 9, 2, 2, 0, 1, true],
+        [12, 37, 2, 2, 0, 1, false],
     ];
 
     [Theory]
@@ -27,6 +29,31 @@ public class PoolTests
         ConvTests.AssertClose(ey, y, 0);
         Assert.Equal(eidx.ToArray<long>(), idx.ToArray<long>());
         Gradcheck.Assert(t => t[0].MaxPool2d((k, k), (st, st), (pad, pad), (dil, dil), ceil), x);
+    }
+
+    // The vectorised 2×2 stride-2 path: eight outputs a step and a scalar tail (OW = 18), planes split over the
+    // threads, ties between window positions (small integers) and NaNs, against the naive loop's first-maximum and
+    // NaN-wins rule; without a gradient to record and no indices asked for, the same values.
+    [Theory]
+    [InlineData(16, 36, false)]
+    [InlineData(13, 37, false)]
+    [InlineData(9, 7, true)]
+    public void MaxPool2d_TwoByTwo_TiesNaNsAndThreads(int h, int w, bool ceil)
+    {
+        var g = new Generator(11);
+        var x = Tensor.Randint(0, 4, [3, 50, h, w], g).To(DType.Float32);
+        var nan = Tensor.Rand([3, 50, h, w], g).Lt(0.03);
+        x = Tensor.Where(nan, Tensor.Scalar(float.NaN), x);
+        var (y, idx) = x.MaxPool2dWithIndices((2, 2), (2, 2), (0, 0), (1, 1), ceil);
+        var (ey, eidx) = NaiveMaxPool(x, 2, 2, 0, 1, ceil);
+        Assert.Equal(eidx.ToArray<long>(), idx.ToArray<long>());
+        Assert.Equal(ey.ToArray<float>(), y.ToArray<float>());
+        using (Autograd.NoGrad())
+            Assert.Equal(ey.ToArray<float>(), x.MaxPool2d((2, 2), ceilMode: ceil).ToArray<float>());
+        Assert.Equal(ey.ToArray<float>(), x.MaxPool2d((2, 2), ceilMode: ceil).ToArray<float>());
+        var x64 = x.To(DType.Float64);
+        Assert.Equal(eidx.ToArray<long>(), x64.MaxPool2dWithIndices((2, 2), (2, 2), (0, 0), (1, 1), ceil).Indices
+            .ToArray<long>());
     }
 
     [Theory]
@@ -147,7 +174,8 @@ public class PoolTests
                         {
                             int hh = i * st - pad + a * dil, ww = j * st - pad + b * dil;
                             if (hh < 0 || hh >= h || ww < 0 || ww >= w) continue;
-                            if (at < 0 || xs[(p * h + hh) * w + ww] > best)
+                            double v = xs[(p * h + hh) * w + ww];
+                            if (at < 0 || v > best || (double.IsNaN(v) && !double.IsNaN(best)))
                             {
                                 best = xs[(p * h + hh) * w + ww];
                                 at = hh * w + ww;
