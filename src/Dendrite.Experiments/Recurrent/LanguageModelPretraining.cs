@@ -178,6 +178,6 @@ public static class LanguageModelPretraining
     private static string Join(IEnumerable<double> xs) =>
         string.Join(' ', xs.Select(x => x.ToString("R", CultureInfo.InvariantCulture)));
 
-    private static double[] Numbers(string s) =>
-        [.. s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(x => double.Parse(x, CultureInfo.InvariantCulture))];
+    private static double[] Numbers(string s) => [.. s.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+        .Select(x => double.Parse(x, CultureInfo.InvariantCulture))];
 }

@@ -10,8 +10,8 @@ namespace Dendrite.Models.Sequence;
 // bidirectional layer would mix the halves and let each see its target, so the model keeps one.
 // The read-out is tied to the embedding (Press and Wolf, 2017, "Using the output embedding to improve language
 // models", arXiv:1608.05859): a projection from hidden to embedding width per direction, then logits = p·Eᵀ over
-// the first OutputVocabulary ids (a frequency-ordered vocabulary puts the common words first); rarer targets count
-// as the unknown word. That keeps the softmax affordable on a CPU while every word still gets an input vector.
+// the first OutputVocabulary ids (a frequency-ordered vocabulary puts the common words first); rarer targets
+// count as the unknown word. That keeps the softmax affordable on a CPU while every word still gets an input vector.
 // After pre-training, the embedding and the LSTM initialise a SentimentClassifier (SentimentClassifier.LoadEncoder).
 // Shapes: B sentences, T words (padded), E embedding width, H hidden units per direction, V ids, V' output ids,
 // N predicted positions.

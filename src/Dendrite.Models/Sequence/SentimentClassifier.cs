@@ -118,15 +118,25 @@ public sealed class SentimentClassifier : Module
         }
     }
 
-    // [last states, max over real steps, mean over real steps]: padded outputs are zero, so the sum over all steps
-    // is the sum over real ones; for the maximum they are pushed far below any real value first.
-    private static Tensor ConcatPool(Tensor last, Tensor output, int[] lengths)
+    /// <summary>ULMFiT's concat pooling: [final states, maximum over the real steps, mean over the real steps].
+    /// last (B, F), output (B, T, F) with zeros at padded steps, lengths (B) → (B, 3F).</summary>
+    public static Tensor ConcatPool(Tensor last, Tensor output, int[] lengths)
     {
+        ArgumentNullException.ThrowIfNull(last);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(lengths);
+        if (output.Rank != 3 || last.Rank != 2 || last.Size(0) != output.Size(0) || last.Size(1) != output.Size(2) ||
+            lengths.Length != output.Size(0) || lengths.Any(l => l < 1 || l > output.Size(1)))
+            throw new ArgumentException($"SentimentClassifier.ConcatPool: last {Shapes.Format(last.Shape)}, output " +
+                $"{Shapes.Format(output.Shape)} and {lengths.Length} lengths must be (B, F), (B, T, F) and B values " +
+                "in 1..T");
+        // padded outputs are zero, so the sum over all steps is the sum over the real ones; for the maximum they
+        // are pushed far below any real value first
         int B = output.Size(0), T = output.Size(1);
         var pad = new bool[B * T];
         for (int b = 0; b < B; b++) pad.AsSpan(b * T + lengths[b], T - lengths[b]).Fill(true);
         var max = output.MaskedFill(Tensor.From(pad, B, T, 1), -1e9).Max(1);               // (B, D·H)
-        var count = Tensor.From([.. lengths.Select(l => (float)l)], B, 1);
+        var count = Tensor.From([.. lengths.Select(l => (float)l)], B, 1).To(output.DType);
         var mean = output.Sum(1) / count;                                                   // (B, D·H)
         return Tensor.Cat([last, max, mean], 1);
     }
