@@ -53,9 +53,9 @@ public sealed class SentimentLm : Experiment
         long lmWords = lmTrain.Sum(s => (long)s.Length);
         var lmConfig = context.Choose(new BiLmConfig(task.Vocabulary.Count, EmbeddingDim: 96, HiddenSize: 128,
             OutputVocabulary: 3_000, Dropout: 0.3), new BiLmConfig(task.Vocabulary.Count, 16, 16, 0, 0.1));
-        var lmSchedule = context.Choose(new PretrainSchedule(Epochs: 2, Lr: 2e-3, Batch: 64),
+        var lmSchedule = context.Choose(new PretrainSchedule(Epochs: 1, Lr: 2e-3, Batch: 64),
             new PretrainSchedule(Epochs: 1, Lr: 5e-3, Batch: 32));
-        var fineTune = context.Choose(new FineTuneSchedule(Epochs: 8, FrozenEpochs: 1, HeadLr: 2e-3,
+        var fineTune = context.Choose(new FineTuneSchedule(Epochs: 10, FrozenEpochs: 1, HeadLr: 2e-3,
             EncoderLr: 1e-3), new FineTuneSchedule(Epochs: 2, FrozenEpochs: 1, HeadLr: 5e-3, EncoderLr: 2e-3));
         int scratchEpochs = context.Choose(10, 2), scratchHidden = context.Choose(64, 16);
         int seeds = context.Choose(3, 1), scratchSeeds = context.Choose(2, 1);
