@@ -19,6 +19,16 @@ public sealed record SentimentTask(Vocabulary Vocabulary, LabelledSentences Trai
 public sealed record SentimentResult(double TestAccuracy, double ValidationAccuracy, int BestEpoch,
     double SecondsPerEpoch, IReadOnlyList<double> TrainLoss, IReadOnlyList<double> ValidationAccuracies);
 
+/// <summary>How <see cref="SequenceTasks.FineTuneSentiment"/> trains a classifier with a pre-trained encoder.
+/// </summary>
+/// <param name="Epochs">Epochs in all, the frozen ones included.</param>
+/// <param name="FrozenEpochs">Epochs at the start in which the embedding and the encoder stay fixed.</param>
+/// <param name="HeadLr">Adam's rate for the head.</param>
+/// <param name="EncoderLr">Adam's rate for the embedding and the encoder once they thaw.</param>
+/// <param name="Batch">Sentences per batch (bucketed by length).</param>
+public sealed record FineTuneSchedule(int Epochs = 10, int FrozenEpochs = 1, double HeadLr = 2e-3,
+    double EncoderLr = 5e-4, int Batch = 32);
+
 /// <summary>Text for a character language model: a training part and a later validation part.</summary>
 public sealed record TextTask(string Train, string Validation, string Source);
 
@@ -81,7 +91,40 @@ public static class SequenceTasks
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(task);
-        var optimizer = new Adam(model.Parameters(), lr);
+        return Fit(model, task, epochs, generator, batch, new Adam(model.Parameters(), lr), null, log);
+    }
+
+    /// <summary>Fine-tunes a classifier whose embedding and encoder were pre-trained (ULMFiT's recipe, Howard and
+    /// Ruder, 2018): for the first <see cref="FineTuneSchedule.FrozenEpochs"/> epochs only the head learns (gradual
+    /// unfreezing), then everything, the pre-trained layers at the lower <see cref="FineTuneSchedule.EncoderLr"/>
+    /// (discriminative rates). Selection and scoring as in <see cref="TrainSentiment"/>.</summary>
+    public static SentimentResult FineTuneSentiment(SentimentClassifier model, SentimentTask task,
+        FineTuneSchedule schedule, Generator generator, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(schedule);
+        var body = model.Embedding.Parameters().Concat(model.Encoder.Parameters()).ToList();
+        var optimizer = new Adam([new ParamGroup(model.Head.Parameters(), schedule.HeadLr),
+            new ParamGroup(body, schedule.EncoderLr)], schedule.HeadLr);
+        void Unfreeze(int epoch)
+        {
+            // a frozen parameter never gets a gradient, so the optimizer skips it until it thaws
+            foreach (var p in body) p.RequiresGrad = epoch > schedule.FrozenEpochs;
+        }
+        try
+        {
+            return Fit(model, task, schedule.Epochs, generator, schedule.Batch, optimizer, Unfreeze, log);
+        }
+        finally
+        {
+            foreach (var p in body) p.RequiresGrad = true;
+        }
+    }
+
+    private static SentimentResult Fit(SentimentClassifier model, SentimentTask task, int epochs,
+        Generator generator, int batch, Optimizer optimizer, Action<int>? beforeEpoch, Action<string>? log)
+    {
         var train = task.Train;
         var losses = new List<double>();
         var accuracies = new List<double>();
@@ -91,6 +134,7 @@ public static class SequenceTasks
         var watch = Stopwatch.StartNew();
         for (int e = 1; e <= epochs; e++)
         {
+            beforeEpoch?.Invoke(e);
             model.Train();
             double total = 0;
             var buckets = Sequences.Buckets([.. train.Ids.Select(s => s.Length)], batch, generator);

@@ -17,8 +17,11 @@ namespace Dendrite.Models.Sequence;
 /// <param name="Dropout">Dropout on the word vectors and on the sentence vector, in training mode: with a few
 /// thousand sentences the network otherwise learns the training set by heart within a few epochs.</param>
 /// <param name="Classes">Number of labels (2 for positive / negative).</param>
+/// <param name="Pooling"><c>last</c>: the final hidden state of each direction; <c>concat</c>: that, the maximum
+/// and the mean of the outputs over the sentence's real words side by side (ULMFiT's concat pooling, three times
+/// as wide).</param>
 public sealed record SentimentConfig(int VocabularySize, int EmbeddingDim = 64, int HiddenSize = 64,
-    string Cell = "lstm", bool Bidirectional = false, double Dropout = 0.5, int Classes = 2);
+    string Cell = "lstm", bool Bidirectional = false, double Dropout = 0.5, int Classes = 2, string Pooling = "last");
 
 /// <summary>Embedding + (bi)directional recurrent encoder + linear head.   ids (B, T), lengths (B) → logits (B, K).
 /// </summary>
@@ -34,7 +37,14 @@ public sealed class SentimentClassifier : Module
         Encoder = RecurrentEncoder.Create(config.Cell, config.EmbeddingDim, config.HiddenSize,
             bidirectional: config.Bidirectional, generator: generator);
         Drop = new Dropout(config.Dropout, generator);
-        Head = new Linear(Encoder.Directions * config.HiddenSize, config.Classes);
+        int pooled = config.Pooling switch
+        {
+            "last" => 1,
+            "concat" => 3,
+            _ => throw new ArgumentException($"SentimentClassifier: unknown pooling '{config.Pooling}' (last or " +
+                "concat)", nameof(config)),
+        };
+        Head = new Linear(pooled * Encoder.Directions * config.HiddenSize, config.Classes);
     }
 
     /// <summary>The configuration it was built from.</summary>
@@ -79,9 +89,56 @@ public sealed class SentimentClassifier : Module
             throw new ArgumentException($"SentimentClassifier: ids {Shapes.Format(ids.Shape)} {ids.DType} must be " +
                 "(B, T) Int64");
         var x = Drop.Forward(Embedding.Forward(ids));                    // (B, T, E)
-        var (_, state) = Encoder.Forward(x, lengths: lengths);           // H (D, B, H)
+        var (output, state) = Encoder.Forward(x, lengths: lengths);      // (B, T, D·H), H (D, B, H)
         var sentence = RecurrentEncoder.LastHidden(Encoder, state);      // (B, D·H)
+        if (Config.Pooling == "concat") sentence = ConcatPool(sentence, output, lengths);  // (B, 3·D·H)
         return Head.Forward(Drop.Forward(sentence));                     // (B, K)
+    }
+
+    /// <summary>Starts the word vectors and the recurrent encoder from a pre-trained bidirectional language model
+    /// (ULMFiT / ELMo-style transfer): the classifier must be a one-layer BiLSTM of the same vocabulary and widths.
+    /// Only the head keeps its fresh weights. Every shape is checked before anything is copied.</summary>
+    public void LoadEncoder(BiLstmLanguageModel languageModel)
+    {
+        ArgumentNullException.ThrowIfNull(languageModel);
+        var lm = languageModel.Config;
+        if (Config.Cell != "lstm" || !Config.Bidirectional || Encoder.NumLayers != 1 ||
+            lm.VocabularySize != Config.VocabularySize || lm.EmbeddingDim != Config.EmbeddingDim ||
+            lm.HiddenSize != Config.HiddenSize)
+            throw new ArgumentException("SentimentClassifier.LoadEncoder: the language model (vocabulary " +
+                $"{lm.VocabularySize}, embedding {lm.EmbeddingDim}, hidden {lm.HiddenSize}, bidirectional lstm) does " +
+                $"not match this classifier (vocabulary {Config.VocabularySize}, embedding {Config.EmbeddingDim}, " +
+                $"hidden {Config.HiddenSize}, {(Config.Bidirectional ? "bidirectional " : "")}{Config.Cell}, " +
+                $"{Encoder.NumLayers} layers)");
+        Encoder.LoadStateDict(languageModel.Encoder.StateDict());
+        using (Autograd.NoGrad())
+        {
+            Embedding.Weight.CopyFrom(languageModel.Embedding.Weight);
+            Embedding.Weight.Select(0, 0).Fill(0);
+        }
+    }
+
+    /// <summary>ULMFiT's concat pooling: [final states, maximum over the real steps, mean over the real steps].
+    /// last (B, F), output (B, T, F) with zeros at padded steps, lengths (B) → (B, 3F).</summary>
+    public static Tensor ConcatPool(Tensor last, Tensor output, int[] lengths)
+    {
+        ArgumentNullException.ThrowIfNull(last);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(lengths);
+        if (output.Rank != 3 || last.Rank != 2 || last.Size(0) != output.Size(0) || last.Size(1) != output.Size(2) ||
+            lengths.Length != output.Size(0) || lengths.Any(l => l < 1 || l > output.Size(1)))
+            throw new ArgumentException($"SentimentClassifier.ConcatPool: last {Shapes.Format(last.Shape)}, output " +
+                $"{Shapes.Format(output.Shape)} and {lengths.Length} lengths must be (B, F), (B, T, F) and B values " +
+                "in 1..T");
+        // padded outputs are zero, so the sum over all steps is the sum over the real ones; for the maximum they
+        // are pushed far below any real value first
+        int B = output.Size(0), T = output.Size(1);
+        var pad = new bool[B * T];
+        for (int b = 0; b < B; b++) pad.AsSpan(b * T + lengths[b], T - lengths[b]).Fill(true);
+        var max = output.MaskedFill(Tensor.From(pad, B, T, 1), -1e9).Max(1);               // (B, D·H)
+        var count = Tensor.From([.. lengths.Select(l => (float)l)], B, 1).To(output.DType);
+        var mean = output.Sum(1) / count;                                                   // (B, D·H)
+        return Tensor.Cat([last, max, mean], 1);
     }
 
     /// <summary>The most likely class of each sentence, without gradients, in evaluation mode.</summary>
