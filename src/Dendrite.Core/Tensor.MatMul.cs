@@ -90,11 +90,17 @@ public partial class Tensor
             throw new ArgumentException($"MatMulInto: {Shapes3()}: inner dimensions {k} and {b.shape[^2]} differ");
         if (output.shape[^2] != m || output.shape[^1] != n)
             throw new ArgumentException($"MatMulInto: {Shapes3()}: the product is {m}x{n}");
-        int[] batch = output.shape[..^2];
-        var joint = Shapes.Broadcast("MatMulInto", a.shape.AsSpan(0, a.Rank - 2), b.shape.AsSpan(0, b.Rank - 2));
-        if (!Shapes.Broadcast("MatMulInto", joint, batch).AsSpan().SequenceEqual(batch))
-            throw new ArgumentException($"MatMulInto: {Shapes3()}: the leading dimensions do not broadcast to " +
-                $"the output's {Shapes.Format(batch)}");
+        var batch = output.shape.AsSpan(0, output.Rank - 2);
+        // Operands with the output's leading dimensions (attention's heads) are used as they are: no shapes made.
+        bool same = a.shape.AsSpan(0, a.Rank - 2).SequenceEqual(batch)
+            && b.shape.AsSpan(0, b.Rank - 2).SequenceEqual(batch);
+        if (!same)
+        {
+            var joint = Shapes.Broadcast("MatMulInto", a.shape.AsSpan(0, a.Rank - 2), b.shape.AsSpan(0, b.Rank - 2));
+            if (!Shapes.Broadcast("MatMulInto", joint, batch).AsSpan().SequenceEqual(batch))
+                throw new ArgumentException($"MatMulInto: {Shapes3()}: the leading dimensions do not broadcast to " +
+                    $"the output's {Shapes.Format(batch)}");
+        }
         if ((n > 1 && output.strides[^1] != 1) || (m > 1 && output.strides[^2] < n))
             throw new ArgumentException($"MatMulInto: {Shapes3()}: the output's rows must be unit-stride and " +
                 $"apart by at least {n}, got strides {Shapes.Format(output.strides)}");
@@ -109,8 +115,8 @@ public partial class Tensor
                 "call it inside Autograd.NoGrad() or on tensors that need none");
         output.Storage.Version++;
         if (output.Numel == 0) return;
-        var A = a.Expand([.. batch, m, k]);
-        var B = b.Expand([.. batch, k, n]);
+        var A = same ? a : a.Expand([.. batch, m, k]);
+        var B = same ? b : b.Expand([.. batch, k, n]);
         if (!IsMatrixLayout(A)) A = A.Contiguous();
         if (!IsMatrixLayout(B)) B = B.Contiguous();
         BatchedGemm(A, B, output, batch, m, n, k);
@@ -133,7 +139,7 @@ public partial class Tensor
         return (true, Math.Max(cs, rows));
     }
 
-    private static void BatchedGemm(Tensor A, Tensor B, Tensor y, int[] batch, int m, int n, int k)
+    private static void BatchedGemm(Tensor A, Tensor B, Tensor y, ReadOnlySpan<int> batch, int m, int n, int k)
     {
         int count = Shapes.Numel(batch);
         if (count == 0 || m == 0 || n == 0) return;

@@ -15,7 +15,7 @@ namespace Dendrite.Nn;
 // softmax and (in the backward) the softmax gradient with the scale run as one pass per row of P, in place, so
 // the T×S scores are written once by the GEMM, rewritten once by the softmax, and read once by the second GEMM.
 // Causal rows stop at their diagonal: entries past it are never exponentiated, and the products run by blocks of
-// 32 query rows (and 32 keys for dk, dv), each against the keys it sees, so the blocks above the diagonal are
+// 64 query rows (and 64 keys for dk, dv), each against the keys it sees, so the blocks above the diagonal are
 // neither computed nor read. (With a floating mask, added to scaled scores, q is scaled before the product
 // instead.) The backward, from the saved P:
 //   dv = Pᵀ·g,  dP = g·vᵀ,  dZ' = scale·P ⊙ (dP − Σⱼ dP ⊙ P),  dq = dZ'·k,  dk = dZ'ᵀ·q
@@ -58,7 +58,7 @@ public static class Attention
         bool prescale = s <= 0 || (mask is not null && mask.DType != DType.Bool);
         int[] batch = q.Shape[..^2].ToArray();
         // Causal products run in blocks of query rows, each against the keys its last row sees: the GEMMs skip the
-        // blocks above the diagonal (at T = S = 128, 10 of the 16 blocks of 32×32 are computed).
+        // blocks above the diagonal (at T = S = 128, 3 of the 4 blocks of 64×64 are computed).
         int blocks = causal ? (T + CausalBlock - 1) / CausalBlock : 1, rowsPerBlock = causal ? CausalBlock : T;
         Tensor y, p, pd;
         Tensor? keep = null;
@@ -144,7 +144,7 @@ public static class Attention
 
     /// <summary>Rows per block of a causal product. Smaller blocks skip more of the upper triangle but run smaller
     /// GEMMs; figures: bench/README.md, "Causal attention blocks".</summary>
-    private const int CausalBlock = 32;
+    private const int CausalBlock = 64;
 
     // Block i of the query rows, [r0, r0 + rows), and how many keys its last row sees (query r sees keys
     // j ≤ r + S − T under the causal mask; all S without it).
