@@ -8,8 +8,8 @@ GPT-2 metadata). Every input and weight is drawn here from one seeded torch.Gene
 
 Sections (each entry: inputs, weights, the weights r of the scalar L = sum(out * r), torch's output, and the
 gradients of L, or of the cross-entropy for GPT):
-  attention     softmax(q k^T * scale + mask) v written out, with no mask, causal (square and with T < S),
-                a boolean padding mask and an additive mask.
+  attention     softmax(q k^T * scale + mask) v written out, with no mask, causal (square and with T < S, also
+                longer than one 64-row block), a boolean padding mask and an additive mask.
   mha           torch.nn.MultiheadAttention, time- and batch-first, with key_padding_mask and boolean or float
                 attn_mask; its head-averaged weights.
   encoder       torch.nn.TransformerEncoderLayer, post- and pre-norm, relu and gelu, with masks.
@@ -366,6 +366,10 @@ def main():
                        rotary_case(2, 2, 5, 8, 0), rotary_case(1, 2, 3, 8, 7)],
         "gpt2": [gpt2_case()],
     }
+    # Causal cases longer than one block of Dendrite's blocked causal products (64 rows), at sizes that are not a
+    # multiple of it; drawn last, so the values above do not change.
+    fixture["attention"] += [attention_case("causal_blocks", 1, 1, 67, 67, 3, causal=True),
+                             attention_case("causal_blocks_cached", 1, 1, 70, 100, 2, causal=True)]
     with open(OUT, "w") as f:
         json.dump(fixture, f, separators=(",", ":"))
     print(f"wrote {OUT}")

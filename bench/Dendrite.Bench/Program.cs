@@ -14,6 +14,7 @@ var scenarios = new Dictionary<string, Func<Options, int>>
     ["lstm"] = RnnScenario.Lstm,
     ["gru"] = RnnScenario.Gru,
     ["gpt"] = GptScenario.Run,
+    ["gpt-attention"] = AttentionScenario.Run,
     ["dcgan"] = DcganScenario.Run,
 };
 string[] kernelScenarios = ["gemm", "peak", "conv-ops"];

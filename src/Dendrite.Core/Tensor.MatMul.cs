@@ -68,6 +68,60 @@ public partial class Tensor
         }, saved: [a, b]);
     }
 
+    /// <summary>Writes a @ b into <paramref name="output"/>, with no autograd record.   a (*, m, k), b (*, k, n) →
+    /// output (*, m, n). The output may be a view whose rows lie apart (a block of columns of a larger matrix, as
+    /// causal attention fills its lower triangle block by block, or a transposed view of a larger layout); its last
+    /// dimension must have unit stride. The leading dimensions of a and b broadcast to the output's. All three share
+    /// one type, not Bool; the output must not overlap a or b.</summary>
+    public static void MatMulInto(Tensor a, Tensor b, Tensor output)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentNullException.ThrowIfNull(output);
+        string Shapes3() =>
+            $"{Shapes.Format(a.shape)} x {Shapes.Format(b.shape)} into {Shapes.Format(output.shape)}";
+        if (a.Rank < 2 || b.Rank < 2 || output.Rank < 2)
+            throw new ArgumentException($"MatMulInto: {Shapes3()}: every operand needs at least two dimensions");
+        if (a.DType != output.DType || b.DType != output.DType || output.DType == DType.Bool)
+            throw new ArgumentException($"MatMulInto: {Shapes3()}: types {a.DType}, {b.DType} into " +
+                $"{output.DType}; all three must be one numeric type");
+        int m = a.shape[^2], k = a.shape[^1], n = b.shape[^1];
+        if (b.shape[^2] != k)
+            throw new ArgumentException($"MatMulInto: {Shapes3()}: inner dimensions {k} and {b.shape[^2]} differ");
+        if (output.shape[^2] != m || output.shape[^1] != n)
+            throw new ArgumentException($"MatMulInto: {Shapes3()}: the product is {m}x{n}");
+        var batch = output.shape.AsSpan(0, output.Rank - 2);
+        // Operands with the output's leading dimensions (attention's heads) are used as they are: no shapes made.
+        bool same = a.shape.AsSpan(0, a.Rank - 2).SequenceEqual(batch)
+            && b.shape.AsSpan(0, b.Rank - 2).SequenceEqual(batch);
+        if (!same)
+        {
+            var joint = Shapes.Broadcast("MatMulInto", a.shape.AsSpan(0, a.Rank - 2), b.shape.AsSpan(0, b.Rank - 2));
+            if (!Shapes.Broadcast("MatMulInto", joint, batch).AsSpan().SequenceEqual(batch))
+                throw new ArgumentException($"MatMulInto: {Shapes3()}: the leading dimensions do not broadcast to " +
+                    $"the output's {Shapes.Format(batch)}");
+        }
+        if ((n > 1 && output.strides[^1] != 1) || (m > 1 && output.strides[^2] < n))
+            throw new ArgumentException($"MatMulInto: {Shapes3()}: the output's rows must be unit-stride and " +
+                $"apart by at least {n}, got strides {Shapes.Format(output.strides)}");
+        for (int d = 0; d < output.Rank; d++)
+        {
+            if (output.strides[d] == 0 && output.shape[d] > 1)
+                throw new ArgumentException($"MatMulInto: {Shapes3()}: the output is broadcast along dimension {d} " +
+                    "(stride 0); its elements must be distinct");
+        }
+        if (Autograd.IsEnabled && (a.requiresGrad || b.requiresGrad))
+            throw new InvalidOperationException($"MatMulInto: {Shapes3()}: writes without recording a gradient; " +
+                "call it inside Autograd.NoGrad() or on tensors that need none");
+        output.Storage.Version++;
+        if (output.Numel == 0) return;
+        var A = same ? a : a.Expand([.. batch, m, k]);
+        var B = same ? b : b.Expand([.. batch, k, n]);
+        if (!IsMatrixLayout(A)) A = A.Contiguous();
+        if (!IsMatrixLayout(B)) B = B.Contiguous();
+        BatchedGemm(A, B, output, batch, m, n, k);
+    }
+
     private static bool StoredTransposed(Tensor t) =>
         t.Rank == 2 && t.strides[0] == 1 && t.strides[1] >= t.shape[0] && t.shape[0] > 1 && t.shape[1] > 1;
 
@@ -85,17 +139,25 @@ public partial class Tensor
         return (true, Math.Max(cs, rows));
     }
 
-    private static void BatchedGemm(Tensor A, Tensor B, Tensor y, int[] batch, int m, int n, int k)
+    private static void BatchedGemm(Tensor A, Tensor B, Tensor y, ReadOnlySpan<int> batch, int m, int n, int k)
     {
         int count = Shapes.Numel(batch);
         if (count == 0 || m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            // An empty sum; the operands may be zero-length arrays that no offset can index.
+            y.Fill(0);
+            return;
+        }
         var (ta, lda) = Layout(A);
         var (tb, ldb) = Layout(B);
+        // The output's rows may lie further apart than n (a block of a larger matrix, see MatMulInto).
+        int ldc = m == 1 ? n : y.strides[^2];
         if (count == 1 && y.DType == DType.Float32)
         {
             // A single product (every batch dimension has size 1): no offset tables.
             Gemm.Sgemm(ta, tb, m, n, k, 1f, A.Array<float>().AsSpan(A.Offset), lda, B.Array<float>().AsSpan(B.Offset), ldb,
-                0f, y.Array<float>().AsSpan(y.Offset), n);
+                0f, y.Array<float>().AsSpan(y.Offset), ldc);
             return;
         }
         Span<int> idx = stackalloc int[batch.Length];
@@ -124,7 +186,7 @@ public partial class Tensor
         {
             // One call for the whole batch: small problems are spread across threads one per thread.
             Gemm.SgemmBatched(ta, tb, m, n, k, 1f, A.Array<float>(), lda, offA, B.Array<float>(), ldb, offB,
-                0f, y.Array<float>(), n, offY);
+                0f, y.Array<float>(), ldc, offY);
             return;
         }
         for (int bi = 0; bi < count; bi++)
@@ -132,14 +194,14 @@ public partial class Tensor
             if (y.DType == DType.Float64)
             {
                 Gemm.Dgemm(ta, tb, m, n, k, 1.0, A.Array<double>().AsSpan(offA[bi]), lda,
-                    B.Array<double>().AsSpan(offB[bi]), ldb, 0.0, y.Array<double>().AsSpan(offY[bi]), n);
+                    B.Array<double>().AsSpan(offB[bi]), ldb, 0.0, y.Array<double>().AsSpan(offY[bi]), ldc);
             }
-            else Run<long>(A, B, y, offA[bi], offB[bi], offY[bi], ta, tb, lda, ldb, m, n, k);
+            else Run<long>(A, B, y, offA[bi], offB[bi], offY[bi], ta, tb, lda, ldb, ldc, m, n, k);
         }
     }
 
     private static void Run<T>(Tensor A, Tensor B, Tensor y, int oa, int ob, int oy, bool ta, bool tb, int lda, int ldb,
-        int m, int n, int k) where T : unmanaged, INumber<T> =>
+        int ldc, int m, int n, int k) where T : unmanaged, INumber<T> =>
         Gemm.Generic(ta, tb, m, n, k, T.One, A.Array<T>().AsSpan(oa), lda, B.Array<T>().AsSpan(ob), ldb, T.Zero,
-            y.Array<T>().AsSpan(oy), n);
+            y.Array<T>().AsSpan(oy), ldc);
 }

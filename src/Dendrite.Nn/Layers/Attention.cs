@@ -9,12 +9,15 @@ namespace Dendrite.Nn;
 // Shapes: * leading (batch, heads) dimensions, T queries, S keys, D query/key width, Dv value width.
 //   q (*, T, D), k (*, S, D), v (*, S, Dv) → y (*, T, Dv), P (*, T, S)
 //
-// One op with its own backward. The two products are batched GEMMs (one call each for every batch and head) that
-// read q, k and v where they lie (strided views of a fused projection need no copy); the causal mask, the scale,
-// the softmax and (in the backward) the softmax gradient with the scale run as one pass per row of P, in place, so
+// One op with its own backward. The products are batched GEMMs (one call for every batch and head) that read q, k
+// and v where they lie (strided views of a fused projection need no copy) and write y and the gradients in q's
+// memory order, so heads split from one projection merge back without a copy; the causal mask, the scale, the
+// softmax and (in the backward) the softmax gradient with the scale run as one pass per row of P, in place, so
 // the T×S scores are written once by the GEMM, rewritten once by the softmax, and read once by the second GEMM.
-// Causal rows stop at their diagonal: entries past it are never exponentiated. (With a floating mask, added to
-// scaled scores, q is scaled before the product instead.) The backward, from the saved P:
+// Causal rows stop at their diagonal: entries past it are never exponentiated, and the products run by blocks of
+// 64 query rows (and 64 keys for dk, dv), each against the keys it sees, so the blocks above the diagonal are
+// neither computed nor read. (With a floating mask, added to scaled scores, q is scaled before the product
+// instead.) The backward, from the saved P:
 //   dv = Pᵀ·g,  dP = g·vᵀ,  dZ' = scale·P ⊙ (dP − Σⱼ dP ⊙ P),  dq = dZ'·k,  dk = dZ'ᵀ·q
 // A fully masked row gives zeros (and zero gradients), not NaN, as the masked Softmax does.
 
@@ -53,11 +56,23 @@ public static class Attention
         // The scale goes into the softmax's pass over each row, unless a floating mask must be added to scores
         // that are already scaled (or a negative scale would turn a -∞ of the boolean mask into +∞).
         bool prescale = s <= 0 || (mask is not null && mask.DType != DType.Bool);
+        int[] batch = q.Shape[..^2].ToArray();
+        // Causal products run in blocks of query rows, each against the keys its last row sees: the GEMMs skip the
+        // blocks above the diagonal (at T = S = 128, 3 of the 4 blocks of 64×64 are computed).
+        int blocks = causal ? (T + CausalBlock - 1) / CausalBlock : 1, rowsPerBlock = causal ? CausalBlock : T;
         Tensor y, p, pd;
         Tensor? keep = null;
         using (Autograd.NoGrad())
         {
-            var scores = (prescale ? q * s : q).MatMul(k.Transpose(-2, -1));  // (*, T, S), a new contiguous tensor
+            var qs = prescale ? q * s : q;
+            var kt = k.Transpose(-2, -1);
+            var scores = Tensor.Uninitialized(q.DType, [.. batch, T, S]);              // (*, T, S)
+            for (int i = 0; i < blocks; i++)
+            {
+                var (r0, rows, seen) = RowBlock(i, rowsPerBlock, T, S, causal);
+                if (seen > 0) Tensor.MatMulInto(qs.Narrow(-2, r0, rows), kt.Narrow(-1, 0, seen),
+                    scores.Narrow(-2, r0, rows).Narrow(-1, 0, seen));
+            }
             if (mask is not null)
             {
                 int[] full = scores.Shape.ToArray();
@@ -72,6 +87,7 @@ public static class Attention
                         mask.DType);
             }
             if (!scores.IsContiguous) scores = scores.Contiguous();
+            // Past a causal row's end the scores were never written; the softmax clears them without reading.
             double rowScale = prescale ? 1 : s;
             if (scores.DType == DType.Float32) SoftmaxRows<float>(scores, T, S, causal, (float)rowScale);
             else SoftmaxRows<double>(scores, T, S, causal, rowScale);
@@ -82,25 +98,105 @@ public static class Attention
                 keep = Tensor.Bernoulli(1 - dropout, p.Shape, generator, p.DType) * (1 / (1 - dropout));
                 pd = p * keep;
             }
-            y = pd.MatMul(v);                                               // (*, T, Dv)
+            y = InOrderOf(q, [.. batch, T, v.Size(-1)]);                                // (*, T, Dv)
+            for (int i = 0; i < blocks; i++)
+            {
+                var (r0, rows, seen) = RowBlock(i, rowsPerBlock, T, S, causal);
+                Tensor.MatMulInto(pd.Narrow(-2, r0, rows).Narrow(-1, 0, seen), v.Narrow(-2, 0, seen),
+                    y.Narrow(-2, r0, rows));
+            }
         }
         weights = p;
         if (!Autograd.IsEnabled || !(q.RequiresGrad || k.RequiresGrad || v.RequiresGrad)) return y;
         Tensor[] saved = keep is null ? [q, k, v, p] : [q, k, v, p, keep];
         return Autograd.Op(op, y, [q, k, v], g =>
         {
-            var dv = v.RequiresGrad ? pd.Transpose(-2, -1).MatMul(g) : null;  // (*, S, Dv)
-            var dp = g.MatMul(v.Transpose(-2, -1));                            // (*, T, S)
+            using var _ = Autograd.NoGrad();
+            var dp = Tensor.Uninitialized(q.DType, [.. batch, T, S]);                     // (*, T, S)
+            var vt = v.Transpose(-2, -1);
+            for (int i = 0; i < blocks; i++)
+            {
+                var (r0, rows, seen) = RowBlock(i, rowsPerBlock, T, S, causal);
+                if (seen > 0) Tensor.MatMulInto(g.Narrow(-2, r0, rows), vt.Narrow(-1, 0, seen),
+                    dp.Narrow(-2, r0, rows).Narrow(-1, 0, seen));
+            }
             if (keep is not null) dp = dp * keep;
-            if (!dp.IsContiguous) dp = dp.Contiguous();
             // dp becomes s·dZ, so that dq = s·dZ·k and dk = s·dZᵀ·q need no scaling pass of their own
-            if (dp.DType == DType.Float32) SoftmaxBackwardRows<float>(p, dp, S, (float)s);
-            else SoftmaxBackwardRows<double>(p, dp, S, s);
-            var dq = q.RequiresGrad ? dp.MatMul(k) : null;                     // (*, T, D)
-            var dk = k.RequiresGrad ? dp.Transpose(-2, -1).MatMul(q) : null;   // (*, S, D)
+            if (dp.DType == DType.Float32) SoftmaxBackwardRows<float>(p, dp, T, S, causal, (float)s);
+            else SoftmaxBackwardRows<double>(p, dp, T, S, causal, s);
+            Tensor? dq = null, dk = null, dv = null;
+            if (q.RequiresGrad)
+            {
+                dq = InOrderOf(q, q.Shape.ToArray());                                     // (*, T, D)
+                for (int i = 0; i < blocks; i++)
+                {
+                    var (r0, rows, seen) = RowBlock(i, rowsPerBlock, T, S, causal);
+                    Tensor.MatMulInto(dp.Narrow(-2, r0, rows).Narrow(-1, 0, seen), k.Narrow(-2, 0, seen),
+                        dq.Narrow(-2, r0, rows));
+                }
+            }
+            if (k.RequiresGrad) dk = KeyGradient(dp, q, InOrderOf(k, k.Shape.ToArray()), T, S, causal);  // (*, S, D)
+            if (v.RequiresGrad) dv = KeyGradient(pd, g, InOrderOf(v, v.Shape.ToArray()), T, S, causal); // (*, S, Dv)
             return [dq, dk, dv];
         }, saved: saved, attributes: new Dictionary<string, object> { ["causal"] = causal, ["scale"] = s },
             differentiable: false);
+    }
+
+    /// <summary>Rows per block of a causal product. Smaller blocks skip more of the upper triangle but run smaller
+    /// GEMMs; figures: bench/README.md, "Causal attention blocks".</summary>
+    private const int CausalBlock = 64;
+
+    // Block i of the query rows, [r0, r0 + rows), and how many keys its last row sees (query r sees keys
+    // j ≤ r + S − T under the causal mask; all S without it).
+    private static (int R0, int Rows, int Seen) RowBlock(int i, int rowsPerBlock, int T, int S, bool causal)
+    {
+        int r0 = i * rowsPerBlock, rows = Math.Min(rowsPerBlock, T - r0);
+        return (r0, rows, causal ? Math.Clamp(r0 + rows + S - T, 0, S) : S);
+    }
+
+    // dk = dZᵀ·q (or dv = Pᵀ·g) into `into`, (*, S, ·), by blocks of keys: key j is seen by queries r ≥ j − (S − T)
+    // only, so block [j0, j1) multiplies the rows from there on.
+    private static Tensor KeyGradient(Tensor weights, Tensor rowsOperand, Tensor into, int T, int S, bool causal)
+    {
+        var wt = weights.Transpose(-2, -1);                                                // (*, S, T)
+        int step = causal ? CausalBlock : S;
+        for (int j0 = 0; j0 < S; j0 += step)
+        {
+            int keys = Math.Min(step, S - j0), r0 = causal ? Math.Clamp(j0 - (S - T), 0, T) : 0;
+            Tensor.MatMulInto(wt.Narrow(-2, j0, keys).Narrow(-1, r0, T - r0), rowsOperand.Narrow(-2, r0, T - r0),
+                into.Narrow(-2, j0, keys));
+        }
+        return into;
+    }
+
+    // An uninitialised tensor of `shape` whose memory runs in the order of `like`'s strides (as PyTorch's
+    // empty_like keeps a layout): attention's output and gradients for heads split from one (B, T, H·hs) projection
+    // are then laid out (B, T, H, hs), and merging the heads back is a view, not a copy. Contiguous when `like`'s
+    // last dimension is not its innermost.
+    private static Tensor InOrderOf(Tensor like, int[] shape)
+    {
+        int rank = shape.Length;
+        Span<int> order = stackalloc int[rank];
+        for (int d = 0; d < rank; d++) order[d] = d;
+        // Insertion sort by decreasing stride; ties keep the logical order. A size-1 dimension's stride says nothing.
+        for (int i = 1; i < rank; i++)
+        {
+            for (int j = i; j > 0 && Key(order[j]) > Key(order[j - 1]); j--)
+                (order[j], order[j - 1]) = (order[j - 1], order[j]);
+        }
+        if (order[rank - 1] != rank - 1) return Tensor.Uninitialized(like.DType, shape);
+        bool identity = true;
+        for (int d = 0; d < rank; d++) identity &= order[d] == d;
+        if (identity) return Tensor.Uninitialized(like.DType, shape);
+        int[] stored = new int[rank], back = new int[rank];
+        for (int d = 0; d < rank; d++)
+        {
+            stored[d] = shape[order[d]];
+            back[order[d]] = d;
+        }
+        return Tensor.Uninitialized(like.DType, stored).Permute(back);
+
+        long Key(int d) => like.Size(d) == 1 ? long.MaxValue : like.Strides[d];
     }
 
     private static void Check(string op, Tensor q, Tensor k, Tensor v)
@@ -166,8 +262,9 @@ public static class Attention
         Parallel(rows, keys, Body);
     }
 
-    // scale·dZ = scale·P ⊙ (dP − Σⱼ dP ⊙ P), row by row, in place over dP.
-    private static void SoftmaxBackwardRows<T>(Tensor p, Tensor dp, int keys, T scale)
+    // scale·dZ = scale·P ⊙ (dP − Σⱼ dP ⊙ P), row by row, in place over dP. Past a causal row's end dP was not
+    // written: those entries are set to 0 without being read.
+    private static void SoftmaxBackwardRows<T>(Tensor p, Tensor dp, int queries, int keys, bool causal, T scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rows = keys == 0 ? 0 : p.Numel / keys;
@@ -179,8 +276,11 @@ public static class Attention
             var ds = Writable(dp.AsReadOnlySpan<T>());
             for (int r = start; r < end; r++)
             {
-                var pr = ps.Slice(r * keys, keys);
+                int n = causal ? Math.Clamp(r % queries + keys - queries + 1, 0, keys) : keys;
+                var pr = ps.Slice(r * keys, n);
                 var dr = ds.Slice(r * keys, keys);
+                dr[n..].Clear();
+                dr = dr[..n];
                 T dot = TensorPrimitives.Dot(pr, dr);
                 TensorPrimitives.Subtract(dr, dot, dr);
                 TensorPrimitives.Multiply(dr, pr, dr);
