@@ -1131,27 +1131,10 @@ internal static unsafe partial class Conv
     }
 
     // row[v + 2k] += src[k] for k in [0, count): with AVX-512, 16 values spread over the even lanes of 32 (zeros in
-    // the odd ones) and added to 32 consecutive floats while those stay inside the row of rowLength floats. With AVX2
-    // alone, up to 8 values (a masked load) spread over 16 floats, which may run past the row into the rows after
-    // it, adding zeros there, as long as they stay within the `room` floats from row on that the caller owns (the
-    // rest of one image's plane): a DCGAN's 4×4 stride-2 layers fold rows of 7 values onto 7×7 and 14×14 maps.
-    private static void AddStride2(float* row, int v, float* src, int count, int rowLength, long room)
+    // the odd ones) and added to 32 consecutive floats while those stay inside the row of rowLength floats.
+    private static void AddStride2(float* row, int v, float* src, int count, int rowLength)
     {
         int k = 0;
-        if (Avx2.IsSupported && !Avx512F.IsSupported)
-        {
-            for (; k < count && v + 2L * k + 16 <= room; k += 8)
-            {
-                int n = Math.Min(8, count - k);
-                var x = n == 8 ? Vector256.Load(src + k)
-                    : Avx.MaskLoad(src + k, Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(n)).AsSingle());
-                var low = Avx.UnpackLow(x, Vector256<float>.Zero);   // x0 0 x1 0 | x4 0 x5 0
-                var high = Avx.UnpackHigh(x, Vector256<float>.Zero); // x2 0 x3 0 | x6 0 x7 0
-                float* w = row + v + 2 * k;
-                Vector256.Store(Vector256.Load(w) + Avx.Permute2x128(low, high, 0x20), w);
-                if (n > 4) Vector256.Store(Vector256.Load(w + 8) + Avx.Permute2x128(low, high, 0x31), w + 8);
-            }
-        }
         if (Avx512F.IsSupported)
         {
             var low = Vector512.Create(0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16);
@@ -1200,11 +1183,7 @@ internal static unsafe partial class Conv
                         }
                         else if (s.StrideW == 2)
                         {
-                            fixed (float* pd = d, pr = r)
-                            {
-                                AddStride2(pd, v0 + jlo * 2, pr + jlo, jhi - jlo, s.W,
-                                    dx.Length - (long)(c * s.H + h) * s.W);
-                            }
+                            fixed (float* pd = d, pr = r) AddStride2(pd, v0 + jlo * 2, pr + jlo, jhi - jlo, s.W);
                         }
                         else
                         {

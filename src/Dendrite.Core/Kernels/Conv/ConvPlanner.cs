@@ -121,16 +121,9 @@ internal static class ConvPlanner
         if (TransposedShape(s) is { } t && !IsPointwise(t) && s.H * s.W <= 2 * s.L &&
             (FewOutputs(t) || isa == ConvIsa.Avx512 || t.DilationW == 1))
             return Forward(t, isa) with { Transposed = true };
-        // Strides that divide the kernel (the 4×4 stride-2 layers of a DCGAN, whose transposed convolutions are
-        // this pass): one stride-1 forward per phase of dX, each with a kernel the strides smaller, so that every dX
-        // value is written once instead of added up from KH·KW unfolded columns (col2im) after the product. Only
-        // on kernels that read dY in place: unfolding dY once per phase (Small, Im2col) measured slower than col2im,
-        // and so did the direct kernels for a phase with a single output channel. With AVX2 on 7×7 maps
-        // (`conv-ops`, dX, 2 threads, loaded machine, medians of 4 alternating runs, GFLOP/s): discriminator
-        // 64 → 128 21 phased on Rows256 against 16 for Small, generator 256 → 128 25 against 21; on 16×16 maps
-        // (`dcgan64_d_conv2`) 30–38 against 21–24 for Im2col. Not measured below AVX2 or with AVX-512's Rows.
-        if (PhaseShape(s, 0, 0) is { } phase && !IsDepthwise(s) && !FewOutputs(phase) && isa >= ConvIsa.Avx2)
-            return new(isa == ConvIsa.Avx512 && !SmallMap(phase) ? ConvKernel.Rows : ConvKernel.Rows256, Phased: true);
+        // Strides that divide the kernel can run phase by phase (ConvPlan.Phased, one stride-1 forward per phase of
+        // dX, no col2im), but no rule picks it: on the DCGAN layers it was not measurably faster than the paths
+        // below (bench/README.md, "Convolution planner"); `conv-ops --kernel "phased NAME"` times it.
         // Small maps: the batched product, as for the forward.
         if (SmallMap(s)) return new(ConvKernel.Small);
         return new(ConvKernel.Im2col);
