@@ -6,7 +6,8 @@ namespace Dendrite.Bench;
 /// outside the conv scenario's cases, straight on <see cref="Conv"/> with float32 NCHW buffers, in alternating rounds
 /// against the same op in PyTorch (bench/reference/conv_ops.py: conv2d, and aten.convolution_backward for one
 /// gradient at a time) when PyTorch is available. <c>--kernel NAME</c> forces one kernel (a
-/// <see cref="ConvKernel"/> name; <c>transposed NAME</c> for the input gradient as a forward) on the passes it can
+/// <see cref="ConvKernel"/> name; <c>transposed NAME</c> for the input gradient as a forward, <c>phased NAME</c> for it
+/// as one forward per phase) on the passes it can
 /// run, and skips the others; by default each pass runs the planner's choice. GFLOP/s counts 2 flop per multiply-add of the forward, the same
 /// for each gradient. This is how the per-op figures of bench/README.md are taken; compare builds by running it on
 /// each.</summary>
@@ -46,6 +47,9 @@ internal static class ConvOpsScenario
         new("dcgan_g_convt1", 64, 256, 7, 100, 7, 1, 0, 1),
         new("dcgan_g_convt2", 64, 128, 14, 256, 4, 2, 1, 1),
         new("dcgan_g_convt3", 64, 1, 28, 128, 4, 2, 1, 1),
+        // A 64×64-image DCGAN's second discriminator layer (and, as its dX, a generator's 128 → 64 transposed
+        // layer), batch 16: a stride-2 4×4 layer on a map too large for the Small kernel.
+        new("dcgan64_d_conv2", 16, 64, 32, 128, 4, 2, 1, 1),
     ];
 
     public static int Run(Options o)
@@ -62,13 +66,16 @@ internal static class ConvOpsScenario
         if (o.Kernel is { } name)
         {
             bool transposed = name.StartsWith("transposed ", StringComparison.Ordinal);
-            if (!Enum.TryParse<ConvKernel>(transposed ? name["transposed ".Length..] : name, out var kernel))
+            bool phased = name.StartsWith("phased ", StringComparison.Ordinal);
+            string bare = transposed ? name["transposed ".Length..] : phased ? name["phased ".Length..] : name;
+            if (!Enum.TryParse<ConvKernel>(bare, out var kernel))
             {
                 Console.Error.WriteLine($"conv-ops: unknown kernel '{name}'; kernels: " +
-                    string.Join(", ", Enum.GetNames<ConvKernel>()) + " (and 'transposed NAME' for dX)");
+                    string.Join(", ", Enum.GetNames<ConvKernel>()) +
+                    " (and 'transposed NAME' or 'phased NAME' for dX)");
                 return 2;
             }
-            forced = new ConvPlan(kernel, transposed);
+            forced = new ConvPlan(kernel, transposed, phased);
         }
         using var torch = o.PyTorch ? PyTorch.Start("conv_ops.py", o.Threads) : null;
         var load = new Report.Load();

@@ -50,6 +50,11 @@ internal static class ConvPlanShapes
         // discriminator's last (7×7 to one logit).
         ("dcgan_gen7x7_from1x1", Square(64, 256, 7, 100, 7, 1, 0)),
         ("dcgan_disc7x7_to1x1", Square(64, 128, 7, 1, 7, 1, 0)),
+        // The 28×28 DCGAN of the `dcgan` bench: the discriminator's 64 → 128 4×4 stride-2 layer onto 7×7, the
+        // generator's 256 → 128 and 128 → 1 transposed layers as the convolutions whose input gradients they are.
+        ("dcgan_disc4x4_s2_14", Square(64, 64, 14, 128, 4, 2, 1)),
+        ("dcgan_gen4x4_s2_7", Square(64, 128, 14, 256, 4, 2, 1)),
+        ("dcgan_gen4x4_s2_to1", Square(64, 1, 28, 128, 4, 2, 1)),
         ("unet_conv3x3_64_b1", Square(1, 64, 64, 64, 3, 1, 1)),
         ("grouped3x3_g4", Square(2, 32, 14, 64, 3, 1, 1, groups: 4)),
         ("grouped3x3_g2_og12", Square(2, 8, 9, 24, 3, 1, 1, groups: 2)),

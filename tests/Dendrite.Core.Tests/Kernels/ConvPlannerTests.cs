@@ -13,7 +13,7 @@ namespace Dendrite.Tests.Kernels;
 public class ConvPlannerTests
 {
     // Per shape and instruction set (AVX-512, AVX2, 128-bit, scalar): "forward input weight", with ~ for an input
-    // gradient computed as the transposed forward on that kernel.
+    // gradient computed as the transposed forward on that kernel and % for one computed phase by phase on it.
     private sealed record Plans(string Avx512, string Avx2, string Vector128, string Scalar);
 
     private static readonly Dictionary<string, Plans> Expected = new()
@@ -74,6 +74,12 @@ public class ConvPlannerTests
         ["pointwise1x1_4_1024"] =
             new("Small Small Small", "Small Small Small", "Small Small Small", "Small Small Small"),
         ["dcgan_disc4x4_s2"] =
+            new("Im2col Im2col Tall", "Im2col Im2col Tall", "Im2col Im2col Tall", "Im2col Im2col Tall"),
+        ["dcgan_disc4x4_s2_14"] =
+            new("Small Small Small", "Small Small Small", "Small Small Small", "Small Small Small"),
+        ["dcgan_gen4x4_s2_7"] =
+            new("Small Small Small", "Small Small Small", "Small Small Small", "Small Small Small"),
+        ["dcgan_gen4x4_s2_to1"] =
             new("Im2col Im2col Tall", "Im2col Im2col Tall", "Im2col Im2col Tall", "Im2col Im2col Tall"),
         ["dcgan_gen7x7_from1x1"] =
             new("Small Small Small", "Small Small Small", "Small Small Small", "Small Small Small"),
@@ -137,7 +143,8 @@ public class ConvPlannerTests
     private static string Describe(ConvShape s, ConvIsa isa)
     {
         var input = ConvPlanner.InputGradient(s, isa);
-        return $"{ConvPlanner.Forward(s, isa).Kernel} {(input.Transposed ? "~" : "")}{input.Kernel} " +
+        return $"{ConvPlanner.Forward(s, isa).Kernel} {(input.Transposed ? "~" : input.Phased ? "%" : "")}" +
+            $"{input.Kernel} " +
             $"{ConvPlanner.WeightGradient(s, isa).Kernel}";
     }
 
@@ -177,6 +184,17 @@ public class ConvPlannerTests
         ("stride3_og12", ConvPlanShapes.Square(1, 4, 10, 12, 3, 3, 1)),
         ("dilation_h_only", new ConvShape(1, 3, 9, 12, 17, 3, 3, 7, 12, 1, 1, 1, 1, 2, 1, 1)),
         ("conv1d_og16", new ConvShape(2, 2, 1, 20, 16, 1, 3, 1, 20, 1, 1, 0, 1, 1, 1, 1)),
+        // Kernels that are multiples of the strides (the phased input gradient): odd sizes, batch 1, channel counts
+        // off the vector widths, groups, a single output channel, padding 0 to 2, unequal strides, a 1-D case.
+        ("k4_s2_odd", ConvPlanShapes.Square(2, 3, 9, 20, 4, 2, 1)),
+        ("k4_s2_b1_og37", ConvPlanShapes.Square(1, 5, 14, 37, 4, 2, 1)),
+        ("k4_s2_c1", ConvPlanShapes.Square(3, 1, 11, 24, 4, 2, 1)),
+        ("k4_s2_to_c1", ConvPlanShapes.Square(2, 40, 7, 1, 4, 2, 2)),
+        ("k4_s2_g2", ConvPlanShapes.Square(2, 6, 10, 34, 4, 2, 1, groups: 2)),
+        ("k2_s2_pad0", ConvPlanShapes.Square(2, 7, 9, 33, 2, 2, 0)),
+        ("k6_s3_pad2", ConvPlanShapes.Square(1, 4, 13, 19, 6, 3, 2)),
+        ("k4x2_s2x1", new ConvShape(2, 3, 9, 8, 18, 4, 2, 4, 9, 2, 1, 1, 1, 1, 1, 1)),
+        ("conv1d_k4_s2", new ConvShape(2, 5, 1, 17, 20, 1, 4, 1, 8, 1, 2, 0, 1, 1, 1, 1)),
     ];
 
     public static IEnumerable<object[]> Forced =>
@@ -184,10 +202,11 @@ public class ConvPlannerTests
         from pass in Enum.GetValues<ConvPass>()
         select new object[] { shape.Name, pass.ToString() };
 
-    // Every kernel, and for the input gradient every kernel again as the transposed forward.
+    // Every kernel, and for the input gradient every kernel again as the transposed forward and phase by phase.
     private static IEnumerable<ConvPlan> AllPlans(ConvPass pass) =>
         Enum.GetValues<ConvKernel>().Select(k => new ConvPlan(k)).Concat(pass == ConvPass.InputGradient
-            ? Enum.GetValues<ConvKernel>().Select(k => new ConvPlan(k, Transposed: true))
+            ? Enum.GetValues<ConvKernel>().SelectMany(k => new[] { new ConvPlan(k, Transposed: true),
+                new ConvPlan(k, Phased: true) })
             : []);
 
     [Theory]

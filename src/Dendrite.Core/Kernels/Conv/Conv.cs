@@ -107,6 +107,11 @@ internal static unsafe partial class Conv
                 BufferPool<float>.Return(flipped);
                 return;
             }
+            if (plan.Phased)
+            {
+                BackwardInputPhased(dyp, wp, dxp, s, plan.Kernel);
+                return;
+            }
             switch (plan.Kernel)
             {
                 case ConvKernel.Depthwise: BackwardInputDepthwise(dyp, wp, dxp, s); break;

@@ -60,10 +60,13 @@ internal enum ConvIsa
 
 /// <summary>A kernel for one pass. <see cref="Transposed"/> (input gradient only): dX computed as the forward
 /// convolution of dY with the flipped weights (<see cref="ConvPlanner.TransposedShape"/>) on
-/// <see cref="Kernel"/>.</summary>
-internal readonly record struct ConvPlan(ConvKernel Kernel, bool Transposed = false)
+/// <see cref="Kernel"/>. <see cref="Phased"/> (input gradient only, strided): dX computed phase by phase, each
+/// phase of the input (the positions with one remainder modulo the strides) a stride-1 forward convolution of dY
+/// (<see cref="ConvPlanner.PhaseShape"/>) on <see cref="Kernel"/>.</summary>
+internal readonly record struct ConvPlan(ConvKernel Kernel, bool Transposed = false, bool Phased = false)
 {
-    public override string ToString() => Transposed ? $"transposed {Kernel}" : Kernel.ToString();
+    public override string ToString() =>
+        Transposed ? $"transposed {Kernel}" : Phased ? $"phased {Kernel}" : Kernel.ToString();
 }
 
 /// <summary>
@@ -118,6 +121,9 @@ internal static class ConvPlanner
         if (TransposedShape(s) is { } t && !IsPointwise(t) && s.H * s.W <= 2 * s.L &&
             (FewOutputs(t) || isa == ConvIsa.Avx512 || t.DilationW == 1))
             return Forward(t, isa) with { Transposed = true };
+        // Strides that divide the kernel can run phase by phase (ConvPlan.Phased, one stride-1 forward per phase of
+        // dX, no col2im), but no rule picks it: on the DCGAN layers it was not measurably faster than the paths
+        // below (bench/README.md, "Convolution planner"); `conv-ops --kernel "phased NAME"` times it.
         // Small maps: the batched product, as for the forward.
         if (SmallMap(s)) return new(ConvKernel.Small);
         return new(ConvKernel.Im2col);
@@ -173,6 +179,25 @@ internal static class ConvPlanner
             s.DilationW, s.Groups);
     }
 
+    /// <summary>The convolution whose forward pass is phase (<paramref name="a"/>, <paramref name="b"/>) of the
+    /// input gradient of s, the input positions (i·StrideH + a, j·StrideW + b): dY correlated at unit strides with
+    /// the taps p = p0 + StrideH·u (p0 = (a + PadTop) mod StrideH; likewise for columns) flipped, input and output
+    /// channels of each group exchanged (<see cref="Conv"/>'s PhaseWeights). Null unless s has a stride above 1, no
+    /// dilation, kernel sizes that are multiples of the strides, an input at least as large as the strides and
+    /// padding that every phase can place (PadTop ≤ KH - StrideH, likewise for columns); then every phase exists
+    /// and has the same kernel.</summary>
+    public static ConvShape? PhaseShape(in ConvShape s, int a, int b)
+    {
+        if ((s.StrideH == 1 && s.StrideW == 1) || s.DilationH != 1 || s.DilationW != 1 || s.KH % s.StrideH != 0 ||
+            s.KW % s.StrideW != 0 || s.H < s.StrideH || s.W < s.StrideW || s.PadTop > s.KH - s.StrideH ||
+            s.PadLeft > s.KW - s.StrideW || (uint)a >= (uint)s.StrideH || (uint)b >= (uint)s.StrideW)
+            return null;
+        int kh = s.KH / s.StrideH, kw = s.KW / s.StrideW;
+        int top = kh - 1 - (a + s.PadTop) / s.StrideH, left = kw - 1 - (b + s.PadLeft) / s.StrideW;
+        int rows = (s.H - a + s.StrideH - 1) / s.StrideH, cols = (s.W - b + s.StrideW - 1) / s.StrideW;
+        return new ConvShape(s.N, s.O, s.OH, s.OW, s.C, kh, kw, rows, cols, 1, 1, top, left, 1, 1, s.Groups);
+    }
+
     /// <summary>Why <paramref name="plan"/> cannot run <paramref name="pass"/> of <paramref name="s"/> on
     /// <paramref name="isa"/>, or null when it can.</summary>
     public static string? Unsupported(ConvPass pass, ConvPlan plan, in ConvShape s, ConvIsa isa)
@@ -183,6 +208,25 @@ internal static class ConvPlanner
             if (TransposedShape(s) is not { } t)
                 return "the transposed form needs unit strides and padding within the dilated kernel";
             return Unsupported(ConvPass.Forward, plan with { Transposed = false }, t, isa);
+        }
+        if (plan.Phased)
+        {
+            if (pass != ConvPass.InputGradient) return "only the input gradient runs phased";
+            if (PhaseShape(s, 0, 0) is null)
+            {
+                return "the phased form needs a stride above 1, no dilation, kernel sizes that are multiples of the " +
+                    "strides, an input at least the strides and padding up to the kernel less the stride";
+            }
+            for (int a = 0; a < s.StrideH; a++)
+            {
+                for (int b = 0; b < s.StrideW; b++)
+                {
+                    if (Unsupported(ConvPass.Forward, plan with { Phased = false }, PhaseShape(s, a, b)!.Value, isa)
+                        is { } why)
+                        return why + " (on a phase)";
+                }
+            }
+            return null;
         }
         bool forward = pass == ConvPass.Forward, weight = pass == ConvPass.WeightGradient;
         return plan.Kernel switch

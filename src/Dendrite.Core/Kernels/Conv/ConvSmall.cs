@@ -82,7 +82,8 @@ internal static unsafe partial class Conv
     // Images [n0 + lo, n0 + hi) of group g unfolded into col (K rows, ld floats apart, image i at column i·L). Each
     // image is first zero-padded, so that every output row of an unfolded row is a few vector moves from its padded
     // row: with AVX2 and unit strides, masked moves of 8 floats (UnitRows); with AVX-512, a column stride of 2 to 31
-    // and a kernel wider than 1×1, lane permutes (StridedRows). Otherwise Im2Col.
+    // and a kernel wider than 1×1, lane permutes (StridedRows); with AVX2 alone and column stride 2, even-lane
+    // shuffles (EvenRows). Otherwise Im2Col.
     private static void UnfoldImages(float* x, int n0, int lo, int hi, int g, float* col, int ld, in ConvShape s)
     {
         // A 1×1 kernel reads each input value at most once: padding the image first would only add a pass (ResNet's
@@ -95,6 +96,11 @@ internal static unsafe partial class Conv
         if (Avx2.IsSupported && s.StrideW == 1)
         {
             UnfoldPadded(x, n0, lo, hi, g, col, ld, s, new UnitRows(s.OW));
+            return;
+        }
+        if (Avx2.IsSupported && s.StrideW == 2 && s.KH * s.KW > 1)
+        {
+            UnfoldPadded(x, n0, lo, hi, g, col, ld, s, new EvenRows(s.OW));
             return;
         }
         for (int i = lo; i < hi; i++)
@@ -124,6 +130,29 @@ internal static unsafe partial class Conv
             for (; j + 8 <= ow; j += 8) Vector256.Load(src + j).Store(dst + j);
             if (j < ow) Avx.MaskStore(dst + j, tail, Avx.MaskLoad(src + j, tail));
         }
+    }
+
+    // Column stride 2 with AVX2: the even lanes of 16 consecutive floats, 8 values at a time, the row's end through a
+    // masked store (a DCGAN discriminator's 4×4 stride-2 layer onto 7×7 spent its unfolding in Im2Col's per-row
+    // bookkeeping, as StridedRows says below).
+    private readonly struct EvenRows(int ow) : IRowMove
+    {
+        private readonly Vector256<float> tail =
+            Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(ow % 8)).AsSingle();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Move(float* src, float* dst, int ow)
+        {
+            int j = 0;
+            for (; j + 8 <= ow; j += 8) Even(src + 2 * j).Store(dst + j);
+            if (j < ow) Avx.MaskStore(dst + j, tail, Even(src + 2 * j));
+        }
+
+        // src[0], src[2], …, src[14]: a shuffle picks the even lanes per 128-bit half, a permute orders the halves.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Even(float* src) =>
+            Avx2.Permute4x64(Avx.Shuffle(Vector256.Load(src), Vector256.Load(src + 8), 0x88).AsDouble(), 0xD8)
+                .AsSingle();
     }
 
     // Column strides of 2 to 31 with AVX-512: pieces of up to 32 / stride values, each one lane permute of the 32
