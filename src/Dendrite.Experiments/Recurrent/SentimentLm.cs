@@ -37,17 +37,7 @@ public sealed class SentimentLm : Experiment
         bool quick = context.Quick;
         var watch = Stopwatch.StartNew();
         // the split of `sentiment` and `sentiment-pretrained`: the same generators in the same order
-        var split = context.NewGenerator();
-        var splitState = split.GetState();
-        var scratch = SequenceTasks.Sentiment(quick, split);
-        var reviews = SentimentTransfer.Reviews(quick, quick ? [] : SentencePolarity.Sentences(),
-            context.NewGenerator());
-        var replay = new Generator(0);
-        replay.SetState(splitState);
-        var task = SequenceTasks.Sentiment(quick, replay, reviews.Lines);
-        ulong splitSeed = context.NewGenerator().NextUInt64();
-        if (!scratch.Test.Labels.SequenceEqual(task.Test.Labels))
-            throw new InvalidOperationException("sentiment-lm: the two vocabularies saw different splits");
+        var (scratch, reviews, task, splitSeed) = SentimentTransfer.Splits(context, "sentiment-lm");
         // language-model corpus: review lines (a random 2 % held out to validate on) and the training sentences
         var (lmTrain, lmValidation) = LanguageModelCorpus(task, reviews, context.NewGenerator(), maxWords: 80);
         long lmWords = lmTrain.Sum(s => (long)s.Length);

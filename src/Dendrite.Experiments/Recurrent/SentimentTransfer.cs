@@ -96,6 +96,28 @@ public static class SentimentTransfer
         return task with { Train = train, Test = task.Validation };
     }
 
+    /// <summary>The split of `sentiment` twice over: <c>Scratch</c> with its own vocabulary and <c>Task</c> with
+    /// the vocabulary of the training sentences and the review lines, both from the context's first generator (so
+    /// the same sentences fall in each part), the review lines from its second, and a seed for the runs from its
+    /// third. <paramref name="op"/> names the experiment in the error raised if the two splits differ.</summary>
+    public static (SentimentTask Scratch, ReviewLines Reviews, SentimentTask Task, ulong RunSeed) Splits(
+        ExperimentContext context, string op)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var split = context.NewGenerator();
+        var splitState = split.GetState();
+        var scratch = SequenceTasks.Sentiment(context.Quick, split);
+        var reviews = Reviews(context.Quick, context.Quick ? [] : SentencePolarity.Sentences(),
+            context.NewGenerator());
+        var replay = new Generator(0);
+        replay.SetState(splitState);
+        var task = SequenceTasks.Sentiment(context.Quick, replay, reviews.Lines);
+        ulong runSeed = context.NewGenerator().NextUInt64();
+        if (!scratch.Test.Labels.SequenceEqual(task.Test.Labels))
+            throw new InvalidOperationException($"{op}: the two vocabularies saw different splits");
+        return (scratch, reviews, task, runSeed);
+    }
+
     private static IEnumerable<string> Runs(string[] words)
     {
         for (int i = 0; i + SharedRun <= words.Length; i++) yield return string.Join(' ', words, i, SharedRun);
