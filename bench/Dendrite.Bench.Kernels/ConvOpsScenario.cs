@@ -79,7 +79,9 @@ internal static class ConvOpsScenario
         }
         using var torch = o.PyTorch ? PyTorch.Start("conv_ops.py", o.Threads) : null;
         var load = new Report.Load();
-        foreach (var c in Cases.Where(c => wanted is null || wanted.Contains(c.Name)))
+        // In the order of --shapes, repeats included (tools/bench_pair.py runs a first case twice: the first pass
+        // of a process's first case is disturbed by the other process's compiler catching up on its first case).
+        foreach (var c in wanted is null ? Cases : wanted.Select(w => Cases.First(c => c.Name == w)))
         {
             int oh = ConvShape.OutputSize(c.H, c.K, c.Stride, c.Pad, c.Pad, 1);
             var s = new ConvShape(c.N, c.C, c.H, c.H, c.O, c.K, c.K, oh, oh, c.Stride, c.Stride, c.Pad, c.Pad, 1, 1,

@@ -25,6 +25,7 @@ internal static class BenchMain
             return 2;
         }
         Threading.Count = options.Threads;
+        Report.Turns.Begin();
         return scenarios[args[0]](options);
     }
 }

@@ -29,7 +29,8 @@ internal static class Report
         Console.Out.Flush();
     }
 
-    /// <summary>Seconds per call of <paramref name="f"/>, over a block of calls lasting about minTime.</summary>
+    /// <summary>Seconds per call of <paramref name="f"/>, over a block of calls lasting about minTime; the turn passes
+    /// to the paired process after the block (<see cref="Turns"/>).</summary>
     public static double TimeBlock(Action f, double minTime)
     {
         f();
@@ -39,7 +40,48 @@ internal static class Report
         int inner = (int)Math.Max(1, minTime / Math.Max(one, 1e-6));
         sw.Restart();
         for (int i = 0; i < inner; i++) f();
-        return sw.Elapsed.TotalSeconds / inner;
+        double seconds = sw.Elapsed.TotalSeconds / inner;
+        Turns.Pass();
+        return seconds;
+    }
+
+    /// <summary>Turn-taking with another bench process, for before/after figures on a machine whose speed drifts
+    /// from second to second: with <c>DENDRITE_BENCH_TURNS=IN,OUT</c> (two named pipes, driven by
+    /// <c>tools/bench_pair.py</c>) the process runs only while it holds the turn. It waits for a byte on IN before
+    /// its first measurement, and after every timed block (and every timed epoch) it writes a byte to OUT and waits
+    /// for the next one, so two builds alternate block by block and each block of one side runs next to a block of
+    /// the other in time. Without the variable, <see cref="Pass"/> does nothing.</summary>
+    public static class Turns
+    {
+        private static FileStream? input, output;
+
+        /// <summary>Opens the pipes and waits for the first turn; called once, before any measurement.</summary>
+        public static void Begin()
+        {
+            string? spec = Environment.GetEnvironmentVariable("DENDRITE_BENCH_TURNS");
+            if (string.IsNullOrEmpty(spec)) return;
+            string[] pipes = spec.Split(',');
+            if (pipes.Length != 2)
+                throw new InvalidOperationException($"DENDRITE_BENCH_TURNS: '{spec}' is not IN,OUT (two pipe paths)");
+            input = new FileStream(pipes[0], FileMode.Open, FileAccess.Read);
+            output = new FileStream(pipes[1], FileMode.Open, FileAccess.Write);
+            Wait();
+        }
+
+        /// <summary>Hands the turn to the paired process and waits until it comes back.</summary>
+        public static void Pass()
+        {
+            if (output is null) return;
+            output.WriteByte(1);
+            output.Flush();
+            Wait();
+        }
+
+        private static void Wait()
+        {
+            if (input!.ReadByte() < 0)
+                throw new InvalidOperationException("DENDRITE_BENCH_TURNS: the driver closed the turn pipe");
+        }
     }
 
     /// <summary>The GFLOP/s of both sides from their per-call seconds (medians over the rounds), and Dendrite's ratio

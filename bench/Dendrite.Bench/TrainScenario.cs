@@ -44,6 +44,7 @@ internal static class TrainScenario
                 optimizer.Step();
             }
             mine.Add(clock.Elapsed.TotalSeconds);
+            Report.Turns.Pass();
             Report.Emit(scenario, name, "train", "dendrite", o.Threads, "epoch_s", mine[^1], "s");
             if (torch is null) continue;
             theirs.Add(torch.Request("epoch", "epoch_s"));
