@@ -74,19 +74,23 @@ def run_pair(commands, extra):
     return results
 
 
+# Throughput metrics (higher is better) and time metrics (lower is better); the others (ratios against PyTorch,
+# load, allocation) are not compared.
+FASTER_HIGHER = {"gflops", "tokens_per_s", "images_per_s", "steps_per_s"}
+FASTER_LOWER = {"epoch_s", "ms_per_token", "ms_per_step", "ms_per_call", "seconds"}
+
+
 def figures(lines):
-    """(case, mode) -> (throughput, unit): GFLOP/s, or 1 / median seconds per epoch."""
-    out, epochs = {}, {}
+    """(case, mode, metric) -> throughput: the median of a case's values, inverted for time metrics."""
+    values = {}
     for r in lines:
-        if r.get("impl") != "dendrite":
+        if r.get("impl") != "dendrite" or r["metric"] not in FASTER_HIGHER | FASTER_LOWER:
             continue
-        key = (r["case"], r["mode"])
-        if r["metric"] == "gflops":
-            out[key] = r["value"]
-        elif r["metric"] == "epoch_s":
-            epochs.setdefault(key, []).append(r["value"])
-    for key, seconds in epochs.items():
-        out[key] = 1.0 / statistics.median(seconds)
+        values.setdefault((r["case"], r["mode"], r["metric"]), []).append(r["value"])
+    out = {}
+    for key, vs in values.items():
+        m = statistics.median(vs)
+        out[key] = m if key[2] in FASTER_HIGHER else 1.0 / m
     return out
 
 
