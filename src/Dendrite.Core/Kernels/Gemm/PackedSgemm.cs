@@ -38,8 +38,13 @@ internal readonly record struct GemmBlocking(int Mc, int Kc, int Nc);
 /// Threads split C into disjoint row ranges (4-row units on the AVX-512 path, whole slivers otherwise) or column
 /// ranges (whole slivers), each running the loop nest alone.
 /// </remarks>
+[SkipLocalsInit]
 internal static unsafe class PackedSgemm
 {
+    // SkipLocalsInit: the micro-kernels' edge tiles are stack buffers that every store path fills completely before
+    // reading; the JIT turns a fixed stackalloc into a frame slot, and clearing it in the prologue (1.5 KB for the
+    // 12×32 tile) cost every call of a micro-kernel, edge tile or not.
+
     /// <summary>The path this machine runs by default.</summary>
     public static GemmPath BestPath { get; } =
         Vector512.IsHardwareAccelerated ? GemmPath.Vector512
