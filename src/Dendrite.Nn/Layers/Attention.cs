@@ -59,7 +59,7 @@ public static class Attention
         int[] batch = q.Shape[..^2].ToArray();
         // Causal products run in blocks of query rows, each against the keys its last row sees: the GEMMs skip the
         // blocks above the diagonal (at T = S = 128, 3 of the 4 blocks of 64×64 are computed).
-        int blocks = causal ? (T + CausalBlock - 1) / CausalBlock : 1, rowsPerBlock = causal ? CausalBlock : T;
+        int blocks = causal ? (T + CausalBlock - 1) / CausalBlock : 1;
         Tensor y, p, pd;
         Tensor? keep = null;
         using (Autograd.NoGrad())
@@ -69,7 +69,7 @@ public static class Attention
             var scores = Tensor.Uninitialized(q.DType, [.. batch, T, S]);              // (*, T, S)
             for (int i = 0; i < blocks; i++)
             {
-                var (r0, rows, seen) = RowBlock(i, rowsPerBlock, T, S, causal);
+                var (r0, rows, seen) = RowBlock(i, T, S, causal);
                 if (seen > 0) Tensor.MatMulInto(qs.Narrow(-2, r0, rows), kt.Narrow(-1, 0, seen),
                     scores.Narrow(-2, r0, rows).Narrow(-1, 0, seen));
             }
@@ -101,7 +101,7 @@ public static class Attention
             y = InOrderOf(q, [.. batch, T, v.Size(-1)]);                                // (*, T, Dv)
             for (int i = 0; i < blocks; i++)
             {
-                var (r0, rows, seen) = RowBlock(i, rowsPerBlock, T, S, causal);
+                var (r0, rows, seen) = RowBlock(i, T, S, causal);
                 Tensor.MatMulInto(pd.Narrow(-2, r0, rows).Narrow(-1, 0, seen), v.Narrow(-2, 0, seen),
                     y.Narrow(-2, r0, rows));
             }
@@ -116,7 +116,7 @@ public static class Attention
             var vt = v.Transpose(-2, -1);
             for (int i = 0; i < blocks; i++)
             {
-                var (r0, rows, seen) = RowBlock(i, rowsPerBlock, T, S, causal);
+                var (r0, rows, seen) = RowBlock(i, T, S, causal);
                 if (seen > 0) Tensor.MatMulInto(g.Narrow(-2, r0, rows), vt.Narrow(-1, 0, seen),
                     dp.Narrow(-2, r0, rows).Narrow(-1, 0, seen));
             }
@@ -130,7 +130,7 @@ public static class Attention
                 dq = InOrderOf(q, q.Shape.ToArray());                                     // (*, T, D)
                 for (int i = 0; i < blocks; i++)
                 {
-                    var (r0, rows, seen) = RowBlock(i, rowsPerBlock, T, S, causal);
+                    var (r0, rows, seen) = RowBlock(i, T, S, causal);
                     Tensor.MatMulInto(dp.Narrow(-2, r0, rows).Narrow(-1, 0, seen), k.Narrow(-2, 0, seen),
                         dq.Narrow(-2, r0, rows));
                 }
@@ -148,9 +148,9 @@ public static class Attention
 
     // Block i of the query rows, [r0, r0 + rows), and how many keys its last row sees (query r sees keys
     // j ≤ r + S − T under the causal mask; all S without it).
-    private static (int R0, int Rows, int Seen) RowBlock(int i, int rowsPerBlock, int T, int S, bool causal)
+    private static (int R0, int Rows, int Seen) RowBlock(int i, int T, int S, bool causal)
     {
-        int r0 = i * rowsPerBlock, rows = Math.Min(rowsPerBlock, T - r0);
+        int step = causal ? CausalBlock : T, r0 = i * step, rows = Math.Min(step, T - r0);
         return (r0, rows, causal ? Math.Clamp(r0 + rows + S - T, 0, S) : S);
     }
 

@@ -489,25 +489,16 @@ internal static unsafe class PackedSgemm
                 // A is stored k×m: the MR values of one p are adjacent, copied as 8- and 4-wide vectors (a
                 // transposed A is the weight gradient's Xᵀ, packed once per column block: element by element, the
                 // packing took a tenth of a GPT training step).
-                float* src0 = a + (long)pc * lda + ic + s;
-                if (rows == mr && Vector256.IsHardwareAccelerated)
-                {
-                    for (int p = 0; p < kc; p++)
-                    {
-                        float* src = src0 + (long)p * lda;
-                        float* o = d + p * mr;
-                        int i = 0;
-                        for (; i + 8 <= mr; i += 8) Vector256.Store(Vector256.Load(src + i), o + i);
-                        for (; i + 4 <= mr; i += 4) Vector128.Store(Vector128.Load(src + i), o + i);
-                        for (; i < mr; i++) o[i] = src[i];
-                    }
-                    continue;
-                }
                 for (int p = 0; p < kc; p++)
                 {
-                    float* src = src0 + (long)p * lda;
+                    float* src = a + (long)(pc + p) * lda + ic + s;
                     float* o = d + p * mr;
                     int i = 0;
+                    if (Vector256.IsHardwareAccelerated)
+                    {
+                        for (; i + 8 <= rows; i += 8) Vector256.Store(Vector256.Load(src + i), o + i);
+                        for (; i + 4 <= rows; i += 4) Vector128.Store(Vector128.Load(src + i), o + i);
+                    }
                     for (; i < rows; i++) o[i] = src[i];
                     for (; i < mr; i++) o[i] = 0f;
                 }

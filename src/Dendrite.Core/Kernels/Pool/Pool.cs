@@ -368,42 +368,36 @@ internal static unsafe class Pool
 
     // Runs body on every plane (input H×W, output OH×OW), the planes split over the threads.
     private static void Planes<T>(ReadOnlySpan<T> x, Span<T> y, in PoolShape s, PlaneBody<T> body)
-        where T : unmanaged
-    {
-        int hw = s.H * s.W, ohw = s.OH * s.OW, planes = s.Planes;
-        if (x.Length < (long)planes * hw || y.Length < (long)planes * ohw)
-            throw new ArgumentException($"Pool: spans of {x.Length} and {y.Length} are too short for {planes} planes " +
-                $"of {s.H}x{s.W} → {s.OH}x{s.OW}");
-        fixed (T* px = x)
-        fixed (T* py = y)
-        {
-            T* xp = px, yp = py;
-            Parallel.For(planes, Grain(s), (lo, hi) =>
-            {
-                for (int p = lo; p < hi; p++)
-                    body(new ReadOnlySpan<T>(xp + (long)p * hw, hw), new Span<T>(yp + (long)p * ohw, ohw));
-            });
-        }
-    }
+        where T : unmanaged =>
+        EachPlane(x, s.H * s.W, y, s.OH * s.OW, false, "spans", s, body);
 
     // Runs body on every plane of the output gradient (OH×OW) and the input gradient (H×W, cleared first).
     private static void GradPlanes<T>(ReadOnlySpan<T> dy, Span<T> dx, in PoolShape s, PlaneBody<T> body)
-        where T : unmanaged
+        where T : unmanaged =>
+        EachPlane(dy, s.OH * s.OW, dx, s.H * s.W, true, "gradient spans", s, body);
+
+    // body(source plane, destination plane) for every plane, chunks of planes split over the threads; each chunk's
+    // destination planes are cleared first when asked.
+    private static void EachPlane<T>(ReadOnlySpan<T> src, int srcPlane, Span<T> dst, int dstPlane, bool clear,
+        string what, in PoolShape s, PlaneBody<T> body) where T : unmanaged
     {
-        int hw = s.H * s.W, ohw = s.OH * s.OW, planes = s.Planes;
-        if (dy.Length < (long)planes * ohw || dx.Length < (long)planes * hw)
-            throw new ArgumentException($"Pool: gradient spans of {dy.Length} and {dx.Length} are too short for " +
-                $"{planes} planes of {s.H}x{s.W} → {s.OH}x{s.OW}");
-        fixed (T* pg = dy)
-        fixed (T* pd = dx)
+        int planes = s.Planes;
+        if (src.Length < (long)planes * srcPlane || dst.Length < (long)planes * dstPlane)
+            throw new ArgumentException($"Pool: {what} of {src.Length} and {dst.Length} are too short for {planes} " +
+                $"planes of {s.H}x{s.W} → {s.OH}x{s.OW}");
+        fixed (T* ps = src)
+        fixed (T* pd = dst)
         {
-            T* gp = pg, dp = pd;
+            T* sp = ps, dp = pd;
             Parallel.For(planes, Grain(s), (lo, hi) =>
             {
-                var d = new Span<T>(dp + (long)lo * hw, (hi - lo) * hw);
-                d.Clear();
+                var d = new Span<T>(dp + (long)lo * dstPlane, (hi - lo) * dstPlane);
+                if (clear) d.Clear();
                 for (int p = lo; p < hi; p++)
-                    body(new ReadOnlySpan<T>(gp + (long)p * ohw, ohw), d.Slice((p - lo) * hw, hw));
+                {
+                    body(new ReadOnlySpan<T>(sp + (long)p * srcPlane, srcPlane),
+                        d.Slice((p - lo) * dstPlane, dstPlane));
+                }
             });
         }
     }
