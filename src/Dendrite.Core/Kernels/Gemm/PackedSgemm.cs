@@ -67,8 +67,15 @@ internal static unsafe class PackedSgemm
     /// parameters").</summary>
     private const int MaxColsForInPlaceA = 512;
 
-    private static bool ReadsBInPlace(bool transB, GemmPath path, int rows) =>
-        !transB && path != GemmPath.Vector128 && rows <= MaxRowsForInPlaceB;
+    private static bool ReadsBInPlace(bool transB, GemmPath path, int rows, int k, int ldb) =>
+        !transB && path != GemmPath.Vector128 && rows <= MaxRowsForInPlaceB &&
+        (path == GemmPath.Vector512 || (long)k * ldb <= MaxSpanForInPlaceB256);
+
+    /// <summary>Most floats that row-major B may span (k rows, ldb apart) for the AVX2 path to read it in place: a
+    /// 16-wide sliver read down a longer span touches one cache line (and often one page) per row, and packing wins
+    /// (128×1024·1024×980, a DCGAN convolution's product, 1.23× packed; 256×3072·3072×768 1.12×); 128×384·384×128
+    /// read in place is 1.08× (bench/README.md, "GEMM parameters").</summary>
+    private const long MaxSpanForInPlaceB256 = 1L << 16;
 
     /// <summary>Most rows of C (per thread) for which the AVX-512 path reads row-major B in place instead of packing
     /// it: a packed B block pays for its copy only across enough 12-row slivers of A; at 256 rows the two measured
@@ -111,7 +118,7 @@ internal static unsafe class PackedSgemm
         if (maxThreads == 1)
         {
             // Wider than one B block: pack all of B once (chunk by chunk) rather than repacking A per block.
-            if (n > blk.Nc && sharedSize <= MaxSharedB && !ReadsBInPlace(transB, path, m))
+            if (n > blk.Nc && sharedSize <= MaxSharedB && !ReadsBInPlace(transB, path, m, k, ldb))
             {
                 var own = sharedB ??= new SharedB();
                 own.Prepare(k, n, job.KcEven, nr, blk.Nc, sharedSize, 1);
@@ -144,7 +151,7 @@ internal static unsafe class PackedSgemm
         // in whole slivers gives them a few rows more or less (256 rows in 6-row slivers are 126 + 130), and a
         // thread over the limit would otherwise pack B alone while the other reads it in place.
         int rowsEach = byRows ? (m + maxThreads - 1) / maxThreads : m;
-        if (byRows && sharedSize <= MaxSharedB && !ReadsBInPlace(transB, path, rowsEach))
+        if (byRows && sharedSize <= MaxSharedB && !ReadsBInPlace(transB, path, rowsEach, k, ldb))
         {
             shared = sharedB ??= new SharedB();
             shared.Prepare(k, n, job.KcEven, nr, blk.Nc, sharedSize, maxThreads);
@@ -402,7 +409,8 @@ internal static unsafe class PackedSgemm
 
         // How many leading columns of a B block of `cols` columns the micro-kernels read in place (whole slivers)
         // rather than from a packed copy, for a sweep over `rows` rows of A (see MaxRowsForInPlaceB).
-        private int InPlaceB(int rows, int cols, int nr) => ReadsBInPlace(transB, path, rows) ? cols / nr * nr : 0;
+        private int InPlaceB(int rows, int cols, int nr) =>
+            ReadsBInPlace(transB, path, rows, k, ldb) ? cols / nr * nr : 0;
 
         // Makes one chunk of packed B ready if it can without waiting: true when it is published or this thread
         // claimed and packed it; false when another thread holds the claim and is packing it now.
