@@ -82,9 +82,9 @@ public class ConvPlannerTests
         ["dcgan_gen4x4_s2_to1"] =
             new("Im2col Im2col Tall", "Im2col Im2col Tall", "Im2col Im2col Tall", "Im2col Im2col Tall"),
         ["dcgan_gen7x7_from1x1"] =
-            new("Small Small Small", "Small Small Small", "Small Small Small", "Small Small Small"),
+            new("Dense Dense Dense", "Dense Dense Dense", "Dense Dense Dense", "Dense Dense Dense"),
         ["dcgan_disc7x7_to1x1"] =
-            new("Wide Im2col Wide", "Wide Im2col Wide", "Direct Im2col Direct", "Direct Im2col Direct"),
+            new("Dense Dense Dense", "Dense Dense Dense", "Dense Dense Dense", "Dense Dense Dense"),
         ["unet_conv3x3_64_b1"] =
             new("Rows ~Rows Rows", "Rows256 ~Rows256 Rows", "Implicit ~Implicit Tall", "Implicit ~Implicit Tall"),
         ["grouped3x3_g4"] =
@@ -104,7 +104,7 @@ public class ConvPlannerTests
         ["tiny2x2_og64"] =
             new("Small ~Lanes Small", "Small ~Lanes Small", "Small ~Direct Small", "Small ~Direct Small"),
         ["tiny1x1_map"] =
-            new("Small Small Small", "Small Small Small", "Small Small Small", "Small Small Small"),
+            new("Dense Dense Dense", "Dense Dense Dense", "Dense Dense Dense", "Dense Dense Dense"),
         ["batch1_7x7_og12"] =
             new("Lanes ~Wide Lanes", "Lanes ~Wide Lanes", "Direct ~Direct Direct", "Direct ~Direct Direct"),
         ["batch1_5x5_og100"] =
@@ -195,6 +195,9 @@ public class ConvPlannerTests
         ("k6_s3_pad2", ConvPlanShapes.Square(1, 4, 13, 19, 6, 3, 2)),
         ("k4x2_s2x1", new ConvShape(2, 3, 9, 8, 18, 4, 2, 4, 9, 2, 1, 1, 1, 1, 1, 1)),
         ("conv1d_k4_s2", new ConvShape(2, 5, 1, 17, 20, 1, 4, 1, 8, 1, 2, 0, 1, 1, 1, 1)),
+        // One output position over the whole image (the dense kernel): rectangular, and grouped with a stride.
+        ("dense_7x5", new ConvShape(3, 4, 7, 5, 9, 7, 5, 1, 1, 1, 1, 0, 0, 1, 1, 1)),
+        ("dense_g2_s2", new ConvShape(2, 6, 3, 3, 4, 3, 3, 1, 1, 2, 2, 0, 0, 1, 1, 2)),
     ];
 
     public static IEnumerable<object[]> Forced =>

@@ -68,6 +68,7 @@ internal static unsafe partial class Conv
                 break;
             case ConvKernel.Depthwise: ForwardDepthwise(xp, wp, bp, yp, s); break;
             case ConvKernel.Small: ForwardSmall(xp, wp, bp, yp, s); break;
+            case ConvKernel.Dense: ForwardDense(xp, wp, bp, yp, s); break;
             case ConvKernel.Rows: ForwardRows(xp, wp, bp, yp, s); break;
             case ConvKernel.Rows256: ForwardRows256(xp, wp, bp, yp, s); break;
             case ConvKernel.Implicit: ForwardTall(xp, wp, bp, yp, s); break;
@@ -116,6 +117,7 @@ internal static unsafe partial class Conv
             {
                 case ConvKernel.Depthwise: BackwardInputDepthwise(dyp, wp, dxp, s); break;
                 case ConvKernel.Small: BackwardInputSmall(dyp, wp, dxp, s); break;
+                case ConvKernel.Dense: BackwardInputDense(dyp, wp, dxp, s); break;
                 default:
                     Split(s, ColLength(s), (item, col, gemmThreads) => BackwardInputItem(item, dyp, wp, dxp, col,
                         shape, gemmThreads));
@@ -139,6 +141,7 @@ internal static unsafe partial class Conv
             {
                 case ConvKernel.Depthwise: BackwardWeightDepthwise(xp, dyp, dwp, s); break;
                 case ConvKernel.Small: BackwardWeightSmall(xp, dyp, dwp, s); break;
+                case ConvKernel.Dense: BackwardWeightDense(xp, dyp, dwp, s); break;
                 case ConvKernel.Rows: BackwardWeightRows(xp, dyp, dwp, s); break;
                 case ConvKernel.Tall: BackwardWeightTall(xp, dyp, dwp, s); break;
                 case ConvKernel.Lanes: BackwardWeightLanes(xp, dyp, dwp, s); break;

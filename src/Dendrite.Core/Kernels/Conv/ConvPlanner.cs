@@ -38,6 +38,10 @@ internal enum ConvKernel
 
     /// <summary>dW by cache-sized chunks of the unfolding, K-tall products (ConvTall.cs).</summary>
     Tall,
+
+    /// <summary>One output position whose kernel covers the whole unpadded image: a fully connected layer per
+    /// group, one product over the batch for each pass (ConvDense.cs).</summary>
+    Dense,
 }
 
 /// <summary>The three passes of a convolution.</summary>
@@ -92,6 +96,8 @@ internal static class ConvPlanner
         // One channel per group in and out: phase-split planes beat every GEMM-based path when strided; at unit
         // stride only with AVX-512 (with AVX2 the direct kernels were as fast or faster).
         if (IsDepthwise(s) && (s.StrideW > 1 || isa == ConvIsa.Avx512)) return new(ConvKernel.Depthwise);
+        // One position over the whole image: a fully connected layer (`conv-ops dcgan_d_conv3`, see bench/README.md).
+        if (IsDense(s)) return new(ConvKernel.Dense);
         // Few output channels: a GEMM tile would be mostly empty; direct loops fill the vector lanes instead.
         if (FewOutputs(s)) return new(DirectFamily(s, isa));
         // Small maps with many channels: one batched product beats a thin product per image.
@@ -112,6 +118,8 @@ internal static class ConvPlanner
     {
         // Strided depthwise: the phase kernel, as for its forward.
         if (IsDepthwise(s) && s.StrideW > 1) return new(ConvKernel.Depthwise);
+        // One position over the whole image: one product for the batch, no fold.
+        if (IsDense(s)) return new(ConvKernel.Dense);
         // Unit strides: dX is a forward convolution, so it takes the forward's kernel when that one reads the image
         // in place (few outputs, rows, implicit); the unfolding it saves is the largest buffer of the pass. With
         // AVX2 and column dilation the transposed form was never measured, and stays on the paths below.
@@ -132,8 +140,9 @@ internal static class ConvPlanner
     /// <summary>dW = ∂(Σ y·dy)/∂w.</summary>
     public static ConvPlan WeightGradient(in ConvShape s, ConvIsa isa)
     {
-        // The first three rules as for the forward.
+        // The first four rules as for the forward.
         if (IsDepthwise(s) && s.StrideW > 1) return new(ConvKernel.Depthwise);
+        if (IsDense(s)) return new(ConvKernel.Dense);
         if (FewOutputs(s)) return new(DirectFamily(s, isa));
         if (SmallMap(s)) return new(ConvKernel.Small);
         // Unit strides and whole 16-channel tiles: products of padded rows with transposed dY, no unfolding (the
@@ -159,6 +168,12 @@ internal static class ConvPlanner
     private static bool SmallMap(in ConvShape s) => s.L > 0 && s.L <= 100 && s.Og >= 32;
 
     private static bool IsDepthwise(in ConvShape s) => s.Cg == 1 && s.Og == 1;
+
+    /// <summary>One output position and a kernel that covers the whole image without padding or dilation: every
+    /// input value is read once, by the one output, so the convolution is a fully connected layer.</summary>
+    public static bool IsDense(in ConvShape s) =>
+        s.OH == 1 && s.OW == 1 && s.KH == s.H && s.KW == s.W && s.PadTop == 0 && s.PadLeft == 0 &&
+        s.DilationH == 1 && s.DilationW == 1;
 
     private static bool UnitStrides(in ConvShape s) => s.StrideH == 1 && s.StrideW == 1;
 
@@ -232,6 +247,8 @@ internal static class ConvPlanner
         return plan.Kernel switch
         {
             ConvKernel.Im2col or ConvKernel.Small => null,
+            ConvKernel.Dense => IsDense(s) ? null
+                : "needs one output position whose kernel covers the whole image, no padding, no dilation",
             ConvKernel.Depthwise => IsDepthwise(s) ? null : "needs one input and one output channel per group",
             ConvKernel.Direct or ConvKernel.Wide or ConvKernel.Lanes when !forward && !weight =>
                 "runs the input gradient only transposed",
