@@ -195,6 +195,9 @@ public class ConvPlannerTests
         ("k6_s3_pad2", ConvPlanShapes.Square(1, 4, 13, 19, 6, 3, 2)),
         ("k4x2_s2x1", new ConvShape(2, 3, 9, 8, 18, 4, 2, 4, 9, 2, 1, 1, 1, 1, 1, 1)),
         ("conv1d_k4_s2", new ConvShape(2, 5, 1, 17, 20, 1, 4, 1, 8, 1, 2, 0, 1, 1, 1, 1)),
+        // Stride-2 rows of 10 and 20 outputs: the vector steps of the stride-2 fold, on the small-map and im2col paths.
+        ("k4_s2_small_10", ConvPlanShapes.Square(3, 4, 20, 32, 4, 2, 1)),
+        ("k4_s2_wide_20", ConvPlanShapes.Square(2, 3, 40, 20, 4, 2, 1)),
         // One output position over the whole image (the dense kernel): rectangular, and grouped with a stride.
         ("dense_7x5", new ConvShape(3, 4, 7, 5, 9, 7, 5, 1, 1, 1, 1, 0, 0, 1, 1, 1)),
         ("dense_g2_s2", new ConvShape(2, 6, 3, 3, 4, 3, 3, 1, 1, 2, 2, 0, 0, 1, 1, 2)),

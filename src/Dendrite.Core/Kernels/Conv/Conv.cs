@@ -1134,10 +1134,23 @@ internal static unsafe partial class Conv
     }
 
     // row[v + 2k] += src[k] for k in [0, count): with AVX-512, 16 values spread over the even lanes of 32 (zeros in
-    // the odd ones) and added to 32 consecutive floats while those stay inside the row of rowLength floats.
+    // the odd ones) and added to 32 consecutive floats while those stay inside the row of rowLength floats; with
+    // AVX2, 8 values over 16 the same way (unpacked with zeros, then the 128-bit halves put in order).
     private static void AddStride2(float* row, int v, float* src, int count, int rowLength)
     {
         int k = 0;
+        if (Avx2.IsSupported && !Avx512F.IsSupported)
+        {
+            for (; k + 8 <= count && v + 2 * k + 16 <= rowLength; k += 8)
+            {
+                var x = Vector256.Load(src + k);
+                var low = Avx.UnpackLow(x, Vector256<float>.Zero);
+                var high = Avx.UnpackHigh(x, Vector256<float>.Zero);
+                float* w = row + v + 2 * k;
+                Vector256.Store(Vector256.Load(w) + Avx.Permute2x128(low, high, 0x20), w);
+                Vector256.Store(Vector256.Load(w + 8) + Avx.Permute2x128(low, high, 0x31), w + 8);
+            }
+        }
         if (Avx512F.IsSupported)
         {
             var low = Vector512.Create(0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16);

@@ -227,22 +227,68 @@ internal static unsafe partial class Conv
     private static void BackwardInputSmall(float* dy, float* w, float* dx, in ConvShape s)
     {
         var shape = s;
-        int k = s.K, og = s.Og, plane = s.Cg * s.H * s.W;
+        int k = s.K, og = s.Og;
         SmallChunks(s, (g, n0, images, cols, col, planes) =>
         {
             MovePlanes(dy, planes, n0, images, g, cols, true, null, shape);
             Gemm.Sgemm(true, false, k, cols, og, 1f, new ReadOnlySpan<float>(w + (long)g * og * k, og * k), k,
                 new ReadOnlySpan<float>(planes, og * cols), cols, 0f, new Span<float>(col, k * cols), cols,
                 PackedSgemm.BestPath, Threads.Count);
-            Parallel.For(images, 1, (lo, hi) =>
-            {
-                for (int i = lo; i < hi; i++)
-                {
-                    var dxg = new Span<float>(dx + ((long)(n0 + i) * shape.C + g * shape.Cg) * shape.H * shape.W, plane);
-                    Col2Im(new ReadOnlySpan<float>(col + (long)i * shape.L, (k - 1) * cols + shape.L), dxg, cols,
-                        shape);
-                }
-            });
+            Parallel.For(shape.Cg, 1, (lo, hi) => Col2ImImages(col, cols, dx, n0, images, g, lo, hi, shape));
         });
+    }
+
+    // The adjoint of the side-by-side unfolding for input channels [c0, c1) of group g and images [n0, n0 + images):
+    // col holds K rows ld floats apart, image i's columns at i·L. Row by row, every image in turn, so col streams
+    // through once and the channel's planes (images × H × W floats) stay in L1 across its KH·KW rows; image by image
+    // instead, each image read a short piece of every row of a many-MiB col. Overwrites those planes.
+    private static void Col2ImImages(float* col, int ld, float* dx, int n0, int images, int g, int c0, int c1,
+        in ConvShape s)
+    {
+        int hw = s.H * s.W;
+        for (int c = c0; c < c1; c++)
+        {
+            float* plane0 = dx + ((long)n0 * s.C + g * s.Cg + c) * hw;
+            for (int i = 0; i < images; i++) new Span<float>(plane0 + (long)i * s.C * hw, hw).Clear();
+            for (int p = 0; p < s.KH; p++)
+            {
+                for (int q = 0; q < s.KW; q++)
+                {
+                    float* src = col + ((long)(c * s.KH + p) * s.KW + q) * ld;
+                    int v0 = q * s.DilationW - s.PadLeft;
+                    var (jlo, jhi) = Inside(v0, s.StrideW, s.W, s.OW);
+                    if (jlo >= jhi) continue;
+                    for (int oh = 0; oh < s.OH; oh++)
+                    {
+                        int h = oh * s.StrideH - s.PadTop + p * s.DilationH;
+                        if ((uint)h >= (uint)s.H) continue;
+                        for (int i = 0; i < images; i++)
+                        {
+                            float* d = plane0 + (long)i * s.C * hw + h * s.W + v0;
+                            float* r = src + (long)i * s.L + oh * s.OW;
+                            AddStrided(d, r, jlo, jhi, s.StrideW, s.W - v0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // d[j·stride] += r[j] for j in [lo, hi); d[rowLength - 1] is the last float of the row that may be touched.
+    private static void AddStrided(float* d, float* r, int lo, int hi, int stride, int rowLength)
+    {
+        if (stride == 1)
+        {
+            var t = new Span<float>(d + lo, hi - lo);
+            System.Numerics.Tensors.TensorPrimitives.Add(t, new ReadOnlySpan<float>(r + lo, hi - lo), t);
+        }
+        else if (stride == 2)
+        {
+            AddStride2(d, lo * 2, r + lo, hi - lo, rowLength);
+        }
+        else
+        {
+            for (int j = lo; j < hi; j++) d[j * stride] += r[j];
+        }
     }
 }
