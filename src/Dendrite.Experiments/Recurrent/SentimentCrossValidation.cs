@@ -108,15 +108,7 @@ public sealed class SentimentCrossValidation : Experiment
 
         var lm = LanguageModelPretraining.Pretrain(lmConfig, lmSchedule, vocabulary, lmTrain, lmValidation,
             context.NewGenerator(), cache, context.Log);
-        var lmTable = context.Table("language-model", "Bidirectional LSTM language model: loss per predicted " +
-            "word and perplexity (held-out review lines)", "epoch", "training nats", "validation nats",
-            "validation perplexity");
-        for (int e = 0; e < lm.ValidationNats.Count; e++)
-        {
-            lmTable.Add(e + 1, lm.TrainNats[e].ToString("F3"), lm.ValidationNats[e].ToString("F3"),
-                Math.Exp(lm.ValidationNats[e]).ToString("F1"));
-        }
-        context.Log($"language model: {lm.Seconds:F0} s of pre-training{(lm.FromCache ? " (an earlier run's)" : "")}");
+        SentimentLm.Tabulate(context, lm);
 
         var foldTable = context.Table("folds", "Test accuracy per fold (weights of each model's best validation " +
             "epoch)", "fold", "test sentences", "LM-pretrained BiLSTM", "its best epoch", "BiLSTM from scratch",

@@ -87,15 +87,7 @@ public sealed class SentimentLm : Experiment
 
         var lm = LanguageModelPretraining.Pretrain(lmConfig, lmSchedule, task.Vocabulary, lmTrain, lmValidation,
             context.NewGenerator(), cache, context.Log);
-        var lmTable = context.Table("language-model", "Bidirectional LSTM language model: loss per predicted " +
-            "word and perplexity (held-out review lines)", "epoch", "training nats", "validation nats",
-            "validation perplexity");
-        for (int e = 0; e < lm.ValidationNats.Count; e++)
-        {
-            lmTable.Add(e + 1, lm.TrainNats[e].ToString("F3"), lm.ValidationNats[e].ToString("F3"),
-                Math.Exp(lm.ValidationNats[e]).ToString("F1"));
-        }
-        context.Log($"language model: {lm.Seconds:F0} s of pre-training{(lm.FromCache ? " (an earlier run's)" : "")}");
+        SentimentLm.Tabulate(context, lm);
         // the bag of words (an L-BFGS fit, slow on a loaded machine) runs on its own thread while the classifiers
         // train, after the pre-training so that it does not slow that down
         var bow = Task.Run(() =>
@@ -210,6 +202,21 @@ public sealed class SentimentLm : Experiment
         }
         train.AddRange(task.Train.Ids);
         return (train, validation);
+    }
+
+    /// <summary>The language model's table (loss per predicted word and perplexity per epoch) and a log line with
+    /// its pre-training time.</summary>
+    internal static void Tabulate(ExperimentContext context, PretrainedLanguageModel lm)
+    {
+        var lmTable = context.Table("language-model", "Bidirectional LSTM language model: loss per predicted " +
+            "word and perplexity (held-out review lines)", "epoch", "training nats", "validation nats",
+            "validation perplexity");
+        for (int e = 0; e < lm.ValidationNats.Count; e++)
+        {
+            lmTable.Add(e + 1, lm.TrainNats[e].ToString("F3"), lm.ValidationNats[e].ToString("F3"),
+                Math.Exp(lm.ValidationNats[e]).ToString("F1"));
+        }
+        context.Log($"language model: {lm.Seconds:F0} s of pre-training{(lm.FromCache ? " (an earlier run's)" : "")}");
     }
 
     private static string Pct(double x) => $"{100 * x:F2} %";

@@ -1169,41 +1169,27 @@ internal static unsafe partial class Conv
 
     /// <summary>The adjoint of <see cref="Im2Col"/>: adds every column entry back onto the input position it was
     /// read from. Overwrites dx (one group of one image).</summary>
-    public static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, in ConvShape s) => Col2Im(col, dx, s.L, s);
-
-    // Col2Im with the rows of col ld floats apart (one image's columns among others side by side).
-    private static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, int ld, in ConvShape s)
+    public static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, in ConvShape s)
     {
         dx.Clear();
-        int row = 0;
-        for (int c = 0; c < s.Cg; c++)
+        fixed (float* pc = col, pd = dx)
         {
-            for (int p = 0; p < s.KH; p++)
+            int row = 0;
+            for (int c = 0; c < s.Cg; c++)
             {
-                for (int q = 0; q < s.KW; q++, row++)
+                for (int p = 0; p < s.KH; p++)
                 {
-                    var src = col.Slice(row * ld, s.L);
-                    int v0 = q * s.DilationW - s.PadLeft;
-                    var (jlo, jhi) = Inside(v0, s.StrideW, s.W, s.OW);
-                    if (jlo >= jhi) continue;
-                    for (int i = 0; i < s.OH; i++)
+                    for (int q = 0; q < s.KW; q++, row++)
                     {
-                        int h = i * s.StrideH - s.PadTop + p * s.DilationH;
-                        if ((uint)h >= (uint)s.H) continue;
-                        var d = dx.Slice((c * s.H + h) * s.W, s.W);
-                        var r = src.Slice(i * s.OW, s.OW);
-                        if (s.StrideW == 1)
+                        float* src = pc + (long)row * s.L;
+                        int v0 = q * s.DilationW - s.PadLeft;
+                        var (jlo, jhi) = Inside(v0, s.StrideW, s.W, s.OW);
+                        if (jlo >= jhi) continue;
+                        for (int i = 0; i < s.OH; i++)
                         {
-                            var t = d.Slice(v0 + jlo, jhi - jlo);
-                            TensorPrimitives.Add(t, r[jlo..jhi], t);
-                        }
-                        else if (s.StrideW == 2)
-                        {
-                            fixed (float* pd = d, pr = r) AddStride2(pd, v0 + jlo * 2, pr + jlo, jhi - jlo, s.W);
-                        }
-                        else
-                        {
-                            for (int j = jlo, v = v0 + jlo * s.StrideW; j < jhi; j++, v += s.StrideW) d[v] += r[j];
+                            int h = i * s.StrideH - s.PadTop + p * s.DilationH;
+                            if ((uint)h >= (uint)s.H) continue;
+                            AddStrided(pd + (c * s.H + h) * s.W + v0, src + i * s.OW, jlo, jhi, s.StrideW, s.W - v0);
                         }
                     }
                 }
