@@ -64,20 +64,12 @@ public sealed class SentimentCrossValidation : Experiment
         var reviews = SentimentTransfer.Reviews(quick, quick ? [] : rows, context.NewGenerator());
         // one vocabulary and one language model for every fold: both see the reviews only, never a labelled sentence
         var vocabulary = Vocabulary.Build(reviews.Lines.SelectMany(w => w), minCount: quick ? 1 : 2);
-        var lmTask = new SentimentTask(vocabulary, new LabelledSentences([], []), new LabelledSentences([], []),
-            new LabelledSentences([], []), reviews.Source);
-        var (lmTrain, lmValidation) = SentimentLm.LanguageModelCorpus(lmTask, reviews, context.NewGenerator(), 80);
+        var (lmTrain, lmValidation) = SentimentLm.LanguageModelCorpus(vocabulary, [], reviews, context.NewGenerator(),
+            80);
         long lmWords = lmTrain.Sum(s => (long)s.Length);
-        var lmConfig = context.Choose(new BiLmConfig(vocabulary.Count, EmbeddingDim: 96, HiddenSize: 128,
-            OutputVocabulary: 3_000, Dropout: 0.3), new BiLmConfig(vocabulary.Count, 16, 16, 0, 0.1));
-        var lmSchedule = context.Choose(new PretrainSchedule(Epochs: 4, Lr: 2e-3, Batch: 64),
-            new PretrainSchedule(Epochs: 1, Lr: 5e-3, Batch: 32));
-        var fineTune = context.Choose(new FineTuneSchedule(Epochs: 10, FrozenEpochs: 1, HeadLr: 2e-3,
-            EncoderLr: 1e-3), new FineTuneSchedule(Epochs: 2, FrozenEpochs: 1, HeadLr: 5e-3, EncoderLr: 2e-3));
+        var (lmConfig, lmSchedule, fineTune, cache) = SentimentLm.Settings(context, vocabulary.Count, pretrainEpochs: 4);
         int folds = context.Choose(10, 3), scratchEpochs = context.Choose(10, 2);
         int scratchHidden = context.Choose(64, 16), scratchEmbedding = context.Choose(64, 16);
-        string? cache = quick ? null : Path.Combine(Path.GetDirectoryName(context.Directory)!, "cache",
-            $"sentiment-cv-seed{context.Seed}.safetensors");
         var split = Folds(rows.Count, folds, context.NewGenerator());
         ulong runSeed = context.NewGenerator().NextUInt64();
 

@@ -41,19 +41,12 @@ public sealed class SentimentLm : Experiment
         // language-model corpus: review lines (a random 2 % held out to validate on) and the training sentences
         var (lmTrain, lmValidation) = LanguageModelCorpus(task, reviews, context.NewGenerator(), maxWords: 80);
         long lmWords = lmTrain.Sum(s => (long)s.Length);
-        var lmConfig = context.Choose(new BiLmConfig(task.Vocabulary.Count, EmbeddingDim: 96, HiddenSize: 128,
-            OutputVocabulary: 3_000, Dropout: 0.3), new BiLmConfig(task.Vocabulary.Count, 16, 16, 0, 0.1));
-        var lmSchedule = context.Choose(new PretrainSchedule(Epochs: 1, Lr: 2e-3, Batch: 64),
-            new PretrainSchedule(Epochs: 1, Lr: 5e-3, Batch: 32));
-        var fineTune = context.Choose(new FineTuneSchedule(Epochs: 10, FrozenEpochs: 1, HeadLr: 2e-3,
-            EncoderLr: 1e-3), new FineTuneSchedule(Epochs: 2, FrozenEpochs: 1, HeadLr: 5e-3, EncoderLr: 2e-3));
+        var (lmConfig, lmSchedule, fineTune, cache) = Settings(context, task.Vocabulary.Count, pretrainEpochs: 1);
         int scratchEpochs = context.Choose(10, 2), scratchHidden = context.Choose(64, 16);
         int seeds = context.Choose(3, 1), scratchSeeds = context.Choose(2, 1);
         int outputIds = lmConfig.OutputVocabulary == 0
             ? task.Vocabulary.Count
             : Math.Min(lmConfig.OutputVocabulary, task.Vocabulary.Count);
-        string? cache = quick ? null : Path.Combine(Path.GetDirectoryName(context.Directory)!, "cache",
-            $"sentiment-lm-seed{context.Seed}.safetensors");
 
         context.Setup($"Labelled data: {scratch.Source}; {scratch.Train.Ids.Count} training, " +
             $"{scratch.Validation.Ids.Count} validation, {scratch.Test.Ids.Count} test sentences, the split of " +
@@ -189,19 +182,46 @@ public sealed class SentimentLm : Experiment
         ReviewLines reviews, Generator generator, int maxWords)
     {
         ArgumentNullException.ThrowIfNull(task);
+        return LanguageModelCorpus(task.Vocabulary, task.Train.Ids, reviews, generator, maxWords);
+    }
+
+    /// <summary><see cref="LanguageModelCorpus(SentimentTask, ReviewLines, Generator, int)"/> with a vocabulary and
+    /// the labelled sentences to add to the training rows (none for a model shared by several splits).</summary>
+    public static (List<long[]> Train, List<long[]> Validation) LanguageModelCorpus(Vocabulary vocabulary,
+        IReadOnlyList<long[]> sentences, ReviewLines reviews, Generator generator, int maxWords)
+    {
+        ArgumentNullException.ThrowIfNull(vocabulary);
+        ArgumentNullException.ThrowIfNull(sentences);
         ArgumentNullException.ThrowIfNull(reviews);
         int n = reviews.Lines.Count, held = Math.Max(1, n / 50);
         var order = Tensor.Randperm(n, generator).ToArray<long>();
-        var validation = order.Take(held).Select(i => task.Vocabulary.Encode(reviews.Lines[(int)i])).ToList();
+        var validation = order.Take(held).Select(i => vocabulary.Encode(reviews.Lines[(int)i])).ToList();
         var train = new List<long[]>();
         foreach (long i in order.Skip(held))
         {
-            var ids = task.Vocabulary.Encode(reviews.Lines[(int)i]);
+            var ids = vocabulary.Encode(reviews.Lines[(int)i]);
             for (int start = 0; start < ids.Length; start += maxWords)
                 train.Add(ids[start..Math.Min(ids.Length, start + maxWords)]);
         }
-        train.AddRange(task.Train.Ids);
+        train.AddRange(sentences);
         return (train, validation);
+    }
+
+    /// <summary>The settings of the LM-pretrained route shared by `sentiment-lm` and `sentiment-cv`: the language
+    /// model over <paramref name="vocabulary"/> ids, its pre-training (<paramref name="pretrainEpochs"/> epochs in the
+    /// full form), the fine-tuning, and where the pre-trained model is cached (none for the quick form).</summary>
+    internal static (BiLmConfig Lm, PretrainSchedule Pretrain, FineTuneSchedule FineTune, string? Cache) Settings(
+        ExperimentContext context, int vocabulary, int pretrainEpochs)
+    {
+        var lm = context.Choose(new BiLmConfig(vocabulary, EmbeddingDim: 96, HiddenSize: 128,
+            OutputVocabulary: 3_000, Dropout: 0.3), new BiLmConfig(vocabulary, 16, 16, 0, 0.1));
+        var pretrain = context.Choose(new PretrainSchedule(Epochs: pretrainEpochs, Lr: 2e-3, Batch: 64),
+            new PretrainSchedule(Epochs: 1, Lr: 5e-3, Batch: 32));
+        var fineTune = context.Choose(new FineTuneSchedule(Epochs: 10, FrozenEpochs: 1, HeadLr: 2e-3,
+            EncoderLr: 1e-3), new FineTuneSchedule(Epochs: 2, FrozenEpochs: 1, HeadLr: 5e-3, EncoderLr: 2e-3));
+        string? cache = context.Quick ? null : Path.Combine(Path.GetDirectoryName(context.Directory)!, "cache",
+            $"{context.Experiment.Name}-seed{context.Seed}.safetensors");
+        return (lm, pretrain, fineTune, cache);
     }
 
     /// <summary>The language model's table (loss per predicted word and perplexity per epoch) and a log line with

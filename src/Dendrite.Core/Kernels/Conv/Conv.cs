@@ -1171,30 +1171,7 @@ internal static unsafe partial class Conv
     /// read from. Overwrites dx (one group of one image).</summary>
     public static void Col2Im(ReadOnlySpan<float> col, Span<float> dx, in ConvShape s)
     {
-        dx.Clear();
-        fixed (float* pc = col, pd = dx)
-        {
-            int row = 0;
-            for (int c = 0; c < s.Cg; c++)
-            {
-                for (int p = 0; p < s.KH; p++)
-                {
-                    for (int q = 0; q < s.KW; q++, row++)
-                    {
-                        float* src = pc + (long)row * s.L;
-                        int v0 = q * s.DilationW - s.PadLeft;
-                        var (jlo, jhi) = Inside(v0, s.StrideW, s.W, s.OW);
-                        if (jlo >= jhi) continue;
-                        for (int i = 0; i < s.OH; i++)
-                        {
-                            int h = i * s.StrideH - s.PadTop + p * s.DilationH;
-                            if ((uint)h >= (uint)s.H) continue;
-                            AddStrided(pd + (c * s.H + h) * s.W + v0, src + i * s.OW, jlo, jhi, s.StrideW, s.W - v0);
-                        }
-                    }
-                }
-            }
-        }
+        fixed (float* pc = col, pd = dx) Col2ImImages(pc, s.L, pd, 0, 1, 0, 0, s.Cg, s);
     }
 
     // The output columns j in [lo, hi) whose input column v0 + j·stride lies inside [0, width).

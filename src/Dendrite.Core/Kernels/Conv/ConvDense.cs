@@ -16,8 +16,8 @@ internal static unsafe partial class Conv
         int image = s.C * s.H * s.W;
         for (int g = 0; g < s.Groups; g++)
         {
-            Gemm.Sgemm(false, true, s.N, s.Og, s.K, 1f, Span(x + (long)g * s.K, s.N, image, s.K), image,
-                Span(w + (long)g * s.Og * s.K, s.Og, s.K, s.K), s.K, 0f, Span(y + g * s.Og, s.N, s.O, s.Og), s.O);
+            Gemm.Sgemm(false, true, s.N, s.Og, s.K, 1f, Block(x + (long)g * s.K, s.N, image, s.K), image,
+                Block(w + (long)g * s.Og * s.K, s.Og, s.K, s.K), s.K, 0f, Block(y + g * s.Og, s.N, s.O, s.Og), s.O);
         }
         if (bias is null) return;
         for (int n = 0; n < s.N; n++)
@@ -33,8 +33,8 @@ internal static unsafe partial class Conv
         int image = s.C * s.H * s.W;
         for (int g = 0; g < s.Groups; g++)
         {
-            Gemm.Sgemm(false, false, s.N, s.K, s.Og, 1f, Span(dy + g * s.Og, s.N, s.O, s.Og), s.O,
-                Span(w + (long)g * s.Og * s.K, s.Og, s.K, s.K), s.K, 0f, Span(dx + (long)g * s.K, s.N, image, s.K),
+            Gemm.Sgemm(false, false, s.N, s.K, s.Og, 1f, Block(dy + g * s.Og, s.N, s.O, s.Og), s.O,
+                Block(w + (long)g * s.Og * s.K, s.Og, s.K, s.K), s.K, 0f, Block(dx + (long)g * s.K, s.N, image, s.K),
                 image);
         }
     }
@@ -45,13 +45,13 @@ internal static unsafe partial class Conv
         int image = s.C * s.H * s.W;
         for (int g = 0; g < s.Groups; g++)
         {
-            Gemm.Sgemm(true, false, s.Og, s.K, s.N, 1f, Span(dy + g * s.Og, s.N, s.O, s.Og), s.O,
-                Span(x + (long)g * s.K, s.N, image, s.K), image, 0f,
-                Span(dw + (long)g * s.Og * s.K, s.Og, s.K, s.K), s.K);
+            Gemm.Sgemm(true, false, s.Og, s.K, s.N, 1f, Block(dy + g * s.Og, s.N, s.O, s.Og), s.O,
+                Block(x + (long)g * s.K, s.N, image, s.K), image, 0f,
+                Block(dw + (long)g * s.Og * s.K, s.Og, s.K, s.K), s.K);
         }
     }
 
-    // The floats of a rows × cols matrix whose rows are ld apart.
-    private static Span<float> Span(float* p, int rows, int ld, int cols) =>
+    // The floats of a rows × cols block whose rows are ld apart.
+    private static Span<float> Block(float* p, int rows, int ld, int cols) =>
         new(p, (int)((long)(rows - 1) * ld + cols));
 }
